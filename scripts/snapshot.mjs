@@ -7,7 +7,7 @@
 // them before every use. Native addons and modules that cannot be loaded while building
 // (better-sqlite3, json-schema-to-typescript, node:http/https) are loaded on first use.
 // A failure leaves no blob behind and does not fail the build: bin/keel then runs dist/keel.mjs.
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -95,11 +95,15 @@ try {
     .update(process.version)
     .update(process.arch)
     .digest("hex");
-  execFileSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", script], {
+  const built = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", script], {
     cwd: dist,
     stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
     env: { PATH: process.env.PATH ?? "" },
   });
+  // The warm-up (src/cli/snapshot-warmup.ts) reports problems without failing the build.
+  for (const line of built.stderr.split("\n")) if (line.startsWith("keel warm-up:")) process.stdout.write(`snapshot: ${line}\n`);
+  if (built.status !== 0) throw Object.assign(new Error(`node --build-snapshot exited ${built.status}`), { stderr: built.stderr });
   const { execPath, stamp } = nodeStamp();
   // One line for bin/keel (a POSIX shell script): version, binary, binary stamp, inputs hash, blob.
   fs.writeFileSync(meta, `${process.version} ${execPath} ${stamp} ${inputs} ${blob}\n`);

@@ -11,6 +11,18 @@ import "../app-server/user-agent.js";
 import "../config/home.js";
 import "../lib/errors.js";
 import { main } from "./main.js";
+import { warmUp } from "./snapshot-warmup.js";
+
+// First-use work (parser compilation, lazy schema properties, function compilation) done now is
+// saved with the heap; see snapshot-warmup.ts. A failure costs speed only, so the build goes on
+// and scripts/snapshot.mjs prints the line.
+try {
+  const { rejected } = warmUp();
+  if (rejected.length > 0)
+    process.stderr.write(`keel warm-up: samples not accepted: ${rejected.join(", ")}\n`);
+} catch (error) {
+  process.stderr.write(`keel warm-up: ${error instanceof Error ? error.message : String(error)}\n`);
+}
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // `node --snapshot-blob keel.blob <args>`: argv is [node, ...args]. main() closes inherited

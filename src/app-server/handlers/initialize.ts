@@ -1,3 +1,4 @@
+import { primeWhileIdle } from "../idle-prime.js";
 import type { HandlerModule } from "../router.js";
 import { formatUserAgent } from "../user-agent.js";
 
@@ -7,6 +8,7 @@ export const initializeHandlers: HandlerModule = {
   handlers: {
     initialize: (params, { connection, server }) => {
       connection.markInitialized(params.clientInfo, params.capabilities);
+      primeWhileIdle(server.home);
       return {
         userAgent: formatUserAgent({
           clientName: params.clientInfo.name,

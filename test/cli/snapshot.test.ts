@@ -1,0 +1,119 @@
+// The V8 start-up snapshot: the warm-up that runs while it is built, the `bin/keel` launcher that
+// chooses it, and what processes started from it must not share.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { warmUp } from "../../src/cli/snapshot-warmup.js";
+import { sampleRollout } from "../../src/cli/warmup-samples.js";
+import { fixture, stdioServer } from "../app-server-engine/support.js";
+import { tempDir } from "../support/tmp.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const builtMeta = path.join(root, "dist/keel.blob.meta");
+
+describe("snapshot warm-up", () => {
+  test("every sample is accepted by keel's schemas and its temp files are removed", () => {
+    const dir = tempDir();
+    const report = warmUp(dir);
+    expect(report.rejected).toEqual([]);
+    expect(report.requests).toBeGreaterThanOrEqual(15);
+    expect(report.rolloutLines).toBe(sampleRollout("/w", "t").length);
+    expect(report.turns).toBe(2);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test("a second run in the same process gives the same report (no state kept)", () => {
+    expect(warmUp(tempDir())).toEqual(warmUp(tempDir()));
+  });
+});
+
+/** A copy of the launcher in a fake package root with its own bin/keel.js and (maybe) a snapshot. */
+function fakePackage(): { root: string; launcher: string } {
+  const pkg = tempDir("keel-launcher-");
+  fs.mkdirSync(path.join(pkg, "bin"));
+  fs.mkdirSync(path.join(pkg, "dist"));
+  const launcher = path.join(pkg, "bin/keel");
+  fs.copyFileSync(path.join(root, "bin/keel"), launcher);
+  fs.chmodSync(launcher, 0o755);
+  fs.writeFileSync(
+    path.join(pkg, "bin/keel.js"),
+    'process.stdout.write("fallback " + JSON.stringify(process.argv.slice(2)));\n',
+  );
+  return { root: pkg, launcher };
+}
+
+/** Builds a tiny snapshot whose main prints its arguments, and the meta line bin/keel checks. */
+function buildTinySnapshot(pkg: string, stamp?: string): void {
+  const entry = path.join(pkg, "dist/entry.cjs");
+  fs.writeFileSync(
+    entry,
+    [
+      'const { startupSnapshot } = require("node:v8");',
+      "startupSnapshot.setDeserializeMainFunction(() => {",
+      '  process.stdout.write("snapshot " + JSON.stringify(process.argv.slice(1)));',
+      "});",
+    ].join("\n"),
+  );
+  const blob = path.join(pkg, "dist/keel.blob");
+  execFileSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", entry], { cwd: pkg });
+  const node = fs.realpathSync(process.execPath);
+  const st = fs.statSync(node);
+  const actual = `${st.size}:${Math.floor(st.mtimeMs / 1000)}:${st.ino}`;
+  fs.writeFileSync(
+    path.join(pkg, "dist/keel.blob.meta"),
+    `${process.version} ${node} ${stamp ?? actual} inputs ${blob}\n`,
+  );
+}
+
+function run(launcher: string, args: string[]): string {
+  const env = { PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? "/usr/bin:/bin"}` };
+  const out = spawnSync(launcher, args, { encoding: "utf8", env });
+  expect(out.status, out.stderr).toBe(0);
+  return out.stdout;
+}
+
+describe("bin/keel launcher", () => {
+  test("starts the snapshot built by this node, passing every argument through", () => {
+    const pkg = fakePackage();
+    buildTinySnapshot(pkg.root);
+    expect(run(pkg.launcher, ["exec", "--json", "--", "-x"])).toBe('snapshot ["exec","--json","--","-x"]');
+  });
+
+  test("runs bin/keel.js when the snapshot was built by another node binary", () => {
+    const pkg = fakePackage();
+    buildTinySnapshot(pkg.root, "1:2:3");
+    expect(run(pkg.launcher, ["--version"])).toBe('fallback ["--version"]');
+  });
+
+  test("runs bin/keel.js when the blob is missing or there is no snapshot at all", () => {
+    const pkg = fakePackage();
+    expect(run(pkg.launcher, ["a"])).toBe('fallback ["a"]');
+    buildTinySnapshot(pkg.root);
+    fs.rmSync(path.join(pkg.root, "dist/keel.blob"));
+    expect(run(pkg.launcher, ["b"])).toBe('fallback ["b"]');
+  });
+});
+
+describe("processes started from the built snapshot", () => {
+  test.skipIf(!fs.existsSync(builtMeta))(
+    "keel app-server runs from dist/keel.blob and two processes create different thread ids",
+    async () => {
+      const fx = await fixture();
+      const ids: string[] = [];
+      for (const label of ["first", "second"]) {
+        const { peer, child } = stdioServer(fx, label);
+        await peer.initialize();
+        // bin/keel is a shell script that `exec`s node: same pid, node's command line by now.
+        const cmdline = fs.readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+        expect(cmdline).toContain("--snapshot-blob");
+        const started = await peer.request("thread/start", { cwd: fx.workspace });
+        ids.push(started.thread.id);
+        peer.close();
+      }
+      expect(ids[0]).not.toBe(ids[1]);
+      // UUIDv7: the last 62 bits are random; equal ones would mean random state saved in the heap.
+      expect(ids[0]!.slice(19)).not.toBe(ids[1]!.slice(19));
+    },
+  );
+});
