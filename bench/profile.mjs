@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // What keel's app-server start-up spends its time and memory on (run after `npm run build`):
 //
-//   node bench/profile.mjs [entry …]      default: the keel entry the bench uses, plus the
-//                                         bundle prototype (bench/.cache/bundle/keel.mjs) if built
+//   node bench/profile.mjs [entry …]      default: the start-up snapshot dist/keel.blob (what
+//                                         bin/keel runs) and the bundle dist/keel.mjs (its fallback)
 //
 // spawn → initialize (median of 9, no instrumentation, entries interleaved, next to a Node process
 // that answers initialize with no imports: bench/floor-server.mjs) and tree RSS; per entry: the modules loaded
 // before the initialize response (NODE_DEBUG=esm,module); a CPU profile (--cpu-prof) cut at the
-// response, self time by package/directory; memoryUsage() at the response, after thread/start +
-// 1 s and after a text turn (when the engine serves them); a sampling heap profile (--heap-prof)
-// by package. Prints JSON and writes bench/results/profile.json.
+// response, self time by package/directory and by function; memoryUsage() at the response, after
+// thread/start + 1 s and after a text turn (when the engine serves them); a sampling heap profile
+// (--heap-prof) by package. A snapshot cannot preload the probe (--import), so for dist/keel.blob
+// memory is the process tree's RSS from /proc and Node's bootstrap marks are left out.
+// Prints JSON and writes bench/results/profile.json.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,7 +22,7 @@ import { treeMemory } from "./proc-mem.mjs";
 import { AppServerClient } from "./rpc.mjs";
 import { SHELL_MARKER } from "./model-server.mjs";
 import { runTurn, threadStartParams } from "./scenario.mjs";
-import { CACHE_DIR, keelEntry, ROOT, serverSpec } from "./servers.mjs";
+import { ROOT, serverSpec } from "./servers.mjs";
 import { median } from "./stats.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -71,17 +73,30 @@ function analyzeCpuProfile(file, marks) {
     const phase = phaseAt(marks, t);
     if (phase === "idle") continue;
     const node = byId.get(prof.samples[i]);
-    if (!phases.has(phase)) phases.set(phase, { total: 0, buckets: new Map(), files: new Map() });
+    if (!phases.has(phase)) {
+      phases.set(phase, { total: 0, buckets: new Map(), files: new Map(), functions: new Map() });
+    }
     const p = phases.get(phase);
-    const { url, functionName } = node.callFrame;
+    const { url, functionName, lineNumber } = node.callFrame;
     add(p.buckets, bucketOf(url, functionName), dt / 1000);
-    if (url) add(p.files, url.replace(/^file:\/\//, "").replace(`${ROOT}/`, ""), dt / 1000);
+    const file = url.replace(/^file:\/\//, "").replace(`${ROOT}/`, "");
+    if (url) add(p.files, file, dt / 1000);
+    add(
+      p.functions,
+      `${functionName || "(anonymous)"} ${file ? `${path.basename(file)}:${lineNumber + 1}` : ""}`,
+      dt / 1000,
+    );
     p.total += dt / 1000;
   }
   return Object.fromEntries(
     [...phases].map(([name, p]) => [
       name,
-      { sampledMs: +p.total.toFixed(1), selfMs: top(p.buckets, 10), topFiles: top(p.files, 6) },
+      {
+        sampledMs: +p.total.toFixed(1),
+        selfMs: top(p.buckets, 10),
+        topFiles: top(p.files, 6),
+        topFunctions: top(p.functions, 8),
+      },
     ]),
   );
 }
@@ -248,13 +263,18 @@ async function profileEntry(entry, ctx, engine) {
   const profDir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-prof-"));
   const probeOut = path.join(profDir, "probe.json");
   const cpuArgs = (dir) => ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval=250"];
+  const snapshot = entry.endsWith(".blob");
   const marks = [];
   const labels = [];
+  const treeRss = [];
   const sessionRun = await withServer(
     entry,
     ctx,
     {
-      nodeArgs: [...cpuArgs(profDir), "--import", path.join(here, "probe-preload.mjs")],
+      nodeArgs: [
+        ...cpuArgs(profDir),
+        ...(snapshot ? [] : ["--import", path.join(here, "probe-preload.mjs")]),
+      ],
       env: { KEEL_PROBE_OUT: probeOut },
       keepHome: engine,
     },
@@ -266,26 +286,36 @@ async function profileEntry(entry, ctx, engine) {
         (name) => marks.push({ name, us: nowUs() }),
         (label) => {
           labels.push(label);
-          c.child.kill("SIGUSR2");
+          if (snapshot) treeRss.push(treeMemory(c.pid).rssKb);
+          else c.child.kill("SIGUSR2");
         },
       );
       await sleep(100);
       return { id, home };
     },
   );
-  const probe = JSON.parse(fs.readFileSync(probeOut, "utf8"));
   const cpuFile = fs.readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
-  out.node = {
-    bootstrapCompleteMs: +probe.node.bootstrapCompleteMs.toFixed(1),
-    firstResponseMs: +probe.firstWriteMs.toFixed(1),
-  };
   out.cpu = analyzeCpuProfile(path.join(profDir, cpuFile), marks);
-  out.memory = Object.fromEntries(
-    probe.snapshots.map((s, i) => [
-      labels[i],
-      { rss: MiB(s.rss), heapUsed: MiB(s.heapUsed), heapTotal: MiB(s.heapTotal), external: MiB(s.external) },
-    ]),
-  );
+  if (snapshot) {
+    out.memory = Object.fromEntries(labels.map((label, i) => [label, { treeRss: MiB(treeRss[i] * 1024) }]));
+  } else {
+    const probe = JSON.parse(fs.readFileSync(probeOut, "utf8"));
+    out.node = {
+      bootstrapCompleteMs: +probe.node.bootstrapCompleteMs.toFixed(1),
+      firstResponseMs: +probe.firstWriteMs.toFixed(1),
+    };
+    out.memory = Object.fromEntries(
+      probe.snapshots.map((s, i) => [
+        labels[i],
+        {
+          rss: MiB(s.rss),
+          heapUsed: MiB(s.heapUsed),
+          heapTotal: MiB(s.heapTotal),
+          external: MiB(s.external),
+        },
+      ]),
+    );
+  }
   fs.rmSync(profDir, { recursive: true, force: true });
   if (engine) {
     const resumeDir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-prof-"));
@@ -322,16 +352,10 @@ async function profileEntry(entry, ctx, engine) {
 async function main() {
   const entries = process.argv.slice(2).map((e) => path.resolve(e));
   if (entries.length === 0) {
-    entries.push(keelEntry());
-    for (const proto of [
-      "bundle/keel.mjs",
-      "bundle-min/keel.mjs",
-      "bundle-patched/keel.mjs",
-      "snapshot/keel.blob",
-      "snapshot-patched/keel.blob",
-    ]) {
-      if (fs.existsSync(path.join(CACHE_DIR, proto))) entries.push(path.join(CACHE_DIR, proto));
+    for (const built of ["dist/keel.blob", "dist/keel.mjs"]) {
+      if (fs.existsSync(path.join(ROOT, built))) entries.push(path.join(ROOT, built));
     }
+    if (entries.length === 0) throw new Error("nothing to profile: run `npm run build` first");
   }
   const modelServer = await startBenchModelServer();
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "keel-bench-ws-"));
@@ -348,7 +372,7 @@ async function main() {
     result.startup = await startupTimes([path.join(here, "floor-server.mjs"), ...entries], ctx, ROUNDS);
     const engine = await engineWorks(entries[0], ctx);
     result.engineServesTurns = engine;
-    for (const entry of entries.filter((e) => !e.endsWith(".blob"))) {
+    for (const entry of entries) {
       process.stderr.write(`[profile] ${path.relative(ROOT, entry)}\n`);
       result.entries.push(await profileEntry(entry, ctx, engine));
     }
