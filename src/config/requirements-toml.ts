@@ -1,20 +1,15 @@
 import { z } from "zod";
-import { ApprovalsReviewerSchema, AskForApprovalSchema } from "../protocol/permissions.js";
+import {
+  ApprovalsReviewerSchema,
+  AskForApprovalSchema,
+  SandboxPolicyTypeSchema,
+} from "../protocol/permissions.js";
 import { ConfigError } from "./errors.js";
 import { getPath } from "./merge.js";
 import { readTomlFile, type TomlTable } from "./toml-file.js";
 import { describeIssue } from "./validate.js";
 
 export const DEFAULT_REQUIREMENTS_FILE = "/etc/keel/requirements.toml";
-
-/** `allowed_sandbox_modes` also accepts `external-sandbox` (programmatic use only). */
-export const RequirementSandboxModeSchema = z.enum([
-  "read-only",
-  "workspace-write",
-  "danger-full-access",
-  "external-sandbox",
-]);
-export type RequirementSandboxMode = z.infer<typeof RequirementSandboxModeSchema>;
 
 export const WebSearchModeSchema = z.enum(["disabled", "cached", "live"]);
 export type WebSearchMode = z.infer<typeof WebSearchModeSchema>;
@@ -55,7 +50,8 @@ const PrefixRuleSchema = z.looseObject({
 export const RequirementsTomlSchema = z.looseObject({
   allowed_approval_policies: z.array(AskForApprovalSchema).optional(),
   allowed_approvals_reviewers: z.array(ApprovalsReviewerSchema).optional(),
-  allowed_sandbox_modes: z.array(RequirementSandboxModeSchema).optional(),
+  /** Also accepts `external-sandbox` (programmatic use only). */
+  allowed_sandbox_modes: z.array(SandboxPolicyTypeSchema).optional(),
   allowed_web_search_modes: z.array(WebSearchModeSchema).optional(),
   enforce_residency: z.enum(["us"]).optional(),
   features: z.record(z.string(), z.boolean()).optional(),

@@ -78,3 +78,21 @@ export function debugPermissionProfile(profile: PermissionProfile): string {
 export function debugValue(value: unknown): string {
   return typeof value === "string" ? str(value) : (JSON.stringify(value) ?? String(value));
 }
+
+/** A legacy policy as Codex prints it in the requirements fallback warning. */
+export function debugSandboxPolicy(policy: SandboxPolicy): string {
+  const access = (a: { type: string; include_platform_defaults?: boolean; readable_roots?: string[] }) =>
+    a.type === "full-access"
+      ? "FullAccess"
+      : `Restricted { include_platform_defaults: ${a.include_platform_defaults}, readable_roots: ${JSON.stringify(a.readable_roots)} }`;
+  switch (policy.type) {
+    case "danger-full-access":
+      return "DangerFullAccess";
+    case "read-only":
+      return `ReadOnly { access: ${access(policy.access)}, network_access: ${policy.network_access} }`;
+    case "external-sandbox":
+      return `ExternalSandbox { network_access: ${policy.network_access === "enabled" ? "Enabled" : "Restricted"} }`;
+    case "workspace-write":
+      return `WorkspaceWrite { writable_roots: ${JSON.stringify(policy.writable_roots)}, read_only_access: ${access(policy.read_only_access)}, network_access: ${policy.network_access}, exclude_tmpdir_env_var: ${policy.exclude_tmpdir_env_var}, exclude_slash_tmp: ${policy.exclude_slash_tmp} }`;
+  }
+}

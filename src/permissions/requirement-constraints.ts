@@ -1,5 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
-import type { ApprovalsReviewer, AskForApproval, SandboxPolicy } from "../protocol/permissions.js";
+import type {
+  ApprovalsReviewer,
+  AskForApproval,
+  SandboxPolicy,
+  SandboxPolicyType,
+} from "../protocol/permissions.js";
 import { Constrained, ConstraintError, type RequirementSource } from "./constraint.js";
 import { debugAskForApproval, debugSandboxModeOf } from "./debug.js";
 import { newReadOnly } from "./legacy-sandbox.js";
@@ -8,9 +13,6 @@ import { newReadOnly } from "./legacy-sandbox.js";
  * Builds the session constraints from requirement allow-lists (spec §7.4). The config module
  * parses requirements.toml; these functions only turn lists into `Constrained` values.
  */
-
-/** Values of `allowed_sandbox_modes` (`external-sandbox` is programmatic only). */
-export type RequirementSandboxMode = SandboxPolicy["type"];
 
 /** First entry is the default; an empty list is an EmptyField error. */
 export function constrainApprovalPolicy(
@@ -57,7 +59,7 @@ export function constrainApprovalsReviewer(
  * only (a WorkspaceWrite with any roots is allowed when `workspace-write` is).
  */
 export function constrainSandboxPolicy(
-  allowedModes: readonly RequirementSandboxMode[],
+  allowedModes: readonly SandboxPolicyType[],
   source: RequirementSource,
 ): Constrained<SandboxPolicy> | ConstraintError {
   const allowedText = `[${allowedModes.map(debugSandboxModeOf).join(", ")}]`;

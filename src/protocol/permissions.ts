@@ -59,7 +59,20 @@ export const SandboxPolicySchema = z.discriminatedUnion("type", [
   }),
 ]);
 export type SandboxPolicy = z.infer<typeof SandboxPolicySchema>;
-export type SandboxPolicyType = SandboxPolicy["type"];
+
+/** The policy tags; requirements.toml `allowed_sandbox_modes` takes any of the four. */
+export const SandboxPolicyTypeSchema = z.enum([
+  "read-only",
+  "workspace-write",
+  "danger-full-access",
+  "external-sandbox",
+]);
+export type SandboxPolicyType = z.infer<typeof SandboxPolicyTypeSchema>;
+// The enum and the union's tags must stay the same set (a compile error otherwise).
+const sameTags: [SandboxPolicy["type"], SandboxPolicyType] extends [SandboxPolicyType, SandboxPolicy["type"]]
+  ? true
+  : never = true;
+void sameTags;
 
 export const ReadOnlyAccessV2Schema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("fullAccess") }),
