@@ -1,19 +1,10 @@
-/**
- * Where a configuration value came from, in the v2 `ConfigLayerSource` shape so the app-server's
- * `config/read` can return it unchanged. `dotCodexFolder` keeps Codex's field name (it holds
- * keel's `.keel` folder) because clients written for Codex read that key.
- */
-export type ConfigLayerSource =
-  | { type: "system"; file: string }
-  | { type: "user"; file: string }
-  | { type: "project"; dotCodexFolder: string }
-  | { type: "sessionFlags" };
+import type { ConfigLayerSource } from "../protocol/v2/config.js";
 
-/** v2 `ConfigLayerMetadata`: a source plus the fingerprint of the layer's contents. */
-export interface ConfigLayerMetadata {
-  name: ConfigLayerSource;
-  version: string;
-}
+/**
+ * Where a configuration value came from. The types are the v2 wire schemas
+ * (src/protocol/v2/config.ts), so `config/read` returns layer sources unchanged.
+ */
+export type { ConfigLayerMetadata, ConfigLayerSource } from "../protocol/v2/config.js";
 
 /** Human-readable rendering for CLI output and error messages. */
 export function describeLayerSource(source: ConfigLayerSource): string {

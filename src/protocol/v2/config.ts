@@ -24,14 +24,32 @@ export const ConfigSchema = named(
   }),
 );
 
+/**
+ * Where a configuration layer came from: the four of Codex's `ConfigLayerSource` variants keel
+ * has. `dotCodexFolder` keeps Codex's field name (it holds keel's `.keel` folder) because
+ * clients written for Codex read that key.
+ */
+export const ConfigLayerSourceSchema = named(
+  "ConfigLayerSource",
+  z.discriminatedUnion("type", [
+    z.object({ type: z.literal("system"), file: z.string() }),
+    z.object({ type: z.literal("user"), file: z.string() }),
+    z.object({ type: z.literal("project"), dotCodexFolder: z.string() }),
+    z.object({ type: z.literal("sessionFlags") }),
+  ]),
+);
+export type ConfigLayerSource = z.infer<typeof ConfigLayerSourceSchema>;
+
+/** A layer's source and the fingerprint of its contents. */
 export const ConfigLayerMetadataSchema = named(
   "ConfigLayerMetadata",
-  z.looseObject({ name: JsonValueSchema, version: z.string() }),
+  z.looseObject({ name: ConfigLayerSourceSchema, version: z.string() }),
 );
+export type ConfigLayerMetadata = z.infer<typeof ConfigLayerMetadataSchema>;
 
 export const ConfigLayerSchema = named(
   "ConfigLayer",
-  z.looseObject({ name: JsonValueSchema, version: z.string(), config: JsonValueSchema }),
+  z.looseObject({ name: ConfigLayerSourceSchema, version: z.string(), config: JsonValueSchema }),
 );
 
 export const ConfigReadResponseSchema = named(
