@@ -1,6 +1,6 @@
 import type { EventMsg } from "../protocol/events.js";
 import { joinShellWords } from "../tools/shell-words.js";
-import type { ThreadEvent, ThreadItem, Usage } from "./thread-events.js";
+import type { ThreadEvent, ThreadItem, Usage } from "../protocol/exec-events.js";
 
 /**
  * Maps the session's event stream to the `--json` thread events, as Codex exec does: item ids

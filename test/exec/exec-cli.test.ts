@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ThreadEventSchema } from "../../src/exec/thread-events.js";
+import { ThreadEventSchema } from "../../src/protocol/exec-events.js";
 import { functionCall, httpError, reasoning, textTurn, turn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
 import { inputItems, jsonLines, keel, setup, userTexts } from "./support.js";

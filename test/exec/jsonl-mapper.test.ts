@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ThreadEventMapper } from "../../src/exec/jsonl.js";
-import { ThreadEventSchema } from "../../src/exec/thread-events.js";
+import { ThreadEventSchema } from "../../src/protocol/exec-events.js";
 import type { EventMsg } from "../../src/protocol/events.js";
 
 const begin = (callId: string): EventMsg => ({
