@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { zodEnglishOnly } from "./zod-english-only.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, "dist");
@@ -30,6 +31,7 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   outExtension: { ".js": ".mjs" },
   external: ["better-sqlite3", "json-schema-to-typescript"],
+  plugins: [zodEnglishOnly],
   banner: {
     js: [
       'import { createRequire as __keelCreateRequire } from "node:module";',

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { zodEnglishOnly } from "./zod-english-only.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, "dist");
@@ -78,7 +79,7 @@ try {
     platform: "node",
     target: "node20",
     outfile: script,
-    plugins: [lazyModules],
+    plugins: [lazyModules, zodEnglishOnly],
     define: { "import.meta.url": "__keelMetaUrl" },
     banner: {
       js: [

@@ -80,10 +80,38 @@ describe("bin/keel launcher", () => {
     expect(run(pkg.launcher, ["exec", "--json", "--", "-x"])).toBe('snapshot ["exec","--json","--","-x"]');
   });
 
+  test("finds its package through a relative symlink, as in node_modules/.bin", () => {
+    const pkg = fakePackage();
+    buildTinySnapshot(pkg.root);
+    const binDir = path.join(tempDir("keel-bin-"), "node_modules/.bin");
+    fs.mkdirSync(binDir, { recursive: true });
+    const link = path.join(binDir, "keel");
+    fs.symlinkSync(path.relative(binDir, pkg.launcher), link);
+    expect(run(link, ["app-server"])).toBe('snapshot ["app-server"]');
+    fs.rmSync(path.join(pkg.root, "dist/keel.blob.meta"));
+    expect(run(link, ["app-server"])).toBe('fallback ["app-server"]');
+  });
+
   test("runs bin/keel.js when the snapshot was built by another node binary", () => {
     const pkg = fakePackage();
     buildTinySnapshot(pkg.root, "1:2:3");
     expect(run(pkg.launcher, ["--version"])).toBe('fallback ["--version"]');
+  });
+
+  test("runs bin/keel.js when the `node` on PATH is another program than the one recorded", () => {
+    const pkg = fakePackage();
+    buildTinySnapshot(pkg.root);
+    const otherBin = tempDir("keel-other-node-");
+    fs.writeFileSync(
+      path.join(otherBin, "node"),
+      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} "$@"\n`,
+    );
+    fs.chmodSync(path.join(otherBin, "node"), 0o755);
+    const out = spawnSync(pkg.launcher, ["x"], {
+      encoding: "utf8",
+      env: { PATH: `${otherBin}:/usr/bin:/bin` },
+    });
+    expect(out.stdout).toBe('fallback ["x"]');
   });
 
   test("runs bin/keel.js when the blob is missing or there is no snapshot at all", () => {
