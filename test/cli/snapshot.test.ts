@@ -123,6 +123,63 @@ describe("bin/keel launcher", () => {
   });
 });
 
+/** Node's own options bin/keel lets through to the snapshot (one NODE_OPTIONS word each). */
+const SNAPSHOT_SAFE_OPTIONS = [
+  "--enable-source-maps",
+  "--no-warnings",
+  "--no-deprecation",
+  "--pending-deprecation",
+  "--throw-deprecation",
+  "--trace-deprecation",
+  "--trace-warnings",
+  "--trace-uncaught",
+  "--trace-exit",
+  "--use-openssl-ca",
+  "--use-bundled-ca",
+  "--openssl-legacy-provider",
+  "--dns-result-order=ipv4first",
+  "--tls-min-v1.2",
+  "--tls-max-v1.3",
+  "--unhandled-rejections=strict",
+  "--title=keel",
+];
+
+describe("bin/keel and NODE_OPTIONS", () => {
+  test("a V8 option makes it run bin/keel.js, which honours it; Node's own options keep the snapshot", () => {
+    const pkg = fakePackage();
+    buildTinySnapshot(pkg.root);
+    const withOptions = (nodeOptions: string) => {
+      const out = spawnSync(pkg.launcher, ["x"], {
+        encoding: "utf8",
+        env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, NODE_OPTIONS: nodeOptions },
+      });
+      return out.stdout || `status ${out.status}: ${out.stderr}`;
+    };
+    // Node refuses a snapshot under other V8 flags (exit 14): the launcher must not start it.
+    expect(withOptions("--max-old-space-size=200")).toBe('fallback ["x"]');
+    expect(withOptions("--no-warnings --expose-gc")).toBe('fallback ["x"]');
+    expect(withOptions("--require /dev/null")).toBe('fallback ["x"]');
+    expect(withOptions("")).toBe('snapshot ["x"]');
+    for (const option of SNAPSHOT_SAFE_OPTIONS) expect(withOptions(option)).toBe('snapshot ["x"]');
+    expect(withOptions("--no-warnings  --enable-source-maps --title=k")).toBe('snapshot ["x"]');
+  });
+
+  test.skipIf(!fs.existsSync(builtMeta))(
+    "keel starts under each option the launcher lets through, and under V8 options",
+    () => {
+      const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` };
+      for (const option of [...SNAPSHOT_SAFE_OPTIONS, "--max-old-space-size=4096", "--expose-gc"]) {
+        const out = spawnSync(path.join(root, "bin/keel"), ["--version"], {
+          encoding: "utf8",
+          env: { ...env, NODE_OPTIONS: option },
+        });
+        expect({ option, status: out.status, stderr: out.stderr }).toEqual({ option, status: 0, stderr: "" });
+        expect(out.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+      }
+    },
+  );
+});
+
 describe("processes started from the built snapshot", () => {
   test.skipIf(!fs.existsSync(builtMeta))(
     "keel app-server runs from dist/keel.blob and two processes create different thread ids",
