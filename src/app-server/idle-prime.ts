@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { startupSnapshot } from "node:v8";
 
 /**
  * One-time process costs that the first `thread/start` would otherwise pay, paid instead right
@@ -10,6 +11,8 @@ import fs from "node:fs";
  * threads live outside the JavaScript heap.
  */
 export function primeWhileIdle(dir: string): void {
+  // The snapshot warm-up initializes a connection too; the primed state must be the process's own.
+  if (startupSnapshot.isBuildingSnapshot()) return;
   setImmediate(() => {
     globalThis.crypto.getRandomValues(new Uint8Array(16));
     fs.stat(dir, () => {});

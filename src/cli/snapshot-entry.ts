@@ -11,7 +11,7 @@ import "../app-server/user-agent.js";
 import "../config/home.js";
 import "../lib/errors.js";
 import { main } from "./main.js";
-import { warmUp } from "./snapshot-warmup.js";
+import { warmUp, warmUpEngine } from "./snapshot-warmup.js";
 
 // First-use work (parser compilation, lazy schema properties, function compilation) done now is
 // saved with the heap; see snapshot-warmup.ts. A failure costs speed only, so the build goes on
@@ -23,6 +23,10 @@ try {
 } catch (error) {
   process.stderr.write(`keel warm-up: ${error instanceof Error ? error.message : String(error)}\n`);
 }
+// Asynchronous: Node saves the heap once the event loop is empty, i.e. after it.
+warmUpEngine().catch((error: unknown) => {
+  process.stderr.write(`keel warm-up: engine: ${error instanceof Error ? error.message : String(error)}\n`);
+});
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // `node --snapshot-blob keel.blob <args>`: argv is [node, ...args]. main() closes inherited

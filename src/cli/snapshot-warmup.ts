@@ -6,7 +6,9 @@
 //
 // Only pure work and file I/O inside a temp directory that is removed again: nothing here may
 // touch state that must differ per process — random number pools (thread ids come from uuid's),
-// clocks, the time zone, the environment, lock tables, the sandbox probe.
+// clocks, the time zone, the environment, lock tables, the sandbox probe. So the engine warm-up
+// starts a thread (whose rollout and lock only come with its first turn) but never resumes one
+// (resume takes the thread's writer lock and installs an exit hook) or runs a turn.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,6 +27,7 @@ import { metadataFromItems } from "../rollout/metadata.js";
 import { formatRolloutLine, parseRolloutText } from "../rollout/reader.js";
 import { reconstructSession } from "../rollout/reconstruct.js";
 import { buildTurns } from "../rollout/turns.js";
+import { createKeel } from "../app-server/engine/library.js";
 import { turnsToV2 } from "../app-server/engine/thread-view.js";
 import {
   SAMPLE_APPROVAL_REPLIES,
@@ -163,5 +166,43 @@ function warmModelStream(report: WarmUpReport): void {
   ];
   for (const event of events) {
     if (!ResponsesSseEventSchema.safeParse(event).success) report.rejected.push(`model event ${event.type}`);
+  }
+}
+
+/**
+ * `initialize` and two `thread/start`s (a writable sandbox, which records the project's trust and
+ * reloads, and a permission profile) through an in-process server with the real engine: the
+ * session, config and wire code a new thread runs. Resolves with the started threads' ids.
+ */
+export async function warmUpEngine(tmpDir: string = os.tmpdir()): Promise<string[]> {
+  const dir = fs.mkdtempSync(path.join(tmpDir, "keel-warmup-engine-"));
+  const home = path.join(dir, "home");
+  const project = path.join(dir, "project");
+  fs.mkdirSync(home);
+  fs.mkdirSync(path.join(project, ".git"), { recursive: true });
+  fs.writeFileSync(path.join(project, "AGENTS.md"), "Run the tests before you finish.\n");
+  fs.writeFileSync(path.join(home, "config.toml"), sampleConfigToml(path.join(dir, "elsewhere")));
+  const keel = createKeel({
+    home,
+    cwd: project,
+    env: { HOME: dir, TMPDIR: dir, PATH: "/usr/bin:/bin", SHELL: "/bin/sh" },
+    systemConfigFile: path.join(dir, "system-config.toml"),
+    requirementsFile: null,
+    // No idle-unload timers: nothing may be pending when the heap is saved.
+    scheduler: () => () => {},
+    log: () => {},
+  });
+  try {
+    const client = await keel.connect({ clientInfo: { name: "keel_warmup", title: null, version: "0" } });
+    const ids: string[] = [];
+    for (const [, params] of sampleRequests(project, THREAD_ID).filter(([m]) => m === "thread/start")) {
+      const started = await client.threadStart(params as never);
+      ids.push(started.thread.id);
+    }
+    client.close();
+    return ids;
+  } finally {
+    await keel.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

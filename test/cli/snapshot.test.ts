@@ -4,9 +4,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { warmUp } from "../../src/cli/snapshot-warmup.js";
+import { warmUp, warmUpEngine } from "../../src/cli/snapshot-warmup.js";
 import { sampleRollout } from "../../src/cli/warmup-samples.js";
-import { fixture, stdioServer } from "../app-server-engine/support.js";
+import { fixture, stdioServer, text, turnCompleted } from "../app-server-engine/support.js";
+import { textTurn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -25,6 +26,19 @@ describe("snapshot warm-up", () => {
 
   test("a second run in the same process gives the same report (no state kept)", () => {
     expect(warmUp(tempDir())).toEqual(warmUp(tempDir()));
+  });
+
+  test("the engine warm-up starts threads and leaves no files, locks, exit hooks or timers", async () => {
+    const dir = tempDir();
+    const exitListeners = process.listenerCount("exit");
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    const ids = await warmUpEngine(dir);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(process.listenerCount("exit")).toBe(exitListeners);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });
 
@@ -199,6 +213,28 @@ describe("processes started from the built snapshot", () => {
       expect(ids[0]).not.toBe(ids[1]);
       // UUIDv7: the last 62 bits are random; equal ones would mean random state saved in the heap.
       expect(ids[0]!.slice(19)).not.toBe(ids[1]!.slice(19));
+    },
+  );
+
+  test.skipIf(!fs.existsSync(builtMeta))(
+    "a turn records the process's own time zone, not the one of the machine that built the snapshot",
+    async () => {
+      const fx = await fixture();
+      fx.model.enqueue(textTurn("Done."));
+      const zone = "Asia/Kathmandu"; // +05:45: no build machine is in it by accident
+      const { peer } = stdioServer({ ...fx, env: { ...fx.env, TZ: zone } }, "tz");
+      await peer.initialize();
+      const { thread } = await peer.request("thread/start", { cwd: fx.workspace });
+      await peer.request("turn/start", { threadId: thread.id, input: text("hi") });
+      await turnCompleted(peer);
+      const lines = fs
+        .readFileSync(thread.path, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      const context = lines.find((l) => l.type === "turn_context");
+      expect(context.payload.timezone).toBe(zone);
+      peer.close();
     },
   );
 });
