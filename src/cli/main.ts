@@ -9,26 +9,32 @@ import { registerSandboxCommand } from "./commands/sandbox.js";
 import { KEEL_VERSION } from "./version.js";
 
 /**
- * Entry point of the `keel` command. Each subcommand lives in its own module and loads its
- * implementation lazily, so `keel --help` and the app-server start without paying for
- * SQLite, schema generation or the sandbox.
+ * The command tree: pure data, no environment read (options and actions see `process` only when
+ * they run), so the start-up snapshot can build it ahead of time. Parses once.
  */
-export async function main(argv: string[]): Promise<number> {
-  // Before anything can spawn: a descriptor inherited without close-on-exec would reach every
-  // sandboxed command and let it read or write the host behind the mount masks.
-  closeInheritedFds();
+export function buildProgram(): Command {
   const program = new Command("keel")
     .description("A coding-agent runtime that speaks Codex's app-server protocol v2")
     .version(KEEL_VERSION, "-V, --version")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-
   registerExecCommand(program);
   registerAppServerCommand(program);
   registerSandboxCommand(program);
   registerPermissionsCommand(program);
   registerDebugCommand(program);
+  return program;
+}
 
+/**
+ * Entry point of the `keel` command. Each subcommand lives in its own module and loads its
+ * implementation lazily, so `keel --help` and the app-server start without paying for
+ * SQLite, schema generation or the sandbox.
+ */
+export async function main(argv: string[], program: Command = buildProgram()): Promise<number> {
+  // Before anything can spawn: a descriptor inherited without close-on-exec would reach every
+  // sandboxed command and let it read or write the host behind the mount masks.
+  closeInheritedFds();
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -10,7 +10,7 @@ import "../app-server/run.js";
 import "../app-server/user-agent.js";
 import "../config/home.js";
 import "../lib/errors.js";
-import { main } from "./main.js";
+import { buildProgram, main } from "./main.js";
 import { warmUp, warmUpEngine } from "./snapshot-warmup.js";
 
 // First-use work (parser compilation, lazy schema properties, function compilation) done now is
@@ -28,10 +28,13 @@ warmUpEngine().catch((error: unknown) => {
   process.stderr.write(`keel warm-up: engine: ${error instanceof Error ? error.message : String(error)}\n`);
 });
 
+// The command tree is built now, once; the process parses its own arguments with it.
+const program = buildProgram();
+
 startupSnapshot.setDeserializeMainFunction(() => {
   // `node --snapshot-blob keel.blob <args>`: argv is [node, ...args]. main() closes inherited
   // descriptors before anything else.
-  main(process.argv.slice(1)).then(
+  main(process.argv.slice(1), program).then(
     (code) => {
       if (typeof code === "number") process.exitCode = code;
     },
