@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { UserError, errorMessage } from "../lib/errors.js";
+import { restoreDeferredExtraCaCerts } from "../lib/extra-ca-certs.js";
 import { closeInheritedFds } from "../sandbox/inherited-fds.js";
 import { registerAppServerCommand } from "./commands/app-server.js";
 import { registerDebugCommand } from "./commands/debug.js";
@@ -35,6 +36,8 @@ export async function main(argv: string[], program: Command = buildProgram()): P
   // Before anything can spawn: a descriptor inherited without close-on-exec would reach every
   // sandboxed command and let it read or write the host behind the mount masks.
   closeInheritedFds();
+  // Before anything reads the environment or spawns: commands see NODE_EXTRA_CA_CERTS as set.
+  restoreDeferredExtraCaCerts();
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

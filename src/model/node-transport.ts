@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import http from "node:http";
 import https from "node:https";
+import { deferredCaSecureContext } from "../lib/extra-ca-certs.js";
 
 /**
  * The model client's default transport: the part of `fetch()` it uses (POST, status, headers,
@@ -17,7 +18,10 @@ export const nodeHttpFetch = ((input: string | URL, init: RequestInit = {}): Pro
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return reject(signal.reason);
     const target = new URL(String(input));
-    const transport = target.protocol === "https:" ? https : http;
+    const secure = target.protocol === "https:";
+    const transport = secure ? https : http;
+    // NODE_EXTRA_CA_CERTS deferred by bin/keel: the trust Node would have had (lib/extra-ca-certs.ts).
+    const secureContext = secure ? deferredCaSecureContext((m) => process.emitWarning(m)) : undefined;
     let response: IncomingMessage | undefined;
     const onAbort = () => {
       request.destroy(signal?.reason);
@@ -26,7 +30,11 @@ export const nodeHttpFetch = ((input: string | URL, init: RequestInit = {}): Pro
     };
     const request = transport.request(
       target,
-      { method: init.method ?? "GET", headers: headerRecord(init.headers) },
+      {
+        method: init.method ?? "GET",
+        headers: headerRecord(init.headers),
+        ...(secureContext ? { secureContext } : {}),
+      },
       (res) => {
         response = res;
         res.once("close", () => signal?.removeEventListener("abort", onAbort));

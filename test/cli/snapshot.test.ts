@@ -158,6 +158,28 @@ const SNAPSHOT_SAFE_OPTIONS = [
   "--title=keel",
 ];
 
+describe("bin/keel and NODE_EXTRA_CA_CERTS", () => {
+  test("hands the variable over as KEEL_DEFERRED_EXTRA_CA_CERTS, except with --use-openssl-ca", () => {
+    const pkg = fakePackage();
+    fs.writeFileSync(
+      path.join(pkg.root, "bin/keel.js"),
+      "const e = process.env;\n" +
+        "process.stdout.write(JSON.stringify([e.NODE_EXTRA_CA_CERTS ?? null, e.KEEL_DEFERRED_EXTRA_CA_CERTS ?? null]));\n",
+    );
+    const seen = (env: Record<string, string>) =>
+      spawnSync(pkg.launcher, [], {
+        encoding: "utf8",
+        env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, ...env },
+      }).stdout;
+    expect(seen({ NODE_EXTRA_CA_CERTS: "/etc/x.pem" })).toBe('[null,"/etc/x.pem"]');
+    expect(seen({ NODE_EXTRA_CA_CERTS: "/etc/x.pem", NODE_OPTIONS: "--use-openssl-ca" })).toBe(
+      '["/etc/x.pem",null]',
+    );
+    expect(seen({ NODE_EXTRA_CA_CERTS: "" })).toBe('["",null]');
+    expect(seen({})).toBe("[null,null]");
+  });
+});
+
 describe("bin/keel and NODE_OPTIONS", () => {
   test("a V8 option makes it run bin/keel.js, which honours it; Node's own options keep the snapshot", () => {
     const pkg = fakePackage();

@@ -24,9 +24,14 @@ export interface ExecSetup {
 
 /** A model server, a KEEL_HOME whose config.toml points at it, and a repository to work in. */
 export async function setup(
-  options: { providerExtra?: string; topLevel?: Record<string, string> } = {},
+  options: {
+    providerExtra?: string;
+    topLevel?: Record<string, string>;
+    /** Serve the model over HTTPS with this key and certificate. */
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<ExecSetup> {
-  const server = await startModelServer();
+  const server = await startModelServer(options.tls ? { tls: options.tls } : {});
   servers.push(server);
   const home = tempDir("keel-exec-home-");
   const repo = path.join(tempDir("keel-exec-"), "repo");

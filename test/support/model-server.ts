@@ -15,6 +15,7 @@
  *   await server.close();
  */
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import {
   chatFrames,
@@ -42,6 +43,8 @@ export interface ModelServerOptions {
   fallback?: ScriptEntry;
   /** Chat field carrying reasoning text: `reasoning_content` (LM Studio, default) or `reasoning` (Ollama). */
   chatReasoningField?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 export interface ModelServer {
@@ -100,7 +103,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     return sendJson(res, 404, { error: { message: `no control route ${method} ${path}` } });
   };
 
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString("utf8");
@@ -166,7 +169,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
           ? chatFrames(spec, recorded, reasoningField)
           : responsesFrames(spec, recorded);
     await writeStream(res, frames, spec, pause);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handle) : http.createServer(handle);
 
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
@@ -178,7 +182,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
-  const origin = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+  const scheme = options.tls ? "https" : "http";
+  const origin = `${scheme}://${address.includes(":") ? `[${address}]` : address}:${port}`;
 
   return {
     url: `${origin}/v1`,
