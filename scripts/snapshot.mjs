@@ -5,7 +5,8 @@
 // the heap saved. A blob only runs on the Node binary that built it, so dist/keel.blob.meta records
 // that binary (version, path, size/mtime/inode) and a hash of the build inputs; bin/keel compares
 // them before every use. Native addons and modules that cannot be loaded while building
-// (better-sqlite3, json-schema-to-typescript, node:http/https) are loaded on first use.
+// (better-sqlite3, json-schema-to-typescript, node:http/https/tls) are loaded on first use. Before
+// the heap is saved, src/cli/snapshot-warmup.ts runs keel's first-use paths once.
 // A failure leaves no blob behind and does not fail the build: bin/keel then runs dist/keel.mjs.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";

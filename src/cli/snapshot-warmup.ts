@@ -5,8 +5,8 @@
 // most of `thread/start` and `thread/resume` in a new process (docs/readme/benchmarks.md).
 //
 // Only pure work and file I/O inside a temp directory that is removed again: nothing here may
-// touch state that must differ per process — random number pools (thread ids come from uuid's),
-// clocks, the time zone, the environment, lock tables, the sandbox probe. So the engine warm-up
+// touch state that must differ per process — random state (thread ids are random), clocks, the
+// time zone, the environment, lock tables, exit hooks, timers, the sandbox probe. So the engine warm-up
 // starts a thread (whose rollout and lock only come with its first turn) but never resumes one
 // (resume takes the thread's writer lock and installs an exit hook) or runs a turn.
 import fs from "node:fs";
