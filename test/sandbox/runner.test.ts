@@ -12,11 +12,16 @@ import { makeTree, workspacePlan } from "./support.js";
 
 const ENV = { PATH: "/usr/local/bin:/usr/bin:/bin" };
 
+type RunParams = Parameters<typeof runSandboxed>[0];
+
+/** A workspace and a state dir; `run(argv, more)` runs there under the workspace plan unless `more` overrides. */
 function setup(extra: Partial<SandboxPlan> = {}) {
   const ws = tempDir();
   const stateDir = tempDir("keel-state-");
   const plan = workspacePlan(ws, {}, extra);
-  return { ws, stateDir, plan };
+  const run = (argv: string[], more: Partial<RunParams> = {}) =>
+    runSandboxed({ argv, cwd: ws, plan, env: ENV, stateDir, ...more });
+  return { ws, run };
 }
 
 function processesWith(marker: string): number[] {
@@ -43,14 +48,8 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
 
 describe("runSandboxed", () => {
   it("passes the exit status and output through", async () => {
-    const { ws, stateDir, plan } = setup();
-    const r = await runSandboxed({
-      argv: ["sh", "-c", "echo out; echo err >&2; exit 7"],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
-    });
+    const { run } = setup();
+    const r = await run(["sh", "-c", "echo out; echo err >&2; exit 7"]);
     expect(r).toMatchObject({
       exitCode: 7,
       stdout: "out\n",
@@ -62,35 +61,18 @@ describe("runSandboxed", () => {
   });
 
   it("flags likely sandbox denials, and only failed sandboxed commands", async () => {
-    const { ws, stateDir, plan } = setup();
-    const denied = await runSandboxed({
-      argv: ["sh", "-c", "echo x > /etc/keel-x"],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
-    });
+    const { run } = setup();
+    const denied = await run(["sh", "-c", "echo x > /etc/keel-x"]);
     expect(denied.exitCode).not.toBe(0);
     expect(denied.sandboxDenied).toBe(true);
-    const plainFailure = await runSandboxed({
-      argv: ["sh", "-c", "exit 3"],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
-    });
+    const plainFailure = await run(["sh", "-c", "exit 3"]);
     expect(plainFailure.sandboxDenied).toBe(false);
   });
 
   it("kills the whole process tree on timeout, background children included", async () => {
-    const { ws, stateDir, plan } = setup();
+    const { run } = setup();
     const marker = `${1000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
-    const r = await runSandboxed({
-      argv: ["sh", "-c", `sleep ${marker} & sh -c 'sleep ${marker}' & sleep ${marker}`],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
+    const r = await run(["sh", "-c", `sleep ${marker} & sh -c 'sleep ${marker}' & sleep ${marker}`], {
       timeoutMs: 500,
     });
     expect(r.timedOut).toBe(true);
@@ -99,28 +81,17 @@ describe("runSandboxed", () => {
   });
 
   it("does not let a background child outlive the command", async () => {
-    const { ws, stateDir, plan } = setup();
+    const { run } = setup();
     const marker = `${2000 + Math.floor(Math.random() * 1000)}.${process.pid}`;
-    const r = await runSandboxed({
-      argv: ["sh", "-c", `sleep ${marker} & echo started`],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
-    });
+    const r = await run(["sh", "-c", `sleep ${marker} & echo started`]);
     expect(r.stdout).toBe("started\n");
     await eventually(() => processesWith(`sleep\0${marker}`).length === 0, "background sleep to be gone");
   });
 
   it("aborts on signal", async () => {
-    const { ws, stateDir, plan } = setup();
+    const { run } = setup();
     const controller = new AbortController();
-    const pending = runSandboxed({
-      argv: ["sh", "-c", "echo ready; exec sleep 600"],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
+    const pending = run(["sh", "-c", "echo ready; exec sleep 600"], {
       signal: controller.signal,
       onStdout: () => controller.abort(),
     });
@@ -130,15 +101,8 @@ describe("runSandboxed", () => {
   });
 
   it("refuses to run when bubblewrap is missing, and says how to fix it", async () => {
-    const { ws, stateDir, plan } = setup();
-    const r = await runSandboxed({
-      argv: ["sh", "-c", "touch ran"],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
-      bwrapPath: "/nonexistent/bwrap",
-    });
+    const { ws, run } = setup();
+    const r = await run(["sh", "-c", "touch ran"], { bwrapPath: "/nonexistent/bwrap" });
     expect(r.setupError).toMatch(/bubblewrap is not installed/);
     expect(r.setupError).toMatch(/apt install bubblewrap/);
     expect(r.setupError).toMatch(/refuses to run commands without the sandbox/);
@@ -147,7 +111,7 @@ describe("runSandboxed", () => {
   });
 
   it("reports bubblewrap's own failures as setup errors, not as the command's failure", async () => {
-    const { ws, stateDir } = setup();
+    const { ws, run } = setup();
     // restricted reads that do not include the working directory: bwrap cannot chdir
     const plan = workspacePlan(
       ws,
@@ -157,47 +121,35 @@ describe("runSandboxed", () => {
         write: { kind: "roots", roots: [] },
       },
     );
-    const r = await runSandboxed({ argv: ["true"], cwd: ws, plan, env: ENV, stateDir });
+    const r = await run(["true"], { plan });
     expect(r.setupError).toMatch(/could not be set up: bwrap: Can't chdir/);
     expect(r.exitCode).toBeNull();
     expect(r.sandboxDenied).toBe(false);
   });
 
   it("reports a missing program as exit 127 inside the sandbox", async () => {
-    const { ws, stateDir, plan } = setup();
-    const r = await runSandboxed({ argv: ["no-such-program-xyz"], cwd: ws, plan, env: ENV, stateDir });
+    const { run } = setup();
+    const r = await run(["no-such-program-xyz"]);
     expect(r.setupError).toBeUndefined();
     expect(r.exitCode).toBe(127);
   });
 
   it("danger-full-access is the only unsandboxed path", async () => {
-    const { ws, stateDir } = setup();
+    const { ws, run } = setup();
     const status = "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -s '\\t ' ' '";
     const danger = workspacePlan(ws, {}, { write: { kind: "full" }, network: "enabled" });
-    const open = await runSandboxed({
-      argv: ["sh", "-c", status],
-      cwd: ws,
-      plan: danger,
-      env: ENV,
-      stateDir,
-    });
+    const open = await run(["sh", "-c", status], { plan: danger });
     expect(open.sandboxed).toBe(false);
     expect(open.stdout).toContain("Seccomp: 0");
     const fullWriteOffline = workspacePlan(ws, {}, { write: { kind: "full" } });
-    const closed = await runSandboxed({
-      argv: ["sh", "-c", status],
-      cwd: ws,
-      plan: fullWriteOffline,
-      env: ENV,
-      stateDir,
-    });
+    const closed = await run(["sh", "-c", status], { plan: fullWriteOffline });
     expect(closed.sandboxed).toBe(true);
     expect(closed.stdout).toContain("NoNewPrivs: 1");
     expect(closed.stdout).toContain("Seccomp: 2");
   });
 
   it("merged masks hold under real bubblewrap: whole and mostly-denied directories", async () => {
-    const { ws, stateDir } = setup();
+    const { ws, run } = setup();
     const entries = ["src/a.ts", "mixed/README.md", "mixed/sub/inner.txt"];
     for (let i = 0; i < 6; i++) entries.push(`all/k${i}.pem`, `mixed/k${i}.pem`);
     makeTree(ws, entries);
@@ -212,14 +164,7 @@ p mixed_readme cat mixed/README.md
 p mixed_inner cat mixed/sub/inner.txt
 p mixed_write_inner sh -c 'echo x >> mixed/sub/inner.txt'
 p src cat src/a.ts`;
-    const r = await runSandboxed({
-      argv: ["sh", "-c", script],
-      cwd: ws,
-      plan,
-      env: ENV,
-      stateDir,
-      maskLimits: { exactBudget: 2 },
-    });
+    const r = await run(["sh", "-c", script], { plan, maskLimits: { exactBudget: 2 } });
     expect(r.setupError).toBeUndefined();
     expect(parseProbes(r.stdout)).toEqual({
       all_key: "fail",
@@ -238,14 +183,14 @@ p src cat src/a.ts`;
   });
 
   it("keeps a shared placeholder while another sandbox still mounts on it", async () => {
-    const { ws, stateDir } = setup();
+    const { ws, run } = setup();
     const plan = workspacePlan(ws);
     plan.write = { kind: "roots", roots: [{ root: ws, readOnlySubpaths: [`${ws}/.codex`] }] };
     const script =
       "touch a-started; while [ ! -e b-done ]; do sleep 0.05; done; mkdir -p .codex/sub; echo rc=$?";
-    const a = runSandboxed({ argv: ["sh", "-c", script], cwd: ws, plan, env: ENV, stateDir });
+    const a = run(["sh", "-c", script], { plan });
     await eventually(() => fs.existsSync(path.join(ws, "a-started")), "sandbox A to start");
-    const b = await runSandboxed({ argv: ["true"], cwd: ws, plan, env: ENV, stateDir });
+    const b = await run(["true"], { plan });
     expect(b.exitCode).toBe(0);
     expect(fs.existsSync(path.join(ws, ".codex"))).toBe(true); // A still mounts on it
     fs.writeFileSync(path.join(ws, "b-done"), "");
