@@ -105,3 +105,13 @@ function toResponse(res: IncomingMessage): Response {
     json: async () => JSON.parse(await text()),
   } as unknown as Response;
 }
+
+/**
+ * Loads what the first request needs — `node:http(s)` and Web Streams — ahead of it, so an
+ * engine can do it while a new thread waits for its first prompt.
+ */
+export function prepareNodeTransport(): void {
+  void http.globalAgent;
+  void https.globalAgent;
+  void ReadableStream;
+}

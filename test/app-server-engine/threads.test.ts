@@ -1,5 +1,8 @@
 import fs from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
+import { INDEX_DB_FILE } from "../../src/rollout/index-db.js";
 import { textTurn } from "../support/model-server.js";
 import {
   type Fixture,
@@ -84,6 +87,20 @@ describe("resume and fork", () => {
       code: -32600,
       message: "no rollout found for thread id 0000-nope",
     });
+  });
+
+  it("opens the thread index while a new thread waits for its first prompt; not for an ephemeral one", async () => {
+    const fx = await fixture();
+    const { connect } = inProcessServer(fx);
+    const peer = connect();
+    await peer.initialize();
+    const db = path.join(fx.home, INDEX_DB_FILE);
+    await peer.request("thread/start", { cwd: fx.workspace, ephemeral: true });
+    await sleep(100);
+    expect(fs.existsSync(db)).toBe(false);
+    await peer.request("thread/start", { cwd: fx.workspace });
+    for (let i = 0; i < 100 && !fs.existsSync(db); i++) await sleep(20);
+    expect(fs.existsSync(db)).toBe(true);
   });
 
   it("forks a thread (stored and loaded, ephemeral too) keeping its history and name", async () => {

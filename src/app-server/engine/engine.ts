@@ -1,6 +1,8 @@
 import fs from "node:fs";
+import { startupSnapshot } from "node:v8";
 import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
+import { prepareNodeTransport } from "../../model/node-transport.js";
 import { buildTurns } from "../../rollout/turns.js";
 import { ThreadStore } from "../../rollout/store.js";
 import {
@@ -70,6 +72,8 @@ export class Engine {
   /** The handlers `attachEngine` registered, by method. */
   handlers: HandlerTable = {};
   private readonly threads = new Map<string, LoadedThread>();
+  /** Set once the server shuts down: nothing new is opened after that. */
+  private stopping = false;
   private readonly idleMs: number;
   private readonly schedule: Scheduler;
 
@@ -191,6 +195,26 @@ export class Engine {
     return thread;
   }
 
+  /**
+   * After a thread/start, resume or fork response, while the client composes the first prompt:
+   * the one-time work of a first turn — opening the thread index (SQLite, where the turn's first
+   * write lands) and loading the model transport. Failures are left to the turn to report.
+   */
+  prepareForFirstTurn(thread: LoadedThread): void {
+    // Not in the snapshot warm-up: SQLite is a native addon and node:http cannot load while the
+    // snapshot is built.
+    if (thread.session.ephemeral || startupSnapshot.isBuildingSnapshot()) return;
+    setImmediate(() => {
+      if (this.stopping || thread.closed || thread.session.isClosed) return;
+      try {
+        this.store.index();
+      } catch {
+        // the turn opens it again and reports what is wrong
+      }
+      prepareNodeTransport();
+    });
+  }
+
   /** The thread's turns as rebuilt from its rollout (in memory for ephemeral threads). */
   async turnsOf(thread: LoadedThread): Promise<Turn[]> {
     const items = await thread.session.rolloutItems();
@@ -256,6 +280,7 @@ export class Engine {
   }
 
   private async shutdown(): Promise<void> {
+    this.stopping = true;
     for (const thread of this.threads.values()) {
       thread.idleTimer?.();
       thread.idleTimer = null;

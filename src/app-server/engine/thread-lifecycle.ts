@@ -70,6 +70,7 @@ async function startThread(engine: Engine, params: ThreadStartParams, connection
   thread.outbox.push(() => thread.notify({ method: "thread/started", params: { thread: threadObject } }));
   thread.listen();
   afterResponse(release);
+  engine.prepareForFirstTurn(thread);
   return { thread: threadObject, ...settingsResponse(thread) };
 }
 
@@ -147,6 +148,7 @@ async function resumeThread(engine: Engine, params: ThreadResumeParams, connecti
   restoredUsage(thread, turns);
   thread.listen();
   afterResponse(release);
+  engine.prepareForFirstTurn(thread);
   return { thread: loadedThreadObject(thread, turns), ...settingsResponse(thread) };
 }
 
@@ -192,6 +194,7 @@ async function forkThread(engine: Engine, params: ThreadForkParams, connection: 
   thread.outbox.push(() => thread.notify({ method: "thread/started", params: { thread: started } }));
   thread.listen();
   afterResponse(release);
+  engine.prepareForFirstTurn(thread);
   return { thread: loadedThreadObject(thread, turns), ...settingsResponse(thread) };
 }
 
