@@ -12,6 +12,7 @@ import type {
 } from "../protocol/v2/registry.js";
 import { RpcError } from "./errors.js";
 import type { InProcessEndpoint } from "./transports/in-process.js";
+import { errorMessage } from "../lib/errors.js";
 
 type ClientParamsInput<M extends ClientRequestMethod> = z.input<(typeof clientRequests)[M]["params"]>;
 
@@ -117,7 +118,7 @@ export class AppServerClient {
     try {
       this.endpoint.send({ id, result: await handler(params, id) });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.endpoint.send({ id, error: { code: -32603, message } });
     }
   }

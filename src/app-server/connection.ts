@@ -23,6 +23,7 @@ import type { OversizedInfo } from "./id-scanner.js";
 import { withoutExperimentalFields } from "./experimental.js";
 import { describeParamsError } from "./params-error.js";
 import type { Logger, MessageTransport } from "./transport.js";
+import { errorMessage } from "../lib/errors.js";
 
 /** A client request after envelope validation. */
 export interface IncomingRequest {
@@ -329,7 +330,7 @@ export class Connection {
       try {
         listener();
       } catch (error) {
-        this.log(`close listener failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.log(`close listener failed: ${errorMessage(error)}`);
       }
     }
     this.closeListeners.clear();

@@ -1,4 +1,5 @@
 import type { JsonRpcErrorObject } from "../protocol/jsonrpc.js";
+import { errorMessage } from "../lib/errors.js";
 
 /**
  * JSON-RPC errors as Codex answers them (spec app-server.md §2): −32600 for nearly every
@@ -63,6 +64,6 @@ export function messageTooLarge(bytes: number, limit: number): RpcError {
 /** Turns anything a handler threw into a wire error, never exposing a stack trace. */
 export function toRpcError(error: unknown): RpcError {
   if (error instanceof RpcError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return internalError(message);
 }

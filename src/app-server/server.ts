@@ -6,6 +6,7 @@ import { type HandlerModule, Router } from "./router.js";
 import { ThreadSubscriptions } from "./subscriptions.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, type Logger, type MessageTransport } from "./transport.js";
 import { type PlatformInfo, detectPlatform } from "./user-agent.js";
+import { errorMessage } from "../lib/errors.js";
 
 export interface AppServerOptions {
   /** keel home; reported as `codexHome`. */
@@ -115,7 +116,7 @@ export class AppServer implements ServerContext {
         try {
           await hook();
         } catch (error) {
-          this.logger(`shutdown hook failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger(`shutdown hook failed: ${errorMessage(error)}`);
         }
       }
       for (const connection of [...this.live]) connection.close();

@@ -1,5 +1,6 @@
 import type { OutgoingMessage } from "../protocol/jsonrpc.js";
 import type { OversizedInfo } from "./id-scanner.js";
+import { errorMessage } from "../lib/errors.js";
 
 /**
  * A message transport carries whole JSON-RPC messages in both directions. Stdio, WebSocket,
@@ -38,7 +39,7 @@ export function decodeFrame(text: string, log: Logger, receiver: TransportReceiv
   try {
     value = JSON.parse(text);
   } catch (error) {
-    log(`Failed to deserialize JSONRPCMessage: ${error instanceof Error ? error.message : String(error)}`);
+    log(`Failed to deserialize JSONRPCMessage: ${errorMessage(error)}`);
     return;
   }
   receiver.onMessage(value);

@@ -54,3 +54,16 @@ export async function main(argv: string[], program: Command = buildProgram()): P
     return 1;
   }
 }
+
+/** `main` as a process runs it: its result becomes the exit code; a stray rejection is one line. */
+export function runAsProcess(argv: string[], program?: Command): void {
+  main(argv, program).then(
+    (code) => {
+      if (typeof code === "number") process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`keel: ${errorMessage(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -9,9 +9,9 @@ import "../app-server/engine/index.js";
 import "../app-server/run.js";
 import "../app-server/user-agent.js";
 import "../config/home.js";
-import "../lib/errors.js";
-import { buildProgram, main } from "./main.js";
+import { buildProgram, runAsProcess } from "./main.js";
 import { warmUp, warmUpEngine } from "./snapshot-warmup.js";
+import { errorMessage } from "../lib/errors.js";
 
 // First-use work (parser compilation, lazy schema properties, function compilation) done now is
 // saved with the heap; see snapshot-warmup.ts. A failure costs speed only, so the build goes on
@@ -21,11 +21,11 @@ try {
   if (rejected.length > 0)
     process.stderr.write(`keel warm-up: samples not accepted: ${rejected.join(", ")}\n`);
 } catch (error) {
-  process.stderr.write(`keel warm-up: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`keel warm-up: ${errorMessage(error)}\n`);
 }
 // Asynchronous: Node saves the heap once the event loop is empty, i.e. after it.
 warmUpEngine().catch((error: unknown) => {
-  process.stderr.write(`keel warm-up: engine: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`keel warm-up: engine: ${errorMessage(error)}\n`);
 });
 
 // The command tree is built now, once; the process parses its own arguments with it.
@@ -34,13 +34,5 @@ const program = buildProgram();
 startupSnapshot.setDeserializeMainFunction(() => {
   // `node --snapshot-blob keel.blob <args>`: argv is [node, ...args]. main() closes inherited
   // descriptors before anything else.
-  main(process.argv.slice(1), program).then(
-    (code) => {
-      if (typeof code === "number") process.exitCode = code;
-    },
-    (error) => {
-      process.stderr.write(`keel: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
+  runAsProcess(process.argv.slice(1), program);
 });

@@ -2,6 +2,7 @@ import type { ResolvedModelProvider } from "../config/model-provider.js";
 import { ProviderErrorBodySchema } from "../protocol/model.js";
 import { MissingApiKeyError, ModelError } from "./errors.js";
 import { OPENAI_DEFAULT_BASE_URL } from "./providers.js";
+import { errorMessage } from "../lib/errors.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -157,5 +158,5 @@ function connectionMessage(err: unknown): string {
     err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   if (cause?.code) return cause.code;
   if (cause?.message) return cause.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

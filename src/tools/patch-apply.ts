@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { PatchPlan, PatchReader } from "./patch-plan.js";
+import { errorMessage } from "../lib/errors.js";
 
 /** Writes go through this, so the orchestrator can route them through its permission checks. */
 export interface PatchWriter {
@@ -69,7 +70,7 @@ async function step(context: string, action: () => Promise<void>): Promise<void>
   try {
     await action();
   } catch (error) {
-    throw new Error(`${context}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${context}: ${errorMessage(error)}`);
   }
 }
 

@@ -3,6 +3,7 @@ import type { FileUpdateChange } from "../protocol/v2/items.js";
 import { unifiedDiff } from "./patch-diff.js";
 import type { ParsedPatch, PatchHunk, UpdateChunk } from "./patch-parser.js";
 import { seekSequence } from "./patch-seek.js";
+import { errorMessage } from "../lib/errors.js";
 
 /**
  * Planning a parsed patch: which paths it touches (known before any file is read, so every one
@@ -171,7 +172,7 @@ const IO_REASONS: Record<string, string> = {
 function ioReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && IO_REASONS[code]) return IO_REASONS[code];
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** True when every line break is `\r\n`; such files keep CRLF after the update. */

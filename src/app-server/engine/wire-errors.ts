@@ -4,6 +4,7 @@ import { InvalidCursorError, ThreadArchivedError, ThreadLockedError } from "../.
 import { ThreadNotFoundError as StoredThreadNotFound } from "../../rollout/store.js";
 import { SessionInitError, SteerInputError, ThreadNotFoundError } from "../../session/index.js";
 import { internalError, invalidRequest, RpcError } from "../errors.js";
+import { errorMessage } from "../../lib/errors.js";
 
 /**
  * Engine failures as Codex reports them (spec app-server.md §2): −32600 with the engine's own
@@ -32,7 +33,7 @@ export function toWireError(error: unknown): RpcError {
   ) {
     return invalidRequest(error.message);
   }
-  return internalError(error instanceof Error ? error.message : String(error));
+  return internalError(errorMessage(error));
 }
 
 /** Runs a handler body, converting engine errors to wire errors. */

@@ -2,6 +2,7 @@ import type { Readable, Writable } from "node:stream";
 import type { OutgoingMessage } from "../../protocol/jsonrpc.js";
 import { TopLevelIdScanner } from "../id-scanner.js";
 import { type Logger, type MessageTransport, type TransportReceiver, decodeFrame } from "../transport.js";
+import { errorMessage } from "../../lib/errors.js";
 
 const NEWLINE = 0x0a;
 
@@ -49,9 +50,7 @@ export class StdioTransport implements MessageTransport {
     try {
       line = `${JSON.stringify(message)}\n`;
     } catch (error) {
-      this.log(
-        `cannot serialize outgoing message: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.log(`cannot serialize outgoing message: ${errorMessage(error)}`);
       return;
     }
     this.output.write(line);

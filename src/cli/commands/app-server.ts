@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { errorMessage, UserError } from "../../lib/errors.js";
 
 /**
  * `keel app-server`: serves Codex's app-server protocol v2. The server and the schema
@@ -15,11 +16,10 @@ export function registerAppServerCommand(program: Command): void {
     )
     .option("--stdio", "same as --listen stdio://")
     .action(async (options: { listen: string; stdio?: boolean }) => {
-      const [{ runAppServer }, { describeTerminal }, { resolveKeelHome }, { UserError }] = await Promise.all([
+      const [{ runAppServer }, { describeTerminal }, { resolveKeelHome }] = await Promise.all([
         import("../../app-server/run.js"),
         import("../../app-server/user-agent.js"),
         import("../../config/home.js"),
-        import("../../lib/errors.js"),
       ]);
       const stop = new Promise<void>((resolve) => {
         process.once("SIGINT", () => resolve());
@@ -38,7 +38,7 @@ export function registerAppServerCommand(program: Command): void {
           engine: { env: process.env },
         });
       } catch (error) {
-        throw new UserError(error instanceof Error ? error.message : String(error), 1);
+        throw new UserError(errorMessage(error), 1);
       }
       // The server has shut down; do not let a stray handle keep the process alive.
       setTimeout(() => process.exit(), 2000).unref();
