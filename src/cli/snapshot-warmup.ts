@@ -120,9 +120,10 @@ function warmRollout(cwd: string, report: WarmUpReport): void {
   metadataFromItems(parsed.lines, path.join(cwd, `rollout-2026-01-01T00-00-00-${THREAD_ID}.jsonl`));
   reconstructSession(lines, "resumed");
   reconstructSession(lines, "forked");
-  const turns = turnsToV2(buildTurns(lines));
+  const built = buildTurns(lines);
+  const turns = turnsToV2(built);
   report.turns = turns.length;
-  const itemsIn = buildTurns(lines).reduce((n, t) => n + t.items.length, 0);
+  const itemsIn = built.reduce((n, t) => n + t.items.length, 0);
   const itemsOut = turns.reduce((n, t) => n + t.items.length, 0);
   if (itemsOut !== itemsIn) report.rejected.push(`thread items: ${itemsIn - itemsOut} not accepted`);
 }

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import { startupSnapshot } from "node:v8";
 import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
 import { prepareNodeTransport } from "../../model/node-transport.js";
@@ -17,6 +16,7 @@ import type { Turn } from "../../protocol/v2/turn.js";
 import { SandboxedToolRouter } from "../../tools/runtime/index.js";
 import type { Connection } from "../connection.js";
 import { invalidRequest } from "../errors.js";
+import { whileIdle } from "../idle-prime.js";
 import type { HandlerTable } from "../router.js";
 import type { AppServer } from "../server.js";
 import type { EngineConfigSource } from "./config-loader.js";
@@ -201,10 +201,8 @@ export class Engine {
    * write lands) and loading the model transport. Failures are left to the turn to report.
    */
   prepareForFirstTurn(thread: LoadedThread): void {
-    // Not in the snapshot warm-up: SQLite is a native addon and node:http cannot load while the
-    // snapshot is built.
-    if (thread.session.ephemeral || startupSnapshot.isBuildingSnapshot()) return;
-    setImmediate(() => {
+    if (thread.session.ephemeral) return;
+    whileIdle(() => {
       if (this.stopping || thread.closed || thread.session.isClosed) return;
       try {
         this.store.index();
