@@ -160,24 +160,14 @@ export async function runRegularTurn(
     );
     let result: Awaited<ReturnType<typeof runSamplingRequest>> | null = null;
     try {
-      result = await runSamplingRequest(
-        host.client,
-        request,
-        {
-          signal: turn.signal,
-          windowGeneration: host.windowGeneration(),
-          threadId: host.threadId,
-          turnId: turn.turnId,
-        },
-        {
-          emit: (msg) => host.emit(turn.turnId, msg),
-          record: (item) => host.record([item]),
-          startTool: (call) => runtime.start(call),
-          onRateLimits: (snapshot) => host.setRateLimits(snapshot),
-          // Like Codex, usage is reported when the response completes, before tool outputs.
-          onUsage: (usage) => reportUsage(host, turn, usage),
-        },
-      );
+      result = await runSamplingRequest(host.client, request, samplingScope(host, turn), {
+        emit: (msg) => host.emit(turn.turnId, msg),
+        record: (item) => host.record([item]),
+        startTool: (call) => runtime.start(call),
+        onRateLimits: (snapshot) => host.setRateLimits(snapshot),
+        // Like Codex, usage is reported when the response completes, before tool outputs.
+        onUsage: (usage) => reportUsage(host, turn, usage),
+      });
     } finally {
       // Every call the model made gets an answer, even when the stream or the turn failed.
       if (runtime.size > 0) host.record(await runtime.drain());
@@ -194,6 +184,16 @@ export async function runRegularTurn(
   const diff = await diffTracker.unifiedDiff();
   if (diff) host.emit(turn.turnId, { type: "turn_diff", unified_diff: diff });
   return { lastAgentMessage };
+}
+
+/** The turn a model request belongs to: its abort signal, history window and ids. */
+function samplingScope(host: TurnHost, turn: ActiveTurn) {
+  return {
+    signal: turn.signal,
+    windowGeneration: host.windowGeneration(),
+    threadId: host.threadId,
+    turnId: turn.turnId,
+  };
 }
 
 function reportUsage(host: TurnHost, turn: ActiveTurn, usage: TokenUsage): void {
@@ -251,29 +251,19 @@ export async function compactHistory(host: TurnHost, turn: ActiveTurn): Promise<
   const request = buildRequest(host, config, compactionRequestInput(history, prompt), []);
   request.parallel_tool_calls = false;
   let summary = "";
-  await runSamplingRequest(
-    host.client,
-    request,
-    {
-      signal: turn.signal,
-      windowGeneration: host.windowGeneration(),
-      threadId: host.threadId,
-      turnId: turn.turnId,
+  await runSamplingRequest(host.client, request, samplingScope(host, turn), {
+    // The summary is internal: no message events, nothing recorded.
+    emit: (msg) => {
+      if (msg.type === "stream_error") host.emit(turn.turnId, msg);
     },
-    {
-      // The summary is internal: no message events, nothing recorded.
-      emit: (msg) => {
-        if (msg.type === "stream_error") host.emit(turn.turnId, msg);
-      },
-      record: (item) => {
-        if (item.type === "message" && (item as MessageItem).role === "assistant") {
-          summary = (item as MessageItem).content.map((c) => ("text" in c ? c.text : "")).join("");
-        }
-      },
-      startTool: () => {},
-      onRateLimits: (snapshot) => host.setRateLimits(snapshot),
+    record: (item) => {
+      if (item.type === "message" && (item as MessageItem).role === "assistant") {
+        summary = (item as MessageItem).content.map((c) => ("text" in c ? c.text : "")).join("");
+      }
     },
-  );
+    startTool: () => {},
+    onRateLimits: (snapshot) => host.setRateLimits(snapshot),
+  });
   const replacement = buildReplacementHistory(history, summary);
   host.replaceHistory(replacement);
   host.persist([{ type: "compacted", payload: { message: summary, replacement_history: replacement } }]);
