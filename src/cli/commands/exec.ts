@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { guardOutput } from "../output.js";
 
 interface ExecFlags {
   config?: string[];
@@ -87,6 +88,9 @@ async function run(
 ): Promise<void> {
   const { runExec } = await import("../../exec/run.js");
   const interrupt = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  // A closed pipe (`keel exec … | head -1`) only stops the printing: the turn runs on and is saved.
+  const stdout = guardOutput(process.stdout);
+  const stderr = guardOutput(process.stderr);
   process.exitCode = await runExec(
     {
       prompt,
@@ -113,8 +117,8 @@ async function run(
       processCwd: process.cwd(),
       stdin: process.stdin,
       stdinIsTTY: process.stdin.isTTY === true,
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
+      stdout: stdout.write,
+      stderr: stderr.write,
       interrupt,
     },
   );
