@@ -17,6 +17,7 @@ import {
 import { SandboxedToolRouter } from "../tools/runtime/index.js";
 import { imageInputs, readOutputSchema, resolvePrompt } from "./input.js";
 import { ThreadEventMapper } from "./jsonl.js";
+import { checkAddDirs, checkOutputFile, outputFileError } from "./preflight.js";
 import { HumanTranscript } from "./transcript.js";
 
 export const UNTRUSTED_DIRECTORY_MESSAGE =
@@ -51,6 +52,8 @@ export interface ExecIO {
   processCwd: string;
   stdin: NodeJS.ReadableStream;
   stdinIsTTY: boolean;
+  /** The command line's raw bytes, when readable: a prompt argument must be valid UTF-8. */
+  rawArgs?: readonly Uint8Array[];
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Resolves when the user asks to stop (Ctrl-C): the turn is interrupted. */
@@ -138,7 +141,9 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   ) {
     throw new UserError(UNTRUSTED_DIRECTORY_MESSAGE, 1);
   }
-  const prompt = await resolvePrompt(args.prompt, io.stdin, io.stdinIsTTY);
+  const prompt = await resolvePrompt(args.prompt, io.stdin, io.stdinIsTTY, io.rawArgs);
+  if (args.outputLastMessage) checkOutputFile(path.resolve(io.processCwd, args.outputLastMessage));
+  checkAddDirs(args.addDir, loaded.cwd);
   const input: UserInput[] = [{ type: "text", text: prompt }, ...imageInputs(args.images, loaded.cwd)];
   const outputSchema = args.outputSchema ? readOutputSchema(args.outputSchema, loaded.cwd) : undefined;
 
@@ -271,18 +276,25 @@ class ExecOutput {
     setImmediate(() => target.resolveApproval(answer, { decision: "denied" }));
   }
 
-  /** Writes the final message where it belongs and returns the exit code. */
+  /**
+   * Writes the final message where it belongs and returns the exit code. A failed `-o` write is
+   * reported and exits 1, but the answer still reaches stdout (in `--json`, it already has).
+   */
   finish(): number {
-    if (this.completed) {
-      if (this.args.outputLastMessage) {
-        const file = path.resolve(this.io.processCwd, this.args.outputLastMessage);
-        if (this.lastMessage === null)
-          this.io.stderr(`warning: no last agent message; wrote empty content to ${file}\n`);
+    if (!this.completed) return 1;
+    let code = 0;
+    if (this.args.outputLastMessage) {
+      const file = path.resolve(this.io.processCwd, this.args.outputLastMessage);
+      if (this.lastMessage === null)
+        this.io.stderr(`warning: no last agent message; wrote empty content to ${file}\n`);
+      try {
         fs.writeFileSync(file, this.lastMessage ?? "");
+      } catch (error) {
+        this.io.stderr(`keel: ${outputFileError(file, error)}\n`);
+        code = 1;
       }
-      if (!this.args.json && this.lastMessage !== null) this.io.stdout(`${this.lastMessage}\n`);
-      return 0;
     }
-    return 1;
+    if (!this.args.json && this.lastMessage !== null) this.io.stdout(`${this.lastMessage}\n`);
+    return code;
   }
 }

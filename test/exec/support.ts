@@ -53,7 +53,7 @@ export interface ExecResult {
 /** Runs `node bin/keel.js <args>` to completion. */
 export function keel(
   args: string[],
-  options: { cwd: string; env: Record<string, string>; stdin?: string },
+  options: { cwd: string; env: Record<string, string>; stdin?: string | Buffer },
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(KEEL_BIN, [...args], {

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import fs from "node:fs";
 import { guardOutput } from "../output.js";
 
 interface ExecFlags {
@@ -117,9 +118,28 @@ async function run(
       processCwd: process.cwd(),
       stdin: process.stdin,
       stdinIsTTY: process.stdin.isTTY === true,
+      ...rawCommandLine(),
       stdout: stdout.write,
       stderr: stderr.write,
       interrupt,
     },
   );
+}
+
+/** The arguments' bytes before Node decoded them (Linux; elsewhere the check is skipped). */
+function rawCommandLine(): { rawArgs?: Uint8Array[] } {
+  try {
+    const bytes = fs.readFileSync("/proc/self/cmdline");
+    const args: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) {
+        args.push(bytes.subarray(start, i));
+        start = i + 1;
+      }
+    }
+    return { rawArgs: args };
+  } catch {
+    return {};
+  }
 }
