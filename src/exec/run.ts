@@ -3,7 +3,7 @@ import path from "node:path";
 import { KEEL_VERSION } from "../cli/version.js";
 import { type LoadedConfig, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { findGitWorktreeRoot } from "../config/project.js";
-import { UserError } from "../lib/errors.js";
+import { errorMessage, UserError } from "../lib/errors.js";
 import { applySettingsUpdate, type SessionConfiguration } from "../permissions/index.js";
 import type { Event, EventMsg, UserInput } from "../protocol/events.js";
 import { type SandboxMode, SandboxModeSchema } from "../protocol/permissions.js";
@@ -182,6 +182,18 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     await running.waitForIdle();
   } finally {
     await manager.shutdownAll();
+    // A new thread whose turn failed before the model said anything (no API key, server
+    // unreachable, an error on the first request) holds nothing worth resuming: it is not kept,
+    // so `resume --last` and thread/list do not pick it.
+    if (session && !args.resume && !options.ephemeral && !output.modelAnswered && !output.succeeded) {
+      try {
+        store.discardThread(session.threadId);
+      } catch (error) {
+        io.stderr(
+          `warning: could not remove the failed thread ${session.threadId}: ${errorMessage(error)}\n`,
+        );
+      }
+    }
     await store.close();
   }
   return output.finish();
@@ -214,6 +226,31 @@ async function openSession(
   }
 }
 
+/** Events that only a model response produces: after one of them the thread is worth keeping. */
+const MODEL_OUTPUT_EVENTS = new Set<string>([
+  "agent_message",
+  "agent_message_delta",
+  "agent_reasoning",
+  "agent_reasoning_delta",
+  "agent_reasoning_raw_content",
+  "agent_reasoning_raw_content_delta",
+  "agent_reasoning_section_break",
+  "exec_command_begin",
+  "exec_approval_request",
+  "apply_patch_approval_request",
+  "patch_apply_begin",
+  "request_permissions",
+  "plan_update",
+  "mcp_tool_call_begin",
+  "web_search_begin",
+]);
+
+function isModelOutput(msg: EventMsg): boolean {
+  if (MODEL_OUTPUT_EVENTS.has(msg.type)) return true;
+  if (msg.type === "token_count") return msg.info !== null && msg.info !== undefined;
+  return msg.type === "item_started" && msg.item.type !== "user_message";
+}
+
 /** Where the events go: JSONL on stdout, or a transcript on stderr and the answer on stdout. */
 class ExecOutput {
   private readonly mapper: ThreadEventMapper | null;
@@ -221,6 +258,8 @@ class ExecOutput {
   private lastMessage: string | null = null;
   private failed = false;
   private completed = false;
+  /** Whether any model response arrived during this run. */
+  modelAnswered = false;
 
   constructor(
     private readonly args: ExecArgs,
@@ -250,7 +289,12 @@ class ExecOutput {
     else this.transcript?.handle(msg);
   }
 
+  get succeeded(): boolean {
+    return this.completed;
+  }
+
   private track(msg: EventMsg): void {
+    if (isModelOutput(msg)) this.modelAnswered = true;
     if (msg.type === "task_started") {
       this.failed = false;
       this.completed = false;
