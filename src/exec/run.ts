@@ -4,6 +4,7 @@ import { KEEL_VERSION } from "../cli/version.js";
 import { type LoadedConfig, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { findGitWorktreeRoot } from "../config/project.js";
 import { errorMessage, UserError } from "../lib/errors.js";
+import { chooseOssProvider } from "../model/providers.js";
 import { applySettingsUpdate, type SessionConfiguration } from "../permissions/index.js";
 import type { Event, EventMsg, UserInput } from "../protocol/events.js";
 import { type SandboxMode, SandboxModeSchema } from "../protocol/permissions.js";
@@ -94,16 +95,15 @@ function load(args: ExecArgs, io: ExecIO, overrides: TypedOverrides): LoadedConf
   return loadConfigFromEnv({ env: io.env, processCwd: io.processCwd, cliOverrides: args.config, overrides });
 }
 
-function loadWithProvider(args: ExecArgs, io: ExecIO): LoadedConfig {
+/** `--oss`: the configured local provider, else the one whose server answers on its port. */
+async function loadWithProvider(args: ExecArgs, io: ExecIO): Promise<LoadedConfig> {
   const overrides = typedOverrides(args);
-  if (!args.oss) return load(args, io, overrides);
-  const provider = args.localProvider ?? load(args, io, overrides).ossProvider;
-  if (!provider) {
-    throw new UserError(
-      "No default OSS provider configured. Use --local-provider=provider or set oss_provider to one of: lmstudio, ollama in config.toml",
-      1,
-    );
-  }
+  const loaded = load(args, io, overrides);
+  if (!args.oss) return loaded;
+  const provider = await chooseOssProvider({
+    configured: args.localProvider ?? loaded.ossProvider,
+    providers: loaded.modelProviders,
+  });
   return load(args, io, { ...overrides, modelProvider: provider });
 }
 
@@ -132,7 +132,7 @@ function withExtraWritableRoots(
 
 /** Runs one turn of `keel exec` (or `keel exec resume`); resolves with the exit code. */
 export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
-  const loaded = loadWithProvider(args, io);
+  const loaded = await loadWithProvider(args, io);
   if (
     !args.skipGitRepoCheck &&
     !args.dangerouslyBypassApprovalsAndSandbox &&

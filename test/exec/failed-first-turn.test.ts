@@ -2,21 +2,11 @@
 // and the thread list still find the last thread that has something in it. Real keel processes,
 // real rollout files and index, the local model server.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ThreadStore } from "../../src/rollout/store.js";
 import { httpError, textTurn } from "../support/model-server.js";
-import { jsonLines, keel, setup } from "./support.js";
-
-/** A port nothing listens on (bound once, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort, jsonLines, keel, setup } from "./support.js";
 
 function rolloutFiles(home: string): string[] {
   const dir = path.join(home, "sessions");
