@@ -87,6 +87,18 @@ describe("a closed stdout", () => {
     });
   });
 
+  it("keel debug config and keel permissions explain | a reader that is already gone: quiet, exit 0", async () => {
+    const home = tempDir("keel-debug-home-");
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, KEEL_HOME: home };
+    for (const args of [
+      ["debug", "config"],
+      ["permissions", "explain", "."],
+    ]) {
+      const r = await pipeline(args, "true", { cwd: home, env });
+      expect({ args, stderr: r.keelStderr, code: r.keelCode }).toEqual({ args, stderr: "", code: 0 });
+    }
+  });
+
   it("keel sandbox -- yes | head -1: the command is stopped and keel exits quietly with 141", async () => {
     const home = tempDir("keel-sandbox-home-");
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, KEEL_HOME: home };
