@@ -4,7 +4,7 @@
 // is bundled into one CommonJS file (dist/keel.cjs), evaluated once by `node --build-snapshot` and
 // the heap saved. A blob only runs on the Node binary that built it, so dist/keel.blob.meta records
 // that binary (version, path, size/mtime/inode) and a hash of the build inputs; bin/keel compares
-// them before every use. Native addons and modules that cannot be loaded while building
+// them before every use. Nothing records where the package itself is: it may be moved or copied. Native addons and modules that cannot be loaded while building
 // (better-sqlite3, json-schema-to-typescript, node:http/https/tls) are loaded on first use. Before
 // the heap is saved, src/cli/snapshot-warmup.ts runs keel's first-use paths once.
 // A failure leaves no blob behind and does not fail the build: bin/keel then runs dist/keel.mjs.
@@ -43,7 +43,7 @@ const lazyModules = {
         // Evaluated on first require, i.e. at run time: these are only reached through dynamic imports.
         return {
           loader: "js",
-          contents: `module.exports = require("node:module").createRequire(__keelPackageJson)(${JSON.stringify(args.path)});`,
+          contents: `module.exports = require("node:module").createRequire(globalThis.__keelLocation.packageJson)(${JSON.stringify(args.path)});`,
         };
       }
       // Imported statically by modules evaluated at build time: a proxy that loads on first use.
@@ -81,12 +81,15 @@ try {
     target: "node20",
     outfile: script,
     plugins: [lazyModules, zodEnglishOnly],
-    define: { "import.meta.url": "__keelMetaUrl" },
+    define: { "import.meta.url": "globalThis.__keelLocation.metaUrl" },
+    // Where the package is, for `require` of RUNTIME_PACKAGES and for import.meta.url: this build's
+    // paths while the snapshot is built; at every start, snapshot-entry.ts points them at the
+    // package the blob was started from, so a moved or copied install loads its own modules.
     banner: {
-      js: [
-        `const __keelPackageJson = ${JSON.stringify(path.join(root, "package.json"))};`,
-        `const __keelMetaUrl = ${JSON.stringify(pathToFileURL(script).href)};`,
-      ].join("\n"),
+      js: `globalThis.__keelLocation = ${JSON.stringify({
+        packageJson: path.join(root, "package.json"),
+        metaUrl: pathToFileURL(script).href,
+      })};`,
     },
     minify: true,
     // No keepNames here (unlike the bundle): its `__name` calls redefine `name` on thousands of
@@ -110,8 +113,9 @@ try {
   for (const line of built.stderr.split("\n")) if (line.startsWith("keel warm-up:")) process.stdout.write(`snapshot: ${line}\n`);
   if (built.status !== 0) throw Object.assign(new Error(`node --build-snapshot exited ${built.status}`), { stderr: built.stderr });
   const { execPath, stamp } = nodeStamp();
-  // One line for bin/keel (a POSIX shell script): version, binary, binary stamp, inputs hash, blob.
-  fs.writeFileSync(meta, `${process.version} ${execPath} ${stamp} ${inputs} ${blob}\n`);
+  // One line for bin/keel (a POSIX shell script): version, binary, binary stamp, inputs hash. No
+  // path of the package itself: bin/keel finds the blob next to this file, wherever it was moved.
+  fs.writeFileSync(meta, `${process.version} ${execPath} ${stamp} ${inputs}\n`);
   const mib = (fs.statSync(blob).size / 2 ** 20).toFixed(1);
   process.stdout.write(
     `snapshot: dist/keel.blob (${mib} MiB, ${process.version}) in ${Math.round(performance.now() - t0)} ms\n`,

@@ -4,6 +4,8 @@
 // `node --snapshot-blob dist/keel.blob <args>` when the blob fits the Node binary; the function
 // below is then the process's main. Nothing here may capture environment, cwd, time or handles:
 // they are read by `main` at run time.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { startupSnapshot } from "node:v8";
 import "../app-server/engine/index.js";
 import "../app-server/run.js";
@@ -31,7 +33,27 @@ warmUpEngine().catch((error: unknown) => {
 // The command tree is built now, once; the process parses its own arguments with it.
 const program = buildProgram();
 
+declare global {
+  /** Set by the bundle's banner (scripts/snapshot.mjs): where `require` and import.meta.url look. */
+  var __keelLocation: { packageJson: string; metaUrl: string } | undefined;
+}
+
+/**
+ * Points module loading at the package this process was started from: the blob is
+ * `<package>/dist/keel.blob`, named in `--snapshot-blob` (relative to the cwd it started in). The
+ * heap still holds the paths of the build, which may have been moved, copied or deleted since.
+ */
+function locatePackage(execArgv: readonly string[], cwd: string): void {
+  const at = execArgv.indexOf("--snapshot-blob");
+  const blob = at >= 0 ? execArgv[at + 1] : execArgv.find((a) => a.startsWith("--snapshot-blob="))?.slice(16);
+  if (!blob || !globalThis.__keelLocation) return;
+  const dist = path.dirname(path.resolve(cwd, blob));
+  globalThis.__keelLocation.packageJson = path.join(dist, "..", "package.json");
+  globalThis.__keelLocation.metaUrl = pathToFileURL(path.join(dist, "keel.cjs")).href;
+}
+
 startupSnapshot.setDeserializeMainFunction(() => {
+  locatePackage(process.execArgv, process.cwd());
   // `node --snapshot-blob keel.blob <args>`: argv is [node, ...args]. main() closes inherited
   // descriptors before anything else.
   runAsProcess(process.argv.slice(1), program);

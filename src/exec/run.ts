@@ -3,7 +3,8 @@ import path from "node:path";
 import { KEEL_VERSION } from "../cli/version.js";
 import { type LoadedConfig, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { findGitWorktreeRoot } from "../config/project.js";
-import { UserError } from "../lib/errors.js";
+import { errorMessage, UserError } from "../lib/errors.js";
+import { chooseOssProvider } from "../model/providers.js";
 import { applySettingsUpdate, type SessionConfiguration } from "../permissions/index.js";
 import type { Event, EventMsg, UserInput } from "../protocol/events.js";
 import { type SandboxMode, SandboxModeSchema } from "../protocol/permissions.js";
@@ -17,6 +18,7 @@ import {
 import { SandboxedToolRouter } from "../tools/runtime/index.js";
 import { imageInputs, readOutputSchema, resolvePrompt } from "./input.js";
 import { ThreadEventMapper } from "./jsonl.js";
+import { checkAddDirs, checkOutputFile, outputFileError } from "./preflight.js";
 import { HumanTranscript } from "./transcript.js";
 
 export const UNTRUSTED_DIRECTORY_MESSAGE =
@@ -51,6 +53,8 @@ export interface ExecIO {
   processCwd: string;
   stdin: NodeJS.ReadableStream;
   stdinIsTTY: boolean;
+  /** The command line's raw bytes, when readable: a prompt argument must be valid UTF-8. */
+  rawArgs?: readonly Uint8Array[];
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Resolves when the user asks to stop (Ctrl-C): the turn is interrupted. */
@@ -91,16 +95,15 @@ function load(args: ExecArgs, io: ExecIO, overrides: TypedOverrides): LoadedConf
   return loadConfigFromEnv({ env: io.env, processCwd: io.processCwd, cliOverrides: args.config, overrides });
 }
 
-function loadWithProvider(args: ExecArgs, io: ExecIO): LoadedConfig {
+/** `--oss`: the configured local provider, else the one whose server answers on its port. */
+async function loadWithProvider(args: ExecArgs, io: ExecIO): Promise<LoadedConfig> {
   const overrides = typedOverrides(args);
-  if (!args.oss) return load(args, io, overrides);
-  const provider = args.localProvider ?? load(args, io, overrides).ossProvider;
-  if (!provider) {
-    throw new UserError(
-      "No default OSS provider configured. Use --local-provider=provider or set oss_provider to one of: lmstudio, ollama in config.toml",
-      1,
-    );
-  }
+  const loaded = load(args, io, overrides);
+  if (!args.oss) return loaded;
+  const provider = await chooseOssProvider({
+    configured: args.localProvider ?? loaded.ossProvider,
+    providers: loaded.modelProviders,
+  });
   return load(args, io, { ...overrides, modelProvider: provider });
 }
 
@@ -129,7 +132,7 @@ function withExtraWritableRoots(
 
 /** Runs one turn of `keel exec` (or `keel exec resume`); resolves with the exit code. */
 export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
-  const loaded = loadWithProvider(args, io);
+  const loaded = await loadWithProvider(args, io);
   if (
     !args.skipGitRepoCheck &&
     !args.dangerouslyBypassApprovalsAndSandbox &&
@@ -138,7 +141,9 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   ) {
     throw new UserError(UNTRUSTED_DIRECTORY_MESSAGE, 1);
   }
-  const prompt = await resolvePrompt(args.prompt, io.stdin, io.stdinIsTTY);
+  const prompt = await resolvePrompt(args.prompt, io.stdin, io.stdinIsTTY, io.rawArgs);
+  if (args.outputLastMessage) checkOutputFile(path.resolve(io.processCwd, args.outputLastMessage));
+  checkAddDirs(args.addDir, loaded.cwd);
   const input: UserInput[] = [{ type: "text", text: prompt }, ...imageInputs(args.images, loaded.cwd)];
   const outputSchema = args.outputSchema ? readOutputSchema(args.outputSchema, loaded.cwd) : undefined;
 
@@ -177,6 +182,18 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     await running.waitForIdle();
   } finally {
     await manager.shutdownAll();
+    // A new thread whose turn failed before the model said anything (no API key, server
+    // unreachable, an error on the first request) holds nothing worth resuming: it is not kept,
+    // so `resume --last` and thread/list do not pick it.
+    if (session && !args.resume && !options.ephemeral && !output.modelAnswered && !output.succeeded) {
+      try {
+        store.discardThread(session.threadId);
+      } catch (error) {
+        io.stderr(
+          `warning: could not remove the failed thread ${session.threadId}: ${errorMessage(error)}\n`,
+        );
+      }
+    }
     await store.close();
   }
   return output.finish();
@@ -209,6 +226,31 @@ async function openSession(
   }
 }
 
+/** Events that only a model response produces: after one of them the thread is worth keeping. */
+const MODEL_OUTPUT_EVENTS = new Set<string>([
+  "agent_message",
+  "agent_message_delta",
+  "agent_reasoning",
+  "agent_reasoning_delta",
+  "agent_reasoning_raw_content",
+  "agent_reasoning_raw_content_delta",
+  "agent_reasoning_section_break",
+  "exec_command_begin",
+  "exec_approval_request",
+  "apply_patch_approval_request",
+  "patch_apply_begin",
+  "request_permissions",
+  "plan_update",
+  "mcp_tool_call_begin",
+  "web_search_begin",
+]);
+
+function isModelOutput(msg: EventMsg): boolean {
+  if (MODEL_OUTPUT_EVENTS.has(msg.type)) return true;
+  if (msg.type === "token_count") return msg.info !== null && msg.info !== undefined;
+  return msg.type === "item_started" && msg.item.type !== "user_message";
+}
+
 /** Where the events go: JSONL on stdout, or a transcript on stderr and the answer on stdout. */
 class ExecOutput {
   private readonly mapper: ThreadEventMapper | null;
@@ -216,6 +258,8 @@ class ExecOutput {
   private lastMessage: string | null = null;
   private failed = false;
   private completed = false;
+  /** Whether any model response arrived during this run. */
+  modelAnswered = false;
 
   constructor(
     private readonly args: ExecArgs,
@@ -245,7 +289,12 @@ class ExecOutput {
     else this.transcript?.handle(msg);
   }
 
+  get succeeded(): boolean {
+    return this.completed;
+  }
+
   private track(msg: EventMsg): void {
+    if (isModelOutput(msg)) this.modelAnswered = true;
     if (msg.type === "task_started") {
       this.failed = false;
       this.completed = false;
@@ -271,18 +320,25 @@ class ExecOutput {
     setImmediate(() => target.resolveApproval(answer, { decision: "denied" }));
   }
 
-  /** Writes the final message where it belongs and returns the exit code. */
+  /**
+   * Writes the final message where it belongs and returns the exit code. A failed `-o` write is
+   * reported and exits 1, but the answer still reaches stdout (in `--json`, it already has).
+   */
   finish(): number {
-    if (this.completed) {
-      if (this.args.outputLastMessage) {
-        const file = path.resolve(this.io.processCwd, this.args.outputLastMessage);
-        if (this.lastMessage === null)
-          this.io.stderr(`warning: no last agent message; wrote empty content to ${file}\n`);
+    if (!this.completed) return 1;
+    let code = 0;
+    if (this.args.outputLastMessage) {
+      const file = path.resolve(this.io.processCwd, this.args.outputLastMessage);
+      if (this.lastMessage === null)
+        this.io.stderr(`warning: no last agent message; wrote empty content to ${file}\n`);
+      try {
         fs.writeFileSync(file, this.lastMessage ?? "");
+      } catch (error) {
+        this.io.stderr(`keel: ${outputFileError(file, error)}\n`);
+        code = 1;
       }
-      if (!this.args.json && this.lastMessage !== null) this.io.stdout(`${this.lastMessage}\n`);
-      return 0;
     }
-    return 1;
+    if (!this.args.json && this.lastMessage !== null) this.io.stdout(`${this.lastMessage}\n`);
+    return code;
   }
 }

@@ -121,17 +121,21 @@ export function streamIdleTimeoutMs(info: ModelProviderInfo): number {
   return info.stream_idle_timeout_ms ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
 }
 
-/** Is a local server listening? Asks `GET {base_url}/models`, which both Ollama and LM Studio answer. */
+/** The URL `probeProvider` asks: `{base_url}/models`, which both Ollama and LM Studio answer. */
+export function probeUrl(info: ModelProviderInfo): string | null {
+  return info.base_url ? `${info.base_url.replace(/\/+$/, "")}/models` : null;
+}
+
+/** Is a local server listening? A short timeout: a local server answers at once or not at all. */
 export async function probeProvider(
   info: ModelProviderInfo,
   options: { fetch?: typeof fetch; timeoutMs?: number } = {},
 ): Promise<boolean> {
-  if (!info.base_url) return false;
+  const url = probeUrl(info);
+  if (!url) return false;
   const doFetch = options.fetch ?? fetch;
   try {
-    const res = await doFetch(`${info.base_url.replace(/\/+$/, "")}/models`, {
-      signal: AbortSignal.timeout(options.timeoutMs ?? 1000),
-    });
+    const res = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 1000) });
     await res.body?.cancel();
     return res.ok;
   } catch {
@@ -140,19 +144,19 @@ export async function probeProvider(
 }
 
 export interface OssChoiceOptions {
-  /** `oss_provider` from config.toml (or `--local-provider`). */
-  configured?: string;
+  /** `--local-provider`, else `oss_provider` from config.toml. */
+  configured?: string | null;
   providers: Record<string, ModelProviderInfo>;
   /** Defaults to `probeProvider`. */
   probe?: (info: ModelProviderInfo) => Promise<boolean>;
 }
 
 /**
- * The provider id `--oss` uses: the configured `oss_provider`, else the local server that answers
- * (both answering → ollama), else ollama.
+ * The provider id `--oss` uses: the configured one, else the local server that answers (both
+ * answering → ollama). When none answers, the error names every URL that was asked.
  */
 export async function chooseOssProvider(options: OssChoiceOptions): Promise<string> {
-  const configured = nonEmpty(options.configured);
+  const configured = nonEmpty(options.configured ?? undefined);
   if (configured) {
     if (!options.providers[configured]) {
       throw new UserError(
@@ -162,12 +166,17 @@ export async function chooseOssProvider(options: OssChoiceOptions): Promise<stri
     return configured;
   }
   const probe = options.probe ?? ((info: ModelProviderInfo) => probeProvider(info));
-  const [lmstudioUp, ollamaUp] = await Promise.all(
-    OSS_PROVIDER_IDS.map((id) => {
-      const info = options.providers[id];
-      return info ? probe(info) : Promise.resolve(false);
-    }),
+  const candidates = OSS_PROVIDER_IDS.flatMap((id) => {
+    const info = options.providers[id];
+    return info ? [{ id, info }] : [];
+  });
+  const up = await Promise.all(candidates.map(({ info }) => probe(info)));
+  const answering = candidates.filter((_, i) => up[i]).map((c) => c.id);
+  if (answering.includes(OLLAMA_PROVIDER_ID)) return OLLAMA_PROVIDER_ID;
+  if (answering[0]) return answering[0];
+  const probed = candidates.map(({ info }) => `${info.name} at ${probeUrl(info) ?? "(no base_url)"}`);
+  throw new UserError(
+    `--oss: no local model server answered (probed ${probed.join(" and ")}). Start Ollama or LM Studio, or choose one with --local-provider or oss_provider in config.toml.`,
+    1,
   );
-  if (lmstudioUp && !ollamaUp) return LMSTUDIO_PROVIDER_ID;
-  return OLLAMA_PROVIDER_ID;
 }

@@ -396,6 +396,8 @@ export class ThreadIndex {
   }
 
   delete(id: string): void {
+    // A row still waiting for a retry must not bring the thread back.
+    this.pendingWrites.delete(id);
     this.db.prepare("DELETE FROM threads WHERE id = ?").run(id);
   }
 

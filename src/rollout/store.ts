@@ -466,6 +466,18 @@ export class ThreadStore implements IndexSink {
     if (owner) throw new ThreadLockedError(threadId, owner, false);
   }
 
+  /**
+   * Deletes a closed thread: its rollout file and its index row. For a thread not worth keeping,
+   * e.g. one whose first turn failed before the model answered (`keel exec resume --last` must
+   * not pick it).
+   */
+  discardThread(threadId: string): void {
+    this.refuseIfOpen(threadId);
+    const file = this.findRolloutPath(threadId, { includeArchived: true });
+    if (file) fs.rmSync(file, { force: true });
+    this.index().delete(threadId.toLowerCase());
+  }
+
   /** Moves the rollout to `archived_sessions/` and marks the row archived. */
   archiveThread(threadId: string): ThreadMetadata {
     this.refuseIfOpen(threadId);

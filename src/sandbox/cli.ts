@@ -30,7 +30,12 @@ export interface SandboxCliIo {
   processCwd: string;
   stdout: (text: string | Buffer) => void;
   stderr: (text: string | Buffer) => void;
+  /** Resolves when the reader of stdout went away (`keel sandbox -- yes | head -1`). */
+  stdoutClosed?: Promise<void>;
 }
+
+/** What a shell reports for a command killed by SIGPIPE. */
+const STDOUT_CLOSED_EXIT = 128 + (os.constants.signals.SIGPIPE ?? 13);
 
 class CliFailure extends Error {}
 
@@ -181,6 +186,12 @@ export async function runSandboxCli(
   const forward = () => controller.abort();
   process.once("SIGINT", forward);
   process.once("SIGTERM", forward);
+  // Nobody reads the output any more: stop the command, as SIGPIPE would stop it in a shell pipeline.
+  let stdoutClosed = false;
+  void io.stdoutClosed?.then(() => {
+    stdoutClosed = true;
+    controller.abort();
+  });
   try {
     const result = await runSandboxed({
       argv,
@@ -198,6 +209,7 @@ export async function runSandboxCli(
       io.stderr(`keel sandbox: ${result.setupError}\n`);
       return SANDBOX_SETUP_EXIT;
     }
+    if (stdoutClosed) return STDOUT_CLOSED_EXIT;
     if (result.aborted) return 130; // interrupted, like a shell
     if (result.exitCode !== null) return result.exitCode;
     if (result.signal !== null) return 128 + (os.constants.signals[result.signal] ?? 0);

@@ -177,8 +177,9 @@ export async function fixture(
 export function stdioServer(
   fx: Fixture,
   label = "stdio",
+  bin = keelBin,
 ): { peer: Peer; child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(keelBin, ["app-server"], {
+  const child = spawn(bin, ["app-server"], {
     env: fx.env,
     cwd: fx.workspace,
     stdio: ["pipe", "pipe", "pipe"],

@@ -76,7 +76,7 @@ function buildTinySnapshot(pkg: string, stamp?: string): void {
   const actual = `${st.size}:${Math.floor(st.mtimeMs / 1000)}:${st.ino}`;
   fs.writeFileSync(
     path.join(pkg, "dist/keel.blob.meta"),
-    `${process.version} ${node} ${stamp ?? actual} inputs ${blob}\n`,
+    `${process.version} ${node} ${stamp ?? actual} inputs\n`,
   );
 }
 
@@ -104,6 +104,22 @@ describe("bin/keel launcher", () => {
     expect(run(link, ["app-server"])).toBe('snapshot ["app-server"]');
     fs.rmSync(path.join(pkg.root, "dist/keel.blob.meta"));
     expect(run(link, ["app-server"])).toBe('fallback ["app-server"]');
+  });
+
+  test("a copied, then moved package still starts its snapshot, also through an npm -g style link", () => {
+    const pkg = fakePackage();
+    buildTinySnapshot(pkg.root);
+    const prefix = tempDir("keel-prefix-");
+    const copied = path.join(prefix, "copied");
+    fs.cpSync(pkg.root, copied, { recursive: true });
+    fs.rmSync(pkg.root, { recursive: true });
+    const moved = path.join(prefix, "lib/node_modules/keel");
+    fs.mkdirSync(path.dirname(moved), { recursive: true });
+    fs.renameSync(copied, moved);
+    fs.mkdirSync(path.join(prefix, "bin"));
+    fs.symlinkSync("../lib/node_modules/keel/bin/keel", path.join(prefix, "bin/keel"));
+    expect(run(path.join(moved, "bin/keel"), ["a"])).toBe('snapshot ["a"]');
+    expect(run(path.join(prefix, "bin/keel"), ["b"])).toBe('snapshot ["b"]');
   });
 
   test("runs bin/keel.js when the snapshot was built by another node binary", () => {
@@ -212,6 +228,68 @@ describe("bin/keel and NODE_OPTIONS", () => {
         expect({ option, status: out.status, stderr: out.stderr }).toEqual({ option, status: 0, stderr: "" });
         expect(out.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
       }
+    },
+  );
+});
+
+/**
+ * An installation made from this build, as `npm install -g` lays it out, copied and then moved away
+ * from where it was built: bin/, dist/ and package.json, with copies of the runtime packages the
+ * snapshot loads from disk. The copied better-sqlite3 notes in `mark` which file was loaded.
+ */
+function movedInstall(mark: string): { prefix: string; pkg: string } {
+  const prefix = tempDir("keel-install-");
+  const staging = path.join(prefix, "staging");
+  for (const part of ["bin", "dist", "package.json"])
+    fs.cpSync(path.join(root, part), path.join(staging, part), { recursive: true });
+  const modules = path.join(root, "node_modules");
+  const sqlite = ["package.json", "lib", "build/Release/better_sqlite3.node"];
+  for (const part of sqlite)
+    fs.cpSync(
+      path.join(modules, "better-sqlite3", part),
+      path.join(staging, "node_modules/better-sqlite3", part),
+      {
+        recursive: true,
+      },
+    );
+  for (const dep of ["bindings", "file-uri-to-path"])
+    fs.cpSync(path.join(modules, dep), path.join(staging, "node_modules", dep), { recursive: true });
+  fs.appendFileSync(
+    path.join(staging, "node_modules/better-sqlite3/lib/index.js"),
+    `\nrequire("node:fs").appendFileSync(${JSON.stringify(mark)}, __filename + "\\n");\n`,
+  );
+  const pkg = path.join(prefix, "lib/node_modules/keel");
+  fs.mkdirSync(path.dirname(pkg), { recursive: true });
+  fs.renameSync(staging, pkg);
+  fs.mkdirSync(path.join(prefix, "bin"));
+  fs.symlinkSync("../lib/node_modules/keel/bin/keel", path.join(prefix, "bin/keel"));
+  return { prefix, pkg };
+}
+
+describe("a moved or copied installation", () => {
+  test.skipIf(!fs.existsSync(builtMeta))(
+    "starts from its own dist/keel.blob and loads its own modules, not those of the build",
+    async () => {
+      const mark = path.join(tempDir("keel-mark-"), "loaded");
+      const { prefix, pkg } = movedInstall(mark);
+      const fx = await fixture();
+      fx.model.enqueue(textTurn("Done."));
+      const keel = path.join(prefix, "bin/keel");
+      const { peer, child } = stdioServer(fx, "moved", keel);
+      await peer.initialize();
+      const cmdline = fs.readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      expect(cmdline).toContain("--snapshot-blob");
+      // bin/keel resolved its link: the blob is the one in the moved package.
+      expect(cmdline).toContain(`${pkg}/bin/../dist/keel.blob`);
+      const { thread } = await peer.request("thread/start", { cwd: fx.workspace });
+      await peer.request("turn/start", { threadId: thread.id, input: text("hi") });
+      await turnCompleted(peer);
+      const listed = await peer.request("thread/list", {});
+      expect(listed.data.map((t: { id: string }) => t.id)).toContain(thread.id);
+      peer.close();
+      expect(fs.readFileSync(mark, "utf8")).toBe(
+        `${path.join(fs.realpathSync(pkg), "node_modules/better-sqlite3/lib/index.js")}\n`,
+      );
     },
   );
 });

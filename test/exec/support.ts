@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
@@ -53,7 +54,7 @@ export interface ExecResult {
 /** Runs `node bin/keel.js <args>` to completion. */
 export function keel(
   args: string[],
-  options: { cwd: string; env: Record<string, string>; stdin?: string },
+  options: { cwd: string; env: Record<string, string>; stdin?: string | Buffer },
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(KEEL_BIN, [...args], {
@@ -97,4 +98,13 @@ export function userTexts(body: any): string[] {
   return inputItems(body, "message")
     .filter((m) => m.role === "user")
     .map((m) => (m.content as { text?: string }[]).map((c) => c.text ?? "").join(""));
+}
+
+/** A port nothing listens on (bound once, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -68,7 +68,7 @@ describe("model providers", () => {
     ]);
   });
 
-  it("chooses the --oss provider: configured, else the one that answers, else ollama", async () => {
+  it("chooses the --oss provider: configured, else the one that answers, else an error naming the probed URLs", async () => {
     const providers = builtInModelProviders();
     const answering = (ids: string[]) => async (info: { base_url?: string }) =>
       ids.some((id) => providers[id]!.base_url === info.base_url);
@@ -78,7 +78,9 @@ describe("model providers", () => {
     expect(await chooseOssProvider({ providers, probe: answering(["lmstudio"]) })).toBe("lmstudio");
     expect(await chooseOssProvider({ providers, probe: answering(["ollama"]) })).toBe("ollama");
     expect(await chooseOssProvider({ providers, probe: answering(["ollama", "lmstudio"]) })).toBe("ollama");
-    expect(await chooseOssProvider({ providers, probe: answering([]) })).toBe("ollama");
+    await expect(chooseOssProvider({ providers, probe: answering([]) })).rejects.toThrow(
+      "--oss: no local model server answered (probed LM Studio at http://localhost:1234/v1/models and Ollama at http://localhost:11434/v1/models)",
+    );
     await expect(chooseOssProvider({ configured: "vllm", providers })).rejects.toThrow(/oss_provider "vllm"/);
   });
 

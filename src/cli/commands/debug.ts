@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { guardOutput } from "../output.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -16,7 +17,7 @@ export function registerDebugCommand(program: Command): void {
       runDebugConfig(flags, {
         env: process.env,
         processCwd: process.cwd(),
-        stdout: (text) => process.stdout.write(text),
+        stdout: guardOutput(process.stdout).write,
       });
     });
 }

@@ -1,4 +1,6 @@
 import { type Command, Option } from "commander";
+import fs from "node:fs";
+import { guardOutput } from "../output.js";
 
 interface ExecFlags {
   config?: string[];
@@ -87,6 +89,9 @@ async function run(
 ): Promise<void> {
   const { runExec } = await import("../../exec/run.js");
   const interrupt = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  // A closed pipe (`keel exec … | head -1`) only stops the printing: the turn runs on and is saved.
+  const stdout = guardOutput(process.stdout);
+  const stderr = guardOutput(process.stderr);
   process.exitCode = await runExec(
     {
       prompt,
@@ -113,9 +118,28 @@ async function run(
       processCwd: process.cwd(),
       stdin: process.stdin,
       stdinIsTTY: process.stdin.isTTY === true,
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
+      ...rawCommandLine(),
+      stdout: stdout.write,
+      stderr: stderr.write,
       interrupt,
     },
   );
+}
+
+/** The arguments' bytes before Node decoded them (Linux; elsewhere the check is skipped). */
+function rawCommandLine(): { rawArgs?: Uint8Array[] } {
+  try {
+    const bytes = fs.readFileSync("/proc/self/cmdline");
+    const args: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) {
+        args.push(bytes.subarray(start, i));
+        start = i + 1;
+      }
+    }
+    return { rawArgs: args };
+  } catch {
+    return {};
+  }
 }

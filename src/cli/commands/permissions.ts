@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { guardOutput } from "../output.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -32,7 +33,7 @@ export function registerPermissionsCommand(program: Command): void {
       runPermissionsExplain(target, flags, {
         env: process.env,
         processCwd: process.cwd(),
-        stdout: (text) => process.stdout.write(text),
+        stdout: guardOutput(process.stdout).write,
       });
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { guardOutput } from "../output.js";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -26,11 +27,14 @@ export function registerSandboxCommand(program: Command): void {
     .argument("[command...]", "the command and its arguments")
     .action(async (command: string[], options: Record<string, unknown>) => {
       const { runSandboxCli } = await import("../../sandbox/cli.js");
+      const stdout = guardOutput(process.stdout);
+      const stderr = guardOutput(process.stderr);
       process.exitCode = await runSandboxCli(command, options, {
         env: process.env,
         processCwd: process.cwd(),
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
+        stdout: stdout.write,
+        stderr: stderr.write,
+        stdoutClosed: stdout.closed,
       });
     });
 }
