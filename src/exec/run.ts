@@ -43,6 +43,8 @@ export interface ExecArgs {
   ephemeral: boolean;
   json: boolean;
   outputLastMessage?: string;
+  /** `--strict-config`: unrecognised config keys are an error. */
+  strictConfig?: boolean;
 }
 
 /** Process facts, passed in by the CLI entry point. */
@@ -88,7 +90,13 @@ function typedOverrides(args: ExecArgs): TypedOverrides {
 }
 
 function load(args: ExecArgs, io: ExecIO, overrides: TypedOverrides): LoadedConfig {
-  return loadConfigFromEnv({ env: io.env, processCwd: io.processCwd, cliOverrides: args.config, overrides });
+  return loadConfigFromEnv({
+    env: io.env,
+    processCwd: io.processCwd,
+    cliOverrides: args.config,
+    overrides,
+    strictConfig: args.strictConfig === true,
+  });
 }
 
 function loadWithProvider(args: ExecArgs, io: ExecIO): LoadedConfig {

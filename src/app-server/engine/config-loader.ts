@@ -19,6 +19,8 @@ export interface EngineConfigSource {
   requirementsFile?: string | null;
   /** `-c key=value` overrides given to the server itself. */
   cliOverrides?: readonly string[];
+  /** `--strict-config`: an unrecognised key is a load error (−32600) instead of a warning. */
+  strictConfig?: boolean;
   log: (line: string) => void;
 }
 
@@ -94,6 +96,7 @@ export function loadEngineConfig(
       overrides,
       env: source.env,
       home: source.env.HOME,
+      strictConfig: source.strictConfig,
     });
   } catch (error) {
     if (error instanceof ConfigError) throw invalidRequest(`failed to load configuration: ${error.message}`);
