@@ -2,8 +2,9 @@
  * The config.toml keys Codex 0.169 knows, so keel flags the same keys Codex flags as
  * "unrecognized" — and never a key Codex knows, even one keel ignores. Sources: the top-level
  * and nested keys `config/read` of Codex 0.169 returns, Codex's `core/config.schema.json`, and
- * runs of the 0.169 binary for the tables it checks (it leaves `[tui]`, `[permissions.*]`,
- * `[notice]` and most nested tables unchecked, so keel does too).
+ * runs of the 0.169 binary. Codex does not look inside `[tui]` or `[permissions.*]`; keel also
+ * leaves alone the tables whose 0.169 key set it could not confirm (`[notice]`, `[hooks]`,
+ * `[agents]`, …), so it may miss a typo there but never flags a key Codex knows.
  *
  * A spec is `true` (known; its value is not looked into), a closed table (`keys`), or a map with
  * user-chosen names whose values all follow one spec (`each`).
@@ -106,12 +107,12 @@ export const CONFIG_TOML_KEYS: KeySpec = known(
   `agents allow_login_shell allow_symlinked_codex_home analytics approval_policy approvals_reviewer
   apps apps_mcp_product_sku audio auto_review background_terminal_max_timeout browser_use
   chatgpt_base_url check_for_update_on_startup cli_auth_credentials_store client_search_provider
-  cloud compact_prompt computer_use daybreak debug default_permissions desktop
+  cloud compact_prompt computer_use daybreak default_permissions desktop
   developer_instructions disable_paste_burst experimental_compact_prompt_file
   experimental_realtime_start_instructions experimental_realtime_webrtc_call_base_url
   experimental_realtime_ws_backend_prompt experimental_realtime_ws_base_url
   experimental_realtime_ws_model experimental_realtime_ws_startup_context
-  experimental_thread_config_endpoint experimental_thread_store experimental_thread_store_endpoint
+  experimental_thread_store experimental_thread_store_endpoint
   experimental_use_unified_exec_tool feedback file_opener forced_chatgpt_workspace_id
   forced_login_method ghost_snapshot goals hide_agent_reasoning hooks include_apps_instructions
   include_collaboration_mode_instructions include_environment_context
@@ -121,8 +122,7 @@ export const CONFIG_TOML_KEYS: KeySpec = known(
   mcp_optional_startup_grace_ms memories model model_auto_compact_token_limit
   model_auto_compact_token_limit_scope model_catalog_json model_context_window
   model_instructions_file model_post_turn_compact_threshold_percent model_provider
-  model_reasoning_effort model_reasoning_summary model_supports_reasoning_summaries model_verbosity
-  notice notify openai_base_url orchestrator oss_provider otel permissions personality
+  model_reasoning_effort model_reasoning_summary model_verbosity notice notify openai_base_url orchestrator oss_provider otel permissions personality
   plan_mode_reasoning_effort plugins profile project_doc_fallback_filenames project_doc_max_bytes
   project_root_markers realtime responses_api_metadata review_model sandbox_mode service_tier
   show_raw_agent_reasoning skills sqlite_home suppress_unstable_features_warning

@@ -11,6 +11,7 @@ describe("findUnknownKeys", () => {
     const toml = parse(`
 model = "m"
 bogus_top = 1
+model_supports_reasoning_summaries = true
 [tui]
 anything = 1
 [features]
@@ -38,6 +39,7 @@ bar = 1
       "history.bar",
       "mcp_servers.m.weird",
       "model_providers.x.junk",
+      "model_supports_reasoning_summaries",
       "profiles.p.zzz",
       "projects./tmp/x.odd",
     ]);
