@@ -138,6 +138,7 @@ function withExtraWritableRoots(
 /** Runs one turn of `keel exec` (or `keel exec resume`); resolves with the exit code. */
 export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   const loaded = loadWithProvider(args, io);
+  void loaded.modelProvider; // a broken provider is reported before the prompt is read
   if (
     !args.skipGitRepoCheck &&
     !args.dangerouslyBypassApprovalsAndSandbox &&

@@ -20,7 +20,8 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.kill();
 });
 
-const BROKEN = 'model = "m"\n\n[model_providers.broken]\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "grpc"\n';
+const BROKEN =
+  'model = "m"\n\n[model_providers.broken]\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "grpc"\n';
 
 describe("configuration errors over the app-server", () => {
   it("a broken provider on thread/start is −32600 with the CLI's located message", async () => {
@@ -31,6 +32,14 @@ describe("configuration errors over the app-server", () => {
       code: -32600,
       message: `failed to load configuration: ${userConfig}:5:1: unknown value \`grpc\` for \`model_providers.broken.wire_api\`; expected one of \`responses\`, \`chat\``,
     });
+    // Asking for a writable sandbox would mark the project trusted: nothing is written first.
+    const writable = await server.request(3, "thread/start", {
+      cwd,
+      modelProvider: "broken",
+      sandbox: "workspace-write",
+    });
+    expect((writable.error as { code: number }).code).toBe(-32600);
+    expect(fs.readFileSync(userConfig, "utf8")).toBe(BROKEN);
     // A thread that does not use it starts.
     const ok = await server.request(2, "thread/start", { cwd });
     expect(ok.error).toBeUndefined();

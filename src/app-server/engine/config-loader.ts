@@ -104,6 +104,15 @@ export function loadEngineConfig(
   }
 }
 
+/**
+ * A thread needs its model provider, which is validated lazily: check it before thread/start may
+ * write a trust decision, so a broken provider fails the request (−32600) with nothing changed.
+ */
+export function requireModelProvider(loaded: LoadedConfig): LoadedConfig {
+  void loaded.modelProvider;
+  return loaded;
+}
+
 const TRUSTING: ReadonlySet<SandboxPolicy["type"]> = new Set([
   "workspace-write",
   "danger-full-access",
