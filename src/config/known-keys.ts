@@ -18,14 +18,14 @@ const known = (names: readonly string[], nested: Record<string, KeySpec> = {}): 
   keys: { ...Object.fromEntries(names.map((n) => [n, true as const])), ...nested },
 });
 
-/** `[features]`: every flag `codex features list` (0.169) prints, plus the schema's older names. */
+/** `[features]`: every flag `codex features list` (0.169) prints, plus older names 0.169 still accepts. */
 const FEATURES = known(
   `agent_message_board agent_message_board_mcp analytics_plan_history api_key_cyber_access_programs
   api_key_model_discovery app_server_websocket_compression apply_patch_freeform
   apply_patch_preserve_line_endings apply_patch_streaming_events apps apps_early_resource_discovery
   apps_mcp_path_override artifact async_compaction async_compaction_root_only auth_elicitation
   background_paginated_rollout_migration bedrock_setup_wizard browser_annotation_api browser_use
-  browser_use_external browser_use_full_cdp_access child_agents_md chronicle cli_daybreak
+  browser_use_external browser_use_full_cdp_access chronicle cli_daybreak
   cli_resume_account_check code_mode code_mode_buffered_exec code_mode_host code_mode_host_grpc
   code_mode_host_output_truncation code_mode_interrupt code_mode_only code_mode_only_strict_3p_tools
   code_mode_prewarm code_mode_tool_description_first code_mode_tool_search codex_apps_mcp_2026_07_28
@@ -58,7 +58,7 @@ const FEATURES = known(
   prevent_idle_sleep psp realtime_conversation reasoning_effort_override recommended_plugins
   remote_compaction_v2 remote_control remote_models remote_plugin request_permissions
   request_permissions_tool request_rule resize_all_images respect_system_proxy
-  responses_websocket_response_processed responses_websockets responses_websockets_v2
+  responses_websockets responses_websockets_v2
   retain_client_developer_messages retain_client_tool_outputs rollout_budget runtime_agent_instances
   runtime_metrics search_tool secret_auth_storage send_async_message send_message_to_user_async
   shell_snapshot shell_snapshot_v2 shell_tool shell_zsh_fork simplified_selection_hints

@@ -16,7 +16,9 @@ model_supports_reasoning_summaries = true
 anything = 1
 [features]
 undo = true
+collab = true
 not_a_feature = true
+child_agents_md = true
 [profiles.p]
 model_context_window = 5
 zzz = 1
@@ -35,6 +37,7 @@ bar = 1
 `);
     expect(findUnknownKeys(toml).map((p) => p.join("."))).toEqual([
       "bogus_top",
+      "features.child_agents_md",
       "features.not_a_feature",
       "history.bar",
       "mcp_servers.m.weird",
