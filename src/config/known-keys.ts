@@ -76,7 +76,8 @@ const FEATURES = known(
   worktrees write_stdin_approval`.split(/\s+/),
 );
 
-const WINDOWS = known(["sandbox", "sandbox_private_desktop"]);
+// Codex 0.169 reports `sandbox_private_desktop` as unrecognized (see REMOVED_KEY_HINTS).
+const WINDOWS = known(["sandbox"]);
 
 /** `[profiles.<name>]`: Codex's profile keys plus the ones keel also reads there. */
 const PROFILE = known(
@@ -161,3 +162,9 @@ export const CONFIG_TOML_KEYS: KeySpec = known(
     projects: { each: known(["trust_level"]) },
   },
 );
+
+/** Codex's extra advice after "`<key>` is ignored." for keys it removed. */
+export const REMOVED_KEY_HINTS: Readonly<Record<string, string>> = {
+  "windows.sandbox_private_desktop":
+    "Remove windows.sandbox_private_desktop; legacy Windows sandboxes always use a private desktop.",
+};

@@ -1,6 +1,6 @@
 import { ConfigError } from "./errors.js";
 import { caretSnippet, locateKeyInFile } from "./key-location.js";
-import { CONFIG_TOML_KEYS, type KeySpec } from "./known-keys.js";
+import { CONFIG_TOML_KEYS, type KeySpec, REMOVED_KEY_HINTS } from "./known-keys.js";
 import { type ConfigLayerSource, layerFile } from "./layer-source.js";
 import type { ConfigLayerEntry } from "./layers.js";
 import { isTable, type TomlTable } from "./toml-file.js";
@@ -43,7 +43,9 @@ export function unrecognizedSettingsWarning(unknown: readonly UnknownKey[]): str
     `keel is ignoring ${n} unrecognized configuration setting${n === 1 ? "" : "s"}. Check for typos or deprecated settings.`,
   ];
   for (const key of unknown.slice(0, LISTED)) {
-    lines.push(`  ${layerLabel(key.source)}: \`${key.path.join(".")}\` is ignored.`);
+    const dotted = key.path.join(".");
+    const hint = Object.hasOwn(REMOVED_KEY_HINTS, dotted) ? ` ${REMOVED_KEY_HINTS[dotted]}` : "";
+    lines.push(`  ${layerLabel(key.source)}: \`${dotted}\` is ignored.${hint}`);
   }
   const rest = n - LISTED;
   if (rest > 0) lines.push(`  ... and ${rest} more ignored setting${rest === 1 ? "" : "s"}.`);

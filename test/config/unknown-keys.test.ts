@@ -62,6 +62,13 @@ describe("unknown keys at config load", () => {
         "  ... and 2 more ignored settings.",
       ].join("\n"),
     ]);
+    w.user('[windows]\nsandbox = "elevated"\nsandbox_private_desktop = true\n');
+    expect(w.load().startupWarnings[0]).toBe(
+      [
+        "keel is ignoring 1 unrecognized configuration setting. Check for typos or deprecated settings.",
+        `  user (${w.userConfig}): \`windows.sandbox_private_desktop\` is ignored. Remove windows.sandbox_private_desktop; legacy Windows sandboxes always use a private desktop.`,
+      ].join("\n"),
+    );
     w.user("a1 = 1\n");
     expect(w.load({ cliOverrides: ["zz=1"] }).startupWarnings[0]).toBe(
       [
