@@ -66,19 +66,17 @@ describe("--permission-profile takes both spellings and rejects unknown keys", (
 
   it("`keel sandbox` runs a command under either spelling with the same result", () => {
     const w = world();
-    for (const entries of [[READ_ROOT]]) {
-      const outputs = [
-        JSON.stringify({ file_system: { entries } }),
-        JSON.stringify({ fileSystem: { entries } }),
-      ].map((profile) => {
-        const run = w.keel(["sandbox", "--permission-profile", profile, "--", "cat", "/etc/hostname"]);
-        expect(run.stderr).toBe("");
-        expect(run.status).toBe(0);
-        return run.stdout;
-      });
-      expect(outputs[0]).toBe(fs.readFileSync("/etc/hostname", "utf8"));
-      expect(outputs[1]).toBe(outputs[0]);
-    }
+    const outputs = [
+      JSON.stringify({ file_system: { entries: [READ_ROOT] } }),
+      JSON.stringify({ fileSystem: { entries: [READ_ROOT] } }),
+    ].map((profile) => {
+      const run = w.keel(["sandbox", "--permission-profile", profile, "--", "cat", "/etc/hostname"]);
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      return run.stdout;
+    });
+    expect(outputs[0]).toBe(fs.readFileSync("/etc/hostname", "utf8"));
+    expect(outputs[1]).toBe(outputs[0]);
   });
 
   it('`{"bogus":1}` is an error naming `bogus`, never an empty deny-everything profile', () => {
