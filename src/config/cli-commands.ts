@@ -1,6 +1,5 @@
-import { z } from "zod";
-import { UserError } from "../lib/errors.js";
-import { PermissionProfileSchema, type SandboxMode } from "../protocol/permissions.js";
+import { parsePermissionProfileJson } from "../permissions/profile-json.js";
+import type { SandboxMode } from "../protocol/permissions.js";
 import { explainPath, type PathExplanation } from "./explain.js";
 import { describeLayerSource } from "./layer-source.js";
 import { loadConfigFromEnv, type TypedOverrides } from "./load.js";
@@ -40,7 +39,7 @@ export function runPermissionsExplain(target: string, flags: ExplainFlags, ctx: 
   if (flags.sandbox !== undefined) overrides.sandboxMode = flags.sandbox;
   if (flags.permissions !== undefined) overrides.permissions = flags.permissions;
   if (flags.permissionProfile !== undefined)
-    overrides.permissionProfile = parseProfileJson(flags.permissionProfile);
+    overrides.permissionProfile = parsePermissionProfileJson(flags.permissionProfile);
   const loaded = load(ctx, flags, overrides);
   const result = explainPath(loaded, target);
   if (flags.json) {
@@ -52,20 +51,6 @@ export function runPermissionsExplain(target: string, flags: ExplainFlags, ctx: 
 
 export function runDebugConfig(flags: CommonConfigFlags, ctx: CliContext): void {
   ctx.stdout(`${JSON.stringify(buildDebugConfigReport(load(ctx, flags)), null, 2)}\n`);
-}
-
-function parseProfileJson(text: string) {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`--permission-profile is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = PermissionProfileSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new UserError(`--permission-profile is not a permission profile: ${z.prettifyError(parsed.error)}`);
-  }
-  return parsed.data;
 }
 
 function renderExplanation(result: PathExplanation, warnings: readonly string[]): string {

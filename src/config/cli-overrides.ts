@@ -46,7 +46,8 @@ export function cliOverridesToTable(overrides: readonly CliOverride[]): TomlTabl
   return root;
 }
 
-function findUnquotedEquals(text: string): number {
+/** Index of the first `=` outside quotes, or -1. */
+export function findUnquotedEquals(text: string): number {
   let quote: string | null = null;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;

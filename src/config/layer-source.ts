@@ -19,3 +19,16 @@ export function describeLayerSource(source: ConfigLayerSource): string {
       return "session flags (-c / command-line options)";
   }
 }
+
+/** The file a layer was read from; null for session flags (`-c`, request `config`). */
+export function layerFile(source: ConfigLayerSource): string | null {
+  switch (source.type) {
+    case "system":
+    case "user":
+      return source.file;
+    case "project":
+      return `${source.dotCodexFolder}/config.toml`;
+    case "sessionFlags":
+      return null;
+  }
+}

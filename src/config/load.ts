@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { builtInModelProviders, mergeModelProviders, resolveModelProvider } from "../model/providers.js";
+import { builtInModelProviders } from "../model/providers.js";
 import type { Constrained, PermissionEnv } from "../permissions/index.js";
 import type { ReasoningEffort, ReasoningSummary } from "../permissions/session-configuration.js";
 import type {
@@ -22,7 +22,7 @@ import {
   resolvePermissions,
 } from "./effective-permissions.js";
 import { ConfigError } from "./errors.js";
-import { resolveKeelHome } from "./home.js";
+import { requireUsableKeelHome, resolveKeelHome } from "./home.js";
 import type { ConfigLayerSource } from "./layer-source.js";
 import {
   type ConfigLayerEntry,
@@ -32,6 +32,7 @@ import {
 } from "./layers.js";
 import { type Origins, originOf } from "./merge.js";
 import type { ModelProviderInfo } from "./model-provider.js";
+import { ModelProviders } from "./model-providers.js";
 import {
   buildRequirements,
   type ConfigRequirements,
@@ -44,6 +45,7 @@ import {
   type ConfigToml,
   type ShellEnvironmentPolicyToml,
 } from "./schema.js";
+import { strictConfigError, unknownKeysInLayers, unrecognizedSettingsWarning } from "./unknown-keys.js";
 import { parseWithOrigins, sourceLocation } from "./validate.js";
 
 /**
@@ -89,6 +91,8 @@ export interface LoadConfigOptions {
   /** Home directory for `~` expansion; default `os.homedir()`. */
   home?: string;
   platform?: NodeJS.Platform;
+  /** `--strict-config`: a key Codex would not recognise is an error instead of a warning. */
+  strictConfig?: boolean;
 }
 
 /** An effective value and the layer it came from (null: built-in default or derived). */
@@ -113,8 +117,9 @@ export interface LoadedConfig {
 
   model: Sourced<string | null>;
   modelProviderId: Sourced<string>;
-  modelProvider: ModelProviderInfo;
-  modelProviders: Record<string, ModelProviderInfo>;
+  /** The selected provider, validated on first access (a ConfigError when it is broken). */
+  readonly modelProvider: ModelProviderInfo;
+  modelProviders: ModelProviders;
   modelReasoningEffort: Sourced<ReasoningEffort | null>;
   modelReasoningSummary: Sourced<ReasoningSummary | null>;
   modelContextWindow: Sourced<number | null>;
@@ -170,8 +175,10 @@ export function loadConfigFromEnv(options: {
   processCwd: string;
   cliOverrides?: readonly string[];
   overrides?: LoadConfigOptions["overrides"];
+  strictConfig?: boolean;
 }): LoadedConfig {
   const locations = configLocationsFromEnv(options.env);
+  requireUsableKeelHome(locations.keelHome, options.env);
   return loadConfig({
     keelHome: locations.keelHome,
     systemConfigFile: locations.systemConfigFile,
@@ -181,6 +188,7 @@ export function loadConfigFromEnv(options: {
     ...(options.overrides ? { overrides: options.overrides } : {}),
     env: options.env,
     home: options.env.HOME,
+    strictConfig: options.strictConfig,
   });
 }
 
@@ -203,8 +211,10 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     cliOverrides: options.cliOverrides,
     sessionConfig: options.sessionConfig,
   });
+  const unknownKeys = unknownKeysInLayers(stack.layers);
+  if (unknownKeys.length > 0 && options.strictConfig) throw strictConfigError(unknownKeys);
   const toml = parseWithOrigins(ConfigTomlSchema, stack.merged, stack.origins);
-  const warnings: string[] = [];
+  const warnings: string[] = unknownKeys.length > 0 ? [unrecognizedSettingsWarning(unknownKeys)] : [];
 
   const profileName = overrides.profile ?? toml.profile ?? null;
   let profile: ConfigProfile | null = null;
@@ -264,12 +274,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   );
 
   const providerId = pick("model_provider", overrides.modelProvider);
-  const modelProviders = mergeModelProviders(
+  const modelProviders = new ModelProviders(
     builtInModelProviders({ env, openaiBaseUrl: toml.openai_base_url }),
-    toml.model_providers,
+    toml.model_providers ?? {},
+    stack.origins,
   );
   const modelProviderId: Sourced<string> = { value: providerId.value ?? "openai", source: providerId.source };
-  const modelProvider = resolveModelProvider(modelProviderId.value, modelProviders).info;
 
   const instructionsFile = pick("model_instructions_file");
   const baseInstructions: Sourced<string | null> =
@@ -294,7 +304,9 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     startupWarnings: warnings,
     model: pick("model", overrides.model),
     modelProviderId,
-    modelProvider,
+    get modelProvider() {
+      return modelProviders.get(modelProviderId.value);
+    },
     modelProviders,
     modelReasoningEffort: pick("model_reasoning_effort", overrides.modelReasoningEffort),
     modelReasoningSummary: pick("model_reasoning_summary", overrides.modelReasoningSummary),

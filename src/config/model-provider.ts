@@ -25,6 +25,9 @@ export const ModelProviderInfoSchema = z.object({
 });
 export type ModelProviderInfo = z.infer<typeof ModelProviderInfoSchema>;
 
+/** A `[model_providers.<id>]` table as written: `name` may be left out (it defaults to the id). */
+export const ModelProviderTomlSchema = ModelProviderInfoSchema.extend({ name: z.string().optional() });
+
 /** A provider together with the id it was configured under. */
 export interface ResolvedModelProvider {
   id: string;

@@ -5,10 +5,12 @@ import {
   profileFromRuntime,
   sandboxPolicyToCoreJson,
 } from "../permissions/index.js";
+import { errorMessage } from "../lib/errors.js";
 import type { ConfigLayerEntry } from "./layers.js";
 import type { ConfigLayerMetadata, ConfigLayerSource } from "./layer-source.js";
 import type { LoadedConfig, Sourced } from "./load.js";
 import { originOf } from "./merge.js";
+import type { ModelProviderInfo } from "./model-provider.js";
 import { buildConfigRequirementsReadResponse } from "./requirements.js";
 
 /** TOML values as JSON: dates become their TOML/ISO string; tables lose their null prototype. */
@@ -61,6 +63,15 @@ export function buildConfigReadResponse(
 
 const sourced = <T>(s: Sourced<T>) => ({ value: s.value, source: s.source });
 
+/** The selected provider, or why it cannot be used: the report must not fail on a broken one. */
+function providerInfo(loaded: LoadedConfig): { info: ModelProviderInfo | null; error?: string } {
+  try {
+    return { info: loaded.modelProvider };
+  } catch (error) {
+    return { info: null, error: errorMessage(error) };
+  }
+}
+
 /** `keel debug config`: effective values with their layers, the raw stack, and requirements. */
 export function buildDebugConfigReport(loaded: LoadedConfig): Record<string, unknown> {
   const origin = (path: string[]) => originOf(loaded.origins, path)?.name ?? null;
@@ -73,7 +84,7 @@ export function buildDebugConfigReport(loaded: LoadedConfig): Record<string, unk
     projectTrust: loaded.trust,
     effective: {
       model: sourced(loaded.model),
-      model_provider: { ...sourced(loaded.modelProviderId), info: loaded.modelProvider },
+      model_provider: { ...sourced(loaded.modelProviderId), ...providerInfo(loaded) },
       model_reasoning_effort: sourced(loaded.modelReasoningEffort),
       model_reasoning_summary: sourced(loaded.modelReasoningSummary),
       model_context_window: sourced(loaded.modelContextWindow),

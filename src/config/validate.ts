@@ -1,21 +1,23 @@
 import type { z } from "zod";
 import { ConfigError } from "./errors.js";
-import type { ConfigLayerSource } from "./layer-source.js";
+import { locateKeyInFile } from "./key-location.js";
+import { type ConfigLayerSource, layerFile } from "./layer-source.js";
 import { getPath, type Origins, originOf } from "./merge.js";
 import type { TomlTable } from "./toml-file.js";
 
-/** Short name of the place a value was written, for error messages. */
-export function sourceLocation(source: ConfigLayerSource | null | undefined): string {
+/**
+ * Short name of the place a value was written, for error messages: `file:line:column` when the
+ * key path can be found in the layer's file, else the file, or `-c override` for session flags.
+ */
+export function sourceLocation(
+  source: ConfigLayerSource | null | undefined,
+  keyPath?: readonly string[],
+): string {
   if (!source) return "configuration";
-  switch (source.type) {
-    case "system":
-    case "user":
-      return source.file;
-    case "project":
-      return `${source.dotCodexFolder}/config.toml`;
-    case "sessionFlags":
-      return "-c override";
-  }
+  const file = layerFile(source);
+  if (file === null) return "-c override";
+  const at = keyPath ? locateKeyInFile(file, keyPath) : null;
+  return at ? `${file}:${at.line}:${at.column}` : file;
 }
 
 /**
@@ -32,7 +34,7 @@ export function parseWithOrigins<S extends z.ZodType>(
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = [...basePath, ...issue.path.map(String)];
-  const where = sourceLocation(originOf(origins, path)?.name);
+  const where = sourceLocation(originOf(origins, path)?.name, path);
   throw new ConfigError(`${where}: ${describeIssue(issue, getPath(value, issue.path.map(String)), path)}`);
 }
 

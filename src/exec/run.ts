@@ -4,7 +4,7 @@ import { KEEL_VERSION } from "../cli/version.js";
 import { type LoadedConfig, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { findGitWorktreeRoot } from "../config/project.js";
 import { errorMessage, UserError } from "../lib/errors.js";
-import { chooseOssProvider } from "../model/providers.js";
+import { chooseOssProvider, OSS_PROVIDER_IDS } from "../model/providers.js";
 import { applySettingsUpdate, type SessionConfiguration } from "../permissions/index.js";
 import type { Event, EventMsg, UserInput } from "../protocol/events.js";
 import { type SandboxMode, SandboxModeSchema } from "../protocol/permissions.js";
@@ -45,6 +45,8 @@ export interface ExecArgs {
   ephemeral: boolean;
   json: boolean;
   outputLastMessage?: string;
+  /** `--strict-config`: unrecognised config keys are an error. */
+  strictConfig?: boolean;
 }
 
 /** Process facts, passed in by the CLI entry point. */
@@ -92,7 +94,13 @@ function typedOverrides(args: ExecArgs): TypedOverrides {
 }
 
 function load(args: ExecArgs, io: ExecIO, overrides: TypedOverrides): LoadedConfig {
-  return loadConfigFromEnv({ env: io.env, processCwd: io.processCwd, cliOverrides: args.config, overrides });
+  return loadConfigFromEnv({
+    env: io.env,
+    processCwd: io.processCwd,
+    cliOverrides: args.config,
+    overrides,
+    strictConfig: args.strictConfig === true,
+  });
 }
 
 /** `--oss`: the configured local provider, else the one whose server answers on its port. */
@@ -100,9 +108,14 @@ async function loadWithProvider(args: ExecArgs, io: ExecIO): Promise<LoadedConfi
   const overrides = typedOverrides(args);
   const loaded = load(args, io, overrides);
   if (!args.oss) return loaded;
+  const configured = args.localProvider ?? loaded.ossProvider;
+  // Only the candidates are validated: a broken provider that --oss would not use stays silent.
+  const candidates = loaded.modelProviders
+    .ids()
+    .filter((id) => id === configured || (OSS_PROVIDER_IDS as readonly string[]).includes(id));
   const provider = await chooseOssProvider({
-    configured: args.localProvider ?? loaded.ossProvider,
-    providers: loaded.modelProviders,
+    configured,
+    providers: Object.fromEntries(candidates.map((id) => [id, loaded.modelProviders.get(id)])),
   });
   return load(args, io, { ...overrides, modelProvider: provider });
 }
@@ -133,6 +146,7 @@ function withExtraWritableRoots(
 /** Runs one turn of `keel exec` (or `keel exec resume`); resolves with the exit code. */
 export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   const loaded = await loadWithProvider(args, io);
+  void loaded.modelProvider; // a broken provider is reported before the prompt is read
   if (
     !args.skipGitRepoCheck &&
     !args.dangerouslyBypassApprovalsAndSandbox &&

@@ -1,8 +1,4 @@
-import {
-  type ModelProviderInfo,
-  ModelProviderInfoSchema,
-  type ResolvedModelProvider,
-} from "../config/model-provider.js";
+import type { ModelProviderInfo } from "../config/model-provider.js";
 import { UserError } from "../lib/errors.js";
 
 /** Codex's defaults for `[model_providers.<id>]` retry and timeout keys. */
@@ -74,39 +70,6 @@ export function builtInModelProviders(
       wire_api: "chat",
     },
   };
-}
-
-/**
- * Built-ins plus the user's `[model_providers.*]` tables; a user table replaces the built-in with
- * the same id as a whole (no per-key merge, so a user table never inherits a stray env_key).
- */
-export function mergeModelProviders(
-  builtIns: Record<string, ModelProviderInfo>,
-  user: Record<string, unknown> | undefined,
-): Record<string, ModelProviderInfo> {
-  const merged = { ...builtIns };
-  for (const [id, raw] of Object.entries(user ?? {})) {
-    const parsed = ModelProviderInfoSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue && issue.path.length > 0 ? `.${issue.path.join(".")}` : "";
-      throw new UserError(`invalid [model_providers.${id}]${where}: ${issue?.message ?? "invalid value"}`);
-    }
-    merged[id] = parsed.data;
-  }
-  return merged;
-}
-
-export function resolveModelProvider(
-  id: string,
-  providers: Record<string, ModelProviderInfo>,
-): ResolvedModelProvider {
-  const info = providers[id];
-  if (!info) {
-    const known = Object.keys(providers).sort().join(", ");
-    throw new UserError(`unknown model provider "${id}" (known: ${known})`);
-  }
-  return { id, info };
 }
 
 export function requestMaxRetries(info: ModelProviderInfo): number {

@@ -266,6 +266,27 @@ export const PermissionProfileV2Schema = z.object({
 });
 export type PermissionProfileV2 = z.infer<typeof PermissionProfileV2Schema>;
 
+/**
+ * A PermissionProfile typed by a person (`--permission-profile`): the core spelling
+ * (`file_system`) or the wire one (`fileSystem`), with unknown keys rejected at every level so a
+ * typo can never turn into an empty, deny-everything profile.
+ */
+const NetworkPermissionsInputSchema = z.strictObject({ enabled: z.boolean().nullable().default(null) });
+export const PermissionProfileCoreInputSchema = z.strictObject({
+  network: NetworkPermissionsInputSchema.nullable().default(null),
+  file_system: FileSystemPermissionsSchema.nullable().default(null),
+});
+export const PermissionProfileWireInputSchema = z.strictObject({
+  network: NetworkPermissionsInputSchema.nullable().default(null),
+  fileSystem: z
+    .strictObject({
+      entries: z.array(FileSystemSandboxEntrySchema).default(() => []),
+      globScanMaxDepth: GlobScanMaxDepthSchema.nullish(),
+    })
+    .nullable()
+    .default(null),
+});
+
 /** [0.169] `activePermissionProfile` in thread responses. */
 export const ActivePermissionProfileSchema = z.object({
   id: z.string(),

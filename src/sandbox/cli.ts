@@ -2,8 +2,8 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { errorMessage } from "../lib/errors.js";
-import { profileFromV2 } from "../permissions/profile.js";
-import { PermissionProfileV2Schema, SandboxModeSchema } from "../protocol/permissions.js";
+import { parsePermissionProfileJson } from "../permissions/profile-json.js";
+import { SandboxModeSchema } from "../protocol/permissions.js";
 import { compileSandboxPlan } from "./compile-plan.js";
 import { closeInheritedFds } from "./inherited-fds.js";
 import { buildBwrapCommand } from "./linux/bwrap-command.js";
@@ -58,21 +58,7 @@ function typedOverrides(options: SandboxCliOptions): TypedOverrides {
     overrides.sandboxMode = mode.data;
   }
   if (options.permissionProfile !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(options.permissionProfile);
-    } catch (error) {
-      throw new CliFailure(`--permission-profile is not valid JSON: ${errorMessage(error)}`);
-    }
-    const parsed = PermissionProfileV2Schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-      throw new CliFailure(
-        `--permission-profile is not a PermissionProfile${where}: ${issue?.message ?? "invalid"}`,
-      );
-    }
-    overrides.permissionProfile = profileFromV2(parsed.data);
+    overrides.permissionProfile = parsePermissionProfileJson(options.permissionProfile);
   }
   if (options.permissions !== undefined) overrides.permissions = options.permissions;
   return overrides;

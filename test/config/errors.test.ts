@@ -13,11 +13,11 @@ describe("configuration errors", () => {
     const w = world();
     write(w.system, 'sandbox_mode = "full"\n');
     expect(() => w.load()).toThrow(
-      `${w.system}: unknown value \`full\` for \`sandbox_mode\`; expected one of \`read-only\`, \`workspace-write\`, \`danger-full-access\``,
+      `${w.system}:1:1: unknown value \`full\` for \`sandbox_mode\`; expected one of \`read-only\`, \`workspace-write\`, \`danger-full-access\``,
     );
     w.user('[profiles.x]\nmodel_reasoning_effort = "max"\n');
     expect(() => w.load({ systemConfigFile: `${w.root}/none` })).toThrow(
-      `${w.userConfig}: unknown value \`max\` for \`profiles.x.model_reasoning_effort\`; expected one of \`none\`, \`minimal\`, \`low\`, \`medium\`, \`high\`, \`xhigh\``,
+      `${w.userConfig}:2:1: unknown value \`max\` for \`profiles.x.model_reasoning_effort\`; expected one of \`none\`, \`minimal\`, \`low\`, \`medium\`, \`high\`, \`xhigh\``,
     );
     expect(() =>
       w.load({ systemConfigFile: `${w.root}/none`, cliOverrides: ["approval_policy=sometimes"] }),
@@ -29,6 +29,6 @@ describe("configuration errors", () => {
   it("reports wrong types with the key path", () => {
     const w = world();
     w.user('model_context_window = "big"\n');
-    expect(() => w.load()).toThrow(`${w.userConfig}: invalid value for \`model_context_window\`:`);
+    expect(() => w.load()).toThrow(`${w.userConfig}:1:1: invalid value for \`model_context_window\`:`);
   });
 });

@@ -61,7 +61,7 @@ describe("loadConfig precedence", () => {
     const loaded = w.load();
     expect(loaded.modelProviderId.value).toBe("local");
     expect(loaded.modelProvider.base_url).toBe("http://127.0.0.1:9/v1");
-    expect(Object.keys(loaded.modelProviders)).toEqual(expect.arrayContaining(["openai", "ollama", "local"]));
+    expect(loaded.modelProviders.ids()).toEqual(expect.arrayContaining(["openai", "ollama", "local"]));
     expect(w.load({ overrides: { modelProvider: "openai" } }).modelProvider.name).toBe("OpenAI");
   });
 

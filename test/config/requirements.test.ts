@@ -165,9 +165,9 @@ describe("requirements at config load", () => {
   it("pins features", () => {
     const w = world();
     write(w.requirements, "[features]\nweb_search = false\n");
-    w.user("[features]\nweb_search = true\nother = true\n");
+    w.user("[features]\nweb_search = true\nundo = true\n");
     const loaded = w.load();
-    expect(loaded.features).toEqual({ web_search: false, other: true });
+    expect(loaded.features).toEqual({ web_search: false, undo: true });
     expect(loaded.startupWarnings[0]).toMatch(
       /^Configured value for `features.web_search` is disallowed by requirements/,
     );

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/lib/errors.js";
+import { ConfigError } from "../../src/config/errors.js";
+import { ModelProviders } from "../../src/config/model-providers.js";
 import { backoffDelayMs, MAX_RETRY_AFTER_MS, retryAfterMs } from "../../src/model/http.js";
 import {
   builtInModelProviders,
   chooseOssProvider,
-  mergeModelProviders,
   probeProvider,
   requestMaxRetries,
-  resolveModelProvider,
   streamIdleTimeoutMs,
   streamMaxRetries,
 } from "../../src/model/providers.js";
@@ -38,23 +37,32 @@ describe("model providers", () => {
   });
 
   it("merges user providers over built-ins, the user's table winning per id", () => {
-    const merged = mergeModelProviders(builtInModelProviders(), {
-      openai: { name: "Proxy", base_url: "http://proxy/v1" },
-      azure: { name: "Azure", base_url: "https://x.openai.azure.com/openai", env_key: "AZURE_KEY" },
+    const merged = new ModelProviders(
+      builtInModelProviders(),
+      {
+        openai: { name: "Proxy", base_url: "http://proxy/v1" },
+        azure: { name: "Azure", base_url: "https://x.openai.azure.com/openai", env_key: "AZURE_KEY" },
+      },
+      {},
+    );
+    expect(merged.get("openai")).toEqual({
+      name: "Proxy",
+      base_url: "http://proxy/v1",
+      wire_api: "responses",
     });
-    expect(merged.openai).toEqual({ name: "Proxy", base_url: "http://proxy/v1", wire_api: "responses" });
-    expect(merged.azure!.env_key).toBe("AZURE_KEY");
-    expect(merged.ollama).toBeDefined();
-    expect(() => mergeModelProviders({}, { bad: { name: "B", wire_api: "grpc" } })).toThrow(
-      /\[model_providers\.bad\]\.wire_api/,
+    expect(merged.get("azure").env_key).toBe("AZURE_KEY");
+    expect(merged.get("ollama")).toBeDefined();
+    const bad = new ModelProviders({}, { bad: { name: "B", wire_api: "grpc" } }, {});
+    expect(() => bad.get("bad")).toThrow(
+      "`model_providers.bad.wire_api`; expected one of `responses`, `chat`",
     );
   });
 
   it("resolves a provider id or names the known ones", () => {
-    const providers = builtInModelProviders();
-    expect(resolveModelProvider("ollama", providers).id).toBe("ollama");
-    expect(() => resolveModelProvider("nope", providers)).toThrow(UserError);
-    expect(() => resolveModelProvider("nope", providers)).toThrow("known: lmstudio, ollama, openai");
+    const providers = new ModelProviders(builtInModelProviders(), {}, {});
+    expect(providers.get("ollama").name).toBe("Ollama");
+    expect(() => providers.get("nope")).toThrow(ConfigError);
+    expect(() => providers.get("nope")).toThrow("known: lmstudio, ollama, openai");
   });
 
   it("applies Codex's retry and timeout defaults, capping configured retries", () => {

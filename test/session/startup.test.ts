@@ -20,8 +20,9 @@ describe("session start-up", () => {
       "warning",
       "warning",
       "warning",
+      "warning",
     ]);
-    const [configured, notice, downgrade, unstable, onFailure] = msgs;
+    const [configured, notice, unknownKeys, downgrade, unstable, onFailure] = msgs;
     expect(configured).toMatchObject({
       session_id: session.threadId,
       forked_from_id: null,
@@ -33,6 +34,8 @@ describe("session start-up", () => {
       initial_messages: null,
     });
     expect(notice).toMatchObject({ summary: expect.stringContaining("web_search_request") });
+    // `shiny` is not a flag Codex knows, so it is also reported as an unrecognized setting.
+    expect(unknownKeys).toMatchObject({ message: expect.stringContaining("`features.shiny` is ignored.") });
     expect(downgrade).toMatchObject({ message: expect.stringContaining("sandbox_mode") });
     expect(unstable).toMatchObject({
       message: expect.stringMatching(/^Under-development features enabled: shiny\./),

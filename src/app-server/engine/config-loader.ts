@@ -19,6 +19,8 @@ export interface EngineConfigSource {
   requirementsFile?: string | null;
   /** `-c key=value` overrides given to the server itself. */
   cliOverrides?: readonly string[];
+  /** `--strict-config`: an unrecognised key is a load error (−32600) instead of a warning. */
+  strictConfig?: boolean;
   log: (line: string) => void;
 }
 
@@ -94,11 +96,21 @@ export function loadEngineConfig(
       overrides,
       env: source.env,
       home: source.env.HOME,
+      strictConfig: source.strictConfig,
     });
   } catch (error) {
     if (error instanceof ConfigError) throw invalidRequest(`failed to load configuration: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * A thread needs its model provider, which is validated lazily: check it before thread/start may
+ * write a trust decision, so a broken provider fails the request (−32600) with nothing changed.
+ */
+export function requireModelProvider(loaded: LoadedConfig): LoadedConfig {
+  void loaded.modelProvider;
+  return loaded;
 }
 
 const TRUSTING: ReadonlySet<SandboxPolicy["type"]> = new Set([

@@ -43,6 +43,8 @@ export interface EngineOptions {
   requirementsFile?: string | null;
   /** `-c key=value` overrides applied to every thread. */
   cliOverrides?: readonly string[];
+  /** `--strict-config`: unrecognised config keys fail a thread's configuration load. */
+  strictConfig?: boolean;
   /** Unload threads without subscribers after this much inactivity (default 30 minutes). */
   idleUnloadMs?: number;
   scheduler?: Scheduler;
@@ -91,6 +93,7 @@ export class Engine {
       requirementsFile:
         options.requirementsFile === undefined ? locations.requirementsFile : options.requirementsFile,
       cliOverrides: options.cliOverrides,
+      strictConfig: options.strictConfig === true,
       log: (line) => server.log(line),
     };
     this.store = new ThreadStore({ home: server.home });

@@ -1,7 +1,6 @@
 import type { LoadedConfig } from "../../config/load.js";
 import type { ResolvedModelProvider } from "../../config/model-provider.js";
 import { endpointUrl, providerHeaders } from "../../model/http.js";
-import { resolveModelProvider } from "../../model/providers.js";
 import type { Model } from "../../protocol/v2/model.js";
 
 /**
@@ -47,7 +46,8 @@ export class ModelCatalog {
     const configured = loaded.model.value;
     let provider: ResolvedModelProvider | null = null;
     try {
-      provider = resolveModelProvider(providerId ?? loaded.modelProviderId.value, loaded.modelProviders);
+      const id = providerId ?? loaded.modelProviderId.value;
+      provider = { id, info: loaded.modelProviders.get(id) };
     } catch {
       provider = null;
     }

@@ -7,7 +7,13 @@ import type { Session, ThreadOptions } from "../../session/index.js";
 import type { Connection } from "../connection.js";
 import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
-import { applyTrustIntent, loadEngineConfig, type StoredDefaults, threadOverrides } from "./config-loader.js";
+import {
+  applyTrustIntent,
+  loadEngineConfig,
+  requireModelProvider,
+  type StoredDefaults,
+  threadOverrides,
+} from "./config-loader.js";
 import { tokenUsageToV2 } from "./convert.js";
 import type { Engine } from "./engine.js";
 import type { LoadedThread } from "./loaded-thread.js";
@@ -52,7 +58,7 @@ async function startThread(engine: Engine, params: ThreadStartParams, connection
     engine.config,
     params,
     overrides,
-    loadEngineConfig(engine.config, overrides, params.config),
+    requireModelProvider(loadEngineConfig(engine.config, overrides, params.config)),
   );
   const options = engine.sessionOptions(loaded, params, connection);
   const [session, instructionSources] = await Promise.all([

@@ -15,12 +15,21 @@ export function registerAppServerCommand(program: Command): void {
       "stdio://",
     )
     .option("--stdio", "same as --listen stdio://")
-    .action(async (options: { listen: string; stdio?: boolean }) => {
-      const [{ runAppServer }, { describeTerminal }, { resolveKeelHome }] = await Promise.all([
-        import("../../app-server/run.js"),
-        import("../../app-server/user-agent.js"),
-        import("../../config/home.js"),
-      ]);
+    .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
+    .action(async (options: { listen: string; stdio?: boolean; strictConfig?: boolean }) => {
+      const [{ runAppServer }, { describeTerminal }, { requireUsableKeelHome, resolveKeelHome }] =
+        await Promise.all([
+          import("../../app-server/run.js"),
+          import("../../app-server/user-agent.js"),
+          import("../../config/home.js"),
+        ]);
+      const home = resolveKeelHome();
+      requireUsableKeelHome(home, process.env);
+      if (options.strictConfig) {
+        // Like Codex: with unrecognised keys the server does not start at all.
+        const { loadConfigFromEnv } = await import("../../config/load.js");
+        loadConfigFromEnv({ env: process.env, processCwd: process.cwd(), strictConfig: true });
+      }
       const stop = new Promise<void>((resolve) => {
         process.once("SIGINT", () => resolve());
         process.once("SIGTERM", () => resolve());
@@ -28,14 +37,14 @@ export function registerAppServerCommand(program: Command): void {
       try {
         await runAppServer({
           listen: options.stdio ? "stdio://" : options.listen,
-          home: resolveKeelHome(),
+          home,
           cwd: process.cwd(),
           terminal: describeTerminal(process.env),
           stdin: process.stdin,
           stdout: process.stdout,
           stderr: process.stderr,
           stopSignal: stop,
-          engine: { env: process.env },
+          engine: { env: process.env, strictConfig: options.strictConfig === true },
         });
       } catch (error) {
         throw new UserError(errorMessage(error), 1);

@@ -20,6 +20,7 @@ interface ExecFlags {
   json?: boolean;
   experimentalJson?: boolean;
   outputLastMessage?: string;
+  strictConfig?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -54,6 +55,7 @@ export function registerExecCommand(program: Command): void {
     .option("--json", "print the event stream as JSONL on stdout")
     .addOption(new Option("--experimental-json", "alias of --json").hideHelp())
     .option("-o, --output-last-message <file>", "also write the final message to this file")
+    .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
     .addOption(new Option("--color <when>", "accepted for compatibility; output is never colored").hideHelp())
     .addOption(new Option("--thread-source <source>", "accepted for compatibility").hideHelp())
     .addOption(new Option("--cyber-access-program <program>", "accepted for compatibility").hideHelp())
@@ -112,6 +114,7 @@ async function run(
       ephemeral: flags.ephemeral === true,
       json: flags.json === true || flags.experimentalJson === true,
       ...(flags.outputLastMessage !== undefined ? { outputLastMessage: flags.outputLastMessage } : {}),
+      strictConfig: flags.strictConfig === true,
     },
     {
       env: process.env,

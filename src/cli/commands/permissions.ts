@@ -19,7 +19,10 @@ export function registerPermissionsCommand(program: Command): void {
         .conflicts(["permissionProfile", "permissions"]),
     )
     .addOption(
-      new Option("--permission-profile <json>", "permission profile (core JSON)").conflicts(["permissions"]),
+      new Option(
+        "--permission-profile <json>",
+        "permission profile as JSON (core `file_system` or wire `fileSystem` spelling)",
+      ).conflicts(["permissions"]),
     )
     .option(
       "--permissions <name>",

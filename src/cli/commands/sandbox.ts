@@ -16,7 +16,10 @@ export function registerSandboxCommand(program: Command): void {
     .description("Run a command inside keel's sandbox (bubblewrap on Linux, Seatbelt on macOS)")
     .usage("[options] -- COMMAND [ARGS...]")
     .option("--sandbox <mode>", "read-only, workspace-write or danger-full-access")
-    .option("--permission-profile <json>", "a PermissionProfile as JSON (app-server v2 shape)")
+    .option(
+      "--permission-profile <json>",
+      "a PermissionProfile as JSON (core `file_system` or wire `fileSystem` spelling)",
+    )
     .option(
       "--permissions <name>",
       "a named permission profile (:read-only, :workspace, :danger-full-access, or [permissions.<name>])",
