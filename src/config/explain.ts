@@ -144,14 +144,30 @@ function generatedCarveOut(
   return null;
 }
 
+/**
+ * The read-only subpath that keeps `absolute` from being written, decided as the sandbox mounts
+ * them: every writable root read-write, every read-only subpath of a root read-only over it, and
+ * the deepest of those covering the path wins (a read-only subpath over a root at the same path).
+ * So a `write` entry below a read-only carve-out is writable, and a `.git` inside a workspace
+ * under a writable `/tmp` is not.
+ */
 function protectingPath(loaded: LoadedConfig, absolute: string): { path: string; root: string } | null {
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
+  let deepest = "";
+  let protection: { path: string; root: string } | null = null;
   for (const root of roots) {
     if (!isPathPrefix(root.root, absolute)) continue;
-    const protectedPath = root.readOnlySubpaths.find((p) => isPathPrefix(p, absolute));
-    if (protectedPath) return { path: protectedPath, root: root.root };
+    if (root.root.length > deepest.length) {
+      deepest = root.root;
+      protection = null;
+    }
+    for (const sub of root.readOnlySubpaths) {
+      if (!isPathPrefix(sub, absolute) || sub.length < deepest.length) continue;
+      deepest = sub;
+      protection = { path: sub, root: root.root };
+    }
   }
-  return null;
+  return protection;
 }
 
 /**

@@ -256,6 +256,14 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     }
   }
 
+  // A more specific readable entry inside a denied path: bound back over the mask (which then
+  // stays traversable, see openCarveOuts). A writable root there is bound anyway.
+  for (const p of plan.denyRead.readableInside) {
+    const real = realpathOrNull(p);
+    if (real === null || roots.some((r) => r.root === real)) continue;
+    base.push({ kind: "bind", layer: "read", src: real, dest: real, readOnly: true });
+  }
+
   let view = new SandboxView(sortMountOps(base));
   const stateDir = realpathOrNull(options.stateDir) ?? options.stateDir;
   if (view.isHostWritable(stateDir)) {
@@ -298,6 +306,7 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   });
   for (const d of scan.dirs) denyDirs.add(d);
   for (const f of scan.files) denyFiles.add(f);
+
   const symlinkMatches = scan.symlinks;
   if (scan.unscannedDirs > 0) {
     notes.push({
@@ -340,7 +349,10 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     canReplace: (d) => view.isHostVisible(d),
   });
 
-  const denyOps = denyMountOps(collapsed, symlinkMatches, view);
+  const denyOps = [
+    ...denyMountOps(collapsed, symlinkMatches, view),
+    ...masksForBindsInsideGlobDirs(base, scan.dirs),
+  ];
   const ops = sortMountOps([...base, ...denyOps]);
   openCarveOuts(ops);
 
@@ -382,6 +394,25 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     network: plan.network === "restricted" ? "strict-offline" : "enabled",
   });
   return { args, ops, seccomp, notes, stats };
+}
+
+/**
+ * A bind below a directory that a deny glob masks whole (`…/secrets/**`) would show that path
+ * again; a matching deny glob wins over every entry (permissions.md §2.6), so the bound path gets
+ * its own mask. Added after merging: the merge drops masks inside masked directories.
+ */
+function masksForBindsInsideGlobDirs(base: readonly MountOp[], globDirs: ReadonlySet<string>): MountOp[] {
+  if (globDirs.size === 0) return [];
+  const masks: MountOp[] = [];
+  for (const op of base) {
+    if (op.kind !== "bind" || ![...globDirs].some((d) => isInside(d, op.dest))) continue;
+    masks.push(
+      lstatOrNull(op.dest)?.isDirectory()
+        ? { kind: "tmpfs", layer: "deny", dest: op.dest, perms: 0o000, remountRo: false }
+        : { kind: "mask-file", layer: "deny", dest: op.dest },
+    );
+  }
+  return masks;
 }
 
 function denyMountOps(
