@@ -3,6 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPermissionsExplain } from "../../src/config/cli-commands.js";
+import { hostControlSockets } from "../../src/sandbox/compile-plan.js";
 import { keelSandbox, ROOT } from "./cli-support.js";
 
 /**
@@ -320,4 +321,59 @@ describe("permissions explain vs the real sandbox", () => {
       { numRuns: 30, examples: FOUND_BEFORE },
     );
   }, 120_000);
+
+  const uid = process.getuid?.();
+  const sockets = hostControlSockets(uid);
+  it.skipIf(sockets.length === 0)(
+    "agree on the host control sockets the sandbox hides while the network is on",
+    async () => {
+      for (const network of [true, false]) {
+        const f = fixture();
+        try {
+          fs.writeFileSync(
+            path.join(f.home, "config.toml"),
+            `[permissions.gen.filesystem]\n":root" = "read"\n":slash_tmp" = "write"\n` +
+              `[permissions.gen.filesystem.":workspace_roots"]\n"." = "write"\n` +
+              `[permissions.gen.network]\nenabled = ${network}\n`,
+          );
+          const probes = sockets.map((p, i) =>
+            fs.statSync(p).isDirectory()
+              ? `ls ${q(p)} >/dev/null 2>&1 && echo s${i}=ok`
+              : `test -S ${q(p)} && echo s${i}=ok`,
+          );
+          const result = await keelSandbox(
+            ROOT,
+            ["--permissions", "gen", "--", "sh", "-c", `${probes.join("\n")}\ntrue`],
+            { cwd: f.ws, home: f.home },
+          );
+          expect(result.status).toBe(0);
+          sockets.forEach((p, i) => {
+            let text = "";
+            runPermissionsExplain(
+              p,
+              { permissions: "gen", cd: f.ws, json: true },
+              {
+                env: cliEnv(f),
+                processCwd: f.ws,
+                uid,
+                stdout: (t) => {
+                  text += t;
+                },
+              },
+            );
+            const explained = JSON.parse(text) as { read: boolean };
+            expect({ p, network, read: explained.read }).toEqual({
+              p,
+              network,
+              read: result.stdout.includes(`s${i}=ok`),
+            });
+            expect(explained.read).toBe(!network);
+          });
+        } finally {
+          fs.rmSync(f.base, { recursive: true, force: true });
+          fs.rmSync(f.tmp, { recursive: true, force: true });
+        }
+      }
+    },
+  );
 });

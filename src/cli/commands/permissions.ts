@@ -33,6 +33,7 @@ export function registerPermissionsCommand(program: Command): void {
         env: process.env,
         processCwd: process.cwd(),
         stdout: (text) => process.stdout.write(text),
+        uid: process.getuid?.(),
       });
     });
 }
