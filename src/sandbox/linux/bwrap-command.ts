@@ -306,7 +306,6 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   });
   for (const d of scan.dirs) denyDirs.add(d);
   for (const f of scan.files) denyFiles.add(f);
-
   const symlinkMatches = scan.symlinks;
   if (scan.unscannedDirs > 0) {
     notes.push({
