@@ -10,6 +10,8 @@ export interface CliContext {
   env: Readonly<Record<string, string | undefined>>;
   processCwd: string;
   stdout: (text: string) => void;
+  /** The user commands run as (which host sockets the sandbox hides depends on it). */
+  uid?: number | undefined;
 }
 
 export interface CommonConfigFlags {
@@ -41,7 +43,7 @@ export function runPermissionsExplain(target: string, flags: ExplainFlags, ctx: 
   if (flags.permissionProfile !== undefined)
     overrides.permissionProfile = parsePermissionProfileJson(flags.permissionProfile);
   const loaded = load(ctx, flags, overrides);
-  const result = explainPath(loaded, target);
+  const result = explainPath(loaded, target, { uid: ctx.uid });
   if (flags.json) {
     ctx.stdout(`${JSON.stringify(result)}\n`);
     return;
@@ -76,6 +78,8 @@ function describeDecider(result: PathExplanation): string {
         : "an external sandbox (full access here)";
     case "protectedPath":
       return `protected path ${d.path} inside writable root ${d.writableRoot}`;
+    case "hiddenHostSocket":
+      return `host socket location ${d.path}, hidden from commands while the network is on`;
     case "denyGlob":
       return d.invalid
         ? `deny glob ${d.pattern} does not compile, so every read is denied`

@@ -13,6 +13,7 @@ import {
 } from "../permissions/index.js";
 import { entryWithDenySpelling } from "../permissions/serialization.js";
 import type { FileSystemSandboxEntry } from "../protocol/permissions.js";
+import { compileSandboxPlan } from "../sandbox/compile-plan.js";
 import type { ConfigLayerSource } from "./layer-source.js";
 import type { LoadedConfig } from "./load.js";
 import { originOf } from "./merge.js";
@@ -23,6 +24,7 @@ export type AccessDecider =
   | { type: "entry"; entry: ReturnType<typeof entryWithDenySpelling>; resolvedPath: string | null }
   | { type: "denyGlob"; entry: ReturnType<typeof entryWithDenySpelling>; pattern: string; invalid?: true }
   | { type: "protectedPath"; path: string; writableRoot: string }
+  | { type: "hiddenHostSocket"; path: string }
   | { type: "unrestricted"; kind: "unrestricted" | "external-sandbox" };
 
 export interface PathExplanation {
@@ -40,7 +42,11 @@ export interface PathExplanation {
  * (§2.3), a matching deny glob then denies reads (§2.6), and a protected metadata path inside a
  * writable root denies writes (§2.7).
  */
-export function explainPath(loaded: LoadedConfig, target: string): PathExplanation {
+export function explainPath(
+  loaded: LoadedConfig,
+  target: string,
+  host: { uid?: number | undefined } = {},
+): PathExplanation {
   const fs = loaded.fileSystemSandboxPolicy;
   const cwd = loaded.cwd;
   const env = loaded.permissionEnv;
@@ -80,6 +86,12 @@ export function explainPath(loaded: LoadedConfig, target: string): PathExplanati
   if (carveOut) {
     // The legacy bridge spells metadata protection as a plain read entry; report it as such.
     return { path: absolute, read, write, decidedBy: { type: "protectedPath", ...carveOut }, source: null };
+  }
+  if (read || write) {
+    const socket = hiddenHostSocket(loaded, absolute, host.uid);
+    if (socket) {
+      return { path: absolute, read: false, write: false, decidedBy: socket, source: null };
+    }
   }
   if (write) {
     const protection = protectingPath(loaded, absolute);
@@ -144,14 +156,48 @@ function generatedCarveOut(
   return null;
 }
 
+/**
+ * With the network on, the sandbox hides host control sockets (Docker, the user's runtime
+ * folder, X11, tmux) whatever the entries say; the same list the sandbox plan uses.
+ */
+function hiddenHostSocket(
+  loaded: LoadedConfig,
+  absolute: string,
+  uid: number | undefined,
+): { type: "hiddenHostSocket"; path: string } | null {
+  if (loaded.networkSandboxPolicy !== "enabled") return null;
+  const plan = compileSandboxPlan(loaded.fileSystemSandboxPolicy, loaded.networkSandboxPolicy, loaded.cwd, {
+    ...loaded.permissionEnv,
+    uid,
+  });
+  const socket = plan.hiddenHostSockets.find((p) => isPathPrefix(p, absolute));
+  return socket ? { type: "hiddenHostSocket", path: socket } : null;
+}
+
+/**
+ * The read-only subpath that keeps `absolute` from being written, decided as the sandbox mounts
+ * them: every writable root read-write, every read-only subpath of a root read-only over it, and
+ * the deepest of those covering the path wins (a read-only subpath over a root at the same path).
+ * So a `write` entry below a read-only carve-out is writable, and a `.git` inside a workspace
+ * under a writable `/tmp` is not.
+ */
 function protectingPath(loaded: LoadedConfig, absolute: string): { path: string; root: string } | null {
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
+  let deepest = "";
+  let protection: { path: string; root: string } | null = null;
   for (const root of roots) {
     if (!isPathPrefix(root.root, absolute)) continue;
-    const protectedPath = root.readOnlySubpaths.find((p) => isPathPrefix(p, absolute));
-    if (protectedPath) return { path: protectedPath, root: root.root };
+    if (root.root.length > deepest.length) {
+      deepest = root.root;
+      protection = null;
+    }
+    for (const sub of root.readOnlySubpaths) {
+      if (!isPathPrefix(sub, absolute) || sub.length < deepest.length) continue;
+      deepest = sub;
+      protection = { path: sub, root: root.root };
+    }
   }
-  return null;
+  return protection;
 }
 
 /**

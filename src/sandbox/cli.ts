@@ -4,7 +4,9 @@ import { loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { errorMessage } from "../lib/errors.js";
 import { parsePermissionProfileJson } from "../permissions/profile-json.js";
 import { SandboxModeSchema } from "../protocol/permissions.js";
+import { buildCommandEnv } from "./command-env.js";
 import { compileSandboxPlan } from "./compile-plan.js";
+import { missingWorkingDirectory } from "./errors.js";
 import { closeInheritedFds } from "./inherited-fds.js";
 import { buildBwrapCommand } from "./linux/bwrap-command.js";
 import { findBwrap } from "./linux/bwrap-path.js";
@@ -27,7 +29,10 @@ export interface SandboxCliOptions {
 
 export interface SandboxCliIo {
   env: NodeJS.ProcessEnv;
-  processCwd: string;
+  /** null when the process's working directory no longer exists … */
+  processCwd: string | null;
+  /** … and then where it was, if known. */
+  deletedCwd?: string;
   stdout: (text: string | Buffer) => void;
   stderr: (text: string | Buffer) => void;
   /** Resolves when the reader of stdout went away (`keel sandbox -- yes | head -1`). */
@@ -64,10 +69,27 @@ function typedOverrides(options: SandboxCliOptions): TypedOverrides {
   return overrides;
 }
 
-function resolvePlan(options: SandboxCliOptions, io: SandboxCliIo): { plan: SandboxPlan; stateDir: string } {
+interface ResolvedRun {
+  plan: SandboxPlan;
+  stateDir: string;
+  /** The command's environment: the caller's, filtered by `[shell_environment_policy]`. */
+  commandEnv: Record<string, string>;
+}
+
+/**
+ * The directory relative paths and project config resolve against. A deleted working directory
+ * is a setup error naming it, not a crash inside `process.cwd()`.
+ */
+function baseDirectory(options: SandboxCliOptions, io: SandboxCliIo): string {
+  if (io.processCwd !== null) return io.processCwd;
+  if (options.cd !== undefined && path.isAbsolute(options.cd)) return options.cd;
+  throw missingWorkingDirectory(io.deletedCwd ?? "(unknown)");
+}
+
+function resolvePlan(options: SandboxCliOptions, io: SandboxCliIo): ResolvedRun {
   const config = loadConfigFromEnv({
     env: io.env,
-    processCwd: io.processCwd,
+    processCwd: baseDirectory(options, io),
     cliOverrides: options.config ?? [],
     overrides: typedOverrides(options),
   });
@@ -76,7 +98,11 @@ function resolvePlan(options: SandboxCliOptions, io: SandboxCliIo): { plan: Sand
     ...config.permissionEnv,
     uid: typeof process.getuid === "function" ? process.getuid() : undefined,
   });
-  return { plan, stateDir: path.join(config.keelHome, "sandbox") };
+  return {
+    plan,
+    stateDir: path.join(config.keelHome, "sandbox"),
+    commandEnv: buildCommandEnv(io.env, config.shellEnvironmentPolicy),
+  };
 }
 
 /** Groups bwrap arguments into one option per line for `--explain`. */
@@ -138,7 +164,7 @@ function explain(plan: SandboxPlan, argv: string[], stateDir: string, io: Sandbo
   }
   const placeholder = ensurePlaceholder(stateDir);
   const command = buildBwrapCommand({ plan, argv, placeholder, stateDir });
-  for (const note of command.notes) io.stdout(`# note: ${note}\n`);
+  for (const note of command.notes) io.stdout(`# note: ${note.message}\n`);
   io.stdout(`# masks: ${JSON.stringify(command.stats)}\n`);
   const bwrapPath = findBwrap({
     pathEnv: io.env.PATH,
@@ -157,10 +183,11 @@ export async function runSandboxCli(
   closeInheritedFds(); // no-op when the entry point already did it
   let plan: SandboxPlan;
   let stateDir: string;
+  let commandEnv: Record<string, string>;
   try {
     if (argv.length === 0)
       throw new CliFailure("no command given: keel sandbox [options] -- COMMAND [ARGS...]");
-    ({ plan, stateDir } = resolvePlan(options, io));
+    ({ plan, stateDir, commandEnv } = resolvePlan(options, io));
     if (options.explain) return explain(plan, argv, stateDir, io);
   } catch (error) {
     // Bad flags, config errors and sandbox setup errors alike: the command did not run.
@@ -183,7 +210,7 @@ export async function runSandboxCli(
       argv,
       cwd: plan.cwd,
       plan,
-      env: io.env,
+      env: commandEnv,
       stdin: "inherit",
       signal: controller.signal,
       stateDir,
@@ -195,6 +222,7 @@ export async function runSandboxCli(
       io.stderr(`keel sandbox: ${result.setupError}\n`);
       return SANDBOX_SETUP_EXIT;
     }
+    for (const note of result.notes) io.stderr(`keel sandbox: note: ${note.message}\n`);
     if (stdoutClosed) return STDOUT_CLOSED_EXIT;
     if (result.aborted) return 130; // interrupted, like a shell
     if (result.exitCode !== null) return result.exitCode;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { isStrictlyInside } from "../permissions/abs-path.js";
 import {
   hasFullDiskRead,
   hasFullDiskWrite,
@@ -33,13 +34,18 @@ export function compileSandboxPlan(
   const network = net === "enabled" ? "enabled" : "restricted";
   const depth = fsPolicy.glob_scan_max_depth;
 
+  const deniedPaths = unreadableRootsWithCwd(fsPolicy, absCwd, env);
   let read: ReadPlan = { kind: "full" };
+  let readableInside: string[] = [];
   if (!hasFullDiskRead(fsPolicy)) {
     const roots = readableRootsWithCwd(fsPolicy, absCwd, env);
     // A deny entry makes hasFullDiskRead false even under `root:read`; the denies are handled
-    // separately, so a readable `/` still means full reads here.
+    // separately, so a readable `/` still means full reads here — except for the more specific
+    // readable entries inside a denied path, which must be shown again.
     if (!roots.includes("/")) {
       read = { kind: "restricted", roots, includePlatformDefaults: includePlatformDefaults(fsPolicy) };
+    } else {
+      readableInside = roots.filter((r) => deniedPaths.some((d) => isStrictlyInside(d, r)));
     }
   }
 
@@ -58,7 +64,8 @@ export function compileSandboxPlan(
     read,
     write,
     denyRead: {
-      paths: unreadableRootsWithCwd(fsPolicy, absCwd, env),
+      paths: deniedPaths,
+      readableInside,
       globs: unreadableGlobsWithCwd(fsPolicy, absCwd),
       globScanMaxDepth: depth === null || depth < 1 ? null : depth,
     },

@@ -1,4 +1,5 @@
 /** Sandboxed execution: one policy, enforced by bubblewrap + seccomp (Linux) or Seatbelt (macOS). */
+export { buildCommandEnv } from "./command-env.js";
 export { compileSandboxPlan, hostControlSockets, type PlanEnv } from "./compile-plan.js";
 export { looksSandboxDenied, SECCOMP_KILL_EXIT } from "./denial.js";
 export { SandboxSetupError } from "./errors.js";
@@ -9,6 +10,7 @@ export {
   DEFAULT_MASK_LIMITS,
   type MaskLimits,
   type MaskStats,
+  type SandboxNote,
 } from "./linux/bwrap-command.js";
 export { DEFAULT_BWRAP_PATH, findBwrap } from "./linux/bwrap-path.js";
 export { type ProbeResult, probeBwrap } from "./linux/probe.js";

@@ -29,6 +29,11 @@ export type WritePlan = { kind: "full" } | { kind: "roots"; roots: WritableRootP
 export interface DenyReadPlan {
   /** Exact paths (files or directories, existing or not) that must not be read. */
   paths: string[];
+  /**
+   * Paths strictly inside a denied path that a more specific entry makes readable again (full
+   * reads only; restricted reads list them as readable roots). Deny globs still apply inside.
+   */
+  readableInside: string[];
   /** Absolute glob patterns (permissions.md §2.6 dialect). */
   globs: string[];
   /** How deep Linux scans below a glob's literal prefix; null = unbounded. */

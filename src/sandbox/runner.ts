@@ -7,8 +7,8 @@ import { resolveKeelHome } from "../config/home.js";
 import type { FileSystemSandboxPolicy, NetworkSandboxPolicy } from "../protocol/permissions.js";
 import { compileSandboxPlan } from "./compile-plan.js";
 import { looksSandboxDenied } from "./denial.js";
-import { SandboxSetupError } from "./errors.js";
-import { buildBwrapCommand, type MaskLimits } from "./linux/bwrap-command.js";
+import { missingWorkingDirectory, SandboxSetupError } from "./errors.js";
+import { buildBwrapCommand, type MaskLimits, type SandboxNote } from "./linux/bwrap-command.js";
 import { findBwrap } from "./linux/bwrap-path.js";
 import { probeBwrap } from "./linux/probe.js";
 import { type ResidueClaim, ResidueRegistry } from "./linux/residue.js";
@@ -57,8 +57,8 @@ export interface SandboxRunResult {
   sandboxDenied: boolean;
   /** Whether the command ran inside a sandbox (false only for danger-full-access). */
   sandboxed: boolean;
-  /** Remarks about the sandbox (skipped roots, unscanned directories). */
-  notes: string[];
+  /** Remarks about the sandbox (directories left unscanned for deny globs …). */
+  notes: SandboxNote[];
 }
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -75,13 +75,21 @@ function planFor(options: RunSandboxedOptions): SandboxPlan {
   });
 }
 
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function cleanEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
   return out;
 }
 
-function setupFailure(message: string, started: number, notes: string[] = []): SandboxRunResult {
+function setupFailure(message: string, started: number): SandboxRunResult {
   return {
     exitCode: null,
     signal: null,
@@ -93,7 +101,7 @@ function setupFailure(message: string, started: number, notes: string[] = []): S
     setupError: message,
     sandboxDenied: false,
     sandboxed: true,
-    notes,
+    notes: [],
   };
 }
 
@@ -131,6 +139,9 @@ export async function runSandboxed(options: RunSandboxedOptions): Promise<Sandbo
   }
   const env = cleanEnv(options.env);
   if (options.argv.length === 0) return setupFailure("no command given", started);
+  // Checked for every launch, sandboxed or not: spawn's ENOENT for a missing cwd would otherwise
+  // read as "command not found".
+  if (!isDirectory(plan.cwd)) return setupFailure(missingWorkingDirectory(plan.cwd).message, started);
   if (options.signal?.aborted) return { ...setupFailure("aborted before start", started), aborted: true };
 
   if (isUnrestrictedPlan(plan)) {
@@ -256,7 +267,7 @@ interface ExecuteParams {
   started: number;
   sandboxed: boolean;
   networkRestricted: boolean;
-  notes: string[];
+  notes: SandboxNote[];
   /** Present when `file` is bwrap: fd 3 carries the seccomp program, fd 4 the JSON status. */
   bwrap?: { seccomp: Buffer };
 }

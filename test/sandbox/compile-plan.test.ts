@@ -58,6 +58,7 @@ describe("compileSandboxPlan", () => {
     expect(plan.read).toEqual({ kind: "full" });
     expect(plan.denyRead).toEqual({
       paths: [`${ws}/secrets`],
+      readableInside: [],
       globs: [`${ws}/**/*.env`],
       globScanMaxDepth: 3,
     });

@@ -82,7 +82,11 @@ describe.each(availableRunners())("sandbox case matrix as $name", (runner) => {
       home,
       env: { OUT: out, DOTDOT: path.relative(path.join(ws, "src"), out) },
     });
-    expect(result.stderr).toBe("");
+    // only the note that d1/d2 (beyond the depth bound) was not scanned
+    expect(result.stderr).toBe(
+      "keel sandbox: note: 1 directories were not scanned for deny-read patterns " +
+        "(glob_scan_max_depth = 2); matches below them stay readable\n",
+    );
     expect(result.stdout).not.toContain(SECRET);
     expect(parseProbes(result.stdout)).toEqual({
       write_ws: "ok",
@@ -141,7 +145,7 @@ describe.each(availableRunners())("sandbox case matrix as $name", (runner) => {
     expect(fs.readFileSync(path.join(ws, "ok.txt"), "utf8")).toBe("y\n");
   });
 
-  it("read-only mode: nothing is writable, /tmp is private", async () => {
+  it("read-only mode: nothing is writable, the host /tmp is readable (as the policy says)", async () => {
     const { ws, home } = fixture(runner.uid);
     const marker = path.join("/tmp", `keel-host-marker-${process.pid}-${runner.uid}`);
     fs.writeFileSync(marker, "host");
@@ -149,12 +153,19 @@ describe.each(availableRunners())("sandbox case matrix as $name", (runner) => {
       const script = `p() { n=$1; shift; if "$@" >/dev/null 2>&1; then echo "$n=ok"; else echo "$n=fail"; fi; }
 p write_ws sh -c 'echo x > f'
 p write_tmp sh -c 'echo x > /tmp/scratch && cat /tmp/scratch'
-p see_host_tmp test -e ${marker}`;
+p read_host_tmp grep -q host ${marker}
+p write_host_tmp sh -c 'echo x >> ${marker}'`;
       const result = await keelSandbox(runner, ["--sandbox", "read-only", "--", "sh", "-c", script], {
         cwd: ws,
         home,
       });
-      expect(parseProbes(result.stdout)).toEqual({ write_ws: "fail", write_tmp: "ok", see_host_tmp: "fail" });
+      expect(parseProbes(result.stdout)).toEqual({
+        write_ws: "fail",
+        write_tmp: "fail",
+        read_host_tmp: "ok",
+        write_host_tmp: "fail",
+      });
+      expect(fs.readFileSync(marker, "utf8")).toBe("host");
       expect(fs.existsSync("/tmp/scratch") && fs.readFileSync("/tmp/scratch", "utf8") === "x\n").toBe(false);
     } finally {
       fs.rmSync(marker, { force: true });

@@ -96,16 +96,16 @@ describe("deny masks", () => {
     expect(() => build(plan)).toThrow(/symbolic link/);
   });
 
-  it("hides the host /tmp unless it is writable, and keeps a cwd below it visible", () => {
+  it("never replaces /tmp with a private tmpfs: it is the host's, read-only unless writable", () => {
     const ws = tempDir();
     const readOnly = workspacePlan(ws);
     readOnly.write = { kind: "roots", roots: [] };
-    const joined = build(readOnly).args.join(" ");
-    expect(joined).toContain("--tmpfs /tmp");
-    expect(joined).toContain(`--ro-bind ${ws} ${ws}`);
+    const { args, ops } = build(readOnly);
+    expect(args.join(" ")).not.toContain("--tmpfs /tmp");
+    expect(showsHostContent(ops, "/tmp/some-host-file")).toBe(true);
     const withTmp = workspacePlan(ws);
     withTmp.write = { kind: "roots", roots: [{ root: "/tmp", readOnlySubpaths: [] }] };
-    expect(build(withTmp).args.join(" ")).not.toContain("--tmpfs /tmp");
+    expect(build(withTmp).args.join(" ")).toContain("--bind /tmp /tmp");
   });
 
   it("adds `--unshare-net` only when the network is restricted", () => {

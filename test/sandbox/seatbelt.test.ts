@@ -15,7 +15,7 @@ function plan(extra: Partial<SandboxPlan> = {}): SandboxPlan {
     cwd: "/Users/me/repo",
     read: { kind: "full" },
     write: { kind: "roots", roots: [] },
-    denyRead: { paths: [], globs: [], globScanMaxDepth: null },
+    denyRead: { paths: [], readableInside: [], globs: [], globScanMaxDepth: null },
     network: "restricted",
     hiddenHostSockets: [],
     ...extra,
@@ -110,7 +110,7 @@ describe("Seatbelt profile", () => {
 
   it("deny of an exact path: reads and writes of the path and below", () => {
     const { profile, params } = buildSeatbeltProfile(
-      plan({ denyRead: { paths: ["/tmp/secret"], globs: [], globScanMaxDepth: null } }),
+      plan({ denyRead: { paths: ["/tmp/secret"], readableInside: [], globs: [], globScanMaxDepth: null } }),
       macCanon,
     );
     expect(params).toEqual([["DENIED_PATH_0", "/private/tmp/secret"]]);
@@ -119,6 +119,20 @@ describe("Seatbelt profile", () => {
     );
     // deny rules come after the allow rules they restrict
     expect(profile.indexOf("(deny file-read*")).toBeGreaterThan(profile.indexOf("(allow file-read*)"));
+  });
+
+  it("a readable entry inside a denied path is allowed again, but deny globs still win inside it", () => {
+    const denyRead = {
+      paths: ["/Users/me/secrets"],
+      readableInside: ["/Users/me/secrets/public"],
+      globs: ["/Users/me/**/*.pem"],
+      globScanMaxDepth: null,
+    };
+    const { profile, params } = buildSeatbeltProfile(plan({ denyRead }), identity);
+    expect(params).toContainEqual(["READABLE_INSIDE_DENIED_0", "/Users/me/secrets/public"]);
+    const allowAgain = profile.indexOf('(allow file-read* (literal (param "READABLE_INSIDE_DENIED_0"))');
+    expect(allowAgain).toBeGreaterThan(profile.indexOf('(param "DENIED_PATH_0")'));
+    expect(allowAgain).toBeLessThan(profile.indexOf("(deny file-read* (regex"));
   });
 
   it.each([
@@ -130,7 +144,7 @@ describe("Seatbelt profile", () => {
   ])("deny glob %s becomes anchored regexes", (glob, regexes) => {
     expect(denyGlobRegexes(glob, macCanon)).toEqual(regexes);
     const { profile } = buildSeatbeltProfile(
-      plan({ denyRead: { paths: [], globs: [glob], globScanMaxDepth: 2 } }),
+      plan({ denyRead: { paths: [], readableInside: [], globs: [glob], globScanMaxDepth: 2 } }),
       macCanon,
     );
     for (const regex of regexes) {

@@ -13,7 +13,12 @@ export function workspacePlan(
     cwd,
     read: { kind: "full" },
     write: { kind: "roots", roots: [{ root: cwd, readOnlySubpaths: [] }] },
-    denyRead: { paths: deny.paths ?? [], globs: deny.globs ?? [], globScanMaxDepth: deny.depth ?? null },
+    denyRead: {
+      paths: deny.paths ?? [],
+      readableInside: [],
+      globs: deny.globs ?? [],
+      globScanMaxDepth: deny.depth ?? null,
+    },
     network: "restricted",
     hiddenHostSockets: [],
     ...extra,

@@ -37,6 +37,7 @@ export function registerPermissionsCommand(program: Command): void {
         env: process.env,
         processCwd: process.cwd(),
         stdout: guardOutput(process.stdout).write,
+        uid: process.getuid?.(),
       });
     });
 }

@@ -1,5 +1,24 @@
+import fs from "node:fs";
 import type { Command } from "commander";
 import { guardOutput } from "../output.js";
+
+/** `process.cwd()` throws when the directory was deleted; keel sandbox reports that itself. */
+function currentDirectory(): string | null {
+  try {
+    return process.cwd();
+  } catch {
+    return null;
+  }
+}
+
+/** Where a deleted working directory was: Linux still names it (`… (deleted)`), else `$PWD`. */
+function deletedDirectory(): string | undefined {
+  try {
+    return fs.readlinkSync("/proc/self/cwd").replace(/ \(deleted\)$/, "");
+  } catch {
+    return process.env.PWD || undefined;
+  }
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -30,11 +49,14 @@ export function registerSandboxCommand(program: Command): void {
     .argument("[command...]", "the command and its arguments")
     .action(async (command: string[], options: Record<string, unknown>) => {
       const { runSandboxCli } = await import("../../sandbox/cli.js");
+      const processCwd = currentDirectory();
+      const deletedCwd = processCwd === null ? deletedDirectory() : undefined;
       const stdout = guardOutput(process.stdout);
       const stderr = guardOutput(process.stderr);
       process.exitCode = await runSandboxCli(command, options, {
         env: process.env,
-        processCwd: process.cwd(),
+        processCwd,
+        ...(deletedCwd !== undefined ? { deletedCwd } : {}),
         stdout: stdout.write,
         stderr: stderr.write,
         stdoutClosed: stdout.closed,

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { SandboxSetupError } from "../errors.js";
+import { missingWorkingDirectory, missingWritableRoot, SandboxSetupError } from "../errors.js";
 import type { SandboxPlan } from "../plan.js";
 import { collapseMasks, type CollapseResult } from "./collapse.js";
 import { findHardLinkAliases, scanDenyGlobs } from "./deny-scan.js";
@@ -88,13 +88,21 @@ export interface MaskStats {
   tableScans: number;
 }
 
+/**
+ * Something the user should know about a launch that still went ahead: matches of deny globs
+ * may stay readable. `kind` lets callers report each kind once per session.
+ */
+export interface SandboxNote {
+  kind: "unscanned-deny-dirs" | "hard-link-search-stopped";
+  message: string;
+}
+
 export interface BwrapCommand {
   /** Arguments after the bwrap executable. */
   args: string[];
   ops: MountOp[];
   seccomp: Buffer;
-  /** Things the user should know (skipped roots, unscanned directories). */
-  notes: string[];
+  notes: SandboxNote[];
   stats: MaskStats;
 }
 
@@ -118,25 +126,19 @@ function isInside(ancestor: string, p: string): boolean {
   return ancestor === "/" ? p !== "/" : p.startsWith(`${ancestor}/`);
 }
 
-function isInsideOrSelf(ancestor: string, p: string): boolean {
-  return p === ancestor || isInside(ancestor, p);
-}
-
 interface Root {
   root: string;
   readOnlySubpaths: string[];
 }
 
-function resolveWritableRoots(plan: SandboxPlan, notes: string[]): Root[] {
+function resolveWritableRoots(plan: SandboxPlan): Root[] {
   if (plan.write.kind !== "roots") return [];
   const roots: Root[] = [];
   const seen = new Set<string>();
   for (const { root, readOnlySubpaths } of plan.write.roots) {
+    // A file is a valid root too (`--bind` takes files): the policy grants writing just it.
     const real = realpathOrNull(root);
-    if (real === null || !fs.statSync(real).isDirectory()) {
-      notes.push(`writable root ${root} does not exist; it was left out`);
-      continue;
-    }
+    if (real === null) throw missingWritableRoot(root);
     if (seen.has(real)) continue;
     seen.add(real);
     // Re-spell a subpath under the root's real path. Both sides may be "/", so join on the
@@ -179,7 +181,7 @@ function assertNoWritableSymlink(sub: string, roots: readonly Root[]): void {
 export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   const { plan } = options;
   const limits = { ...DEFAULT_MASK_LIMITS, ...options.limits };
-  const notes: string[] = [];
+  const notes: SandboxNote[] = [];
 
   const arch = options.arch === undefined ? currentSeccompArch() : options.arch;
   if (arch === null) {
@@ -189,12 +191,12 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   }
 
   const cwd = realpathOrNull(plan.cwd);
-  if (cwd === null) throw new SandboxSetupError(`working directory ${plan.cwd} does not exist`);
+  if (cwd === null) throw missingWorkingDirectory(plan.cwd);
 
-  // ---- base view: root, kernel filesystems, /tmp, readable and writable roots, protected paths
+  // ---- base view: root, kernel filesystems, readable and writable roots, protected paths
   const base: MountOp[] = [];
   const fullWrite = plan.write.kind === "full";
-  const roots = resolveWritableRoots(plan, notes);
+  const roots = resolveWritableRoots(plan);
   const rootAtSlash = roots.find((r) => r.root === "/");
   const restrictedRead = plan.read.kind === "restricted" && !fullWrite;
 
@@ -205,8 +207,11 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   else base.push({ kind: "bind", layer: "base", src: "/", dest: "/", readOnly: true });
   base.push({ kind: "dev", layer: "base", dest: "/dev" }, { kind: "proc", layer: "base", dest: "/proc" });
 
-  const tmpWritable = fullWrite || roots.some((r) => isInsideOrSelf(r.root, "/tmp"));
-  if (!tmpWritable) base.push({ kind: "tmpfs", layer: "base", dest: "/tmp", perms: null, remountRo: false });
+  // No private /tmp: /tmp is whatever the policy makes it, like every other path (host /tmp
+  // read-only under full reads, writable when it is a writable root, absent under restricted
+  // reads unless listed), so `keel permissions explain` and the sandbox agree on it. Host
+  // sockets there are out of reach anyway: `connect` is refused with the network off, and the
+  // X11/tmux socket folders are hidden with it on (compile-plan.ts).
 
   if (restrictedRead && plan.read.kind === "restricted") {
     const readable = [
@@ -251,14 +256,18 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     }
   }
 
+  // A more specific readable entry inside a denied path: bound back over the mask (which then
+  // stays traversable, see openCarveOuts). A writable root there is bound anyway.
+  for (const p of plan.denyRead.readableInside) {
+    const real = realpathOrNull(p);
+    if (real === null || roots.some((r) => r.root === real)) continue;
+    base.push({ kind: "bind", layer: "read", src: real, dest: real, readOnly: true });
+  }
+
   let view = new SandboxView(sortMountOps(base));
   const stateDir = realpathOrNull(options.stateDir) ?? options.stateDir;
   if (view.isHostWritable(stateDir)) {
     base.push({ kind: "bind", layer: "protect", src: stateDir, dest: stateDir, readOnly: true });
-  }
-  if (view.at(cwd).kind === "tmpfs" && plan.read.kind === "full") {
-    // full reads but the private /tmp hides the working directory: show it read-only
-    base.push({ kind: "bind", layer: "read", src: cwd, dest: cwd, readOnly: true });
   }
   view = new SandboxView(sortMountOps(base));
 
@@ -299,10 +308,12 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   for (const f of scan.files) denyFiles.add(f);
   const symlinkMatches = scan.symlinks;
   if (scan.unscannedDirs > 0) {
-    notes.push(
-      `${scan.unscannedDirs} directories were not scanned for deny-read patterns ` +
+    notes.push({
+      kind: "unscanned-deny-dirs",
+      message:
+        `${scan.unscannedDirs} directories were not scanned for deny-read patterns ` +
         `(glob_scan_max_depth = ${plan.denyRead.globScanMaxDepth}); matches below them stay readable`,
-    );
+    });
   }
 
   const regularDenied = [...existingExplicitFiles, ...[...scan.files].filter((f) => !symlinkMatches.has(f))];
@@ -317,7 +328,10 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   );
   for (const a of aliases.aliases) denyFiles.add(a);
   if (aliases.truncated)
-    notes.push("the search for hard links to denied files stopped early (tree too large)");
+    notes.push({
+      kind: "hard-link-search-stopped",
+      message: "the search for hard links to denied files stopped early (tree too large)",
+    });
 
   const anchors = [
     cwd,
@@ -334,7 +348,10 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     canReplace: (d) => view.isHostVisible(d),
   });
 
-  const denyOps = denyMountOps(collapsed, symlinkMatches, view);
+  const denyOps = [
+    ...denyMountOps(collapsed, symlinkMatches, view),
+    ...masksForBindsInsideGlobDirs(base, scan.dirs),
+  ];
   const ops = sortMountOps([...base, ...denyOps]);
   openCarveOuts(ops);
 
@@ -376,6 +393,25 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     network: plan.network === "restricted" ? "strict-offline" : "enabled",
   });
   return { args, ops, seccomp, notes, stats };
+}
+
+/**
+ * A bind below a directory that a deny glob masks whole (`…/secrets/**`) would show that path
+ * again; a matching deny glob wins over every entry (permissions.md §2.6), so the bound path gets
+ * its own mask. Added after merging: the merge drops masks inside masked directories.
+ */
+function masksForBindsInsideGlobDirs(base: readonly MountOp[], globDirs: ReadonlySet<string>): MountOp[] {
+  if (globDirs.size === 0) return [];
+  const masks: MountOp[] = [];
+  for (const op of base) {
+    if (op.kind !== "bind" || ![...globDirs].some((d) => isInside(d, op.dest))) continue;
+    masks.push(
+      lstatOrNull(op.dest)?.isDirectory()
+        ? { kind: "tmpfs", layer: "deny", dest: op.dest, perms: 0o000, remountRo: false }
+        : { kind: "mask-file", layer: "deny", dest: op.dest },
+    );
+  }
+  return masks;
 }
 
 function denyMountOps(

@@ -169,6 +169,12 @@ export function buildSeatbeltProfile(
     const ref = param(`DENIED_PATH_${i}`, canon(p));
     denies.push(`(deny file-read* file-write* (literal ${ref}) (subpath ${ref}))`);
   });
+  // Later rules win: more specific readable entries inside a denied path are allowed again,
+  // before the glob denies, which still apply inside them.
+  plan.denyRead.readableInside.forEach((p, i) => {
+    const ref = param(`READABLE_INSIDE_DENIED_${i}`, canon(p));
+    denies.push(`(allow file-read* (literal ${ref}) (subpath ${ref}))`);
+  });
   for (const pattern of plan.denyRead.globs) {
     for (const regex of denyGlobRegexes(pattern, canon)) {
       denies.push(`(deny file-read* (regex ${regexLiteral(regex)}))`);

@@ -54,6 +54,8 @@ export interface OrchestratorDeps {
   /** The environment commands start with (already filtered). */
   commandEnv: Record<string, string>;
   approvals: SessionApprovals;
+  /** `threadId` + note kind already reported as a warning; shared across a thread's commands. */
+  reportedNotes: Set<string>;
   bwrapPath?: string;
   /** Most output-delta events per call (the rest is still aggregated). */
   maxDeltaEvents?: number;
@@ -324,5 +326,19 @@ async function attempt(
     const rest = s.decoder.end();
     if (rest) output.push(rest);
   }
+  reportNotes(result, ctx, deps.reportedNotes);
   return result;
+}
+
+/**
+ * Sandbox notes (deny-glob matches left readable) become warning events, each kind once per
+ * thread: the same note would otherwise repeat for every command.
+ */
+function reportNotes(result: SandboxRunResult, ctx: ToolContext, reported: Set<string>): void {
+  for (const note of result.notes) {
+    const key = `${ctx.threadId}\0${note.kind}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    ctx.emit({ type: "warning", message: `sandbox: ${note.message}` });
+  }
 }

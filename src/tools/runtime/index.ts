@@ -1,6 +1,6 @@
 /** The tools orchestrator: every tool call that touches the machine, behind the session's ToolRouter. */
 export { type SessionApproval, SessionApprovals, sessionApprovalKey } from "./approvals.js";
-export { buildCommandEnv } from "./command-env.js";
+export { buildCommandEnv } from "../../sandbox/command-env.js";
 export {
   type CommandInvocation,
   type CommandOutcome,

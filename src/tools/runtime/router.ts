@@ -28,7 +28,7 @@ import {
   shellToolSpec,
 } from "../specs.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
-import { buildCommandEnv } from "./command-env.js";
+import { buildCommandEnv } from "../../sandbox/command-env.js";
 import { type CommandInvocation, type CommandOutcome, runCommand } from "./command-orchestrator.js";
 import {
   DEFAULT_OUTPUT_TOKENS,
@@ -75,6 +75,8 @@ const COMMAND_TOOLS = new Set(["shell", "exec_command", "local_shell", "containe
 export class SandboxedToolRouter implements ToolRouter {
   private readonly approvals = new SessionApprovals();
   private readonly commandEnv: Record<string, string>;
+  /** Sandbox note kinds already reported per thread (see runCommand). */
+  private readonly reportedNotes = new Set<string>();
 
   constructor(private readonly options: ToolRouterOptions) {
     this.commandEnv = buildCommandEnv(options.env, options.shellEnvironmentPolicy);
@@ -232,6 +234,7 @@ export class SandboxedToolRouter implements ToolRouter {
       {
         commandEnv: this.commandEnv,
         approvals: this.approvals,
+        reportedNotes: this.reportedNotes,
         ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),
       },
     );

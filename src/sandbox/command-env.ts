@@ -1,7 +1,8 @@
-import type { ShellEnvironmentPolicyToml } from "../../config/schema.js";
+import type { ShellEnvironmentPolicyToml } from "../config/schema.js";
 
 /**
- * The environment a command starts with, from the caller's environment and the
+ * The environment a command starts with — the one policy for every launch path (the agent's
+ * tools and `keel sandbox` alike) — from the caller's environment and the
  * `[shell_environment_policy]` table: inherit (all | core | none), drop secrets by name unless
  * `ignore_default_excludes`, apply `exclude` patterns, add `set`, keep only `include_only`.
  * Host IPC sockets are never passed on (sandbox-linux.md §5.4).
