@@ -43,17 +43,25 @@ declare global {
  * `<package>/dist/keel.blob`, named in `--snapshot-blob` (relative to the cwd it started in). The
  * heap still holds the paths of the build, which may have been moved, copied or deleted since.
  */
-function locatePackage(execArgv: readonly string[], cwd: string): void {
+function locatePackage(execArgv: readonly string[], cwd: () => string): void {
   const at = execArgv.indexOf("--snapshot-blob");
   const blob = at >= 0 ? execArgv[at + 1] : execArgv.find((a) => a.startsWith("--snapshot-blob="))?.slice(16);
   if (!blob || !globalThis.__keelLocation) return;
-  const dist = path.dirname(path.resolve(cwd, blob));
+  let base = "/";
+  if (!path.isAbsolute(blob)) {
+    try {
+      base = cwd();
+    } catch {
+      return; // the cwd was deleted: main() reports that; the build's paths are the best guess
+    }
+  }
+  const dist = path.dirname(path.resolve(base, blob));
   globalThis.__keelLocation.packageJson = path.join(dist, "..", "package.json");
   globalThis.__keelLocation.metaUrl = pathToFileURL(path.join(dist, "keel.cjs")).href;
 }
 
 startupSnapshot.setDeserializeMainFunction(() => {
-  locatePackage(process.execArgv, process.cwd());
+  locatePackage(process.execArgv, () => process.cwd());
   // `node --snapshot-blob keel.blob <args>`: argv is [node, ...args]. main() closes inherited
   // descriptors before anything else.
   runAsProcess(process.argv.slice(1), program);
