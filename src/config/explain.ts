@@ -5,6 +5,8 @@ import {
   GlobCompileError,
   globToRegExp,
   isPathPrefix,
+  isWritableUnderRoots,
+  protectedNameUnder,
   protectedSubpaths,
   resolveAccessDetailed,
   resolveGlobPattern,
@@ -137,7 +139,7 @@ function generatedCarveOut(
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
   for (const root of roots) {
     if (!isPathPrefix(root.root, absolute)) continue;
-    if (protectedSubpaths(root.root, root.root === loaded.cwd).includes(resolved)) {
+    if (protectedSubpaths(root.root).includes(resolved)) {
       return { path: resolved, writableRoot: root.root };
     }
   }
@@ -146,9 +148,11 @@ function generatedCarveOut(
 
 function protectingPath(loaded: LoadedConfig, absolute: string): { path: string; root: string } | null {
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
+  if (isWritableUnderRoots(roots, absolute)) return null; // e.g. a more specific writable root
   for (const root of roots) {
     if (!isPathPrefix(root.root, absolute)) continue;
-    const protectedPath = root.readOnlySubpaths.find((p) => isPathPrefix(p, absolute));
+    const protectedPath =
+      root.readOnlySubpaths.find((p) => isPathPrefix(p, absolute)) ?? protectedNameUnder(root.root, absolute);
     if (protectedPath) return { path: protectedPath, root: root.root };
   }
   return null;
