@@ -8,6 +8,7 @@ import { compileSandboxPlan } from "./compile-plan.js";
 import { closeInheritedFds } from "./inherited-fds.js";
 import { buildBwrapCommand } from "./linux/bwrap-command.js";
 import { findBwrap } from "./linux/bwrap-path.js";
+import { quarantineNotice } from "./linux/quarantine.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
 import { ensurePlaceholder, runSandboxed } from "./runner.js";
@@ -198,6 +199,7 @@ export async function runSandboxCli(
       io.stderr(`keel sandbox: ${result.setupError}\n`);
       return SANDBOX_SETUP_EXIT;
     }
+    for (const q of result.quarantined) io.stderr(`keel sandbox: ${quarantineNotice(q)}\n`);
     if (result.aborted) return 130; // interrupted, like a shell
     if (result.exitCode !== null) return result.exitCode;
     if (result.signal !== null) return 128 + (os.constants.signals[result.signal] ?? 0);
