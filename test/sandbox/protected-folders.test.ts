@@ -226,3 +226,102 @@ function snapshotProtected(root: string): [string, string[]][] {
   }
   return out;
 }
+
+/** Polls (no timing assertion: a slow machine only makes it wait longer). */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+describe("runSandboxed: protected config folders", () => {
+  function setup() {
+    const ws = path.join(tempDir("keel-protect-"), "ws");
+    const stateDir = tempDir("keel-state-");
+    fs.mkdirSync(ws);
+    const planAt = (cwd: string, extraRoots: string[] = []) => {
+      const plan = workspacePlan(ws, {}, { cwd });
+      plan.write = {
+        kind: "roots",
+        roots: [ws, ...extraRoots].map((root) => ({ root, readOnlySubpaths: protectedSubpaths(root) })),
+      };
+      return plan;
+    };
+    const run = (script: string, cwd = ws, extraRoots: string[] = []) =>
+      runSandboxed({ argv: ["sh", "-c", script], cwd, plan: planAt(cwd, extraRoots), env: ENV, stateDir });
+    return { ws, stateDir, run };
+  }
+
+  it("a finishing sandbox leaves another running sandbox's placeholder (and its mount) alone", async () => {
+    const { ws, run } = setup();
+    const sub = path.join(ws, "sub");
+    fs.mkdirSync(sub);
+    const b = run("touch b-started; while [ ! -e sub/a-started ]; do sleep 0.05; done");
+    await eventually(() => fs.existsSync(path.join(ws, "b-started")), "sandbox B to start");
+    // A masks the missing sub/.keel (its cwd chain) with a placeholder B did not see at launch.
+    const a = run(
+      "touch a-started; while [ ! -e ../b-finished ]; do sleep 0.05; done; mkdir .keel/x; echo rc=$?",
+      sub,
+    );
+    const resultB = await b;
+    expect(resultB.quarantined).toEqual([]);
+    expect(fs.existsSync(path.join(sub, ".keel"))).toBe(true); // A still mounts on it
+    fs.writeFileSync(path.join(ws, "b-finished"), "");
+    const resultA = await a;
+    expect(resultA.stdout).toMatch(/rc=[1-9]/);
+    expect(fs.existsSync(path.join(sub, ".keel"))).toBe(false);
+  });
+
+  it("a nested config folder that is a symlink: its target stays read-only; a dangling one is refused", async () => {
+    const { ws, run } = setup();
+    makeTree(ws, ["cfg/config.toml", "sub/"]);
+    fs.symlinkSync("../cfg", path.join(ws, "sub/.keel"));
+    const script = [
+      probe("via_link", `sh -c "echo x >> ${ws}/sub/.keel/config.toml"`),
+      probe("via_target", `sh -c "echo x >> ${ws}/cfg/config.toml"`),
+      probe("replace_link", `sh -c "rm ${ws}/sub/.keel && mkdir ${ws}/sub/.keel"`),
+    ].join("\n");
+    const r = await run(script);
+    expect(parseProbes(r.stdout)).toMatchObject({ via_link: "fail", via_target: "fail" });
+    // Replacing the link is possible (a mount cannot sit on a link), so the new folder is moved out.
+    if (parseProbes(r.stdout).replace_link === "ok") {
+      expect(r.quarantined.map((q) => q.path)).toEqual([path.join(ws, "sub/.keel")]);
+    }
+    expect(fs.lstatSync(path.join(ws, "sub/.keel"), { throwIfNoEntry: false })?.isDirectory()).not.toBe(true);
+
+    fs.symlinkSync("../missing", path.join(ws, "sub/.agents"));
+    const refused = await run("touch ran");
+    expect(refused.setupError).toMatch(
+      /cannot keep .*\/sub\/\.agents read-only: it is a symbolic link to a missing path/,
+    );
+    expect(fs.existsSync(path.join(ws, "ran"))).toBe(false);
+  });
+
+  it("an explicit writable root at a nested .keel keeps it writable, and nothing is quarantined", async () => {
+    const { ws, run } = setup();
+    makeTree(ws, ["sub/.keel/"]);
+    const r = await run("echo ok > sub/.keel/config.toml", ws, [path.join(ws, "sub/.keel")]);
+    expect(r.exitCode).toBe(0);
+    expect(r.quarantined).toEqual([]);
+    expect(fs.readFileSync(path.join(ws, "sub/.keel/config.toml"), "utf8")).toBe("ok\n");
+  });
+
+  it("fails closed when a writable root is too large to search", async () => {
+    const { ws, stateDir } = setup();
+    makeTree(ws, ["a/1", "a/2", "b/3", "b/4", "c/5"]);
+    const r = await runSandboxed({
+      argv: ["touch", "ran"],
+      cwd: ws,
+      plan: workspacePlan(ws),
+      env: ENV,
+      stateDir,
+      maskLimits: { maxScanEntries: 4 },
+    });
+    expect(r.setupError).toMatch(
+      /^looking for \.keel, \.codex and \.agents folders in the writable root .* needs more than 4 directory entries; refusing to run/,
+    );
+    expect(fs.existsSync(path.join(ws, "ran"))).toBe(false);
+  });
+});

@@ -14,7 +14,7 @@ import type { SandboxPlan } from "../plan.js";
 
 export interface ProtectedEntry {
   path: string;
-  /** `dev:ino`, stable while the entry exists and unchanged by renames. */
+  /** Stable while the entry exists and across renames; differs for a replacement (see `identity`). */
   id: string;
   isSymlink: boolean;
 }
@@ -31,6 +31,15 @@ export interface ProtectedScanOptions {
 export interface ProtectedScan {
   entries: ProtectedEntry[];
   visited: number;
+}
+
+/**
+ * Device, inode, file type and birth time: a freed inode is often reused at once (`rm .keel &&
+ * mkdir .keel` can get the same number), the birth time tells the two apart where the file system
+ * records it, and the type at least tells a replaced link or file from a directory elsewhere.
+ */
+function identity(st: fs.BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.mode & BigInt(fs.constants.S_IFMT)}:${st.birthtimeNs}`;
 }
 
 export function scanProtectedNames(options: ProtectedScanOptions): ProtectedScan {
@@ -57,9 +66,8 @@ export function scanProtectedNames(options: ProtectedScanOptions): ProtectedScan
       for (const dirent of dirents) {
         const child = dir === "/" ? `/${dirent.name}` : `${dir}/${dirent.name}`;
         if (PROTECTED_NAMES.includes(dirent.name)) {
-          const st = fs.lstatSync(child, { throwIfNoEntry: false });
-          if (st)
-            scan.entries.push({ path: child, id: `${st.dev}:${st.ino}`, isSymlink: st.isSymbolicLink() });
+          const st = fs.lstatSync(child, { bigint: true, throwIfNoEntry: false });
+          if (st) scan.entries.push({ path: child, id: identity(st), isSymlink: st.isSymbolicLink() });
         } else if (dirent.isDirectory() && !options.skipDir(child)) {
           stack.push(child);
         }
