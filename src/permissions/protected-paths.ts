@@ -21,11 +21,16 @@ export const PROTECTED_NAMES: readonly string[] = [".agents", ".codex", ".keel"]
 export function protectedSubpaths(root: AbsPath): AbsPath[] {
   const result: AbsPath[] = [];
   const dotGit = joinAbsPath(root, ".git");
-  if (!isExistingDirectory(dotGit) && isExistingFile(dotGit)) {
+  const gitIsDirectory = isExistingDirectory(dotGit);
+  const gitIsFile = !gitIsDirectory && isExistingFile(dotGit);
+  if (gitIsFile) {
     const gitdir = readGitdirPointer(dotGit);
     if (gitdir !== null) result.push(gitdir);
   }
-  result.push(dotGit);
+  // A missing `.git` in `/tmp` or `/` is left alone (see `protectsNestedNames`): anyone can create
+  // it there anyway, and its placeholder would make every directory below look like a repository
+  // to other programs while a command runs.
+  if (gitIsDirectory || gitIsFile || protectsNestedNames(root)) result.push(dotGit);
   for (const name of PROTECTED_NAMES) result.push(joinAbsPath(root, name));
   return result;
 }

@@ -141,6 +141,17 @@ describe("protectedSubpaths and protectedNameUnder (what keel enforces)", () => 
     expect(protectedNameUnder("/", "/x/.agents")).toBeNull(); // a writable / is not scanned
   });
 
+  it("a world-writable sticky root (like /tmp): no missing .git placeholder, no nested names", () => {
+    const shared = tempDir();
+    fs.chmodSync(shared, 0o1777);
+    expect(protectedSubpaths(shared)).toEqual(
+      [".agents", ".codex", ".keel"].map((p) => path.join(shared, p)),
+    );
+    expect(protectedNameUnder(shared, path.join(shared, "x/.keel/config.toml"))).toBeNull();
+    make(shared, ".git");
+    expect(protectedSubpaths(shared)[0]).toBe(path.join(shared, ".git")); // an existing one stays
+  });
+
   it("a nested config folder is not writable unless a more specific writable root names it", () => {
     const repo = tempDir();
     const policy = restrictedFsPolicy([cwdEntry("write")]);
