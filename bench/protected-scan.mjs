@@ -1,8 +1,10 @@
 // Cost of looking for .keel/.codex/.agents folders in a writable root (the walk keel does before
 // and after every sandboxed command), on a generated tree of 20,000 directories with two files
-// each, and the added launch cost of a sandboxed `true` in that tree. Run after `npm run build`:
+// each, next to `find DIR -name .keel` on the same tree, and the launch cost of a sandboxed `true`
+// with that tree as its writable root versus an empty one. Run after `npm run build`:
 //   node bench/protected-scan.mjs [--dirs N] [--runs N]
 // Prints JSON (median milliseconds; warm page cache).
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -47,6 +49,12 @@ try {
     scan = scanProtectedNames({ roots: [ws], skipDir: () => false, maxVisited: 5_000_000 });
     walks.push(performance.now() - t);
   }
+  const finds = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    spawnSync("find", [ws, "-name", ".keel"], { stdio: "ignore" });
+    finds.push(performance.now() - t);
+  }
   const plan = (cwd) => ({
     cwd,
     read: { kind: "full" },
@@ -76,6 +84,8 @@ try {
         entriesVisited: scan.visited,
         nestedFoldersFound: scan.entries.length,
         walkMs: Number(median(walks).toFixed(1)),
+        findSameTreeMs: Number(median(finds).toFixed(1)),
+        loadAverage: os.loadavg()[0],
         sandboxedTrueEmptyRootMs: Number(emptyMs.toFixed(1)),
         sandboxedTrueTreeRootMs: Number(treeMs.toFixed(1)),
       },
