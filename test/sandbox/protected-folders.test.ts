@@ -308,20 +308,36 @@ describe("runSandboxed: protected config folders", () => {
     expect(fs.readFileSync(path.join(ws, "sub/.keel/config.toml"), "utf8")).toBe("ok\n");
   });
 
-  it("fails closed when a writable root is too large to search", async () => {
-    const { ws, stateDir } = setup();
-    makeTree(ws, ["a/1", "a/2", "b/3", "b/4", "c/5"]);
-    const r = await runSandboxed({
-      argv: ["touch", "ran"],
-      cwd: ws,
-      plan: workspacePlan(ws),
-      env: ENV,
-      stateDir,
-      maskLimits: { maxScanEntries: 4 },
+  const limitCases = [
+    {
+      what: "too many protected folders to mount",
+      tree: ["a/.agents/", "b/.agents/", "c/.codex/", "d/.keel/", "e/.keel/", "f/.keel/"],
+      limits: { maxTableScans: 4 },
+      error: /^the writable roots hold 6 protected folders .* more than 4 mounts/,
+    },
+    {
+      what: "a writable root too large to search",
+      tree: ["a/1", "a/2", "b/3", "b/4", "c/5"],
+      limits: { maxScanEntries: 4 },
+      error:
+        /^looking for \.keel, \.codex and \.agents folders in the writable root .* needs more than 4 directory entries; refusing to run/,
+    },
+  ];
+  for (const c of limitCases) {
+    it(`fails closed with a clear message: ${c.what}`, async () => {
+      const { ws, stateDir } = setup();
+      makeTree(ws, c.tree);
+      const plan = workspacePlan(ws);
+      const r = await runSandboxed({
+        argv: ["touch", "ran"],
+        cwd: ws,
+        plan,
+        env: ENV,
+        stateDir,
+        maskLimits: c.limits,
+      });
+      expect(r.setupError).toMatch(c.error);
+      expect(fs.existsSync(path.join(ws, "ran"))).toBe(false);
     });
-    expect(r.setupError).toMatch(
-      /^looking for \.keel, \.codex and \.agents folders in the writable root .* needs more than 4 directory entries; refusing to run/,
-    );
-    expect(fs.existsSync(path.join(ws, "ran"))).toBe(false);
-  });
+  }
 });

@@ -392,6 +392,15 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     tableScans: countTableScans(ops),
     protectedScanEntries: protectedScan.visited,
   };
+  const protectMounts = ops.filter((op) => op.layer === "protect").length;
+  if (stats.tableScans > limits.maxTableScans && protectMounts * 2 > stats.tableScans) {
+    throw new SandboxSetupError(
+      `the writable roots hold ${protectMounts} protected folders (.git, .keel, .codex, .agents and ` +
+        `masks for missing ones), each a read-only mount, and bubblewrap cannot set up more than ` +
+        `${limits.maxTableScans} mounts in reasonable time; refusing to run. Run from a smaller ` +
+        "directory or narrow the writable roots.",
+    );
+  }
   enforceLimits(stats, limits, collapsed, plan);
 
   const args = [
