@@ -78,6 +78,28 @@ describe("apply_patch through the orchestrator", () => {
     });
   }
 
+  for (const [what, body] of [
+    ["deleting sub/.keel/config.toml", "*** Delete File: sub/.keel/config.toml"],
+    ["moving a file into x/.codex", "*** Update File: ok.txt\n*** Move to: x/.codex/ok.txt\n@@\n-ok\n+ok"],
+    [
+      "moving a file out of sub/.keel",
+      "*** Update File: sub/.keel/config.toml\n*** Move to: out.toml\n@@\n-a\n+a",
+    ],
+  ] as const) {
+    it(`never: ${what} is refused before any write`, async () => {
+      const ws = workspace({ "ok.txt": "ok\n", "sub/.keel/config.toml": "a\n" });
+      const t = context(configFor(ws, "never", "workspace-write"));
+      const out = outputText(
+        await router(ws).dispatch(functionCall("apply_patch", { input: patch(body) }), t.ctx),
+      );
+      expect(out).toMatch(/^patch rejected: .* is inside the protected path .*\/(sub\/\.keel|x\/\.codex);/);
+      expect(read(ws.root, "ok.txt")).toBe("ok\n");
+      expect(read(ws.root, "sub/.keel/config.toml")).toBe("a\n");
+      expect(fs.existsSync(path.join(ws.root, "x"))).toBe(false);
+      expect(fs.existsSync(path.join(ws.root, "out.toml"))).toBe(false);
+    });
+  }
+
   it("on-request: a patch into a nested .keel asks like a write outside the roots; declined writes nothing", async () => {
     const ws = workspace({ "ok.txt": "ok\n" });
     const t = context(configFor(ws, "on-request", "workspace-write"), ["denied"]);
