@@ -5,6 +5,8 @@ import {
   GlobCompileError,
   globToRegExp,
   isPathPrefix,
+  isWritableUnderRoots,
+  protectedNameUnder,
   protectedSubpaths,
   resolveAccessDetailed,
   resolveGlobPattern,
@@ -149,7 +151,7 @@ function generatedCarveOut(
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
   for (const root of roots) {
     if (!isPathPrefix(root.root, absolute)) continue;
-    if (protectedSubpaths(root.root, root.root === loaded.cwd).includes(resolved)) {
+    if (protectedSubpaths(root.root).includes(resolved)) {
       return { path: resolved, writableRoot: root.root };
     }
   }
@@ -183,6 +185,7 @@ function hiddenHostSocket(
  */
 function protectingPath(loaded: LoadedConfig, absolute: string): { path: string; root: string } | null {
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
+  if (isWritableUnderRoots(roots, absolute)) return null; // e.g. a more specific writable root
   let deepest = "";
   let protection: { path: string; root: string } | null = null;
   for (const root of roots) {
@@ -191,7 +194,8 @@ function protectingPath(loaded: LoadedConfig, absolute: string): { path: string;
       deepest = root.root;
       protection = null;
     }
-    for (const sub of root.readOnlySubpaths) {
+    const named = protectedNameUnder(root.root, absolute);
+    for (const sub of named ? [...root.readOnlySubpaths, named] : root.readOnlySubpaths) {
       if (!isPathPrefix(sub, absolute) || sub.length < deepest.length) continue;
       deepest = sub;
       protection = { path: sub, root: root.root };

@@ -29,7 +29,7 @@ import {
   writableRootsWithCwd,
 } from "./fs-predicates.js";
 import { isWritableUnderRoots, legacyWritableRootsWithCwd } from "./legacy-sandbox.js";
-import { protectedSubpaths } from "./protected-paths.js";
+import { specProtectedSubpaths } from "./protected-paths.js";
 
 /** Bridges between the legacy SandboxPolicy and the runtime (fs, net) pair (spec §3). */
 
@@ -89,8 +89,8 @@ export function fsFromLegacySandboxPolicy(
     (e) => !(e.access === "read" && e.path.type === "path" && isWritableUnderRoots(legacyRoots, e.path.path)),
   );
   const carveOuts = [
-    ...protectedSubpaths(absCwd, true),
-    ...policy.writable_roots.flatMap((root) => protectedSubpaths(root, false)),
+    ...specProtectedSubpaths(absCwd, true),
+    ...policy.writable_roots.flatMap((root) => specProtectedSubpaths(root, false)),
   ];
   for (const p of carveOuts) {
     if (!entries.some((e) => e.path.type === "path" && e.path.path === p)) entries.push(pathEntry(p, "read"));

@@ -135,8 +135,9 @@ export function unreadableGlobsWithCwd(policy: FileSystemSandboxPolicy, cwd: Abs
 /**
  * Writable roots with read-only carve-outs (§2.5). Each resolved `write` entry whose own path is
  * writable becomes a root (literal spelling kept, deduped after symlink normalisation). Carve-outs:
- * the protected metadata paths (cwd also protects a missing `.codex`) unless an entry names that
- * path itself, plus every non-writable non-write entry strictly inside the root.
+ * the protected metadata paths (existing or not) unless an entry names that path itself, plus
+ * every non-writable non-write entry strictly inside the root. Config folders deeper down are
+ * protected by `isWritableUnderRoot` (and by the sandbox's scan), not listed here.
  */
 export function writableRootsWithCwd(
   policy: FileSystemSandboxPolicy,
@@ -153,7 +154,7 @@ export function writableRootsWithCwd(
     const key = normalizeExistingAncestors(root);
     if (seen.has(key)) continue;
     seen.add(key);
-    const subpaths = protectedSubpaths(root, root === cwd).filter((p) => !explicitPaths.has(p));
+    const subpaths = protectedSubpaths(root).filter((p) => !explicitPaths.has(p));
     for (const other of resolved) {
       if (
         other.entry.access !== "write" &&

@@ -7,7 +7,7 @@ import type {
 } from "../protocol/permissions.js";
 import { isAbsolutePath, isExistingDirectory, isPathPrefix, normalizeAbsolutePath } from "./abs-path.js";
 import { type PermissionEnv, resolvedTmpdir } from "./env.js";
-import { protectedSubpaths } from "./protected-paths.js";
+import { protectedNameUnder, specProtectedSubpaths } from "./protected-paths.js";
 
 /** Legacy sandbox policy constructors and derived predicates (spec §1.2, §1.3). */
 
@@ -88,13 +88,37 @@ export interface WritableRoot {
   readonly readOnlySubpaths: readonly AbsPath[];
 }
 
-/** Writable iff under `root` and not under any of its read-only subpaths. */
+/**
+ * Writable iff under `root`, not under any of its read-only subpaths, and not inside a protected
+ * config folder (`.keel`, `.codex`, `.agents`) at any depth below the root.
+ */
 export function isWritableUnderRoot(root: WritableRoot, p: AbsPath): boolean {
-  return isPathPrefix(root.root, p) && !root.readOnlySubpaths.some((sub) => isPathPrefix(sub, p));
+  return (
+    isPathPrefix(root.root, p) &&
+    !root.readOnlySubpaths.some((sub) => isPathPrefix(sub, p)) &&
+    protectedNameUnder(root.root, p) === null
+  );
 }
 
+/**
+ * Writable under a set of (possibly nested) roots, the way the sandbox mounts them: the deepest
+ * mount covering `p` decides, and on the same path a protection beats a writable root. So a
+ * protected path of an inner root stays read-only even though an outer root (`/tmp`) covers it,
+ * and a more specific writable root re-opens what an outer root protects.
+ */
 export function isWritableUnderRoots(roots: readonly WritableRoot[], p: AbsPath): boolean {
-  return roots.some((root) => isWritableUnderRoot(root, p));
+  let deepest: AbsPath | null = null;
+  for (const { root } of roots) {
+    if (isPathPrefix(root, p) && (deepest === null || root.length > deepest.length)) deepest = root;
+  }
+  if (deepest === null) return false;
+  const depth = deepest.length;
+  return !roots.some((root) => {
+    if (!isPathPrefix(root.root, p)) return false;
+    if (root.readOnlySubpaths.some((sub) => sub.length >= depth && isPathPrefix(sub, p))) return true;
+    const name = protectedNameUnder(root.root, p, "deepest");
+    return name !== null && name.length > depth; // a name that is itself a root was named explicitly
+  });
 }
 
 /**
@@ -117,5 +141,5 @@ export function legacyWritableRootsWithCwd(
   }
   const tmpdir = policy.exclude_tmpdir_env_var ? null : resolvedTmpdir(env);
   if (tmpdir !== null) roots.push(tmpdir);
-  return roots.map((root) => ({ root, readOnlySubpaths: protectedSubpaths(root, false) }));
+  return roots.map((root) => ({ root, readOnlySubpaths: specProtectedSubpaths(root, false) }));
 }

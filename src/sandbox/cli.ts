@@ -10,6 +10,7 @@ import { missingWorkingDirectory } from "./errors.js";
 import { closeInheritedFds } from "./inherited-fds.js";
 import { buildBwrapCommand } from "./linux/bwrap-command.js";
 import { findBwrap } from "./linux/bwrap-path.js";
+import { quarantineNotice } from "./linux/quarantine.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
 import { ensurePlaceholder, runSandboxed } from "./runner.js";
@@ -223,6 +224,7 @@ export async function runSandboxCli(
       return SANDBOX_SETUP_EXIT;
     }
     for (const note of result.notes) io.stderr(`keel sandbox: note: ${note.message}\n`);
+    for (const q of result.quarantined) io.stderr(`keel sandbox: ${quarantineNotice(q)}\n`);
     if (stdoutClosed) return STDOUT_CLOSED_EXIT;
     if (result.aborted) return 130; // interrupted, like a shell
     if (result.exitCode !== null) return result.exitCode;

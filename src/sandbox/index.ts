@@ -18,3 +18,4 @@ export { buildSeccompProgram, currentSeccompArch, type SeccompArch } from "./lin
 export { buildSeatbeltCommand, buildSeatbeltProfile, type SeatbeltCommand } from "./macos/seatbelt.js";
 export { isUnrestrictedPlan, type SandboxPlan, type WritableRootPlan } from "./plan.js";
 export { type RunSandboxedOptions, runSandboxed, type SandboxRunResult } from "./runner.js";
+export { type QuarantinedFolder, quarantineNotice } from "./linux/quarantine.js";

@@ -4,13 +4,21 @@ import os from "node:os";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { resolveKeelHome } from "../config/home.js";
+import { errorMessage } from "../lib/errors.js";
 import type { FileSystemSandboxPolicy, NetworkSandboxPolicy } from "../protocol/permissions.js";
 import { compileSandboxPlan } from "./compile-plan.js";
 import { looksSandboxDenied } from "./denial.js";
 import { missingWorkingDirectory, SandboxSetupError } from "./errors.js";
-import { buildBwrapCommand, type MaskLimits, type SandboxNote } from "./linux/bwrap-command.js";
+import {
+  buildBwrapCommand,
+  DEFAULT_MASK_LIMITS,
+  type MaskLimits,
+  type SandboxNote,
+} from "./linux/bwrap-command.js";
 import { findBwrap } from "./linux/bwrap-path.js";
 import { probeBwrap } from "./linux/probe.js";
+import { planChainTargets } from "./linux/protected-scan.js";
+import { type QuarantinedFolder, quarantineNewConfigFolders } from "./linux/quarantine.js";
 import { type ResidueClaim, ResidueRegistry } from "./linux/residue.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
@@ -59,6 +67,8 @@ export interface SandboxRunResult {
   sandboxed: boolean;
   /** Remarks about the sandbox (directories left unscanned for deny globs …). */
   notes: SandboxNote[];
+  /** Config folders the command created, moved out of the writable roots after it exited. */
+  quarantined: QuarantinedFolder[];
 }
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -102,6 +112,7 @@ function setupFailure(message: string, started: number): SandboxRunResult {
     sandboxDenied: false,
     sandboxed: true,
     notes: [],
+    quarantined: [],
   };
 }
 
@@ -220,15 +231,20 @@ async function runUnderBwrap(
     await registry.cleanStale().catch(() => 0);
   }
   // Claim before building, so a concurrent sandbox cannot remove a placeholder we are about to use.
-  const targets = [...writableRoots(plan).flatMap((r) => r.readOnlySubpaths), ...plan.denyRead.paths];
+  const targets = [
+    ...writableRoots(plan).flatMap((r) => r.readOnlySubpaths),
+    ...planChainTargets(plan),
+    ...plan.denyRead.paths,
+  ];
   let claim: ResidueClaim;
   try {
     claim = await registry.claim(targets);
   } catch (error) {
     return setupFailure(`cannot record mount points in ${stateDir}: ${(error as Error).message}`, started);
   }
+  let command: ReturnType<typeof buildBwrapCommand>;
+  let result: SandboxRunResult;
   try {
-    let command: ReturnType<typeof buildBwrapCommand>;
     try {
       command = buildBwrapCommand({
         plan,
@@ -241,7 +257,7 @@ async function runUnderBwrap(
       if (error instanceof SandboxSetupError) return setupFailure(error.message, started);
       throw error;
     }
-    return await execute({
+    result = await execute({
       file: bwrapPath,
       args: command.args,
       cwd: "/",
@@ -254,8 +270,27 @@ async function runUnderBwrap(
       bwrap: { seccomp: command.seccomp },
     });
   } finally {
+    // Our placeholders go first, so the quarantine below does not mistake them for new folders.
     await registry.release(claim).catch(() => {});
   }
+  if (result.setupError !== undefined) return result;
+  try {
+    result.quarantined = quarantineNewConfigFolders({
+      launch: command.protectedScan,
+      stateDir,
+      liveTargets: await registry.liveTargets(),
+      maxVisited: options.maskLimits?.maxScanEntries ?? DEFAULT_MASK_LIMITS.maxScanEntries,
+    });
+  } catch (error) {
+    result.notes = [
+      ...result.notes,
+      {
+        kind: "quarantine-check-failed",
+        message: `could not check the writable roots for new .keel, .codex or .agents folders: ${errorMessage(error)}`,
+      },
+    ];
+  }
+  return result;
 }
 
 interface ExecuteParams {
@@ -424,6 +459,7 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
         aborted,
         sandboxed: params.sandboxed,
         notes: params.notes,
+        quarantined: [],
       };
       let errText = stderr.text();
       const outText = stdout.text();

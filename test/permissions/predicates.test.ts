@@ -14,7 +14,10 @@ import {
   newReadOnly,
   newWorkspaceWrite,
   networkFromLegacy,
+  pathEntry,
+  protectedNameUnder,
   protectedSubpaths,
+  specProtectedSubpaths,
   readableRootsWithCwd,
   restrictedFsPolicy,
   unreadableGlobsWithCwd,
@@ -72,13 +75,13 @@ describe("legacy predicates (§1.3)", () => {
   });
 });
 
-describe("protectedSubpaths (§2.7)", () => {
+describe("specProtectedSubpaths (§2.7, the carve-outs written into legacy-derived policies)", () => {
   it("protects .git dirs, .agents dirs and existing .codex", () => {
     const repo = tempDir();
     make(repo, ".git");
     make(repo, ".agents");
     make(repo, ".codex");
-    expect(protectedSubpaths(repo, false)).toEqual(
+    expect(specProtectedSubpaths(repo, false)).toEqual(
       [".git", ".agents", ".codex"].map((p) => path.join(repo, p)),
     );
   });
@@ -86,8 +89,8 @@ describe("protectedSubpaths (§2.7)", () => {
   it("protects a missing .codex only when asked, and ignores .agents files", () => {
     const repo = tempDir();
     make(repo, ".agents", "not a dir");
-    expect(protectedSubpaths(repo, false)).toEqual([]);
-    expect(protectedSubpaths(repo, true)).toEqual([path.join(repo, ".codex"), path.join(repo, ".keel")]);
+    expect(specProtectedSubpaths(repo, false)).toEqual([]);
+    expect(specProtectedSubpaths(repo, true)).toEqual([path.join(repo, ".codex"), path.join(repo, ".keel")]);
   });
 
   it("follows a gitdir pointer file to the worktree gitdir (checklist 4)", () => {
@@ -95,11 +98,12 @@ describe("protectedSubpaths (§2.7)", () => {
     const gitdir = make(base, "main/.git/worktrees/w");
     const worktree = make(base, "w");
     make(worktree, ".git", "gitdir: ../main/.git/worktrees/w\n");
-    expect(protectedSubpaths(worktree, false)).toEqual([gitdir, path.join(worktree, ".git")]);
+    expect(specProtectedSubpaths(worktree, false)).toEqual([gitdir, path.join(worktree, ".git")]);
     const roots = writableRootsWithCwd(restrictedFsPolicy([cwdEntry("write")]), worktree);
     expect(roots[0]!.readOnlySubpaths).toEqual([
       gitdir,
       path.join(worktree, ".git"),
+      path.join(worktree, ".agents"),
       path.join(worktree, ".codex"),
       path.join(worktree, ".keel"),
     ]);
@@ -108,7 +112,57 @@ describe("protectedSubpaths (§2.7)", () => {
   it("protects a .git file whose pointer target is missing, without the target", () => {
     const repo = tempDir();
     make(repo, ".git", "gitdir: /nonexistent/gitdir");
-    expect(protectedSubpaths(repo, false)).toEqual([path.join(repo, ".git")]);
+    expect(specProtectedSubpaths(repo, false)).toEqual([path.join(repo, ".git")]);
+  });
+});
+
+describe("protectedSubpaths and protectedNameUnder (what keel enforces)", () => {
+  it("protects .git, .agents, .codex and .keel in every writable root, existing or not", () => {
+    const repo = tempDir();
+    expect(protectedSubpaths(repo)).toEqual(
+      [".git", ".agents", ".codex", ".keel"].map((p) => path.join(repo, p)),
+    );
+    const other = tempDir();
+    const roots = writableRootsWithCwd(
+      restrictedFsPolicy([cwdEntry("write"), pathEntry(other, "write")]),
+      repo,
+    );
+    for (const r of roots) expect(r.readOnlySubpaths).toEqual(protectedSubpaths(r.root));
+  });
+
+  it("finds .keel, .codex and .agents at any depth below a root, never .git below the top", () => {
+    expect(protectedNameUnder("/r", "/r/a/b/.keel/config.toml")).toBe("/r/a/b/.keel");
+    expect(protectedNameUnder("/r", "/r/a/.codex")).toBe("/r/a/.codex");
+    expect(protectedNameUnder("/r", "/r/.agents/skills/x/SKILL.md")).toBe("/r/.agents");
+    expect(protectedNameUnder("/r", "/r/a/.git/hooks/pre-commit")).toBeNull();
+    expect(protectedNameUnder("/r", "/r/a/.keelish/x")).toBeNull();
+    expect(protectedNameUnder("/r", "/other/.keel")).toBeNull();
+    expect(protectedNameUnder("/r", "/r/.keel/a/.codex/x", "deepest")).toBe("/r/.keel/a/.codex");
+    expect(protectedNameUnder("/", "/x/.agents")).toBeNull(); // a writable / is not scanned
+  });
+
+  it("a world-writable sticky root (like /tmp): no missing .git placeholder, no nested names", () => {
+    const shared = tempDir();
+    fs.chmodSync(shared, 0o1777);
+    expect(protectedSubpaths(shared)).toEqual(
+      [".agents", ".codex", ".keel"].map((p) => path.join(shared, p)),
+    );
+    expect(protectedNameUnder(shared, path.join(shared, "x/.keel/config.toml"))).toBeNull();
+    make(shared, ".git");
+    expect(protectedSubpaths(shared)[0]).toBe(path.join(shared, ".git")); // an existing one stays
+  });
+
+  it("a nested config folder is not writable unless a more specific writable root names it", () => {
+    const repo = tempDir();
+    const policy = restrictedFsPolicy([cwdEntry("write")]);
+    const roots = writableRootsWithCwd(policy, repo);
+    expect(isWritableUnderRoots(roots, path.join(repo, "sub/.keel/config.toml"))).toBe(false);
+    expect(isWritableUnderRoots(roots, path.join(repo, "sub/keel/config.toml"))).toBe(true);
+    const opened = writableRootsWithCwd(
+      restrictedFsPolicy([cwdEntry("write"), pathEntry(path.join(repo, "sub/.keel"), "write")]),
+      repo,
+    );
+    expect(isWritableUnderRoots(opened, path.join(repo, "sub/.keel/config.toml"))).toBe(true);
   });
 });
 
@@ -197,14 +251,15 @@ describe("writableRootsWithCwd with carve-outs (§2.5)", () => {
     const repo = tempDir();
     const codex = path.join(repo, ".codex");
     const keel = path.join(repo, ".keel");
+    const [git, agents] = [path.join(repo, ".git"), path.join(repo, ".agents")];
     expect(writableRootsWithCwd(restrictedFsPolicy([cwdEntry("write")]), repo)).toEqual([
-      { root: repo, readOnlySubpaths: [codex, keel] },
+      { root: repo, readOnlySubpaths: [git, agents, codex, keel] },
     ]);
     const explicit = restrictedFsPolicy([cwdEntry("write"), at(codex, "write")]);
     const roots = writableRootsWithCwd(explicit, repo);
     expect(roots).toEqual([
-      { root: repo, readOnlySubpaths: [keel] },
-      { root: codex, readOnlySubpaths: [] },
+      { root: repo, readOnlySubpaths: [git, agents, keel] },
+      { root: codex, readOnlySubpaths: protectedSubpaths(codex) },
     ]);
     expect(isWritableUnderRoots(roots, path.join(codex, "config.toml"))).toBe(true);
   });
@@ -225,15 +280,16 @@ describe("writableRootsWithCwd with carve-outs (§2.5)", () => {
       {
         root: repo,
         readOnlySubpaths: [
-          path.join(repo, ".git"),
-          path.join(repo, ".codex"),
-          path.join(repo, ".keel"),
+          ...protectedSubpaths(repo),
           path.join(repo, "docs"),
           path.join(repo, "docs/private"),
         ],
       },
-      { root: path.join(repo, "docs/private/public"), readOnlySubpaths: [] },
-      { root: other, readOnlySubpaths: [] },
+      {
+        root: path.join(repo, "docs/private/public"),
+        readOnlySubpaths: protectedSubpaths(path.join(repo, "docs/private/public")),
+      },
+      { root: other, readOnlySubpaths: protectedSubpaths(other) },
     ]);
   });
 

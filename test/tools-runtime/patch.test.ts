@@ -50,23 +50,65 @@ describe("apply_patch through the orchestrator", () => {
     expect(t.of("patch_apply_end")).toHaveLength(2);
   });
 
-  for (const policy of ["never", "on-request", "untrusted"] as const) {
-    it(`a patch into .git is refused before any write (${policy})`, async () => {
+  // Protected folders: `.git` at the root (existing or not), `.keel`/`.codex`/`.agents` at any depth.
+  const protectedTargets = [
+    { name: ".git/hooks/post-commit", guard: ".git", existingGit: true },
+    { name: ".git/hooks/pre-commit", guard: ".git", existingGit: false },
+    { name: "sub/.keel/config.toml", guard: "sub/.keel", existingGit: true },
+    { name: "a/b/.codex/config.toml", guard: "a/b/.codex", existingGit: true },
+    { name: ".agents/skills/x/SKILL.md", guard: ".agents", existingGit: false },
+  ];
+  for (const target of protectedTargets) {
+    it(`never: a patch adding ${target.name} is refused before any write${target.existingGit ? "" : " (no .git yet)"}`, async () => {
       const ws = workspace({ "ok.txt": "ok\n" });
-      const t = context(configFor(ws, policy, "workspace-write"), ["approved"]);
-      const input = patch(
-        "*** Update File: ok.txt\n@@\n-ok\n+changed\n*** Add File: .git/hooks/post-commit\n+#!/bin/sh",
-      );
+      if (!target.existingGit) fs.rmSync(path.join(ws.root, ".git"), { recursive: true, force: true });
+      const t = context(configFor(ws, "never", "workspace-write"), ["approved"]);
+      const input = patch(`*** Update File: ok.txt\n@@\n-ok\n+changed\n*** Add File: ${target.name}\n+x`);
       const out = outputText(await router(ws).dispatch(functionCall("apply_patch", { input }), t.ctx));
-      expect(out).toMatch(
-        /^patch rejected: .*\.git\/hooks\/post-commit is inside the protected path .*\.git$/,
+      expect(out).toBe(
+        `patch rejected: ${path.join(ws.root, target.name)} is inside the protected path ${path.join(ws.root, target.guard)}; ` +
+          "writing there needs approval, but approval required by policy, but AskForApproval is set to Never",
       );
       expect(read(ws.root, "ok.txt")).toBe("ok\n");
-      expect(fs.existsSync(path.join(ws.root, ".git/hooks/post-commit"))).toBe(false);
+      expect(fs.existsSync(path.join(ws.root, target.guard))).toBe(
+        target.existingGit && target.guard === ".git",
+      );
       expect(t.events).toEqual([]);
       expect(t.asked).toEqual([]);
     });
   }
+
+  for (const [what, body] of [
+    ["deleting sub/.keel/config.toml", "*** Delete File: sub/.keel/config.toml"],
+    ["moving a file into x/.codex", "*** Update File: ok.txt\n*** Move to: x/.codex/ok.txt\n@@\n-ok\n+ok"],
+    [
+      "moving a file out of sub/.keel",
+      "*** Update File: sub/.keel/config.toml\n*** Move to: out.toml\n@@\n-a\n+a",
+    ],
+  ] as const) {
+    it(`never: ${what} is refused before any write`, async () => {
+      const ws = workspace({ "ok.txt": "ok\n", "sub/.keel/config.toml": "a\n" });
+      const t = context(configFor(ws, "never", "workspace-write"));
+      const out = outputText(
+        await router(ws).dispatch(functionCall("apply_patch", { input: patch(body) }), t.ctx),
+      );
+      expect(out).toMatch(/^patch rejected: .* is inside the protected path .*\/(sub\/\.keel|x\/\.codex);/);
+      expect(read(ws.root, "ok.txt")).toBe("ok\n");
+      expect(read(ws.root, "sub/.keel/config.toml")).toBe("a\n");
+      expect(fs.existsSync(path.join(ws.root, "x"))).toBe(false);
+      expect(fs.existsSync(path.join(ws.root, "out.toml"))).toBe(false);
+    });
+  }
+
+  it("on-request: a patch into a nested .keel asks like a write outside the roots; declined writes nothing", async () => {
+    const ws = workspace({ "ok.txt": "ok\n" });
+    const t = context(configFor(ws, "on-request", "workspace-write"), ["denied"]);
+    const input = patch('*** Add File: sub/.keel/config.toml\n+sandbox_mode = "danger-full-access"');
+    const out = outputText(await router(ws).dispatch(functionCall("apply_patch", { input }), t.ctx));
+    expect(out).toBe(PATCH_REJECTED_BY_USER);
+    expect(t.asked).toHaveLength(1);
+    expect(fs.existsSync(path.join(ws.root, "sub/.keel"))).toBe(false);
+  });
 
   it("a patch touching a deny-read path is refused and the file is unchanged", async () => {
     const ws = workspace({ "secret.env": "TOKEN=1\n", "ok.txt": "ok\n" });
@@ -112,7 +154,7 @@ describe("apply_patch through the orchestrator", () => {
       const t = context(configFor(ws, "never", "read-only"));
       const out = outputText(await router(ws).dispatch(functionCall("apply_patch", { input }), t.ctx));
       expect(out).toMatch(
-        /^patch rejected: writing outside the writable roots .* needs approval, but approval required by policy, but AskForApproval is set to Never$/,
+        /^patch rejected: .*\/out\.txt is outside the writable roots of the sandbox; writing there needs approval, but approval required by policy, but AskForApproval is set to Never$/,
       );
       expect(fs.existsSync(path.join(ws.root, "out.txt"))).toBe(false);
     });

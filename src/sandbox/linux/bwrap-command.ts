@@ -5,6 +5,7 @@ import type { SandboxPlan } from "../plan.js";
 import { collapseMasks, type CollapseResult } from "./collapse.js";
 import { findHardLinkAliases, scanDenyGlobs } from "./deny-scan.js";
 import { countTableScans, type MountOp, renderMountOps, sortMountOps } from "./mount-ops.js";
+import { cwdChainTargets, type ProtectedEntry, scanProtectedNames } from "./protected-scan.js";
 import { buildSeccompProgram, currentSeccompArch, type SeccompArch } from "./seccomp.js";
 import { SandboxView } from "./view.js";
 
@@ -86,6 +87,8 @@ export interface MaskStats {
   collapsedDirs: number;
   hardLinkAliases: number;
   tableScans: number;
+  /** Directory entries visited looking for config folders in the writable roots. */
+  protectedScanEntries: number;
 }
 
 /**
@@ -93,7 +96,7 @@ export interface MaskStats {
  * may stay readable. `kind` lets callers report each kind once per session.
  */
 export interface SandboxNote {
-  kind: "unscanned-deny-dirs" | "hard-link-search-stopped";
+  kind: "unscanned-deny-dirs" | "hard-link-search-stopped" | "quarantine-check-failed";
   message: string;
 }
 
@@ -104,6 +107,18 @@ export interface BwrapCommand {
   seccomp: Buffer;
   notes: SandboxNote[];
   stats: MaskStats;
+  /** Config folders inside the writable roots at launch, and how to walk for them again. */
+  protectedScan: { roots: string[]; entries: ProtectedEntry[]; skipDirs: string[] };
+}
+
+/** Whether this process may create entries in `dir` (bwrap makes mount points as us). */
+function canCreate(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function lstatOrNull(p: string): fs.Stats | null {
@@ -124,6 +139,10 @@ function realpathOrNull(p: string): string | null {
 
 function isInside(ancestor: string, p: string): boolean {
   return ancestor === "/" ? p !== "/" : p.startsWith(`${ancestor}/`);
+}
+
+function isInsideOrSelf(ancestor: string, p: string): boolean {
+  return p === ancestor || isInside(ancestor, p);
 }
 
 interface Root {
@@ -241,19 +260,47 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
 
   const explicitDeny = new Set(plan.denyRead.paths);
   const protectedSeen = new Set<string>();
-  for (const r of roots) {
-    for (const sub of r.readOnlySubpaths) {
-      if (explicitDeny.has(sub) || protectedSeen.has(sub)) continue; // a deny mask covers it / done
-      protectedSeen.add(sub);
-      assertNoWritableSymlink(sub, roots);
-      const st = lstatOrNull(sub);
-      if (st !== null) {
-        base.push({ kind: "bind", layer: "protect", src: sub, dest: sub, readOnly: true });
-      } else if (!fullWrite) {
-        // An empty read-only directory stops first-time creation (`mkdir .codex`).
-        base.push({ kind: "tmpfs", layer: "protect", dest: sub, perms: 0o555, remountRo: true });
-      }
+  const rootPaths = new Set(roots.map((r) => r.root));
+  const protect = (sub: string) => {
+    if (explicitDeny.has(sub) || protectedSeen.has(sub)) return; // a deny mask covers it / done
+    protectedSeen.add(sub);
+    assertNoWritableSymlink(sub, roots);
+    const st = lstatOrNull(sub);
+    if (st !== null) {
+      base.push({ kind: "bind", layer: "protect", src: sub, dest: sub, readOnly: true });
+    } else if (!fullWrite && canCreate(path.posix.dirname(sub))) {
+      // An empty read-only directory stops first-time creation (`mkdir .codex`, `git init`).
+      base.push({ kind: "tmpfs", layer: "protect", dest: sub, perms: 0o555, remountRo: true });
     }
+  };
+  for (const r of roots) for (const sub of r.readOnlySubpaths) protect(sub);
+  // Where a keel started in the cwd would look for project config, rules, hooks and skills.
+  for (const sub of cwdChainTargets([...rootPaths], cwd)) if (!rootPaths.has(sub)) protect(sub);
+
+  // Config folders deeper in the roots: each existing one read-only.
+  const readOnlyDirs = new Set([...roots.flatMap((r) => r.readOnlySubpaths), ...explicitDeny]);
+  const protectedScan = scanProtectedNames({
+    roots: [...rootPaths],
+    skipDir: (d) => rootPaths.has(d) || readOnlyDirs.has(d),
+    maxVisited: limits.maxScanEntries,
+  });
+  for (const entry of protectedScan.entries) {
+    if (protectedSeen.has(entry.path) || rootPaths.has(entry.path) || explicitDeny.has(entry.path)) continue;
+    protectedSeen.add(entry.path);
+    if (!entry.isSymlink) {
+      base.push({ kind: "bind", layer: "protect", src: entry.path, dest: entry.path, readOnly: true });
+      continue;
+    }
+    // A mount cannot sit on a link: keep its target read-only; a replaced link is quarantined.
+    const target = realpathOrNull(entry.path);
+    if (target === null) {
+      throw new SandboxSetupError(
+        `cannot keep ${entry.path} read-only: it is a symbolic link to a missing path, which a command ` +
+          "could create. Remove the link or create its target, or run this command with approval outside the sandbox.",
+      );
+    }
+    if (roots.some((r) => isInsideOrSelf(r.root, target)))
+      base.push({ kind: "bind", layer: "protect", src: target, dest: target, readOnly: true });
   }
 
   // A more specific readable entry inside a denied path: bound back over the mask (which then
@@ -364,7 +411,17 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     collapsedDirs: collapsed.collapsedDirs,
     hardLinkAliases: aliases.aliases.length,
     tableScans: countTableScans(ops),
+    protectedScanEntries: protectedScan.visited,
   };
+  const protectMounts = ops.filter((op) => op.layer === "protect").length;
+  if (stats.tableScans > limits.maxTableScans && protectMounts * 2 > stats.tableScans) {
+    throw new SandboxSetupError(
+      `the writable roots hold ${protectMounts} protected folders (.git, .keel, .codex, .agents and ` +
+        `masks for missing ones), each a read-only mount, and bubblewrap cannot set up more than ` +
+        `${limits.maxTableScans} mounts in reasonable time; refusing to run. Run from a smaller ` +
+        "directory or narrow the writable roots.",
+    );
+  }
   enforceLimits(stats, limits, collapsed, plan);
 
   const args = [
@@ -392,7 +449,18 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     arch,
     network: plan.network === "restricted" ? "strict-offline" : "enabled",
   });
-  return { args, ops, seccomp, notes, stats };
+  return {
+    args,
+    ops,
+    seccomp,
+    notes,
+    stats,
+    protectedScan: {
+      roots: [...rootPaths],
+      entries: protectedScan.entries,
+      skipDirs: [...rootPaths, ...readOnlyDirs],
+    },
+  };
 }
 
 /**

@@ -168,6 +168,19 @@ export class ResidueRegistry {
     });
   }
 
+  /** Paths that sandboxes still running mount on (their placeholders must stay). */
+  async liveTargets(): Promise<Set<string>> {
+    return this.withLock(() => this.liveTargetSet());
+  }
+
+  private liveTargetSet(): Set<string> {
+    const targets = new Set<string>();
+    for (const { record } of this.readRecords()) {
+      if (isAlive(record)) for (const t of record.targets) targets.add(t);
+    }
+    return targets;
+  }
+
   /** Cleans records left by keel processes that died before cleaning up. Returns how many. */
   async cleanStale(): Promise<number> {
     if (!fs.existsSync(this.dir)) return 0;
@@ -180,10 +193,7 @@ export class ResidueRegistry {
   }
 
   private cleanUnclaimed(finished: readonly ResidueRecord[]): void {
-    const stillMounted = new Set<string>();
-    for (const { record } of this.readRecords()) {
-      if (isAlive(record)) for (const t of record.targets) stillMounted.add(t);
-    }
+    const stillMounted = this.liveTargetSet();
     for (const record of finished) {
       for (const chain of record.created) {
         if (!stillMounted.has(chain.at(-1)!)) removePlaceholderChain(chain);

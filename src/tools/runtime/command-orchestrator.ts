@@ -4,7 +4,12 @@ import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { decideCommandApproval, resolvePrompt } from "../../permissions/index.js";
 import type { CommandAction, ReviewDecision } from "../../protocol/events.js";
-import { compileSandboxPlan, runSandboxed, type SandboxRunResult } from "../../sandbox/index.js";
+import {
+  compileSandboxPlan,
+  quarantineNotice,
+  runSandboxed,
+  type SandboxRunResult,
+} from "../../sandbox/index.js";
 import type { ToolContext } from "../../session/tool-router.js";
 import { isDangerousCommand } from "../dangerous-command.js";
 import { parseCommandActions } from "../command-actions.js";
@@ -230,7 +235,8 @@ export async function runCommand(
         if (!deps.approvals.covers(ctx.approvalCache, key)) {
           const answer = await ask(RETRY_WITHOUT_SANDBOX_REASON, true);
           if (answer === "declined") {
-            return finish({ ...summary(result, output), status: "declined", message: REJECTED_BY_USER });
+            const declined = reportQuarantine(result, REJECTED_BY_USER, ctx);
+            return finish({ ...summary(result, output), status: "declined", message: declined });
           }
           if (answer === "approved_for_session")
             deps.approvals.remember(ctx.threadId, ctx.approvalCache, key);
@@ -242,8 +248,21 @@ export async function runCommand(
         return finish(summary(result, retryOutput), result.stdout, result.stderr);
       }
     }
+    message = reportQuarantine(result, message, ctx);
     return finish({ ...summary(result, output), message }, result.stdout, result.stderr);
   }
+}
+
+/**
+ * Config folders the command created were moved out of the workspace after it exited: tell the
+ * user (a warning event) and the model (a note before the output), so neither believes the write
+ * took effect.
+ */
+function reportQuarantine(result: SandboxRunResult, message: string | null, ctx: ToolContext): string | null {
+  if (result.quarantined.length === 0) return message;
+  const notices = result.quarantined.map(quarantineNotice);
+  for (const notice of notices) ctx.emit({ type: "warning", message: notice });
+  return [message, ...notices].filter((m) => m !== null).join("\n");
 }
 
 function summary(result: SandboxRunResult, output: OutputCollector): Omit<CommandOutcome, "durationMs"> {
@@ -291,6 +310,7 @@ async function attempt(
       sandboxDenied: false,
       sandboxed: true,
       notes: [],
+      quarantined: [],
     };
   }
   let deltas = 0;

@@ -11,9 +11,9 @@ import { WriteAccess, type WriteVerdict } from "./path-access.js";
 
 /**
  * apply_patch through the same gate as commands: every touched path is checked against the
- * turn's permission profile before anything is read or written; configured denies and protected
- * paths refuse the patch outright; writes outside the writable set need approval (refused under
- * `never`); `untrusted` asks for every patch. Writes happen in-process, each path checked again.
+ * turn's permission profile before anything is read or written; configured denies refuse the
+ * patch outright; writes outside the writable set or into a protected folder need approval
+ * (refused under `never`); `untrusted` asks for every patch. Writes happen in-process, each path checked again.
  */
 
 export const PATCH_REJECTED_BY_USER = "patch rejected by user";
@@ -80,12 +80,11 @@ export async function applyPatch(
   let autoApproved = true;
   if (needApproval.length > 0) {
     const outside = needApproval.filter((p) => verdicts.get(p)?.kind === "needs_approval");
+    const reasons = outside.map((p) => (verdicts.get(p) as { reason: string }).reason).join("; ");
     const prompt =
       policy === "untrusted" ? { decision: "prompt" as const } : resolvePrompt(policy, "sandbox");
     if (prompt.decision === "forbidden") {
-      return refused(
-        `patch rejected: writing outside the writable roots (${outside.join(", ")}) needs approval, but ${prompt.reason}`,
-      );
+      return refused(`patch rejected: ${reasons}; writing there needs approval, but ${prompt.reason}`);
     }
     const cached = needApproval.every((p) =>
       deps.approvals.covers(ctx.approvalCache, { kind: "patch_path", path: p }),
@@ -95,7 +94,7 @@ export async function applyPatch(
         kind: "patch",
         callId,
         changes,
-        reason: outside.length > 0 ? `writes outside the writable roots: ${outside.join(", ")}` : null,
+        reason: outside.length > 0 ? reasons : null,
       });
       const decision = response.decision;
       if (decision !== "approved" && decision !== "approved_for_session" && typeof decision !== "object") {
@@ -119,10 +118,13 @@ export async function applyPatch(
   await ctx.diffTracker.track(
     plan.changes.flatMap((c) => (c.kind === "update" && c.movePath ? [c.path, c.movePath] : [c.path])),
   );
-  // Checked again at write time: a path may have become a symlink since the first check.
+  // Checked again at write time: a path may have become a symlink since the first check. Only
+  // paths the user approved may need approval now.
   const guard = (p: string) => {
     const verdict = access.check(p);
     if (verdict.kind === "denied") throw new RefusedWrite(verdict.reason);
+    if (verdict.kind === "needs_approval" && verdicts.get(p)?.kind !== "needs_approval")
+      throw new RefusedWrite(verdict.reason);
   };
   const writer: PatchWriter = {
     async writeFile(p, content) {

@@ -5,6 +5,7 @@ import {
   isWritableUnderRoots,
   normalizeExistingAncestors,
   type PermissionEnv,
+  protectedNameUnder,
   protectedSubpaths,
   type ReadDenyMatcher,
   writableRootsWithCwd,
@@ -17,34 +18,27 @@ import type { FileSystemSandboxPolicy } from "../../protocol/permissions.js";
  */
 export type WriteVerdict =
   | { kind: "writable" }
-  /** Outside the writable set: allowed only with approval (or refused under `never`). */
+  /**
+   * Outside the writable set, or inside a protected folder (`.git` at a writable root; `.keel`,
+   * `.codex`, `.agents` anywhere): allowed only with approval, refused under `never`.
+   */
   | { kind: "needs_approval"; reason: string }
-  /** A configured deny or a protected path: refused whatever the approval policy or cache says. */
+  /** A configured deny: refused whatever the approval policy or cache says. */
   | { kind: "denied"; reason: string };
 
 export class WriteAccess {
   private readonly denyMatcher: ReadDenyMatcher | null;
   private readonly roots: ReturnType<typeof writableRootsWithCwd>;
-  private readonly protectedPaths: string[];
   private readonly fullWrite: boolean;
 
   constructor(
     private readonly policy: FileSystemSandboxPolicy,
-    cwd: string,
+    private readonly cwd: string,
     env: PermissionEnv = {},
   ) {
     this.fullWrite = hasFullDiskWrite(policy);
     this.denyMatcher = createReadDenyMatcher(policy, cwd, env);
     this.roots = this.fullWrite ? [] : writableRootsWithCwd(policy, cwd, env);
-    // Metadata directories stay protected even where the policy grants no writes at all.
-    this.protectedPaths = this.fullWrite
-      ? []
-      : [
-          ...new Set([
-            ...protectedSubpaths(cwd, true),
-            ...this.roots.flatMap((r) => protectedSubpaths(r.root, r.root === cwd)),
-          ]),
-        ];
   }
 
   check(absPath: string): WriteVerdict {
@@ -58,10 +52,19 @@ export class WriteAccess {
     }
     if (this.fullWrite) return { kind: "writable" };
     if (spellings.every((p) => isWritableUnderRoots(this.roots, p))) return { kind: "writable" };
-    const guarded = spellings.flatMap((p) => this.protectedPaths.filter((prot) => isPathPrefix(prot, p)));
-    if (guarded.length > 0) {
-      return { kind: "denied", reason: `${absPath} is inside the protected path ${guarded[0]}` };
+    const guard = spellings.map((p) => this.protectingPath(p)).find((g) => g !== null);
+    if (guard) {
+      return { kind: "needs_approval", reason: `${absPath} is inside the protected path ${guard}` };
     }
     return { kind: "needs_approval", reason: `${absPath} is outside the writable roots of the sandbox` };
+  }
+
+  /** The protected path covering `p` (the cwd counts as a root even when not writable). */
+  private protectingPath(p: string): string | null {
+    for (const root of new Set([this.cwd, ...this.roots.map((r) => r.root)])) {
+      const hit = protectedSubpaths(root).find((sub) => isPathPrefix(sub, p)) ?? protectedNameUnder(root, p);
+      if (hit) return hit;
+    }
+    return null;
   }
 }

@@ -1,0 +1,66 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { functionCall, textTurn, turn } from "../support/model-server.js";
+import { inputItems, jsonLines, keel, setup } from "./support.js";
+
+/**
+ * An agent turn (real model server, real bwrap) cannot plant configuration: not through a command,
+ * not through apply_patch (issue 11). `keel exec` runs with approval `never`.
+ */
+
+const DANGER = 'sandbox_mode = "danger-full-access"';
+
+function toolOutput(body: unknown): string {
+  const [output] = inputItems(body, "function_call_output");
+  return String(output.output);
+}
+
+describe("keel exec: protected config folders", () => {
+  it("a command writing sub/.keel/config.toml: the folder is moved out and both model and user are told", async () => {
+    const s = await setup();
+    const cmd = `mkdir -p sub/.keel && echo '${DANGER}' > sub/.keel/config.toml`;
+    s.server.enqueue(turn([functionCall("exec_command", { cmd }, "call_1")]), textTurn("Done."));
+    const r = await keel(["exec", "--json", "--sandbox", "workspace-write", "plant config"], {
+      cwd: s.repo,
+      env: s.env,
+    });
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(s.repo, "sub/.keel"))).toBe(false);
+    const notice = `the sandbox does not let commands create .keel folders: ${path.join(s.repo, "sub/.keel")} was moved to ${s.home}/sandbox/quarantine/`;
+    expect(toolOutput(s.server.modelRequests()[1]!.body)).toContain(notice);
+    const warnings = jsonLines(r.stdout).filter((e) => e.type === "error" || e.item?.type === "error");
+    expect(JSON.stringify(warnings)).toContain(notice);
+  });
+
+  it("a command cannot git init or mkdir .agents in a workspace that has neither", async () => {
+    const s = await setup();
+    fs.rmSync(path.join(s.repo, ".git"), { recursive: true });
+    const cmd = "git init -q . ; mkdir .agents ; ls -A";
+    s.server.enqueue(turn([functionCall("exec_command", { cmd }, "call_1")]), textTurn("Done."));
+    const r = await keel(["exec", "--skip-git-repo-check", "--sandbox", "workspace-write", "init"], {
+      cwd: s.repo,
+      env: s.env,
+    });
+    expect(r.code).toBe(0);
+    const out = toolOutput(s.server.modelRequests()[1]!.body);
+    expect(out).toMatch(/Read-only file system|File exists/);
+    expect(fs.readdirSync(s.repo)).toEqual([]);
+  });
+
+  for (const target of ["sub/.keel/config.toml", ".git/hooks/x"]) {
+    it(`apply_patch of ${target} is refused under approval never`, async () => {
+      const s = await setup();
+      const input = `*** Begin Patch\n*** Add File: ${target}\n+${DANGER}\n*** End Patch`;
+      s.server.enqueue(turn([functionCall("apply_patch", { input }, "call_1")]), textTurn("Done."));
+      const r = await keel(["exec", "--sandbox", "workspace-write", "patch it"], { cwd: s.repo, env: s.env });
+      expect(r.code).toBe(0);
+      const guard = target.startsWith(".git") ? ".git" : "sub/.keel";
+      expect(toolOutput(s.server.modelRequests()[1]!.body)).toBe(
+        `patch rejected: ${path.join(s.repo, target)} is inside the protected path ${path.join(s.repo, guard)}; ` +
+          "writing there needs approval, but approval required by policy, but AskForApproval is set to Never",
+      );
+      expect(fs.existsSync(path.join(s.repo, target))).toBe(false);
+    });
+  }
+});
