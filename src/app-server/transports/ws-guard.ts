@@ -46,7 +46,7 @@ export class ConnectionGuard {
     private readonly log: Logger,
   ) {
     this.handshakeTimer = setTimeout(() => this.handshakeExpired(), limits.handshakeTimeoutMs);
-    socket.once("close", () => this.stop());
+    socket.once("close", () => this.release());
   }
 
   /** The upgrade succeeded: from now on the socket carries WebSocket frames. */
@@ -96,14 +96,17 @@ export class ConnectionGuard {
   private refuse(code: number, reason: string): void {
     if (this.ws === undefined || this.stopped) return;
     this.log(`closing connection: ${reason}`);
-    const ws = this.ws;
-    this.stop();
-    refuse(ws, this.socket, code, reason);
+    this.stopped = true;
+    this.clearHandshakeTimer();
+    this.clearMessageTimer();
+    refuse(this.ws, this.socket, code, reason);
   }
 
-  /** Stops watching and gives the connection's bytes back to the budget. Idempotent. */
-  private stop(): void {
-    if (this.stopped) return;
+  /**
+   * The socket is gone: its bytes go back to the budget. Not earlier: a refused connection still
+   * holds what it sent until its socket is cut.
+   */
+  private release(): void {
     this.stopped = true;
     this.budget.used -= this.counted;
     this.counted = 0;
