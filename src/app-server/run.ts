@@ -55,10 +55,10 @@ export async function runAppServer(options: RunAppServerOptions): Promise<void> 
   // Flags are checked before anything starts: a typo must not leave an open server behind.
   const auth = resolveWsAuth(options.wsAuth ?? {}, options.cwd);
   const limits = resolveWsLimits(options.wsLimits ?? {});
-  if (listen.kind === "stdio" || listen.kind === "off") {
-    if (auth !== null)
-      throw new Error("--ws-auth needs a WebSocket listener (--listen ws://IP:PORT or unix://PATH)");
-  } else if (listen.kind === "tcp" && auth === null && !isLoopback(listen.host)) {
+  if (listen.kind !== "tcp") {
+    // A unix socket is private already (mode 0600), and the Codex TUI sends no token over unix://.
+    if (auth !== null) throw new Error("--ws-auth needs a TCP WebSocket listener (--listen ws://IP:PORT)");
+  } else if (auth === null && !isLoopback(listen.host)) {
     throw new Error(
       `refusing to start non-loopback websocket listener ${listen.host}:${listen.port} without auth; configure \`--ws-auth capability-token\` or \`--ws-auth signed-bearer-token\``,
     );

@@ -166,6 +166,11 @@ describe("ws auth flags", () => {
     await expect(
       startListeningServer(home, "ws://127.0.0.1:0", ["--ws-auth", "capability-token"]),
     ).rejects.toThrow(/keel: `--ws-token-file` or `--ws-token-sha256` is required[^\n]*\n$/);
+    fs.writeFileSync(path.join(home, "token"), "t\n");
+    const tokenFlags = ["--ws-auth", "capability-token", "--ws-token-file", "token"];
+    await expect(startListeningServer(home, `unix://${home}/s.sock`, tokenFlags)).rejects.toThrow(
+      /keel: --ws-auth needs a TCP WebSocket listener \(--listen ws:\/\/IP:PORT\)\n$/,
+    );
   });
 });
 
