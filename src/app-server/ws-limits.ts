@@ -22,7 +22,7 @@ export const DEFAULT_WS_LIMITS: WsLimits = {
   maxConnections: 64,
   // Four times the 16 MiB a request may have: larger requests are still answered with an error.
   maxMessageBytes: 64 * MiB,
-  maxBufferedBytes: 256 * MiB,
+  maxBufferedBytes: 128 * MiB,
   handshakeTimeoutMs: 10_000,
   messageTimeoutMs: 60_000,
 };

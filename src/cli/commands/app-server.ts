@@ -45,7 +45,7 @@ export function registerAppServerCommand(program: Command): void {
     )
     .option(
       "--ws-max-buffered-bytes <BYTES>",
-      "bytes of unfinished messages held across all connections (default 268435456)",
+      "bytes of unfinished messages held across all connections (default 134217728)",
     )
     .option(
       "--ws-handshake-timeout-seconds <SECONDS>",
