@@ -12,6 +12,7 @@ afterEach(() => {
 });
 
 const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startServer(args: string[]) {
   const home = tempDir("keel-ws-limits-");
@@ -108,6 +109,24 @@ describe("connection limits", () => {
     const client = track(await RawWsClient.upgrade(url));
     client.sendPartialFrame(2 * MiB, 1024);
     expect((await client.closed())?.code).toBe(1009);
+  });
+
+  it("closes a connection that leaves more than --ws-max-message-bytes of answers unread", async () => {
+    const { url, stderr } = await startServer(["--ws-max-message-bytes", String(MiB)]);
+    const client = track(await RawWsClient.upgrade(url));
+    client.sendText(initializeText);
+    client.socket.pause();
+    // Each answer echoes its 64 KiB of cwds: 40 MiB of answers the client never reads.
+    const cwds = Array.from({ length: 64 }, (_, i) => `/${String(i).padStart(1023, "d")}`);
+    for (let id = 2; id < 642; id++)
+      client.sendText(JSON.stringify({ id, method: "hooks/list", params: { cwds } }));
+    const deadline = Date.now() + 30_000;
+    while (!stderr().includes("client is not reading") && Date.now() < deadline) await sleep(100);
+    expect(stderr()).toContain(
+      `closing connection: client is not reading: over ${MiB} bytes of answers queued`,
+    );
+    client.socket.resume();
+    await client.ended;
   });
 
   it("rejects limit flags that are not positive whole numbers", () => {

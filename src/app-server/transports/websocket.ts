@@ -20,6 +20,9 @@ export class WebSocketTransport implements MessageTransport {
     readonly description: string,
     private readonly log: Logger,
     private readonly maxMessageBytes: number,
+    /** Unsent bytes this connection may leave queued: more means the client is not reading. */
+    private readonly maxQueuedBytes: number,
+    private readonly raw: net.Socket,
   ) {}
 
   start(receiver: TransportReceiver): void {
@@ -44,6 +47,15 @@ export class WebSocketTransport implements MessageTransport {
 
   send(message: OutgoingMessage): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
+    // Checked before queueing, so one large answer always goes out; a client that leaves answers
+    // unread must not make the server hold them without end.
+    if (this.socket.bufferedAmount > this.maxQueuedBytes) {
+      const reason = `client is not reading: over ${this.maxQueuedBytes} bytes of answers queued`;
+      this.log(`closing connection: ${reason}`);
+      this.closed = true;
+      refuse(this.socket, this.raw, CloseCode.policyViolation, reason);
+      return;
+    }
     this.socket.send(JSON.stringify(message));
   }
 
@@ -136,7 +148,7 @@ export async function listenWebSocket(
         target.kind === "tcp"
           ? `ws ${request.socket.remoteAddress}:${request.socket.remotePort}`
           : `unix #${++peerCounter}`;
-      server.attach(new WebSocketTransport(ws, peer, log, limit));
+      server.attach(new WebSocketTransport(ws, peer, log, limit, limits.maxMessageBytes, raw));
     });
   });
 

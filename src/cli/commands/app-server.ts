@@ -41,7 +41,7 @@ export function registerAppServerCommand(program: Command): void {
     .option("--ws-max-connections <N>", "open WebSocket connections at most (default 64)")
     .option(
       "--ws-max-message-bytes <BYTES>",
-      "largest WebSocket message a client may send (default 67108864)",
+      "largest WebSocket message a client may send, and most answers it may leave unread (default 67108864)",
     )
     .option(
       "--ws-max-buffered-bytes <BYTES>",
