@@ -22,7 +22,7 @@ export interface RunAppServerOptions extends AppServerOptions {
   readonly engine?: EngineOptions | false;
   /** Called once the server exists, before clients are accepted (the engine may still be loading). */
   readonly onReady?: (server: AppServer, listen: ListenSpec) => void | Promise<void>;
-  /** `--ws-auth` and the flags that go with it (WebSocket and unix listeners only). */
+  /** `--ws-auth` and the flags that go with it (TCP WebSocket listeners only). */
   readonly wsAuth?: WsAuthFlags;
   /** `--ws-max-*` and `--ws-*-timeout-seconds`. */
   readonly wsLimits?: WsLimitFlags;
