@@ -1,11 +1,12 @@
 /**
- * The official Codex TUI against an app-server started with `--ws-auth capability-token`: with
- * `--remote-auth-token-env VAR` naming the token it reaches its composer, without the token it
- * never gets past the 401. Codex's own app-server is the reference that proves the script.
+ * The official Codex TUI against an app-server started with `--ws-auth capability-token` (or
+ * `signed-bearer-token`): with `--remote-auth-token-env VAR` naming the token (or a JWT) it
+ * reaches its composer, without the token or with a wrong one it never gets past the 401. Codex's own app-server is the reference that proves the script.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { signHs256 } from "../../src/lib/jwt-hs256.js";
 import { Resources, createFixture, waitForComposer } from "./harness.js";
 import { type CodexVersion, type ServerKind, baseEnv, codexEntry, startAppServer } from "./servers.js";
 import { TmuxSession, hasTmux, sleep, tail } from "./tmux.js";
@@ -15,17 +16,33 @@ const resources = new Resources();
 afterEach(() => resources.dispose());
 afterAll(() => resources.dispose());
 
-/** Starts the server with a capability token and the TUI with or without it. */
-async function attach(version: CodexVersion, server: ServerKind, token: string | undefined) {
+const SECRET = "tui-shared-secret-0123456789abcdef0123";
+
+/** The server's auth flags for a mode, with its secret written to a file under `root`. */
+function authArgs(root: string, mode: "capability-token" | "signed-bearer-token"): string[] {
+  const file = path.join(root, "ws-secret");
+  if (mode === "capability-token") {
+    fs.writeFileSync(file, `${TOKEN}\n`);
+    return ["--ws-auth", mode, "--ws-token-file", file];
+  }
+  fs.writeFileSync(file, `${SECRET}\n`);
+  return ["--ws-auth", mode, "--ws-shared-secret-file", file, "--ws-audience", "keel-tui"];
+}
+
+/** Starts the server with auth and the TUI with or without a token. */
+async function attach(
+  version: CodexVersion,
+  server: ServerKind,
+  token: string | undefined,
+  mode: "capability-token" | "signed-bearer-token" = "capability-token",
+) {
   const fixture = await createFixture(resources, server);
-  const tokenFile = path.join(fixture.root, "ws-token");
-  fs.writeFileSync(tokenFile, `${TOKEN}\n`);
   const appServer = await startAppServer({
     kind: server,
     home: fixture.serverHome,
     cwd: fixture.workspace,
     codexVersion: version,
-    extraArgs: ["--ws-auth", "capability-token", "--ws-token-file", tokenFile],
+    extraArgs: authArgs(fixture.root, mode),
   });
   resources.add(() => appServer.stop());
   const env: Record<string, string> = { ...baseEnv(), CODEX_HOME: fixture.tuiHome, TERM: "xterm-256color" };
@@ -50,6 +67,15 @@ for (const version of ["0.169.0", "0.124.0"] as CodexVersion[]) {
     describe.skipIf(!installed)(`Codex TUI ${version} against ${server} app-server --ws-auth`, () => {
       it("reaches its composer with the token", { timeout: 60_000 }, async () => {
         const { tui } = await attach(version, server, TOKEN);
+        await waitForComposer(tui);
+      });
+
+      it("reaches its composer with a signed JWT", { timeout: 60_000 }, async () => {
+        const jwt = signHs256(
+          { exp: Math.floor(Date.now() / 1000) + 300, aud: "keel-tui" },
+          Buffer.from(SECRET),
+        );
+        const { tui } = await attach(version, server, jwt, "signed-bearer-token");
         await waitForComposer(tui);
       });
 
