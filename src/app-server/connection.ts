@@ -18,7 +18,14 @@ import {
   serverNotifications,
   serverRequests,
 } from "../protocol/v2/registry.js";
-import { ErrorCode, alreadyInitialized, messageTooLarge, overloaded, toRpcError } from "./errors.js";
+import {
+  ErrorCode,
+  alreadyInitialized,
+  invalidRequest,
+  messageTooLarge,
+  overloaded,
+  toRpcError,
+} from "./errors.js";
 import type { OversizedInfo } from "./id-scanner.js";
 import { withoutExperimentalFields } from "./experimental.js";
 import { describeParamsError } from "./params-error.js";
@@ -240,6 +247,15 @@ export class Connection {
   }
 
   private receiveRequest(value: object): void {
+    const idProblem = describeInvalidId((value as { id: unknown }).id);
+    if (idProblem !== null) {
+      const error = invalidRequest(
+        `Invalid request: \`id\` must be a string or an integer, got ${idProblem}`,
+      );
+      this.log(`answering a request with an unusable id: ${error.message}`);
+      this.send({ jsonrpc: "2.0", id: null, error: error.toJson() });
+      return;
+    }
     const parsed = JsonRpcRequestSchema.safeParse(value);
     if (!parsed.success) {
       this.log(`Failed to deserialize JSONRPCMessage: ${describeParamsError(parsed.error, value)}`);
@@ -335,4 +351,13 @@ export class Connection {
     }
     this.closeListeners.clear();
   }
+}
+
+/** What is wrong with a request id, or null when it is a string or an integer. */
+function describeInvalidId(id: unknown): string | null {
+  if (typeof id === "string" || Number.isInteger(id)) return null;
+  if (id === null) return "null";
+  if (typeof id === "number") return `a number with a fraction (${JSON.stringify(id)})`;
+  if (typeof id === "boolean") return `a boolean (${id})`;
+  return Array.isArray(id) ? "an array" : "an object";
 }

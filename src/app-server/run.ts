@@ -6,6 +6,8 @@ import { ENGINE_METHODS } from "./engine/methods.js";
 import type { HandlerTable, RequestContext, RequestHandler } from "./router.js";
 import { type AppServer, type AppServerOptions, createAppServer } from "./server.js";
 import { StdioTransport } from "./transports/stdio.js";
+import { type WsAuthFlags, type WsAuthPolicy, resolveWsAuth } from "./ws-auth.js";
+import { type WsLimitFlags, resolveWsLimits } from "./ws-limits.js";
 
 export interface RunAppServerOptions extends AppServerOptions {
   /** `--listen` value; stdio by default. */
@@ -20,6 +22,10 @@ export interface RunAppServerOptions extends AppServerOptions {
   readonly engine?: EngineOptions | false;
   /** Called once the server exists, before clients are accepted (the engine may still be loading). */
   readonly onReady?: (server: AppServer, listen: ListenSpec) => void | Promise<void>;
+  /** `--ws-auth` and the flags that go with it (TCP WebSocket listeners only). */
+  readonly wsAuth?: WsAuthFlags;
+  /** `--ws-max-*` and `--ws-*-timeout-seconds`. */
+  readonly wsLimits?: WsLimitFlags;
 }
 
 /**
@@ -46,6 +52,17 @@ function deferEngine(server: AppServer, options: EngineOptions, log: (line: stri
 export async function runAppServer(options: RunAppServerOptions): Promise<void> {
   const log = options.log ?? ((line: string) => options.stderr.write(`${line}\n`));
   const listen = parseListenUrl(options.listen ?? "stdio://", { home: options.home, cwd: options.cwd });
+  // Flags are checked before anything starts: a typo must not leave an open server behind.
+  const auth = resolveWsAuth(options.wsAuth ?? {}, options.cwd);
+  const limits = resolveWsLimits(options.wsLimits ?? {});
+  if (listen.kind !== "tcp") {
+    // A unix socket is private already (mode 0600), and the Codex TUI sends no token over unix://.
+    if (auth !== null) throw new Error("--ws-auth needs a TCP WebSocket listener (--listen ws://IP:PORT)");
+  } else if (auth === null && !isLoopback(listen.host)) {
+    throw new Error(
+      `refusing to start non-loopback websocket listener ${listen.host}:${listen.port} without auth; configure \`--ws-auth capability-token\` or \`--ws-auth signed-bearer-token\``,
+    );
+  }
   const server = createAppServer({ ...options, log });
   if (options.engine !== false) deferEngine(server, options.engine ?? {}, log);
   await options.onReady?.(server, listen);
@@ -67,17 +84,26 @@ export async function runAppServer(options: RunAppServerOptions): Promise<void> 
   }
   // Loaded only here: stdio servers never pay for `ws` and `http`.
   const { listenWebSocket } = await import("./transports/websocket.js");
-  const listener = await listenWebSocket(server, listen, log);
+  const listener = await listenWebSocket(server, listen, log, { auth, limits });
   const lines = ["keel app-server (WebSockets)", `  listening on: ${listener.url}`];
-  if (listen.kind === "tcp") {
-    const http = listener.url.replace(/^ws:/, "http:");
-    lines.push(
-      `  readyz: ${http}/readyz`,
-      "  note: binds other than loopback are reachable without authentication",
-    );
-  }
+  if (listen.kind === "tcp") lines.push(`  readyz: ${listener.url.replace(/^ws:/, "http:")}/readyz`);
+  lines.push(securityNote(listen.kind, auth));
   options.stderr.write(`${lines.join("\n")}\n`);
   await options.stopSignal;
   await server.close();
   await listener.close();
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** The banner's last line: who can drive this server. */
+function securityNote(kind: "tcp" | "unix", auth: WsAuthPolicy | null): string {
+  if (auth !== null) return `  auth: ${auth.kind} (an upgrade without a valid bearer token gets 401)`;
+  if (kind === "unix") return "  auth: none; the socket is mode 0600, so only this user can connect";
+  return (
+    "  WARNING: no --ws-auth: any local user can connect to this port and run commands as this user; " +
+    "use --ws-auth capability-token --ws-token-file PATH (see keel app-server --help)"
+  );
 }

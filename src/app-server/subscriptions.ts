@@ -158,6 +158,8 @@ export class ThreadSubscriptions {
 
 class FanoutRequest {
   private readonly recipients = new Map<Connection, PendingServerRequest<unknown>>();
+  /** Clients whose answer was an error, with the request id each one got. */
+  private readonly failedRecipients = new Map<Connection, number>();
   private readonly errors: JsonRpcErrorObject[] = [];
   private resolveOutcome!: (outcome: ThreadRequestOutcome<unknown>) => void;
   readonly outcome: Promise<ThreadRequestOutcome<unknown>>;
@@ -180,6 +182,8 @@ class FanoutRequest {
     const spec: RequestSpec = serverRequests[this.method];
     if (spec.experimental === true && !connection.capabilities.experimentalApi) return;
     const pending = connection.request(this.method, this.params as never);
+    // A client that answered with an error and subscribes again gets a new chance (and a new id).
+    this.failedRecipients.delete(connection);
     this.recipients.set(connection, pending);
     pending.outcome.then((outcome) => {
       if (this.settled) return;
@@ -188,8 +192,11 @@ class FanoutRequest {
           this.settle({ kind: "answered", result: outcome.result, connection });
           return;
         case "error":
+          // An invalid answer (say, an unknown decision) still counts as received: that client is
+          // told `serverRequest/resolved` with the others when the request settles.
           this.errors.push(outcome.error);
           this.recipients.delete(connection);
+          this.failedRecipients.set(connection, pending.id);
           if (this.recipients.size === 0) this.settle({ kind: "failed", error: this.errors[0]! });
           return;
         case "cancelled":
@@ -212,6 +219,10 @@ class FanoutRequest {
       connection.notify("serverRequest/resolved", { threadId: this.threadId, requestId: pending.id });
     }
     this.recipients.clear();
+    for (const [connection, requestId] of this.failedRecipients) {
+      connection.notify("serverRequest/resolved", { threadId: this.threadId, requestId });
+    }
+    this.failedRecipients.clear();
     this.resolveOutcome(outcome);
   }
 }

@@ -77,4 +77,11 @@ export type OutgoingRequest = { id: RequestId; method: string; params?: unknown 
 export type OutgoingNotification = { method: string; params?: unknown };
 export type OutgoingResponse = { id: RequestId; result: unknown };
 export type OutgoingError = { id: RequestId; error: JsonRpcErrorObject };
-export type OutgoingMessage = OutgoingRequest | OutgoingNotification | OutgoingResponse | OutgoingError;
+/** The answer to a request whose id is unusable (JSON-RPC 2.0 §5: the id is then null). */
+export type OutgoingIdlessError = { jsonrpc: "2.0"; id: null; error: JsonRpcErrorObject };
+export type OutgoingMessage =
+  | OutgoingRequest
+  | OutgoingNotification
+  | OutgoingResponse
+  | OutgoingError
+  | OutgoingIdlessError;

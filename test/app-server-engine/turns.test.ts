@@ -231,15 +231,20 @@ describe("turns over stdio", () => {
     expect(followUp.find((i) => i.type === "function_call_output")?.output).toContain("hello");
   });
 
-  it("declines: the command does not run and the turn goes on", async () => {
+  // An answer that is not a valid decision counts as a decline, and its request is still resolved.
+  it.each([
+    ["declines", "decline"],
+    ["an invalid decision declines", "approve-everything"],
+  ])("%s: the command does not run and the turn goes on", async (_name, decision) => {
     const fx = await fixture();
     const { peer } = stdioServer(fx);
     const threadId = await startThread(fx, peer);
     fx.model.enqueue(escalatedCall(), textTurn("Skipped it."));
     const { turn: t } = await peer.request("turn/start", { threadId, input: text("create out.txt") });
     const request = await peer.serverRequest("item/commandExecution/requestApproval");
-    peer.send({ id: request.id, result: { decision: "decline" } });
-    await peer.notification("serverRequest/resolved");
+    peer.send({ id: request.id, result: { decision } });
+    const resolved = await peer.notification("serverRequest/resolved");
+    expect(resolved.params).toEqual({ threadId, requestId: request.id });
     const item = await peer.notification("item/completed", (p) => p.item.type === "commandExecution");
     expect(item.params.item).toMatchObject({
       status: "declined",

@@ -37,6 +37,19 @@ const approvalParams: CommandExecutionRequestApprovalParams = {
   availableDecisions: ["accept", "cancel"],
 };
 
+const patchParams = {
+  threadId: "thr_A",
+  turnId: "turn_1",
+  itemId: "patch_1",
+  startedAtMs: 1,
+  reason: null,
+  grantRoot: null,
+};
+
+/** A patch approval request to the subscribers of thr_A. */
+const requestPatch = (server: AppServer) =>
+  server.subscriptions.requestThread("thr_A", "item/fileChange/requestApproval", patchParams);
+
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("in-process transport", () => {
@@ -235,14 +248,7 @@ describe("thread fan-out", () => {
       return new Promise(() => {});
     });
     server.subscriptions.subscribe("thr_A", a.connection);
-    const request = server.subscriptions.requestThread("thr_A", "item/fileChange/requestApproval", {
-      threadId: "thr_A",
-      turnId: "turn_1",
-      itemId: "patch_1",
-      startedAtMs: 1,
-      reason: null,
-      grantRoot: null,
-    });
+    const request = requestPatch(server);
     await tick();
     server.subscriptions.subscribe("thr_A", late.connection);
     await tick();
@@ -273,6 +279,35 @@ describe("thread fan-out", () => {
     });
     const outcome = await request.outcome;
     expect(outcome.kind).toBe("failed");
+  });
+
+  it("tells a client whose answer was invalid that the request is resolved, with the others", async () => {
+    const server = newServer();
+    const a = await connect(server, "a");
+    const b = await connect(server, "b");
+    let answerB!: (value: { decision: "accept" }) => void;
+    a.client.handleServerRequest("item/fileChange/requestApproval", () => ({ decision: "maybe" }) as never);
+    b.client.handleServerRequest(
+      "item/fileChange/requestApproval",
+      () =>
+        new Promise((resolve) => {
+          answerB = resolve;
+        }),
+    );
+    server.subscriptions.subscribe("thr_A", a.connection);
+    server.subscriptions.subscribe("thr_A", b.connection);
+    const request = requestPatch(server);
+    await tick();
+    // A's invalid answer does not settle the request while B may still answer.
+    expect(request.settled).toBe(false);
+    answerB({ decision: "accept" });
+    expect((await request.outcome).kind).toBe("answered");
+    await tick();
+    for (const client of [a, b]) {
+      expect(client.notifications).toEqual([
+        { method: "serverRequest/resolved", params: { threadId: "thr_A", requestId: 0 } },
+      ]);
+    }
   });
 
   it("treats an answer that does not match the result schema as an error", async () => {

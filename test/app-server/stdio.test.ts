@@ -224,11 +224,35 @@ describe("app-server over stdio", () => {
     });
   });
 
+  it("answers a request whose id is of an invalid type with an error whose id is null", async () => {
+    const { server } = start();
+    await server.initialize();
+    const cases: [string, string][] = [
+      ["null", "null"],
+      ["1.5", "a number with a fraction (1.5)"],
+      ["true", "a boolean (true)"],
+      ['{"n":1}', "an object"],
+      ["[1]", "an array"],
+    ];
+    for (const [id, got] of cases) {
+      server.writeLine(`{"id": ${id}, "method": "skills/list", "params": {}}`);
+      expect(await server.inbox.next((m) => m.id === null)).toEqual({
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: -32600,
+          message: `Invalid request: \`id\` must be a string or an integer, got ${got}`,
+        },
+      });
+    }
+    expect(await server.request(2, "app/list", {})).toMatchObject({ id: 2, result: { data: [] } });
+    expect(server.inbox.received).toEqual([]);
+  });
+
   it("drops malformed lines without answering and serves the next request", async () => {
     const { server } = start();
     await server.initialize();
     server.writeLine("this is not json");
-    server.writeLine('{"id": 1.5, "method": "skills/list"}');
     server.writeLine("[1,2,3]");
     server.writeLine("");
     expect(await server.request(2, "experimentalFeature/list", {})).toEqual({

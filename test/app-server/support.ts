@@ -110,8 +110,9 @@ export class StdioServer {
 export async function startListeningServer(
   home: string,
   listen: string,
+  extraArgs: readonly string[] = [],
 ): Promise<{ child: ChildProcess; url: string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(keelBin, ["app-server", "--listen", listen], {
+  const child = spawn(keelBin, ["app-server", "--listen", listen, ...extraArgs], {
     env: { ...process.env, KEEL_HOME: home },
     cwd: home,
     stdio: ["ignore", "ignore", "pipe"],

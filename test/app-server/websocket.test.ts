@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { WebSocket } from "ws";
@@ -112,6 +113,20 @@ describe("app-server over WebSocket", () => {
     expect(stderr()).toContain("Failed to deserialize JSONRPCMessage");
   });
 
+  it("warns on stderr that any local user can drive a server without --ws-auth", async () => {
+    const { stderr } = await startWs();
+    expect(stderr()).toContain(
+      "WARNING: no --ws-auth: any local user can connect to this port and run commands as this user",
+    );
+  });
+
+  it("refuses to listen beyond loopback without --ws-auth", async () => {
+    const home = tempDir("keel-app-server-ws-");
+    await expect(startListeningServer(home, "ws://0.0.0.0:0")).rejects.toThrow(
+      /keel: refusing to start non-loopback websocket listener 0\.0\.0\.0:0 without auth/,
+    );
+  });
+
   it("stops on SIGTERM", async () => {
     const { child, exited } = await startWs();
     child.kill("SIGTERM");
@@ -126,6 +141,9 @@ describe("app-server over a unix socket", () => {
     const server = await startListeningServer(home, `unix://${socketPath}`);
     cleanups.push(() => server.child.kill("SIGKILL"));
     expect(server.url).toBe(`unix://${socketPath}`);
+    // Whoever can connect runs commands as this user: only this user may.
+    expect(fs.statSync(socketPath).mode & 0o777).toBe(0o600);
+    expect(server.stderr()).toContain("the socket is mode 0600, so only this user can connect");
 
     const client = new WsClient(new WebSocket(`ws+unix://${socketPath}:/`));
     await client.opened;

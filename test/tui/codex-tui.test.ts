@@ -3,22 +3,12 @@
  * through one turn with a command approval, against Codex's own app-server (the reference: proves
  * the script) and against keel's. See harness.ts for the scenario.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ANSWER, COMMAND, PROMPT, Resources, runScenario, type ScenarioOptions } from "./harness.js";
 import { type CodexVersion, codexEntry } from "./servers.js";
-import { tail } from "./tmux.js";
-
-const hasTmux = (() => {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { hasTmux, tail } from "./tmux.js";
 
 const versions: CodexVersion[] = ["0.169.0", "0.124.0"];
 /** Whole scenario: start-up, one turn with an approval, quit. */

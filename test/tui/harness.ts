@@ -194,6 +194,27 @@ async function quit(tui: TmuxSession): Promise<TuiExit> {
   }
 }
 
+/**
+ * Waits until the TUI shows its ready composer, answering first-run screens on the way. Throws
+ * with the screen when the TUI exits or 25 s pass first.
+ */
+export async function waitForComposer(tui: TmuxSession): Promise<void> {
+  const deadline = Date.now() + 25_000;
+  for (;;) {
+    const screen = await tui.screen();
+    if (composerReady(screen)) return;
+    const status = tui.exitStatus();
+    if (status !== null) throw new Error(`TUI exited (status ${status}) during start-up:\n${tail(screen)}`);
+    const known = firstRunScreens.find((s) => s.match.test(screen));
+    if (known?.fatal) throw new Error(`${known.fatal}; screen:\n${tail(screen)}`);
+    if (known?.keys) await tui.keys(...known.keys);
+    if (Date.now() > deadline) {
+      throw new Error(`no ready composer (naming mock-model) within 25000 ms; last screen:\n${tail(screen)}`);
+    }
+    await sleep(known ? 500 : 100);
+  }
+}
+
 export async function runScenario(resources: Resources, options: ScenarioOptions): Promise<ScenarioResult> {
   const fixture = await createFixture(resources, options.server);
   const server = await startAppServer({
@@ -236,24 +257,7 @@ export async function runScenario(resources: Resources, options: ScenarioOptions
     }
   };
 
-  await step("start-up", async () => {
-    const deadline = Date.now() + 25_000;
-    for (;;) {
-      const screen = await tui.screen();
-      if (composerReady(screen)) return;
-      const status = tui.exitStatus();
-      if (status !== null) throw new Error(`TUI exited (status ${status}) during start-up:\n${tail(screen)}`);
-      const known = firstRunScreens.find((s) => s.match.test(screen));
-      if (known?.fatal) throw new Error(`${known.fatal}; screen:\n${tail(screen)}`);
-      if (known?.keys) await tui.keys(...known.keys);
-      if (Date.now() > deadline) {
-        throw new Error(
-          `no ready composer (naming mock-model) within 25000 ms; last screen:\n${tail(screen)}`,
-        );
-      }
-      await sleep(known ? 500 : 100);
-    }
-  });
+  await step("start-up", () => waitForComposer(tui));
 
   await step("type the prompt", async () => {
     await tui.type(PROMPT);

@@ -53,6 +53,8 @@ export interface StartServerOptions {
   /** For kind "codex": which release serves. */
   codexVersion?: CodexVersion;
   timeoutMs?: number;
+  /** More `app-server` arguments (both servers take the same `--ws-*` flags). */
+  extraArgs?: string[];
 }
 
 /** A small, predictable environment: no API keys or user config leak into the run. */
@@ -66,7 +68,7 @@ export function baseEnv(): Record<string, string> {
 }
 
 export async function startAppServer(options: StartServerOptions): Promise<AppServer> {
-  const listen = ["app-server", "--listen", "ws://127.0.0.1:0"];
+  const listen = ["app-server", "--listen", "ws://127.0.0.1:0", ...(options.extraArgs ?? [])];
   let child: ChildProcess;
   if (options.kind === "keel") {
     child = spawn(keelBin, [...listen], {

@@ -3,7 +3,7 @@
  * `capture-pane`, type with `send-keys`. Each session gets its own tmux server (`-L <socket>`,
  * no user config), so `kill()` tears down everything it started and parallel runs never meet.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -40,6 +40,16 @@ const matches = (screen: string, match: ScreenMatch) =>
     : match instanceof RegExp
       ? match.test(screen)
       : match(screen);
+
+/** Whether tmux is installed: the TUI tests are skipped without it. */
+export const hasTmux = (() => {
+  try {
+    execFileSync("tmux", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

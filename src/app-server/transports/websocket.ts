@@ -7,6 +7,9 @@ import type { OutgoingMessage } from "../../protocol/jsonrpc.js";
 import { scanTopLevel } from "../id-scanner.js";
 import type { AppServer } from "../server.js";
 import { type Logger, type MessageTransport, type TransportReceiver, decodeFrame } from "../transport.js";
+import { type WsAuthPolicy, authorizeUpgrade } from "../ws-auth.js";
+import type { WsLimits } from "../ws-limits.js";
+import { BufferBudget, CloseCode, ConnectionGuard, refuse } from "./ws-guard.js";
 
 /** One WebSocket connection: one JSON message per frame (spec app-server.md §1.3). */
 export class WebSocketTransport implements MessageTransport {
@@ -17,6 +20,9 @@ export class WebSocketTransport implements MessageTransport {
     readonly description: string,
     private readonly log: Logger,
     private readonly maxMessageBytes: number,
+    /** Unsent bytes this connection may leave queued: more means the client is not reading. */
+    private readonly maxQueuedBytes: number,
+    private readonly raw: net.Socket,
   ) {}
 
   start(receiver: TransportReceiver): void {
@@ -41,6 +47,15 @@ export class WebSocketTransport implements MessageTransport {
 
   send(message: OutgoingMessage): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
+    // Checked before queueing, so one large answer always goes out; a client that leaves answers
+    // unread must not make the server hold them without end.
+    if (this.socket.bufferedAmount > this.maxQueuedBytes) {
+      const reason = `client is not reading: over ${this.maxQueuedBytes} bytes of answers queued`;
+      this.log(`closing connection: ${reason}`);
+      this.closed = true;
+      refuse(this.socket, this.raw, CloseCode.policyViolation, reason);
+      return;
+    }
     this.socket.send(JSON.stringify(message));
   }
 
@@ -60,20 +75,26 @@ export interface WebSocketListener {
   close(): Promise<void>;
 }
 
-/** Frames above this are refused by the socket layer (close 1009) instead of answered. */
-const HARD_LIMIT_FACTOR = 4;
+export interface ListenOptions {
+  /** null: no authentication (the caller warns about it). */
+  readonly auth: WsAuthPolicy | null;
+  readonly limits: WsLimits;
+}
 
 /**
- * Serves WebSocket connections on TCP or a unix socket. The same listener answers
- * `GET /readyz` and `GET /healthz`; any request or upgrade with an `Origin` header gets 403.
+ * Serves WebSocket connections on TCP or a unix socket (created mode 0600). The same listener
+ * answers `GET /readyz` and `GET /healthz`; any request or upgrade with an `Origin` header gets
+ * 403, an upgrade without the required bearer token 401. The limits bound the connections, the
+ * memory they hold and how long they may take.
  */
 export async function listenWebSocket(
   server: AppServer,
   target: ListenTarget,
   log: Logger,
+  { auth, limits }: ListenOptions,
 ): Promise<WebSocketListener> {
   const limit = server.maxMessageBytes;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limit * HARD_LIMIT_FACTOR });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   if (target.kind === "unix") {
     wss.on("headers", (headers) => {
       headers.push(`x-codex-websocket-max-unfragmented-message-bytes: ${limit}`);
@@ -91,18 +112,43 @@ export async function listenWebSocket(
     }
     response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" }).end("Upgrade Required\n");
   });
+  // Sockets still in their handshake count too, so twice the connections leaves room for them.
+  httpServer.maxConnections = limits.maxConnections * 2;
+  const budget = new BufferBudget(limits.maxBufferedBytes);
+  const guards = new WeakMap<object, ConnectionGuard>();
+  httpServer.on("connection", (socket: net.Socket) => {
+    guards.set(socket, new ConnectionGuard(socket, limits, budget, log));
+  });
   let peerCounter = 0;
   httpServer.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (request.headers.origin !== undefined) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
+    const denied =
+      auth === null ? null : authorizeUpgrade(request.headers.authorization, auth, Date.now() / 1000);
+    if (denied !== null) {
+      log(`refused a WebSocket upgrade: ${denied}`);
+      socket.end(
+        `HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(denied)}\r\nConnection: close\r\n\r\n${denied}`,
+      );
+      return;
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      const raw = socket as net.Socket;
+      if (wss.clients.size > limits.maxConnections) {
+        log(
+          `refused a connection: ${wss.clients.size - 1} connections open (limit ${limits.maxConnections})`,
+        );
+        refuse(ws, raw, CloseCode.tryAgainLater, `too many connections (limit ${limits.maxConnections})`);
+        return;
+      }
+      guards.get(raw)?.attach(ws);
       const peer =
         target.kind === "tcp"
           ? `ws ${request.socket.remoteAddress}:${request.socket.remotePort}`
           : `unix #${++peerCounter}`;
-      server.attach(new WebSocketTransport(ws, peer, log, limit));
+      server.attach(new WebSocketTransport(ws, peer, log, limit, limits.maxMessageBytes, raw));
     });
   });
 
@@ -114,7 +160,7 @@ export async function listenWebSocket(
       resolve();
     };
     if (target.kind === "tcp") httpServer.listen(target.port, target.host, onListening);
-    else httpServer.listen(target.path, onListening);
+    else listenPrivately(httpServer, target.path, onListening);
   });
   httpServer.on("error", (error) => log(`listener error: ${error.message}`));
 
@@ -137,6 +183,22 @@ export async function listenWebSocket(
       if (target.kind === "unix") fs.rmSync(target.path, { force: true });
     },
   };
+}
+
+/**
+ * Binds the unix socket with mode 0600: whoever can connect drives the server as this user. The
+ * umask covers the moment between bind and chmod; the bind happens inside `listen`.
+ */
+function listenPrivately(httpServer: http.Server, socketPath: string, onListening: () => void): void {
+  const previous = process.umask(0o177);
+  try {
+    httpServer.listen(socketPath, () => {
+      fs.chmodSync(socketPath, 0o600);
+      onListening();
+    });
+  } finally {
+    process.umask(previous);
+  }
 }
 
 /** A socket file left by a dead server is removed; a live one is an error. */

@@ -1,5 +1,9 @@
 import type { Command } from "commander";
+import type { WsAuthFlags } from "../../app-server/ws-auth.js";
+import type { WsLimitFlags } from "../../app-server/ws-limits.js";
 import { errorMessage, UserError } from "../../lib/errors.js";
+
+type AppServerFlags = { listen: string; stdio?: boolean; strictConfig?: boolean } & WsAuthFlags & WsLimitFlags;
 
 /**
  * `keel app-server`: serves Codex's app-server protocol v2. The server and the schema
@@ -15,8 +19,41 @@ export function registerAppServerCommand(program: Command): void {
       "stdio://",
     )
     .option("--stdio", "same as --listen stdio://")
+    .option(
+      "--ws-auth <MODE>",
+      "authentication of WebSocket upgrades: capability-token or signed-bearer-token",
+    )
+    .option("--ws-token-file <PATH>", "file holding the capability token (surrounding whitespace ignored)")
+    .option(
+      "--ws-token-sha256 <HEX>",
+      "hex SHA-256 digest of the capability token, instead of --ws-token-file",
+    )
+    .option(
+      "--ws-shared-secret-file <PATH>",
+      "file holding the HS256 secret (at least 32 bytes) of signed JWT bearer tokens",
+    )
+    .option("--ws-issuer <ISSUER>", "expected `iss` of signed JWT bearer tokens")
+    .option("--ws-audience <AUDIENCE>", "expected `aud` of signed JWT bearer tokens")
+    .option(
+      "--ws-max-clock-skew-seconds <SECONDS>",
+      "clock skew allowed for `exp`/`nbf` of signed JWT bearer tokens (default 30)",
+    )
+    .option("--ws-max-connections <N>", "open WebSocket connections at most (default 64)")
+    .option(
+      "--ws-max-message-bytes <BYTES>",
+      "largest WebSocket message a client may send, and most answers it may leave unread (default 67108864)",
+    )
+    .option(
+      "--ws-max-buffered-bytes <BYTES>",
+      "bytes of unfinished messages held across all connections (default 134217728)",
+    )
+    .option(
+      "--ws-handshake-timeout-seconds <SECONDS>",
+      "time from connecting to the first complete message (default 10)",
+    )
+    .option("--ws-message-timeout-seconds <SECONDS>", "time to finish sending a started message (default 60)")
     .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
-    .action(async (options: { listen: string; stdio?: boolean; strictConfig?: boolean }) => {
+    .action(async (options: AppServerFlags) => {
       const [{ runAppServer }, { describeTerminal }, { requireUsableKeelHome, resolveKeelHome }] =
         await Promise.all([
           import("../../app-server/run.js"),
@@ -45,6 +82,8 @@ export function registerAppServerCommand(program: Command): void {
           stderr: process.stderr,
           stopSignal: stop,
           engine: { env: process.env, strictConfig: options.strictConfig === true },
+          wsAuth: options,
+          wsLimits: options,
         });
       } catch (error) {
         throw new UserError(errorMessage(error), 1);
