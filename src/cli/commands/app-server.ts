@@ -3,7 +3,8 @@ import type { WsAuthFlags } from "../../app-server/ws-auth.js";
 import type { WsLimitFlags } from "../../app-server/ws-limits.js";
 import { errorMessage, UserError } from "../../lib/errors.js";
 
-type AppServerFlags = { listen: string; stdio?: boolean; strictConfig?: boolean } & WsAuthFlags & WsLimitFlags;
+type AppServerFlags = { listen: string; stdio?: boolean; strictConfig?: boolean } & WsAuthFlags &
+  WsLimitFlags;
 
 /**
  * `keel app-server`: serves Codex's app-server protocol v2. The server and the schema
