@@ -89,6 +89,8 @@ export interface OpenedThread {
   items: RolloutItem[];
   /** Lines skipped while reading (a torn final line after a crash, …). Never fatal. */
   warnings: LoadedRollout["warnings"];
+  /** The rollout the items were read from (null when they came from memory). */
+  readFrom: string | null;
   session: ReconstructedSession;
   name: string | null;
   metadata: ThreadMetadata | null;
@@ -324,6 +326,7 @@ export class ThreadStore implements IndexSink {
         recorder,
         items: rollout.lines,
         warnings: rollout.warnings,
+        readFrom: file,
         session: reconstructSession(rollout.lines, "resumed"),
         name,
         metadata,
@@ -342,10 +345,12 @@ export class ThreadStore implements IndexSink {
   async forkThread(params: ForkThreadParams): Promise<OpenedThread> {
     let sourceItems: RolloutItem[];
     let warnings: LoadedRollout["warnings"] = [];
+    let readFrom: string | null = null;
     if ("items" in params.from) {
       sourceItems = [...params.from.items];
     } else {
-      const rollout = await readRolloutFile(this.resolve(params.from, true));
+      readFrom = this.resolve(params.from, true);
+      const rollout = await readRolloutFile(readFrom);
       sourceItems = rollout.lines.map(({ type, payload }) => ({ type, payload }) as RolloutItem);
       warnings = rollout.warnings;
     }
@@ -412,6 +417,7 @@ export class ThreadStore implements IndexSink {
       recorder,
       items: copied,
       warnings,
+      readFrom,
       session: reconstructSession(copied, "forked"),
       name,
       metadata,

@@ -39,6 +39,7 @@ import { KEEL_BASE_INSTRUCTIONS } from "./prompts/base-instructions.js";
 import {
   messageHistoryMetadata,
   modelMismatchWarning,
+  rolloutReadWarnings,
   type StartupNotices,
   startupEvents,
 } from "./startup.js";
@@ -221,7 +222,7 @@ export class Session {
     for (const msg of startupEvents(notices, config.approvalPolicy.value, config.keelHome)) {
       session.emit(INITIAL_SUBMIT_ID, msg);
     }
-    if (reconstructed) session.installHistory(history.kind, reconstructed);
+    if (opened.thread) session.installHistory(history.kind, opened.thread);
     return session;
   }
 
@@ -295,8 +296,17 @@ export class Session {
     });
   }
 
-  /** `record_initial_history`: install a rebuilt history (the fork's copy is already on disk). */
-  private installHistory(kind: InitialHistory["kind"], rebuilt: ReconstructedSession): void {
+  /**
+   * `record_initial_history`: install a rebuilt history (the fork's copy is already on disk).
+   * Lines the reader skipped are reported first: the user was promised to hear about them.
+   */
+  private installHistory(kind: InitialHistory["kind"], opened: OpenedThread): void {
+    const rebuilt = opened.session;
+    if (opened.readFrom) {
+      for (const message of rolloutReadWarnings(opened.readFrom, opened.warnings)) {
+        this.emit(INITIAL_SUBMIT_ID, { type: "warning", message });
+      }
+    }
     this.historyItems = [...rebuilt.history];
     this.usage = rebuilt.tokenInfo;
     Object.assign(

@@ -7,6 +7,7 @@ import { textTurn } from "../support/model-server.js";
 import {
   type Fixture,
   fixture,
+  type Message,
   inProcessServer,
   type Peer,
   stdioServer,
@@ -87,6 +88,34 @@ describe("resume and fork", () => {
       code: -32600,
       message: "no rollout found for thread id 0000-nope",
     });
+  });
+
+  it("warns on thread/resume about a torn last rollout line and keeps every complete turn", async () => {
+    const fx = await fixture();
+    const first = stdioServer(fx, "first");
+    await first.peer.initialize();
+    const threadId = await newThread(fx, first.peer);
+    const turnId = await runTurn(fx, first.peer, threadId, "one", "First.");
+    const { thread: before } = await first.peer.request("thread/read", { threadId, includeTurns: false });
+    first.peer.close();
+    expect(await first.exited).toBe(0);
+    // The writer stopped in the middle of a line (kill -9, power loss).
+    fs.appendFileSync(before.path, '{"timestamp":"2026-12-03T07:00:00.000Z","type":"event_msg","payl');
+
+    const second = stdioServer(fx, "second");
+    await second.peer.initialize();
+    const { thread } = await second.peer.request("thread/resume", { threadId });
+    const warning = await second.peer.notification("warning");
+    expect(warning.params).toEqual({
+      threadId,
+      message: expect.stringMatching(
+        new RegExp(`^The last line of ${before.path} \\(line \\d+\\) was incomplete .* and was skipped;`),
+      ),
+    });
+    expect(thread.turns.map((t: Message) => [t.id, t.status])).toEqual([[turnId, "completed"]]);
+    await runTurn(fx, second.peer, threadId, "two", "Second.");
+    const { thread: after } = await second.peer.request("thread/read", { threadId, includeTurns: true });
+    expect(after.turns.map((t: Message) => t.status)).toEqual(["completed", "completed"]);
   });
 
   it("opens the thread index while a new thread waits for its first prompt; not for an ephemeral one", async () => {

@@ -270,6 +270,35 @@ describe("keel exec", () => {
     );
   });
 
+  it("resume reports a torn last rollout line on stderr, skips it and continues on a fresh line", async () => {
+    const s = await setup();
+    s.server.enqueue(textTurn("First."), textTurn("Second."));
+    const first = await keel(["exec", "--json", "remember the word kumquat"], { cwd: s.repo, env: s.env });
+    const threadId = jsonLines(first.stdout)[0].thread_id as string;
+    const dir = path.join(s.home, "sessions");
+    const file = fs
+      .readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .map((f) => path.join(dir, f))
+      .find((f) => f.endsWith(`${threadId}.jsonl`))!;
+    // What kill -9 in the middle of a write leaves behind: a line without its end.
+    fs.appendFileSync(
+      file,
+      '{"timestamp":"2026-12-03T07:00:00.000Z","type":"event_msg","payload":{"type":"agent_me',
+    );
+    const lineCount = fs.readFileSync(file, "utf8").split("\n").length;
+
+    const second = await keel(["exec", "resume", threadId, "what was the word?"], {
+      cwd: s.repo,
+      env: s.env,
+    });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe("Second.\n");
+    expect(second.stderr).toContain(
+      `warning: The last line of ${file} (line ${lineCount}) was incomplete — keel stopped in the middle of writing it — and was skipped`,
+    );
+    expect(userTexts(s.server.modelRequests()[1]!.body)).toContain("remember the word kumquat");
+  });
+
   it("resume of an unknown thread is an error", async () => {
     const s = await setup();
     const r = await keel(["exec", "resume", "01930000-0000-7000-8000-000000000000", "hi"], {
