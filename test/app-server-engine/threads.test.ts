@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { INDEX_DB_FILE } from "../../src/rollout/index-db.js";
 import { textTurn } from "../support/model-server.js";
@@ -116,6 +117,47 @@ describe("resume and fork", () => {
     await runTurn(fx, second.peer, threadId, "two", "Second.");
     const { thread: after } = await second.peer.request("thread/read", { threadId, includeTurns: true });
     expect(after.turns.map((t: Message) => t.status)).toEqual(["completed", "completed"]);
+  });
+
+  it("rebuilds a thread index with a damaged page, with a warning; list, read and resume keep working", async () => {
+    const fx = await fixture();
+    const first = stdioServer(fx, "first");
+    await first.peer.initialize();
+    const ids: string[] = [];
+    for (const word of ["alpha", "beta"]) {
+      const id = await newThread(fx, first.peer);
+      await runTurn(fx, first.peer, id, word, `${word}!`);
+      ids.push(id);
+    }
+    first.peer.close();
+    expect(await first.exited).toBe(0);
+    // Garbage over the page of the index thread/list walks (not the header page, not the table).
+    const file = path.join(fx.home, INDEX_DB_FILE);
+    const db = new Database(file, { readonly: true });
+    const { pageno } = db.prepare("SELECT pageno FROM dbstat WHERE name = 'threads_created'").get() as {
+      pageno: number;
+    };
+    const pageSize = db.pragma("page_size", { simple: true }) as number;
+    db.close();
+    const fd = fs.openSync(file, "r+");
+    fs.writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (pageno - 1) * pageSize);
+    fs.closeSync(fd);
+
+    const second = stdioServer(fx, "second");
+    await second.peer.initialize();
+    const listed = await second.peer.request("thread/list", {});
+    expect(listed.data.map((t: Message) => t.id).sort()).toEqual([...ids].sort());
+    const warning = await second.peer.notification("warning");
+    expect(warning.params.message).toMatch(
+      new RegExp(
+        `^The thread index ${file} was damaged \\(database disk image is malformed; integrity check: .+\\); it was rebuilt from the rollout files`,
+      ),
+    );
+    expect((await second.peer.request("thread/list", {})).data).toHaveLength(2);
+    const { thread } = await second.peer.request("thread/read", { threadId: ids[0], includeTurns: true });
+    expect(thread.turns.map((t: Message) => t.status)).toEqual(["completed"]);
+    await second.peer.request("thread/resume", { threadId: ids[1] });
+    await runTurn(fx, second.peer, ids[1]!, "gamma", "gamma!");
   });
 
   it("opens the thread index while a new thread waits for its first prompt; not for an ephemeral one", async () => {

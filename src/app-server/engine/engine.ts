@@ -93,7 +93,13 @@ export class Engine {
       cliOverrides: options.cliOverrides,
       log: (line) => server.log(line),
     };
-    this.store = new ThreadStore({ home: server.home });
+    this.store = new ThreadStore({
+      home: server.home,
+      onWarning: (message) => {
+        server.log(`warning: ${message}`);
+        server.subscriptions.notifyAll("warning", { threadId: null, message });
+      },
+    });
     this.manager = new SessionManager({ store: this.store });
     this.idleMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     this.schedule = options.scheduler ?? realScheduler;
