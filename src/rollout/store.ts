@@ -576,7 +576,10 @@ export class ThreadStore implements IndexSink {
 
   /** Closes every recorder opened through this store and the index. */
   async close(): Promise<void> {
-    for (const recorder of [...this.open.values()]) await recorder.close();
+    for (const recorder of [...this.open.values()]) {
+      // One thread's unwritable tail must not keep the others (and the index) open.
+      await recorder.close().catch(() => undefined);
+    }
     try {
       this.indexHandle?.close();
     } catch {
