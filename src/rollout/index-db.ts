@@ -215,6 +215,17 @@ const isBusy = (error: unknown) => {
   return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
 };
 
+/**
+ * Failures of the surroundings, not of the file (locked, disk full, I/O error, no permission):
+ * the database must not be deleted for these.
+ */
+const isEnvironmental = (error: unknown) => {
+  const code = (error as { code?: string }).code ?? "";
+  return (
+    isBusy(error) || /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM|PERM)/.test(code) || /^E[A-Z]+$/.test(code) // Node's own errno codes (ENOSPC, EACCES, …)
+  );
+};
+
 /** SQLite's own words for a damaged file: a bad page shows up only when a query reaches it. */
 export function isCorruptionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -300,7 +311,8 @@ export class ThreadIndex {
       return new ThreadIndex(db, home, state, opts);
     } catch (error) {
       db?.close();
-      if (isBusy(error)) throw error; // locked is not broken: never delete a live database
+      // Locked, full or unwritable is not broken: never delete a database for that.
+      if (isEnvironmental(error)) throw error;
       return ThreadIndex.recreate(home, opts);
     }
   }
@@ -310,8 +322,13 @@ export class ThreadIndex {
     const file = ThreadIndex.dbPath(home);
     for (const suffix of ["", "-wal", "-shm", "-journal"]) fs.rmSync(file + suffix, { force: true });
     const db = new (sqlite())(file, { timeout: opts.readBusyTimeoutMs ?? 5000 });
-    ThreadIndex.prepareSchema(db, false);
-    return new ThreadIndex(db, home, "recreated", opts);
+    try {
+      ThreadIndex.prepareSchema(db, false);
+      return new ThreadIndex(db, home, "recreated", opts);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   /**

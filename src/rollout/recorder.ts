@@ -281,7 +281,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
     const done = new Promise<void>((resolve, reject) => {
       pending.settle = { resolve, reject };
     });
-    this.draining ??= this.drain();
+    void this.startDrain();
     return done;
   }
 
@@ -305,39 +305,44 @@ export class FileRolloutRecorder implements ThreadRecorder {
     this.failure = null;
   }
 
+  /** The running writer loop, or a new one. */
+  private startDrain(): Promise<void> {
+    if (this.draining) return this.draining;
+    // Cleared in a later microtask: a loop that ends synchronously must not be left as running.
+    const run: Promise<void> = this.drain().finally(() => {
+      if (this.draining === run) this.draining = null;
+    });
+    this.draining = run;
+    return run;
+  }
+
   /**
    * Single writer loop: everything queued goes out in one write, in order. A failed write keeps
    * what did not reach the file, rejects its waiters and stops; the next write or flush retries.
    */
   private async drain(): Promise<void> {
-    try {
-      while (this.unwritten.length > 0) {
-        const batch = [...this.unwritten];
-        const bytes = Buffer.concat(
-          batch.map((p, i) => (i === 0 ? p.bytes.subarray(this.written) : p.bytes)),
-        );
-        let error: unknown = null;
-        let done = 0;
-        try {
-          this.materialize();
-          done = await writeAll(this.fd!, bytes);
-        } catch (e) {
-          error = e;
-          done = (e as { bytesWritten?: number }).bytesWritten ?? 0;
-        }
-        this.advance(done);
-        if (error !== null) {
-          this.failure = error;
-          for (const p of this.unwritten) {
-            p.settle?.reject(new RolloutWriteError(this.path, error));
-            p.settle = null;
-          }
-          return;
-        }
-        this.failure = null;
+    while (this.unwritten.length > 0) {
+      const batch = [...this.unwritten];
+      const bytes = Buffer.concat(batch.map((p, i) => (i === 0 ? p.bytes.subarray(this.written) : p.bytes)));
+      let error: unknown = null;
+      let done = 0;
+      try {
+        this.materialize();
+        done = await writeAll(this.fd!, bytes);
+      } catch (e) {
+        error = e;
+        done = (e as { bytesWritten?: number }).bytesWritten ?? 0;
       }
-    } finally {
-      this.draining = null;
+      this.advance(done);
+      if (error !== null) {
+        this.failure = error;
+        for (const p of this.unwritten) {
+          p.settle?.reject(new RolloutWriteError(this.path, error));
+          p.settle = null;
+        }
+        return;
+      }
+      this.failure = null;
     }
   }
 
@@ -356,8 +361,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
   async flush(opts: { durable?: boolean } = {}): Promise<void> {
     while (this.draining) await this.draining;
     if (this.unwritten.length > 0) {
-      this.draining = this.drain();
-      await this.draining;
+      await this.startDrain();
       if (this.unwritten.length > 0) throw new RolloutWriteError(this.path, this.failure);
     }
     if (opts.durable && this.fd !== null) {
