@@ -1,8 +1,7 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTmpfs } from "../support/tmpfs.js";
 import { textTurn } from "../support/model-server.js";
 import {
   type Fixture,
@@ -21,25 +20,7 @@ import {
  * completed is missing when the thread is resumed in a fresh process.
  */
 
-let mountPoint: string | null = null;
-let mountRefused: string | null = null;
-
-beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-full-disk-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", dir], { stdio: "pipe" });
-    mountPoint = dir;
-  } catch (error) {
-    fs.rmdirSync(dir);
-    mountRefused = String((error as { stderr?: Buffer }).stderr ?? error).trim();
-  }
-});
-
-afterAll(() => {
-  if (!mountPoint) return;
-  execFileSync("umount", ["-l", mountPoint]);
-  fs.rmdirSync(mountPoint);
-});
+const tmpfs = useTmpfs("2m");
 
 /** Fills the file system until even one more byte fails; returns the filler's path. */
 function fillDisk(dir: string): string {
@@ -79,8 +60,9 @@ async function startTurn(peer: Peer, threadId: string, prompt: string): Promise<
 
 describe("a full disk during a session", () => {
   it("fails the turn that cannot be saved, refuses turns until space returns, then catches up", async (ctx) => {
+    const mountPoint = tmpfs.mountPoint;
     if (!mountPoint) {
-      ctx.skip(`cannot mount a tmpfs here: ${mountRefused}`);
+      ctx.skip(`cannot mount a tmpfs here: ${tmpfs.refused}`);
       return;
     }
     const fx = await fixtureOnTmpfs(mountPoint);

@@ -1,9 +1,8 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTmpfs } from "../support/tmpfs.js";
 import type { RolloutItem } from "../../src/protocol/rollout.js";
 import { readRolloutFile, ThreadStore } from "../../src/rollout/index.js";
 import { RolloutWriteError } from "../../src/rollout/recorder.js";
@@ -15,25 +14,7 @@ import { ri, userItem } from "./builders.js";
  * order and intact once space returns — a short write is continued, never repeated.
  */
 
-let mountPoint: string | null = null;
-let mountRefused: string | null = null;
-
-beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keel-full-recorder-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", dir], { stdio: "pipe" });
-    mountPoint = dir;
-  } catch (error) {
-    fs.rmdirSync(dir);
-    mountRefused = String((error as { stderr?: Buffer }).stderr ?? error).trim();
-  }
-});
-
-afterAll(() => {
-  if (!mountPoint) return;
-  execFileSync("umount", ["-l", mountPoint]);
-  fs.rmdirSync(mountPoint);
-});
+const tmpfs = useTmpfs("512k");
 
 /** Leaves about `freeBytes` free (tmpfs counts whole pages); returns the filler's path. */
 function fillLeaving(dir: string, freeBytes: number): string {
@@ -60,8 +41,9 @@ const message = (i: number, size: number): RolloutItem => ri(userItem(`item ${i}
 
 describe("a recorder whose disk runs full", () => {
   it("writes every recorded line exactly once, in order, once space returns", async (ctx) => {
+    const mountPoint = tmpfs.mountPoint;
     if (!mountPoint) {
-      ctx.skip(`cannot mount a tmpfs here: ${mountRefused}`);
+      ctx.skip(`cannot mount a tmpfs here: ${tmpfs.refused}`);
       return;
     }
     const root = mountPoint;
