@@ -381,7 +381,8 @@ export class Session {
   /** The rollout items of this thread so far (for forking a loaded thread). */
   async rolloutItems(): Promise<RolloutItem[] | null> {
     if (this.recorder instanceof InMemoryRecorder) return this.recorder.history();
-    await this.recorder.flush();
+    // Readers get what is in the file; lines a full disk holds back are not there yet.
+    await this.recorder.flush().catch(() => undefined);
     return null;
   }
 

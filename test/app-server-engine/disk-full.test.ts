@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, type TestContext } from "vitest";
 import { useTmpfs } from "../support/tmpfs.js";
 import { textTurn } from "../support/model-server.js";
 import {
@@ -44,7 +44,8 @@ function fillDisk(dir: string): string {
 }
 
 /** The fixture with KEEL_HOME moved onto the tmpfs. */
-async function fixtureOnTmpfs(home: string): Promise<Fixture> {
+async function fixtureOnTmpfs(mountPoint: string): Promise<Fixture> {
+  const home = fs.mkdtempSync(path.join(mountPoint, "home-"));
   const fx = await fixture();
   fs.copyFileSync(path.join(fx.home, "config.toml"), path.join(home, "config.toml"));
   return { ...fx, home, env: { ...fx.env, HOME: home, KEEL_HOME: home } };
@@ -58,28 +59,39 @@ async function startTurn(peer: Peer, threadId: string, prompt: string): Promise<
   return peer.call("turn/start", { threadId, input: text(prompt) });
 }
 
+/**
+ * A thread on the tmpfs with one completed turn, then the disk filled and a second turn that
+ * fails for it. Null (the test skipped) when no tmpfs can be mounted.
+ */
+async function failTurnOnFullDisk(ctx: TestContext) {
+  const mountPoint = tmpfs.mountPoint;
+  if (!mountPoint) {
+    ctx.skip(`cannot mount a tmpfs here: ${tmpfs.refused}`);
+    return null;
+  }
+  const fx = await fixtureOnTmpfs(mountPoint);
+  const first = stdioServer(fx, "first");
+  await first.peer.initialize();
+  const { thread } = await first.peer.request("thread/start", { cwd: fx.workspace });
+  const threadId = thread.id as string;
+
+  fx.model.enqueue(textTurn(answer(1)));
+  const one: string = (await startTurn(first.peer, threadId, "question one")).result.turn.id;
+  expect((await turnCompleted(first.peer, one)).params.turn.status).toBe("completed");
+
+  const filler = fillDisk(mountPoint);
+  fx.model.enqueue(textTurn(answer(2)));
+  const two: string = (await startTurn(first.peer, threadId, "question two")).result.turn.id;
+  const failed = (await turnCompleted(first.peer, two)).params.turn;
+  expect(failed.status).toBe("failed");
+  return { fx, first, threadId, one, two, filler, failed };
+}
+
 describe("a full disk during a session", () => {
   it("fails the turn that cannot be saved, refuses turns until space returns, then catches up", async (ctx) => {
-    const mountPoint = tmpfs.mountPoint;
-    if (!mountPoint) {
-      ctx.skip(`cannot mount a tmpfs here: ${tmpfs.refused}`);
-      return;
-    }
-    const fx = await fixtureOnTmpfs(mountPoint);
-    const first = stdioServer(fx, "first");
-    await first.peer.initialize();
-    const { thread } = await first.peer.request("thread/start", { cwd: fx.workspace });
-    const threadId = thread.id as string;
-
-    fx.model.enqueue(textTurn(answer(1)));
-    const one = (await startTurn(first.peer, threadId, "question one")).result.turn.id;
-    expect((await turnCompleted(first.peer, one)).params.turn.status).toBe("completed");
-
-    const filler = fillDisk(mountPoint);
-    fx.model.enqueue(textTurn(answer(2)));
-    const two = (await startTurn(first.peer, threadId, "question two")).result.turn.id;
-    const failed = (await turnCompleted(first.peer, two)).params.turn;
-    expect(failed.status).toBe("failed");
+    const run = await failTurnOnFullDisk(ctx);
+    if (!run) return;
+    const { fx, first, threadId, one, two, filler, failed } = run;
     expect(failed.error.message).toMatch(
       /^This turn could not be saved: could not write .*rollout-.*\.jsonl: ENOSPC: no space left on device/,
     );
@@ -139,5 +151,34 @@ describe("a full disk during a session", () => {
     ].map((t) => input.indexOf(t));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
+  }, 60_000);
+
+  it("shows a turn cut short by an exit on a full disk as interrupted, not in progress, on resume", async (ctx) => {
+    const run = await failTurnOnFullDisk(ctx);
+    if (!run) return;
+    const { fx, first, threadId, one, two, filler } = run;
+    const { thread: during } = await first.peer.request("thread/read", { threadId, includeTurns: true });
+    expect(during.turns.map((t: Message) => t.status)).toEqual(["completed", "interrupted"]);
+    // keel exits while the disk is still full: what it held back is lost.
+    first.peer.close();
+    await first.exited;
+    fs.rmSync(filler);
+
+    const second = stdioServer(fx, "second");
+    await second.peer.initialize();
+    const resumed = (await second.peer.request("thread/resume", { threadId })).thread;
+    expect(resumed.turns.map((t: Message) => [t.id, t.status])).toEqual([
+      [one, "completed"],
+      [two, "interrupted"],
+    ]);
+    fx.model.enqueue(textTurn(answer(3)));
+    const three = (await startTurn(second.peer, threadId, "question three")).result.turn.id;
+    expect((await turnCompleted(second.peer, three)).params.turn.status).toBe("completed");
+    const { thread: after } = await second.peer.request("thread/read", { threadId, includeTurns: true });
+    expect(after.turns.map((t: Message) => [t.id, t.status])).toEqual([
+      [one, "completed"],
+      [two, "interrupted"],
+      [three, "completed"],
+    ]);
   }, 60_000);
 });
