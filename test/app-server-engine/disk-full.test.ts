@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it, type TestContext } from "vitest";
-import { useTmpfs } from "../support/tmpfs.js";
+import { fillUp, useTmpfs } from "../support/tmpfs.js";
 import { textTurn } from "../support/model-server.js";
 import {
   type Fixture,
@@ -21,27 +21,6 @@ import {
  */
 
 const tmpfs = useTmpfs("2m");
-
-/** Fills the file system until even one more byte fails; returns the filler's path. */
-function fillDisk(dir: string): string {
-  const filler = path.join(dir, "filler");
-  const fd = fs.openSync(filler, "w");
-  try {
-    for (const size of [1 << 16, 4096, 1]) {
-      const chunk = Buffer.alloc(size, 0x61);
-      for (;;) {
-        try {
-          fs.writeSync(fd, chunk);
-        } catch {
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return filler;
-}
 
 /** The fixture with KEEL_HOME moved onto the tmpfs. */
 async function fixtureOnTmpfs(mountPoint: string): Promise<Fixture> {
@@ -79,7 +58,7 @@ async function failTurnOnFullDisk(ctx: TestContext) {
   const one: string = (await startTurn(first.peer, threadId, "question one")).result.turn.id;
   expect((await turnCompleted(first.peer, one)).params.turn.status).toBe("completed");
 
-  const filler = fillDisk(mountPoint);
+  const filler = fillUp(mountPoint);
   fx.model.enqueue(textTurn(answer(2)));
   const two: string = (await startTurn(first.peer, threadId, "question two")).result.turn.id;
   const failed = (await turnCompleted(first.peer, two)).params.turn;

@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { ThreadEventSchema } from "../../src/protocol/exec-events.js";
 import { functionCall, httpError, reasoning, textTurn, turn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
+import { fillUp, useTmpfs } from "../support/tmpfs.js";
 import { inputItems, jsonLines, keel, setup, userTexts } from "./support.js";
+
+const tmpfs = useTmpfs("1m");
 
 describe("keel exec", () => {
   it("text only: the final message on stdout, the transcript on stderr", async () => {
@@ -297,6 +300,32 @@ describe("keel exec", () => {
       `warning: The last line of ${file} (line ${lineCount}) was incomplete — keel stopped in the middle of writing it — and was skipped`,
     );
     expect(userTexts(s.server.modelRequests()[1]!.body)).toContain("remember the word kumquat");
+  });
+
+  it("a turn that cannot be saved on a full disk fails: exit 1 and the cause on stderr", async (ctx) => {
+    const mountPoint = tmpfs.mountPoint;
+    if (!mountPoint) {
+      ctx.skip(`cannot mount a tmpfs here: ${tmpfs.refused}`);
+      return;
+    }
+    const s = await setup();
+    const home = fs.mkdtempSync(path.join(mountPoint, "home-"));
+    fs.copyFileSync(path.join(s.home, "config.toml"), path.join(home, "config.toml"));
+    const filler = fillUp(mountPoint);
+    try {
+      s.server.enqueue(textTurn("Done."));
+      const r = await keel(["exec", "say hello"], {
+        cwd: s.repo,
+        env: { ...s.env, HOME: home, KEEL_HOME: home },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(
+        /ERROR: This turn could not be saved: could not write .*rollout-.*\.jsonl: ENOSPC: no space left on device/,
+      );
+    } finally {
+      fs.rmSync(filler);
+    }
   });
 
   it("resume of an unknown thread is an error", async () => {

@@ -34,3 +34,24 @@ export function useTmpfs(size: string): Tmpfs {
   });
   return state;
 }
+
+/** Fills the file system of `dir` until even one more byte fails; returns the filler's path. */
+export function fillUp(dir: string): string {
+  const filler = path.join(dir, "filler");
+  const fd = fs.openSync(filler, "w");
+  try {
+    for (const size of [1 << 16, 4096, 1]) {
+      const chunk = Buffer.alloc(size, 0x61);
+      for (let full = false; !full; ) {
+        try {
+          fs.writeSync(fd, chunk);
+        } catch {
+          full = true;
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return filler;
+}
