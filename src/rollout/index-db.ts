@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
+import { errorMessage } from "../lib/errors.js";
 import type { SessionSource } from "../protocol/rollout.js";
 import { sourceKind, type ThreadMetadata } from "./metadata.js";
 
@@ -221,8 +222,9 @@ const isBusy = (error: unknown) => {
  */
 const isEnvironmental = (error: unknown) => {
   const code = (error as { code?: string }).code ?? "";
+  // SQLite's codes, then Node's own errno codes (ENOSPC, EACCES, …).
   return (
-    isBusy(error) || /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM|PERM)/.test(code) || /^E[A-Z]+$/.test(code) // Node's own errno codes (ENOSPC, EACCES, …)
+    isBusy(error) || /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM|PERM)/.test(code) || /^E[A-Z]+$/.test(code)
   );
 };
 
@@ -231,9 +233,7 @@ export function isCorruptionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB"))
     return true;
-  return /database disk image is malformed|file is not a database/i.test(
-    (error as Error | null)?.message ?? "",
-  );
+  return /database disk image is malformed|file is not a database/i.test(errorMessage(error));
 }
 
 function encodeCursor(key: SortKey, dir: SortDirection, value: number, id: string): string {
@@ -343,7 +343,7 @@ export class ThreadIndex {
         .filter((r) => r !== "ok" && !r.startsWith("***"));
       return problems.length === 0 ? null : problems.slice(0, 3).join("; ");
     } catch (error) {
-      return (error as Error).message;
+      return errorMessage(error);
     }
   }
 

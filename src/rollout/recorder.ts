@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { errorMessage } from "../lib/errors.js";
 import type { GitInfo, RolloutItem, SessionMetaLine, SessionSource } from "../protocol/rollout.js";
 import { acquireThreadLock, type ThreadLock } from "./lock.js";
 import { applyItemToMetadata, metadataFromSessionMeta, type ThreadMetadata } from "./metadata.js";
@@ -23,7 +24,7 @@ export class RolloutWriteError extends Error {
     cause: unknown,
     readonly withdrawn = false,
   ) {
-    super(`could not write ${path}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super(`could not write ${path}: ${errorMessage(cause)}`, { cause });
     this.name = "RolloutWriteError";
   }
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { KEEL_VERSION } from "../cli/version.js";
+import { errorMessage } from "../lib/errors.js";
 import type { GitInfo, RolloutItem, SessionSource } from "../protocol/rollout.js";
 import { closeOpenTurn } from "./fork.js";
 import {
@@ -209,7 +210,7 @@ export class ThreadStore implements IndexSink {
     this.maintenance = null;
     rebuildIndex(this.indexHandle);
     this.opts.onWarning?.(
-      `The thread index ${ThreadIndex.dbPath(this.home)} was damaged (${(cause as Error)?.message ?? cause}; ` +
+      `The thread index ${ThreadIndex.dbPath(this.home)} was damaged (${errorMessage(cause)}; ` +
         `integrity check: ${problem}); it was rebuilt from the rollout files, which are intact.`,
     );
     return true;
