@@ -185,7 +185,7 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   };
 
   const output = new ExecOutput(args, io, loaded, config);
-  const store = new ThreadStore({ home: loaded.keelHome });
+  const store = new ThreadStore({ home: loaded.keelHome, onWarning: (m) => io.stderr(`warning: ${m}\n`) });
   let session: Session | null = null;
   const manager = new SessionManager({ store, onEvent: (_threadId, event) => output.handle(event, session) });
   try {

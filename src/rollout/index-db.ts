@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
+import { errorMessage } from "../lib/errors.js";
 import type { SessionSource } from "../protocol/rollout.js";
 import { sourceKind, type ThreadMetadata } from "./metadata.js";
 
@@ -215,6 +216,26 @@ const isBusy = (error: unknown) => {
   return code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED");
 };
 
+/**
+ * Failures of the surroundings, not of the file (locked, disk full, I/O error, no permission):
+ * the database must not be deleted for these.
+ */
+const isEnvironmental = (error: unknown) => {
+  const code = (error as { code?: string }).code ?? "";
+  // SQLite's codes, then Node's own errno codes (ENOSPC, EACCES, …).
+  return (
+    isBusy(error) || /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM|PERM)/.test(code) || /^E[A-Z]+$/.test(code)
+  );
+};
+
+/** SQLite's own words for a damaged file: a bad page shows up only when a query reaches it. */
+export function isCorruptionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB"))
+    return true;
+  return /database disk image is malformed|file is not a database/i.test(errorMessage(error));
+}
+
 function encodeCursor(key: SortKey, dir: SortDirection, value: number, id: string): string {
   return Buffer.from(JSON.stringify([key, dir, value, id])).toString("base64url");
 }
@@ -290,11 +311,48 @@ export class ThreadIndex {
       return new ThreadIndex(db, home, state, opts);
     } catch (error) {
       db?.close();
-      if (isBusy(error)) throw error; // locked is not broken: never delete a live database
-      for (const suffix of ["", "-wal", "-shm", "-journal"]) fs.rmSync(file + suffix, { force: true });
-      db = new (sqlite())(file, { timeout: readTimeout });
+      // Locked, full or unwritable is not broken: never delete a database for that.
+      if (isEnvironmental(error)) throw error;
+      return ThreadIndex.recreate(home, opts);
+    }
+  }
+
+  /** Deletes the database files and creates an empty index (the caller refills it). */
+  static recreate(home: string, opts: ThreadIndexOptions = {}): ThreadIndex {
+    const file = ThreadIndex.dbPath(home);
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) fs.rmSync(file + suffix, { force: true });
+    const db = new (sqlite())(file, { timeout: opts.readBusyTimeoutMs ?? 5000 });
+    try {
       ThreadIndex.prepareSchema(db, false);
       return new ThreadIndex(db, home, "recreated", opts);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * SQLite's full `integrity_check` (`quick_check` misses an index that disagrees with its table):
+   * null when the file is sound, else what is wrong with it. A check that itself fails counts.
+   */
+  integrityProblem(): string | null {
+    try {
+      const rows = this.db.pragma("integrity_check") as { integrity_check: string }[];
+      const problems = rows
+        .map((r) => r.integrity_check.replace(/\s+/g, " ").trim())
+        .filter((r) => r !== "ok" && !r.startsWith("***"));
+      return problems.length === 0 ? null : problems.slice(0, 3).join("; ");
+    } catch (error) {
+      return errorMessage(error);
+    }
+  }
+
+  /** Closes without retrying pending writes (for a damaged file that is about to be replaced). */
+  discard(): void {
+    try {
+      this.db.close();
+    } catch {
+      // already unusable
     }
   }
 

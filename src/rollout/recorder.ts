@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { errorMessage } from "../lib/errors.js";
 import type { GitInfo, RolloutItem, SessionMetaLine, SessionSource } from "../protocol/rollout.js";
 import { acquireThreadLock, type ThreadLock } from "./lock.js";
 import { applyItemToMetadata, metadataFromSessionMeta, type ThreadMetadata } from "./metadata.js";
@@ -12,10 +13,31 @@ export interface IndexSink {
 }
 
 /**
+ * Lines could not be written (disk full, I/O error). They stay queued, in order, and are written
+ * before anything newer once writing works again; `withdrawn` says whether the closing items of
+ * `commitTurn` were taken back (none of their bytes reached the file).
+ */
+export class RolloutWriteError extends Error {
+  readonly code = "ROLLOUT_WRITE_FAILED";
+  constructor(
+    readonly path: string,
+    cause: unknown,
+    readonly withdrawn = false,
+  ) {
+    super(`could not write ${path}: ${errorMessage(cause)}`, { cause });
+    this.name = "RolloutWriteError";
+  }
+}
+
+/**
  * The persistence side of one thread. `record` takes items in engine order and applies the
  * persistence policy; each call resolves once its lines were handed to the OS (a crash of the
  * process after that loses nothing). `flush({durable: true})` additionally fsyncs — call it at
  * turn boundaries.
+ *
+ * When a write fails, the recorder keeps every line that did not reach the file (to the byte, so
+ * a short write is continued, not repeated) and writes them first, in order, at the next write or
+ * flush. `flush` throws `RolloutWriteError` while anything is still unwritten.
  */
 export interface ThreadRecorder {
   readonly threadId: string;
@@ -25,8 +47,17 @@ export interface ThreadRecorder {
   readonly ephemeral: boolean;
   /** Whether the rollout file exists (always false for ephemeral threads). */
   readonly materialized: boolean;
+  /** False while lines wait to be written or the last sync failed. */
+  readonly healthy: boolean;
   record(items: readonly RolloutItem[]): Promise<void>;
+  /** Appends items as they are, without the persistence policy. */
+  recordVerbatim(items: readonly RolloutItem[]): Promise<void>;
   flush(opts?: { durable?: boolean }): Promise<void>;
+  /**
+   * Appends a turn's closing items and syncs everything. The point where a turn's fate is
+   * decided: throws `RolloutWriteError` (with `withdrawn`) when the turn is not safely on disk.
+   */
+  commitTurn(items: readonly RolloutItem[]): Promise<void>;
   /** Flushes durably, releases the writer lock. Further `record` calls throw. */
   close(): Promise<void>;
 }
@@ -71,10 +102,10 @@ export function buildSessionMeta(init: SessionMetaInit): SessionMetaLine {
   return meta as SessionMetaLine;
 }
 
+/** Lines of one `record` call that have not (all) reached the file yet. */
 interface Pending {
-  text: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  bytes: Buffer;
+  settle: { resolve: () => void; reject: (error: unknown) => void } | null;
 }
 
 export interface FileRecorderOptions {
@@ -106,7 +137,11 @@ export class FileRolloutRecorder implements ThreadRecorder {
   private fd: number | null = null;
   private pendingMeta: SessionMetaLine | null;
   private leadingNewline: boolean;
-  private queue: Pending[] = [];
+  /** In file order; `written` bytes of the first one are already in the file. */
+  private unwritten: Pending[] = [];
+  private written = 0;
+  /** Why the last write or sync failed; cleared by the next success. */
+  private failure: unknown = null;
   private draining: Promise<void> | null = null;
   private closed = false;
   private indexScheduled = false;
@@ -125,6 +160,10 @@ export class FileRolloutRecorder implements ThreadRecorder {
 
   get materialized(): boolean {
     return this.pendingMeta === null;
+  }
+
+  get healthy(): boolean {
+    return this.failure === null && this.unwritten.length === 0;
   }
 
   /** A copy of the index metadata as of the last recorded item. */
@@ -176,19 +215,38 @@ export class FileRolloutRecorder implements ThreadRecorder {
   async record(items: readonly RolloutItem[]): Promise<void> {
     if (this.closed) throw new Error(`rollout recorder for thread ${this.threadId} is closed`);
     const kept = items.filter((item) => shouldPersistRolloutItem(item, this.mode));
-    if (kept.length === 0) return;
-    this.materialize();
-    await this.enqueue(kept);
+    if (kept.length > 0) await this.write(this.enqueue(kept));
   }
 
   /** Appends items as they are, without the persistence policy (a fork's copied history). */
   async recordVerbatim(items: readonly RolloutItem[]): Promise<void> {
     if (this.closed) throw new Error(`rollout recorder for thread ${this.threadId} is closed`);
-    this.materialize();
-    if (items.length > 0) await this.enqueue(items);
+    if (items.length > 0) await this.write(this.enqueue(items));
+    else this.materialize();
   }
 
-  private enqueue(items: readonly RolloutItem[]): Promise<void> {
+  async commitTurn(items: readonly RolloutItem[]): Promise<void> {
+    const kept = items.filter((item) => shouldPersistRolloutItem(item, this.mode));
+    const closing = kept.length > 0 ? this.enqueue(kept) : null;
+    try {
+      await this.flush({ durable: true });
+    } catch (error) {
+      const cause = error instanceof RolloutWriteError ? error.cause : error;
+      throw new RolloutWriteError(this.path, cause, closing !== null && this.withdraw(closing));
+    }
+  }
+
+  /** Takes queued lines back when not one of their bytes reached the file. */
+  private withdraw(pending: Pending): boolean {
+    const at = this.unwritten.indexOf(pending);
+    if (at === -1 || (at === 0 && this.written > 0)) return false;
+    this.unwritten.splice(at, 1);
+    pending.settle = null;
+    return true;
+  }
+
+  /** Formats items as lines at the end of the queue (nothing is written yet). */
+  private enqueue(items: readonly RolloutItem[]): Pending {
     const at = this.now();
     let text = "";
     for (const item of items) {
@@ -199,55 +257,139 @@ export class FileRolloutRecorder implements ThreadRecorder {
       text = `\n${text}`;
       this.leadingNewline = false;
     }
-    // Fast path: nothing in flight and a small batch — one synchronous write is cheaper than a
-    // round trip through the thread pool, and ordering is trivially kept.
-    if (this.draining === null && this.queue.length === 0 && text.length <= SYNC_WRITE_LIMIT) {
+    const pending: Pending = { bytes: Buffer.from(text, "utf8"), settle: null };
+    this.unwritten.push(pending);
+    return pending;
+  }
+
+  /** Resolves when `pending` is in the file; rejects when writing failed (it stays queued). */
+  private write(pending: Pending): Promise<void> {
+    // Fast path: the queue holds only this small batch — one synchronous write is cheaper than
+    // a round trip through the thread pool, and ordering is trivially kept.
+    if (
+      this.draining === null &&
+      this.unwritten.length === 1 &&
+      this.materialized &&
+      pending.bytes.length <= SYNC_WRITE_LIMIT
+    ) {
       try {
-        writeAllSync(this.fd!, Buffer.from(text, "utf8"));
+        this.writeQueuedSync();
         return Promise.resolve();
       } catch (error) {
-        return Promise.reject(error);
+        return Promise.reject(new RolloutWriteError(this.path, error));
       }
     }
-    const done = new Promise<void>((resolve, reject) => this.queue.push({ text, resolve, reject }));
-    this.draining ??= this.drain();
+    const done = new Promise<void>((resolve, reject) => {
+      pending.settle = { resolve, reject };
+    });
+    void this.startDrain();
     return done;
   }
 
-  /** Single writer loop: everything queued so far goes out in one write, in order. */
-  private async drain(): Promise<void> {
+  private writeQueuedSync(): void {
+    const pending = this.unwritten[0]!;
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          await writeAll(this.fd!, Buffer.from(batch.map((p) => p.text).join(""), "utf8"));
-          for (const p of batch) p.resolve();
-        } catch (error) {
-          for (const p of batch) p.reject(error);
-        }
+      while (this.written < pending.bytes.length) {
+        this.written += fs.writeSync(
+          this.fd!,
+          pending.bytes,
+          this.written,
+          pending.bytes.length - this.written,
+        );
       }
-    } finally {
-      this.draining = null;
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
+    this.unwritten.shift();
+    this.written = 0;
+    this.failure = null;
+  }
+
+  /** The running writer loop, or a new one. */
+  private startDrain(): Promise<void> {
+    if (this.draining) return this.draining;
+    // Cleared in a later microtask: a loop that ends synchronously must not be left as running.
+    const run: Promise<void> = this.drain().finally(() => {
+      if (this.draining === run) this.draining = null;
+    });
+    this.draining = run;
+    return run;
+  }
+
+  /**
+   * Single writer loop: everything queued goes out in one write, in order. A failed write keeps
+   * what did not reach the file, rejects its waiters and stops; the next write or flush retries.
+   */
+  private async drain(): Promise<void> {
+    while (this.unwritten.length > 0) {
+      const batch = [...this.unwritten];
+      const bytes = Buffer.concat(batch.map((p, i) => (i === 0 ? p.bytes.subarray(this.written) : p.bytes)));
+      let error: unknown = null;
+      let done = 0;
+      try {
+        this.materialize();
+        done = await writeAll(this.fd!, bytes);
+      } catch (e) {
+        error = e;
+        done = (e as { bytesWritten?: number }).bytesWritten ?? 0;
+      }
+      this.advance(done);
+      if (error !== null) {
+        this.failure = error;
+        for (const p of this.unwritten) {
+          p.settle?.reject(new RolloutWriteError(this.path, error));
+          p.settle = null;
+        }
+        return;
+      }
+      this.failure = null;
     }
   }
 
+  /** Marks `count` more bytes of the queue as written, resolving the batches now complete. */
+  private advance(count: number): void {
+    let left = this.written + count;
+    while (this.unwritten.length > 0 && left >= this.unwritten[0]!.bytes.length) {
+      const p = this.unwritten.shift()!;
+      left -= p.bytes.length;
+      p.settle?.resolve();
+    }
+    this.written = this.unwritten.length > 0 ? left : 0;
+  }
+
+  /** Waits for queued writes, retries what failed, and (durable) syncs; throws when lines remain. */
   async flush(opts: { durable?: boolean } = {}): Promise<void> {
     while (this.draining) await this.draining;
-    if (opts.durable && this.fd !== null)
-      await new Promise<void>((res, rej) => fs.fdatasync(this.fd!, (e) => (e ? rej(e) : res())));
+    if (this.unwritten.length > 0) {
+      await this.startDrain();
+      if (this.unwritten.length > 0) throw new RolloutWriteError(this.path, this.failure);
+    }
+    if (opts.durable && this.fd !== null) {
+      try {
+        await new Promise<void>((res, rej) => fs.fdatasync(this.fd!, (e) => (e ? rej(e) : res())));
+        this.failure = null;
+      } catch (error) {
+        this.failure = error;
+        throw new RolloutWriteError(this.path, error);
+      }
+    }
     if (this.materialized) this.updateIndex();
   }
 
+  /** Lines still unwritten when closing are lost: the error says so, the lock is released anyway. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush({ durable: true });
-    this.closed = true;
-    if (this.fd !== null) fs.closeSync(this.fd);
-    this.fd = null;
-    this.lock?.release();
-    this.lock = null;
-    this.opts.onClose?.();
+    try {
+      await this.flush({ durable: true });
+    } finally {
+      this.closed = true;
+      if (this.fd !== null) fs.closeSync(this.fd);
+      this.fd = null;
+      this.lock?.release();
+      this.lock = null;
+      this.opts.onClose?.();
+    }
   }
 
   private scheduleIndexUpdate(): void {
@@ -276,13 +418,14 @@ function writeAllSync(fd: number, buf: Buffer): void {
   while (offset < buf.length) offset += fs.writeSync(fd, buf, offset, buf.length - offset);
 }
 
-function writeAll(fd: number, buf: Buffer): Promise<void> {
+/** Resolves with the length; a failure carries `bytesWritten` (a short write went before it). */
+function writeAll(fd: number, buf: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const step = (offset: number) => {
       fs.write(fd, buf, offset, buf.length - offset, null, (error, written) => {
-        if (error) return reject(error);
+        if (error) return reject(Object.assign(error, { bytesWritten: offset }));
         if (offset + written < buf.length) return step(offset + written);
-        resolve();
+        resolve(buf.length);
       });
     };
     step(0);
@@ -294,6 +437,7 @@ export class InMemoryRecorder implements ThreadRecorder {
   readonly path = null;
   readonly ephemeral = true;
   readonly materialized = false;
+  readonly healthy = true;
   private readonly items: RolloutItem[] = [];
   private closed = false;
 
@@ -316,6 +460,10 @@ export class InMemoryRecorder implements ThreadRecorder {
   }
 
   async flush(): Promise<void> {}
+
+  async commitTurn(items: readonly RolloutItem[]): Promise<void> {
+    await this.record(items);
+  }
 
   async close(): Promise<void> {
     this.closed = true;

@@ -2,9 +2,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { KEEL_VERSION } from "../cli/version.js";
+import { errorMessage } from "../lib/errors.js";
 import type { GitInfo, RolloutItem, SessionSource } from "../protocol/rollout.js";
 import { closeOpenTurn } from "./fork.js";
-import { type ListThreadsParams, type ListThreadsResult, ThreadIndex } from "./index-db.js";
+import {
+  isCorruptionError,
+  type ListThreadsParams,
+  type ListThreadsResult,
+  ThreadIndex,
+} from "./index-db.js";
 import { rebuildIndex, reconcileIndex, repairThreads } from "./index-maintenance.js";
 import { acquireThreadLock, liveLockOwner, ThreadLockedError } from "./lock.js";
 import { metadataFromItems, type ThreadMetadata } from "./metadata.js";
@@ -56,6 +62,8 @@ export interface ThreadStoreOptions {
   indexBusyTimeoutMs?: number;
   /** Compare the index with the files on disk when it is first opened (default true). */
   reconcileOnOpen?: boolean;
+  /** Told when something the user should know happened to the files (a damaged index rebuilt). */
+  onWarning?: (message: string) => void;
   now?: () => Date;
 }
 
@@ -89,6 +97,8 @@ export interface OpenedThread {
   items: RolloutItem[];
   /** Lines skipped while reading (a torn final line after a crash, …). Never fatal. */
   warnings: LoadedRollout["warnings"];
+  /** The rollout the items were read from (null when they came from memory). */
+  readFrom: string | null;
   session: ReconstructedSession;
   name: string | null;
   metadata: ThreadMetadata | null;
@@ -117,6 +127,8 @@ export class ThreadStore implements IndexSink {
   private readonly opts: ThreadStoreOptions;
   private indexHandle: ThreadIndex | null = null;
   private maintenance: { rebuild: boolean; reconcile: boolean } | null = null;
+  /** A query met a damaged page; the next index use checks the file and rebuilds it. */
+  private suspectCorruption: unknown = null;
   private readonly open = new Map<string, ThreadRecorder>();
 
   constructor(opts: ThreadStoreOptions) {
@@ -160,11 +172,57 @@ export class ThreadStore implements IndexSink {
     return index;
   }
 
+  /**
+   * Runs `use` on the maintained index. A damaged file ("database disk image is malformed") is
+   * confirmed with an integrity check, replaced by a rebuild from the rollouts (with a warning),
+   * and `use` runs once more on the new index.
+   */
+  private withIndex<T>(use: (index: ThreadIndex) => T): T {
+    if (this.suspectCorruption !== null) this.recoverIfCorrupt(this.suspectCorruption);
+    try {
+      return use(this.maintainedIndex());
+    } catch (error) {
+      if (!isCorruptionError(error) || !this.recoverIfCorrupt(error)) throw error;
+      return use(this.maintainedIndex());
+    }
+  }
+
+  /** Lookups that can do without the index: a damaged file yields `fallback` and a later repair. */
+  private peekIndex<T>(use: (index: ThreadIndex) => T, fallback: T): T {
+    if (!this.indexHandle) return fallback;
+    try {
+      return use(this.indexHandle);
+    } catch (error) {
+      if (!isCorruptionError(error)) throw error;
+      this.suspectCorruption = error;
+      return fallback;
+    }
+  }
+
+  /** True when the index was damaged and has been rebuilt from the rollouts. */
+  private recoverIfCorrupt(cause: unknown): boolean {
+    this.suspectCorruption = null;
+    const index = this.index();
+    const problem = index.integrityProblem();
+    if (problem === null) return false;
+    index.discard();
+    this.indexHandle = ThreadIndex.recreate(this.home, { writeBusyTimeoutMs: this.opts.indexBusyTimeoutMs });
+    this.maintenance = null;
+    rebuildIndex(this.indexHandle);
+    this.opts.onWarning?.(
+      `The thread index ${ThreadIndex.dbPath(this.home)} was damaged (${errorMessage(cause)}; ` +
+        `integrity check: ${problem}); it was rebuilt from the rollout files, which are intact.`,
+    );
+    return true;
+  }
+
   /** IndexSink: recorders report their metadata here. Never throws. */
   upsertThread(meta: ThreadMetadata): void {
     try {
       this.index().upsert(meta);
-    } catch {
+    } catch (error) {
+      // A damaged file is rebuilt at the next listing or lookup, not in the middle of a turn.
+      if (isCorruptionError(error)) this.suspectCorruption = error;
       // Locked while opening, or broken: leave a marker so the next open repairs the row.
       try {
         fs.mkdirSync(this.home, { recursive: true });
@@ -177,24 +235,23 @@ export class ThreadStore implements IndexSink {
 
   /** Recreates the index from `sessions/`, `archived_sessions/` and `session_index.jsonl`. */
   rebuildIndex(): { threads: number } {
-    const index = this.index();
-    this.maintenance = null;
-    rebuildIndex(index);
-    return { threads: index.count() };
+    this.maintenance = { rebuild: true, reconcile: false };
+    return { threads: this.withIndex((index) => index.count()) };
   }
 
   /** One page of threads; the first call compares the index with the files on disk. */
   listThreads(params: ListThreadsParams = {}): ListThreadsResult {
-    return this.maintainedIndex().list(params);
+    return this.withIndex((index) => index.list(params));
   }
 
   /** Index row of a thread (repaired from its rollout if the row is missing). */
   getThreadMetadata(threadId: string): ThreadMetadata | null {
-    const index = this.maintainedIndex();
-    const row = index.get(threadId);
-    if (row && fs.existsSync(row.rolloutPath)) return row;
-    repairThreads(index, [threadId]);
-    return index.get(threadId);
+    return this.withIndex((index) => {
+      const row = index.get(threadId);
+      if (row && fs.existsSync(row.rolloutPath)) return row;
+      repairThreads(index, [threadId]);
+      return index.get(threadId);
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -203,11 +260,9 @@ export class ThreadStore implements IndexSink {
   /** Path of a thread's rollout: index first, then a scan of the file names. */
   findRolloutPath(threadId: string, opts: { includeArchived?: boolean } = {}): string | null {
     const id = threadId.toLowerCase();
-    if (this.indexHandle) {
-      const row = this.indexHandle.get(id);
-      if (row && fs.existsSync(row.rolloutPath) && (opts.includeArchived || !row.archived))
-        return row.rolloutPath;
-    }
+    const row = this.peekIndex((index) => index.get(id), null);
+    if (row && fs.existsSync(row.rolloutPath) && (opts.includeArchived || !row.archived))
+      return row.rolloutPath;
     return findRolloutFile(this.home, id, opts)?.path ?? null;
   }
 
@@ -324,6 +379,7 @@ export class ThreadStore implements IndexSink {
         recorder,
         items: rollout.lines,
         warnings: rollout.warnings,
+        readFrom: file,
         session: reconstructSession(rollout.lines, "resumed"),
         name,
         metadata,
@@ -342,10 +398,12 @@ export class ThreadStore implements IndexSink {
   async forkThread(params: ForkThreadParams): Promise<OpenedThread> {
     let sourceItems: RolloutItem[];
     let warnings: LoadedRollout["warnings"] = [];
+    let readFrom: string | null = null;
     if ("items" in params.from) {
       sourceItems = [...params.from.items];
     } else {
-      const rollout = await readRolloutFile(this.resolve(params.from, true));
+      readFrom = this.resolve(params.from, true);
+      const rollout = await readRolloutFile(readFrom);
       sourceItems = rollout.lines.map(({ type, payload }) => ({ type, payload }) as RolloutItem);
       warnings = rollout.warnings;
     }
@@ -412,6 +470,7 @@ export class ThreadStore implements IndexSink {
       recorder,
       items: copied,
       warnings,
+      readFrom,
       session: reconstructSession(copied, "forked"),
       name,
       metadata,
@@ -425,7 +484,7 @@ export class ThreadStore implements IndexSink {
   getThreadName(threadId: string): string | null {
     const fromFile = readThreadName(this.home, threadId);
     if (fromFile !== null) return fromFile;
-    return this.indexHandle?.get(threadId)?.name ?? null;
+    return this.peekIndex((index) => index.get(threadId)?.name ?? null, null);
   }
 
   /**
@@ -449,9 +508,10 @@ export class ThreadStore implements IndexSink {
     }
     if (recorder?.ephemeral) return;
     try {
-      const index = this.index();
-      const row = index.get(threadId);
-      if (row) index.upsert({ ...row, name: value === "" ? null : value });
+      this.withIndex((index) => {
+        const row = index.get(threadId);
+        if (row) index.upsert({ ...row, name: value === "" ? null : value });
+      });
     } catch {
       // The session index holds the name; a rebuild restores the row.
     }
@@ -509,27 +569,36 @@ export class ThreadStore implements IndexSink {
   }
 
   private updateLocation(threadId: string, file: string, archived: boolean): ThreadMetadata {
-    const index = this.maintainedIndex();
-    let row = index.get(threadId);
-    if (!row) {
-      repairThreads(index, [threadId]);
-      row = index.get(threadId);
-    }
-    if (!row) throw new ThreadNotFoundError(threadId);
-    const updated: ThreadMetadata = {
-      ...row,
-      rolloutPath: file,
-      archived,
-      archivedAtMs: archived ? this.now().getTime() : null,
-    };
-    index.upsert(updated);
-    return updated;
+    return this.withIndex((index) => {
+      let row = index.get(threadId);
+      if (!row) {
+        repairThreads(index, [threadId]);
+        row = index.get(threadId);
+      }
+      if (!row) throw new ThreadNotFoundError(threadId);
+      const updated: ThreadMetadata = {
+        ...row,
+        rolloutPath: file,
+        archived,
+        archivedAtMs: archived ? this.now().getTime() : null,
+      };
+      index.upsert(updated);
+      return updated;
+    });
   }
 
   /** Closes every recorder opened through this store and the index. */
   async close(): Promise<void> {
-    for (const recorder of [...this.open.values()]) await recorder.close();
-    this.indexHandle?.close();
+    for (const recorder of [...this.open.values()]) {
+      // One thread's unwritable tail must not keep the others (and the index) open.
+      await recorder.close().catch(() => undefined);
+    }
+    try {
+      this.indexHandle?.close();
+    } catch {
+      // Rows that could not be written are rebuilt from the rollouts by the next open.
+      this.indexHandle?.discard();
+    }
     this.indexHandle = null;
   }
 }

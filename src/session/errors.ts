@@ -1,3 +1,4 @@
+import { errorMessage } from "../lib/errors.js";
 import type { TaskKind } from "./active-turn.js";
 
 export type SteerErrorKind =
@@ -51,5 +52,23 @@ export class ThreadNotFoundError extends Error {
   constructor(readonly threadId: string) {
     super(`thread not found: ${threadId}`);
     this.name = "ThreadNotFoundError";
+  }
+}
+
+/**
+ * A turn cannot start because the thread's earlier items are still not on disk (disk full, I/O
+ * error). Nothing is lost yet: they are kept in memory and written first once writing works.
+ */
+export class ThreadNotSavedError extends Error {
+  constructor(
+    readonly threadId: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot start a turn: thread ${threadId} could not be saved (${errorMessage(cause)}). ` +
+        "Its unsaved items are kept and will be written first; free disk space and try again.",
+      { cause },
+    );
+    this.name = "ThreadNotSavedError";
   }
 }

@@ -4,7 +4,13 @@ export { DEFAULT_AGENTS_MD_MAX_BYTES, loadAgentsMd } from "./agents-md.js";
 export { SessionToolRouter, UPDATE_PLAN_TOOL } from "./builtin-tools.js";
 export { AUTO_COMPACT_WINDOW_SHARE, autoCompactLimit } from "./compaction.js";
 export { FileTurnDiffTracker } from "./diff-tracker.js";
-export { SessionInitError, SteerInputError, type SteerErrorKind, ThreadNotFoundError } from "./errors.js";
+export {
+  SessionInitError,
+  SteerInputError,
+  type SteerErrorKind,
+  ThreadNotFoundError,
+  ThreadNotSavedError,
+} from "./errors.js";
 export type { EventListener } from "./event-channel.js";
 export { SessionManager, type SessionManagerOptions, type ThreadOptions } from "./manager.js";
 export { KEEL_BASE_INSTRUCTIONS } from "./prompts/base-instructions.js";

@@ -1,6 +1,7 @@
 import os from "node:os";
 import { v7 as uuidv7 } from "uuid";
 import type { ResolvedModelProvider } from "../config/model-provider.js";
+import { errorMessage } from "../lib/errors.js";
 import { localTimeZone } from "./local-zone.js";
 import { createModelClient, type ModelClient, type ModelClientOptions } from "../model/client.js";
 import {
@@ -26,19 +27,20 @@ import type { RolloutItem, SessionSource } from "../protocol/rollout.js";
 import { DEFAULT_TURN_ABORTED_MARKER } from "../rollout/fork.js";
 import { shouldPersistEvent } from "../rollout/policy.js";
 import type { ReconstructedSession } from "../rollout/reconstruct.js";
-import { InMemoryRecorder, type ThreadRecorder } from "../rollout/recorder.js";
+import { InMemoryRecorder, RolloutWriteError, type ThreadRecorder } from "../rollout/recorder.js";
 import type { OpenedThread, ThreadRef, ThreadStore } from "../rollout/store.js";
 import { ActiveTurn, type TaskKind } from "./active-turn.js";
 import { loadAgentsMd } from "./agents-md.js";
 import { SessionToolRouter } from "./builtin-tools.js";
 import { autoCompactLimit } from "./compaction.js";
 import { baselineFromTurnContext, type ContextBaseline, type EnvironmentFacts } from "./context.js";
-import { SessionInitError, SteerInputError } from "./errors.js";
+import { SessionInitError, SteerInputError, ThreadNotSavedError } from "./errors.js";
 import { EventChannel, type EventListener } from "./event-channel.js";
 import { KEEL_BASE_INSTRUCTIONS } from "./prompts/base-instructions.js";
 import {
   messageHistoryMetadata,
   modelMismatchWarning,
+  rolloutReadWarnings,
   type StartupNotices,
   startupEvents,
 } from "./startup.js";
@@ -221,7 +223,7 @@ export class Session {
     for (const msg of startupEvents(notices, config.approvalPolicy.value, config.keelHome)) {
       session.emit(INITIAL_SUBMIT_ID, msg);
     }
-    if (reconstructed) session.installHistory(history.kind, reconstructed);
+    if (opened.thread) session.installHistory(history.kind, opened.thread);
     return session;
   }
 
@@ -295,8 +297,17 @@ export class Session {
     });
   }
 
-  /** `record_initial_history`: install a rebuilt history (the fork's copy is already on disk). */
-  private installHistory(kind: InitialHistory["kind"], rebuilt: ReconstructedSession): void {
+  /**
+   * `record_initial_history`: install a rebuilt history (the fork's copy is already on disk).
+   * Lines the reader skipped are reported first: the user was promised to hear about them.
+   */
+  private installHistory(kind: InitialHistory["kind"], opened: OpenedThread): void {
+    const rebuilt = opened.session;
+    if (opened.readFrom) {
+      for (const message of rolloutReadWarnings(opened.readFrom, opened.warnings)) {
+        this.emit(INITIAL_SUBMIT_ID, { type: "warning", message });
+      }
+    }
     this.historyItems = [...rebuilt.history];
     this.usage = rebuilt.tokenInfo;
     Object.assign(
@@ -370,7 +381,8 @@ export class Session {
   /** The rollout items of this thread so far (for forking a loaded thread). */
   async rolloutItems(): Promise<RolloutItem[] | null> {
     if (this.recorder instanceof InMemoryRecorder) return this.recorder.history();
-    await this.recorder.flush();
+    // Readers get what is in the file; lines a full disk holds back are not there yet.
+    await this.recorder.flush().catch(() => undefined);
     return null;
   }
 
@@ -497,7 +509,17 @@ export class Session {
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
       this.closed = true;
-      await this.recorder.close();
+      try {
+        await this.recorder.close();
+      } catch (error) {
+        this.channel.emit({
+          id: INITIAL_SUBMIT_ID,
+          msg: {
+            type: "warning",
+            message: `items of this thread could not be saved and are lost: ${errorMessage(error)}`,
+          },
+        });
+      }
     });
     this.channel.emit({ id: INITIAL_SUBMIT_ID, msg: { type: "shutdown_complete" } });
     this.channel.close();
@@ -532,6 +554,7 @@ export class Session {
   private spawnTask(kind: TaskKind, run: (turn: ActiveTurn) => Promise<string | null>): Promise<ActiveTurn> {
     return this.lock.run(async () => {
       this.assertOpen();
+      await this.catchUp();
       await this.abortActive("replaced");
       const turn = new ActiveTurn(uuidv7(), kind);
       this.active = turn;
@@ -569,12 +592,44 @@ export class Session {
   }
 
   /**
+   * Before a new task: items an earlier failure left unwritten are written first. While that
+   * still fails no turn starts — its work could not be saved either.
+   */
+  private async catchUp(): Promise<void> {
+    if (this.recorder.healthy) return;
+    try {
+      await this.recorder.flush({ durable: true });
+      this.persistFailed = false;
+    } catch (error) {
+      throw new ThreadNotSavedError(this.threadId, error);
+    }
+  }
+
+  /**
    * The turn's last event is persisted and fsynced before anyone hears of it, and the turn is
    * no longer active by then: a client reacting to it can read the rollout or start a turn.
+   * This sync decides the turn's fate: a turn whose items are not on disk is not reported
+   * completed but failed, with an `error` naming the cause (recorded too, whatever the
+   * persistence mode, so that the turn reads as failed once its lines reach the file).
    */
   private async endTurn(turn: ActiveTurn, msg: EventMsg): Promise<void> {
-    this.persistEvent(msg);
-    await this.flushDurable();
+    const end = { type: "event_msg", payload: msg } as RolloutItem;
+    try {
+      await this.recorder.commitTurn(shouldPersistEvent(msg, this.recorder.mode) ? [end] : []);
+      this.persistFailed = false;
+    } catch (error) {
+      this.reportPersistError(error);
+      const failure: EventMsg = {
+        type: "error",
+        message:
+          `This turn could not be saved: ${errorMessage(error)}. Its items are kept and written before the ` +
+          "next turn starts; until writing works again, no new turn can start.",
+      };
+      const withdrawn = error instanceof RolloutWriteError && error.withdrawn;
+      const tail = [{ type: "event_msg", payload: failure } as RolloutItem, ...(withdrawn ? [end] : [])];
+      this.recorder.recordVerbatim(tail).catch(() => undefined);
+      this.channel.emit({ id: turn.turnId, msg: failure });
+    }
     if (this.active === turn) this.active = null;
     this.channel.emit({ id: turn.turnId, msg });
   }
@@ -677,14 +732,7 @@ export class Session {
     this.recorder.record(items).catch((error: unknown) => this.reportPersistError(error));
   }
 
-  private async flushDurable(): Promise<void> {
-    try {
-      await this.recorder.flush({ durable: true });
-    } catch (error) {
-      this.reportPersistError(error);
-    }
-  }
-
+  /** One warning per outage (it ends when a turn's items are safely on disk again). */
   private reportPersistError(error: unknown): void {
     if (this.persistFailed) return;
     this.persistFailed = true;
@@ -692,7 +740,7 @@ export class Session {
       id: this.active?.turnId ?? INITIAL_SUBMIT_ID,
       msg: {
         type: "warning",
-        message: `failed to write the rollout: ${(error as Error)?.message ?? String(error)}`,
+        message: `failed to write the rollout: ${errorMessage(error)}; the unsaved items are kept in memory`,
       },
     });
   }

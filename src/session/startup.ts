@@ -3,6 +3,7 @@ import path from "node:path";
 import { ON_FAILURE_DEPRECATION_WARNING } from "../config/effective-permissions.js";
 import type { EventMsg } from "../protocol/events.js";
 import type { AskForApproval } from "../protocol/permissions.js";
+import type { RolloutWarning } from "../rollout/reader.js";
 
 export { ON_FAILURE_DEPRECATION_WARNING };
 
@@ -34,6 +35,27 @@ export function modelMismatchWarning(previous: string, current: string): string 
     `This session was recorded with model \`${previous}\` but is resuming with \`${current}\`. ` +
     `Consider switching back to \`${previous}\` if the results get worse.`
   );
+}
+/** Lines named one by one before the rest are summed up (a damaged file may have thousands). */
+const NAMED_ROLLOUT_WARNINGS = 3;
+
+/**
+ * What resuming (or forking) told the reader about lines it skipped: a torn last line left by a
+ * writer that stopped mid-write, or lines that do not parse. One message per named line.
+ */
+export function rolloutReadWarnings(file: string, warnings: readonly RolloutWarning[]): string[] {
+  const messages = warnings
+    .slice(0, NAMED_ROLLOUT_WARNINGS)
+    .map((w) =>
+      w.kind === "torn_final_line"
+        ? `The last line of ${file} (line ${w.line}) was incomplete — keel stopped in the middle of ` +
+          "writing it — and was skipped; nothing recorded before it is lost, and new items start on a fresh line."
+        : `Line ${w.line} of ${file} could not be read and was skipped: ${w.message}`,
+    );
+  const rest = warnings.length - NAMED_ROLLOUT_WARNINGS;
+  if (rest > 0)
+    messages.push(`${rest} more unreadable line${rest === 1 ? "" : "s"} of ${file} were skipped.`);
+  return messages;
 }
 
 /**

@@ -1,12 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { INDEX_DB_FILE } from "../../src/rollout/index-db.js";
 import { textTurn } from "../support/model-server.js";
 import {
   type Fixture,
   fixture,
+  type Message,
   inProcessServer,
   type Peer,
   stdioServer,
@@ -87,6 +89,75 @@ describe("resume and fork", () => {
       code: -32600,
       message: "no rollout found for thread id 0000-nope",
     });
+  });
+
+  it("warns on thread/resume about a torn last rollout line and keeps every complete turn", async () => {
+    const fx = await fixture();
+    const first = stdioServer(fx, "first");
+    await first.peer.initialize();
+    const threadId = await newThread(fx, first.peer);
+    const turnId = await runTurn(fx, first.peer, threadId, "one", "First.");
+    const { thread: before } = await first.peer.request("thread/read", { threadId, includeTurns: false });
+    first.peer.close();
+    expect(await first.exited).toBe(0);
+    // The writer stopped in the middle of a line (kill -9, power loss).
+    fs.appendFileSync(before.path, '{"timestamp":"2026-12-03T07:00:00.000Z","type":"event_msg","payl');
+
+    const second = stdioServer(fx, "second");
+    await second.peer.initialize();
+    const { thread } = await second.peer.request("thread/resume", { threadId });
+    const warning = await second.peer.notification("warning");
+    expect(warning.params).toEqual({
+      threadId,
+      message: expect.stringMatching(
+        new RegExp(`^The last line of ${before.path} \\(line \\d+\\) was incomplete .* and was skipped;`),
+      ),
+    });
+    expect(thread.turns.map((t: Message) => [t.id, t.status])).toEqual([[turnId, "completed"]]);
+    await runTurn(fx, second.peer, threadId, "two", "Second.");
+    const { thread: after } = await second.peer.request("thread/read", { threadId, includeTurns: true });
+    expect(after.turns.map((t: Message) => t.status)).toEqual(["completed", "completed"]);
+  });
+
+  it("rebuilds a thread index with a damaged page, with a warning; list, read and resume keep working", async () => {
+    const fx = await fixture();
+    const first = stdioServer(fx, "first");
+    await first.peer.initialize();
+    const ids: string[] = [];
+    for (const word of ["alpha", "beta"]) {
+      const id = await newThread(fx, first.peer);
+      await runTurn(fx, first.peer, id, word, `${word}!`);
+      ids.push(id);
+    }
+    first.peer.close();
+    expect(await first.exited).toBe(0);
+    // Garbage over the page of the index thread/list walks (not the header page, not the table).
+    const file = path.join(fx.home, INDEX_DB_FILE);
+    const db = new Database(file, { readonly: true });
+    const { pageno } = db.prepare("SELECT pageno FROM dbstat WHERE name = 'threads_created'").get() as {
+      pageno: number;
+    };
+    const pageSize = db.pragma("page_size", { simple: true }) as number;
+    db.close();
+    const fd = fs.openSync(file, "r+");
+    fs.writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (pageno - 1) * pageSize);
+    fs.closeSync(fd);
+
+    const second = stdioServer(fx, "second");
+    await second.peer.initialize();
+    const listed = await second.peer.request("thread/list", {});
+    expect(listed.data.map((t: Message) => t.id).sort()).toEqual([...ids].sort());
+    const warning = await second.peer.notification("warning");
+    expect(warning.params.message).toMatch(
+      new RegExp(
+        `^The thread index ${file} was damaged \\(database disk image is malformed; integrity check: .+\\); it was rebuilt from the rollout files`,
+      ),
+    );
+    expect((await second.peer.request("thread/list", {})).data).toHaveLength(2);
+    const { thread } = await second.peer.request("thread/read", { threadId: ids[0], includeTurns: true });
+    expect(thread.turns.map((t: Message) => t.status)).toEqual(["completed"]);
+    await second.peer.request("thread/resume", { threadId: ids[1] });
+    await runTurn(fx, second.peer, ids[1]!, "gamma", "gamma!");
   });
 
   it("opens the thread index while a new thread waits for its first prompt; not for an ephemeral one", async () => {

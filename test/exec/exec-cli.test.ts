@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import { ThreadEventSchema } from "../../src/protocol/exec-events.js";
 import { functionCall, httpError, reasoning, textTurn, turn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
+import { fillUp, useTmpfs } from "../support/tmpfs.js";
 import { inputItems, jsonLines, keel, setup, userTexts } from "./support.js";
+
+const tmpfs = useTmpfs("1m");
 
 describe("keel exec", () => {
   it("text only: the final message on stdout, the transcript on stderr", async () => {
@@ -268,6 +271,61 @@ describe("keel exec", () => {
     expect(history).toEqual(
       expect.arrayContaining(["remember the word kumquat", "what was the word?", "and again?"]),
     );
+  });
+
+  it("resume reports a torn last rollout line on stderr, skips it and continues on a fresh line", async () => {
+    const s = await setup();
+    s.server.enqueue(textTurn("First."), textTurn("Second."));
+    const first = await keel(["exec", "--json", "remember the word kumquat"], { cwd: s.repo, env: s.env });
+    const threadId = jsonLines(first.stdout)[0].thread_id as string;
+    const dir = path.join(s.home, "sessions");
+    const file = fs
+      .readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .map((f) => path.join(dir, f))
+      .find((f) => f.endsWith(`${threadId}.jsonl`))!;
+    // What kill -9 in the middle of a write leaves behind: a line without its end.
+    fs.appendFileSync(
+      file,
+      '{"timestamp":"2026-12-03T07:00:00.000Z","type":"event_msg","payload":{"type":"agent_me',
+    );
+    const lineCount = fs.readFileSync(file, "utf8").split("\n").length;
+
+    const second = await keel(["exec", "resume", threadId, "what was the word?"], {
+      cwd: s.repo,
+      env: s.env,
+    });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe("Second.\n");
+    expect(second.stderr).toContain(
+      `warning: The last line of ${file} (line ${lineCount}) was incomplete — keel stopped in the middle of writing it — and was skipped`,
+    );
+    expect(userTexts(s.server.modelRequests()[1]!.body)).toContain("remember the word kumquat");
+  });
+
+  it("a turn that cannot be saved on a full disk fails: exit 1 and the cause on stderr", async (ctx) => {
+    const mountPoint = tmpfs.mountPoint;
+    if (!mountPoint) {
+      ctx.skip(`cannot mount a tmpfs here: ${tmpfs.refused}`);
+      return;
+    }
+    const s = await setup();
+    const home = fs.mkdtempSync(path.join(mountPoint, "home-"));
+    fs.copyFileSync(path.join(s.home, "config.toml"), path.join(home, "config.toml"));
+    const filler = fillUp(mountPoint);
+    try {
+      s.server.enqueue(textTurn("Done."));
+      const r = await keel(["exec", "say hello"], {
+        cwd: s.repo,
+        env: { ...s.env, HOME: home, KEEL_HOME: home },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(
+        /ERROR: This turn could not be saved: could not write .*rollout-.*\.jsonl: ENOSPC: no space left on device/,
+      );
+    } finally {
+      fs.rmSync(filler);
+    }
   });
 
   it("resume of an unknown thread is an error", async () => {

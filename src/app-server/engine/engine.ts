@@ -21,7 +21,7 @@ import type { HandlerTable } from "../router.js";
 import type { AppServer } from "../server.js";
 import type { EngineConfigSource } from "./config-loader.js";
 import { LoadedThread, type ThreadFacts } from "./loaded-thread.js";
-import { turnsToV2 } from "./thread-view.js";
+import { settleStaleTurns, turnsToV2 } from "./thread-view.js";
 
 export const DEFAULT_IDLE_UNLOAD_MS = 30 * 60 * 1000;
 
@@ -96,7 +96,13 @@ export class Engine {
       strictConfig: options.strictConfig === true,
       log: (line) => server.log(line),
     };
-    this.store = new ThreadStore({ home: server.home });
+    this.store = new ThreadStore({
+      home: server.home,
+      onWarning: (message) => {
+        server.log(`warning: ${message}`);
+        server.subscriptions.notifyAll("warning", { threadId: null, message });
+      },
+    });
     this.manager = new SessionManager({ store: this.store });
     this.idleMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     this.schedule = options.scheduler ?? realScheduler;
@@ -218,13 +224,14 @@ export class Engine {
 
   /** The thread's turns as rebuilt from its rollout (in memory for ephemeral threads). */
   async turnsOf(thread: LoadedThread): Promise<Turn[]> {
+    const active = thread.session.activeTurnId();
     const items = await thread.session.rolloutItems();
-    if (items) return turnsToV2(buildTurns(items));
+    if (items) return settleStaleTurns(turnsToV2(buildTurns(items)), active);
     const path = thread.session.rolloutPath;
     if (!path) return [];
     try {
       const read = await this.store.readThread({ path }, { includeTurns: true });
-      return turnsToV2(read.turns ?? []);
+      return settleStaleTurns(turnsToV2(read.turns ?? []), active);
     } catch {
       return []; // not materialized yet: no turn was started
     }

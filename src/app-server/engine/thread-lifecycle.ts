@@ -18,7 +18,13 @@ import { tokenUsageToV2 } from "./convert.js";
 import type { Engine } from "./engine.js";
 import type { LoadedThread } from "./loaded-thread.js";
 import { afterResponse } from "./outbox.js";
-import { gitInfoOf, loadedThreadObject, settingsResponse, turnsToV2 } from "./thread-view.js";
+import {
+  gitInfoOf,
+  loadedThreadObject,
+  settingsResponse,
+  settleStaleTurns,
+  turnsToV2,
+} from "./thread-view.js";
 import { wire } from "./wire-errors.js";
 
 /** thread/start, thread/resume, thread/fork (spec app-server.md §6.1–§6.3, permissions.md §6.3). */
@@ -150,7 +156,8 @@ async function resumeThread(engine: Engine, params: ThreadResumeParams, connecti
     params: { threadId: thread.id, status: thread.status.current() },
   });
   const release = thread.outbox.hold();
-  const turns = turnsToV2(stored.turns ?? []);
+  // Nothing runs in a thread that was just loaded.
+  const turns = settleStaleTurns(turnsToV2(stored.turns ?? []), null);
   restoredUsage(thread, turns);
   thread.listen();
   afterResponse(release);

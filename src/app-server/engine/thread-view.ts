@@ -33,6 +33,16 @@ export function turnsToV2(turns: readonly V2Turn[]): Turn[] {
   }));
 }
 
+/**
+ * A turn the rollout shows open although it is not running — its writer stopped (crash, or exit
+ * with a full disk) before the end was written — can never finish: it reads as interrupted.
+ */
+export function settleStaleTurns(turns: readonly Turn[], activeTurnId: string | null): Turn[] {
+  return turns.map((t) =>
+    t.status === "inProgress" && t.id !== activeTurnId ? { ...t, status: "interrupted" } : t,
+  );
+}
+
 export function loadedThreadObject(thread: LoadedThread, turns: Turn[] = []): Thread {
   const { session, facts } = thread;
   const snapshot = session.snapshot();

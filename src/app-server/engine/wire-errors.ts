@@ -2,7 +2,12 @@ import { ConfigError } from "../../config/errors.js";
 import { ConstraintError } from "../../permissions/index.js";
 import { InvalidCursorError, ThreadArchivedError, ThreadLockedError } from "../../rollout/index.js";
 import { ThreadNotFoundError as StoredThreadNotFound } from "../../rollout/store.js";
-import { SessionInitError, SteerInputError, ThreadNotFoundError } from "../../session/index.js";
+import {
+  SessionInitError,
+  SteerInputError,
+  ThreadNotFoundError,
+  ThreadNotSavedError,
+} from "../../session/index.js";
 import { internalError, invalidRequest, RpcError } from "../errors.js";
 import { errorMessage } from "../../lib/errors.js";
 
@@ -29,7 +34,8 @@ export function toWireError(error: unknown): RpcError {
     error instanceof ThreadArchivedError ||
     error instanceof ThreadLockedError ||
     error instanceof InvalidCursorError ||
-    error instanceof ThreadNotFoundError
+    error instanceof ThreadNotFoundError ||
+    error instanceof ThreadNotSavedError
   ) {
     return invalidRequest(error.message);
   }
