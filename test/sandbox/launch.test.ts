@@ -122,6 +122,33 @@ describe("keel sandbox: setup errors", () => {
   });
 });
 
+describe("keel sandbox: a file as a writable root", () => {
+  // Found by the explain/sandbox differential property: protected names were planned inside the
+  // file (`key/.git`), and bwrap failed to create their mount points.
+  it("is bound writable and gets no protected folders planned inside it", async () => {
+    const { ws, home } = scratch();
+    fs.mkdirSync(path.join(ws, "secrets"));
+    const key = path.join(ws, "secrets", "key");
+    fs.writeFileSync(key, "old\n");
+    const profile = profileJson([
+      entry.rootRead,
+      entry.cwdWrite,
+      { path: { type: "path", path: key }, access: "write" },
+    ]);
+    const r = await keelSandbox(
+      ROOT,
+      ["--permission-profile", profile, "--", "sh", "-c", `echo new > ${key}`],
+      {
+        cwd: ws,
+        home,
+      },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(key, "utf8")).toBe("new\n");
+  });
+});
+
 describe("keel sandbox: deny-glob scan note", () => {
   it("says on stderr how many directories were left unscanned, on a real run", async () => {
     const { ws, home } = scratch();

@@ -276,6 +276,10 @@ describe("keel sandbox CLI", () => {
     const ws = tempDir();
     const home = tempDir("keel-home-");
     fs.mkdirSync(path.join(ws, ".git"));
+    fs.writeFileSync(path.join(ws, ".git", "HEAD"), "ref: refs/heads/main\n");
+    // An empty protected folder (perhaps another sandbox's placeholder) is shown by a tmpfs, so
+    // the launch does not depend on it still existing when bwrap mounts.
+    fs.mkdirSync(path.join(ws, ".agents"));
     const r = await keelSandbox(ROOT, ["--sandbox", "workspace-write", "--explain", "--", "touch", "ran"], {
       cwd: ws,
       home,
@@ -285,6 +289,8 @@ describe("keel sandbox CLI", () => {
     expect(r.stdout).toContain(`--bind ${ws} ${ws}`);
     expect(r.stdout).toContain(`--ro-bind ${ws}/.git ${ws}/.git`);
     expect(r.stdout).toContain(`--perms 0555 --tmpfs ${ws}/.codex`);
+    expect(r.stdout).toContain(`--perms 0555 --tmpfs ${ws}/.agents`);
+    expect(r.stdout).not.toContain(`--ro-bind ${ws}/.agents`);
     expect(r.stdout).toContain("--seccomp 3");
     expect(r.stdout).toMatch(/-- touch ran\n$/);
     expect(fs.existsSync(path.join(ws, "ran"))).toBe(false);

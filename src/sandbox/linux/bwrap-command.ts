@@ -112,6 +112,15 @@ export interface BwrapCommand {
 }
 
 /** Whether this process may create entries in `dir` (bwrap makes mount points as us). */
+function isEmptyDirectory(p: string, st: fs.Stats): boolean {
+  if (!st.isDirectory()) return false;
+  try {
+    return fs.readdirSync(p).length === 0;
+  } catch {
+    return false;
+  }
+}
+
 function canCreate(dir: string): boolean {
   try {
     fs.accessSync(dir, fs.constants.W_OK);
@@ -265,10 +274,16 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     if (explicitDeny.has(sub) || protectedSeen.has(sub)) return; // a deny mask covers it / done
     protectedSeen.add(sub);
     assertNoWritableSymlink(sub, roots);
+    const parent = path.posix.dirname(sub);
+    // A writable root may be a file: nothing can be created inside it, so nothing to protect.
+    if (!lstatOrNull(parent)?.isDirectory()) return;
     const st = lstatOrNull(sub);
-    if (st !== null) {
+    if (st !== null && !isEmptyDirectory(sub, st)) {
       base.push({ kind: "bind", layer: "protect", src: sub, dest: sub, readOnly: true });
-    } else if (!fullWrite && canCreate(path.posix.dirname(sub))) {
+    } else if (st !== null || (!fullWrite && canCreate(parent))) {
+      // An empty directory may be another sandbox's placeholder, which that sandbox removes when
+      // its command ends (a registry under another KEEL_HOME does not know about us): a tmpfs
+      // shows the same empty read-only folder without needing the source to still exist.
       // An empty read-only directory stops first-time creation (`mkdir .codex`, `git init`).
       base.push({ kind: "tmpfs", layer: "protect", dest: sub, perms: 0o555, remountRo: true });
     }
@@ -288,7 +303,10 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     if (protectedSeen.has(entry.path) || rootPaths.has(entry.path) || explicitDeny.has(entry.path)) continue;
     protectedSeen.add(entry.path);
     if (!entry.isSymlink) {
-      base.push({ kind: "bind", layer: "protect", src: entry.path, dest: entry.path, readOnly: true });
+      const st = lstatOrNull(entry.path);
+      if (st !== null && isEmptyDirectory(entry.path, st))
+        base.push({ kind: "tmpfs", layer: "protect", dest: entry.path, perms: 0o555, remountRo: true });
+      else base.push({ kind: "bind", layer: "protect", src: entry.path, dest: entry.path, readOnly: true });
       continue;
     }
     // A mount cannot sit on a link: keep its target read-only; a replaced link is quarantined.
