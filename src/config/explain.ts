@@ -185,6 +185,8 @@ function hiddenHostSocket(
  */
 function protectingPath(loaded: LoadedConfig, absolute: string): { path: string; root: string } | null {
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
+  const home = keelHomeProtection(loaded.keelHome, roots, absolute);
+  if (home) return home;
   if (isWritableUnderRoots(roots, absolute)) return null; // e.g. a more specific writable root
   let deepest = "";
   let protection: { path: string; root: string } | null = null;
@@ -202,6 +204,25 @@ function protectingPath(loaded: LoadedConfig, absolute: string): { path: string;
     }
   }
   return protection;
+}
+
+/**
+ * KEEL_HOME inside a writable root is mounted read-only by the sandbox (its config.toml, rules
+ * and auth must not be rewritten by a command), unless a writable root deeper than it holds the
+ * path: the deeper mount wins there, as for every other protected path.
+ */
+function keelHomeProtection(
+  keelHome: string,
+  roots: readonly { root: string }[],
+  absolute: string,
+): { path: string; root: string } | null {
+  const home = canonicalIfExists(keelHome) ?? keelHome;
+  if (!isPathPrefix(home, absolute)) return null;
+  const holders = roots.filter((r) => isPathPrefix(r.root, home));
+  if (holders.length === 0) return null;
+  if (roots.some((r) => r.root.length > home.length && isPathPrefix(r.root, absolute))) return null;
+  const deepest = holders.reduce((a, b) => (b.root.length > a.root.length ? b : a));
+  return { path: home, root: deepest.root };
 }
 
 /**

@@ -73,6 +73,7 @@ function typedOverrides(options: SandboxCliOptions): TypedOverrides {
 interface ResolvedRun {
   plan: SandboxPlan;
   stateDir: string;
+  keelHome: string;
   /** The command's environment: the caller's, filtered by `[shell_environment_policy]`. */
   commandEnv: Record<string, string>;
 }
@@ -102,6 +103,7 @@ function resolvePlan(options: SandboxCliOptions, io: SandboxCliIo): ResolvedRun 
   return {
     plan,
     stateDir: path.join(config.keelHome, "sandbox"),
+    keelHome: config.keelHome,
     commandEnv: buildCommandEnv(io.env, config.shellEnvironmentPolicy),
   };
 }
@@ -148,7 +150,12 @@ export function formatBwrapArgs(bwrapPath: string, args: readonly string[]): str
   return `${lines.join(" \\\n  ")}\n`;
 }
 
-function explain(plan: SandboxPlan, argv: string[], stateDir: string, io: SandboxCliIo): number {
+function explain(
+  plan: SandboxPlan,
+  argv: string[],
+  own: { stateDir: string; keelHome: string },
+  io: SandboxCliIo,
+): number {
   io.stdout(`# plan: ${JSON.stringify(plan)}\n`);
   if (isUnrestrictedPlan(plan)) {
     io.stdout(
@@ -163,8 +170,8 @@ function explain(plan: SandboxPlan, argv: string[], stateDir: string, io: Sandbo
     );
     return 0;
   }
-  const placeholder = ensurePlaceholder(stateDir);
-  const command = buildBwrapCommand({ plan, argv, placeholder, stateDir });
+  const placeholder = ensurePlaceholder(own.stateDir);
+  const command = buildBwrapCommand({ plan, argv, placeholder, ...own });
   for (const note of command.notes) io.stdout(`# note: ${note.message}\n`);
   io.stdout(`# masks: ${JSON.stringify(command.stats)}\n`);
   const bwrapPath = findBwrap({
@@ -184,12 +191,13 @@ export async function runSandboxCli(
   closeInheritedFds(); // no-op when the entry point already did it
   let plan: SandboxPlan;
   let stateDir: string;
+  let keelHome: string;
   let commandEnv: Record<string, string>;
   try {
     if (argv.length === 0)
       throw new CliFailure("no command given: keel sandbox [options] -- COMMAND [ARGS...]");
-    ({ plan, stateDir, commandEnv } = resolvePlan(options, io));
-    if (options.explain) return explain(plan, argv, stateDir, io);
+    ({ plan, stateDir, keelHome, commandEnv } = resolvePlan(options, io));
+    if (options.explain) return explain(plan, argv, { stateDir, keelHome }, io);
   } catch (error) {
     // Bad flags, config errors and sandbox setup errors alike: the command did not run.
     io.stderr(`keel sandbox: ${errorMessage(error)}\n`);
@@ -215,6 +223,7 @@ export async function runSandboxCli(
       stdin: "inherit",
       signal: controller.signal,
       stateDir,
+      keelHome,
       onStdout: (chunk) => io.stdout(chunk),
       onStderr: (chunk) => io.stderr(chunk),
       maxOutputBytes: 1024 * 1024,

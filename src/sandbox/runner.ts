@@ -41,6 +41,8 @@ export interface RunSandboxedOptions {
   onStderr?: (chunk: Buffer) => void;
   /** keel's sandbox state directory; default `<KEEL_HOME>/sandbox` (KEEL_HOME taken from `env`). */
   stateDir?: string;
+  /** KEEL_HOME, kept read-only in the sandbox; default: taken from `env` when `stateDir` is not given. */
+  keelHome?: string;
   /** Absolute path of bwrap; default: PATH lookup that skips writable roots, then /usr/bin/bwrap. */
   bwrapPath?: string;
   maskLimits?: Partial<MaskLimits>;
@@ -214,8 +216,12 @@ async function runUnderBwrap(
   const probe = await probeBwrap(bwrapPath);
   if (!probe.ok) return setupFailure(probe.message, started);
 
-  const stateDir =
-    options.stateDir ?? path.join(resolveKeelHome({ ...env, HOME: env.HOME ?? os.homedir() }), "sandbox");
+  const keelHome =
+    options.keelHome ??
+    (options.stateDir === undefined
+      ? resolveKeelHome({ ...env, HOME: env.HOME ?? os.homedir() })
+      : undefined);
+  const stateDir = options.stateDir ?? path.join(keelHome!, "sandbox");
   let placeholder: string;
   try {
     placeholder = ensurePlaceholder(stateDir);
@@ -251,6 +257,7 @@ async function runUnderBwrap(
         argv: options.argv,
         placeholder,
         stateDir,
+        ...(keelHome !== undefined ? { keelHome } : {}),
         ...(options.maskLimits ? { limits: options.maskLimits } : {}),
       });
     } catch (error) {

@@ -168,6 +168,47 @@ describe("keel sandbox: protected config folders", () => {
   });
 });
 
+describe("KEEL_HOME inside a writable root", () => {
+  // A command must not rewrite the configuration the next keel loads, wherever KEEL_HOME lives:
+  // here it is a plain folder of the workspace, which no protected name covers.
+  it("is read-only in the sandbox, and permissions explain says so", async () => {
+    const ws = path.join(tempDir("keel-protect-"), "ws");
+    const home = path.join(ws, "keel-state");
+    fs.mkdirSync(path.join(ws, ".git"), { recursive: true });
+    fs.mkdirSync(home);
+    fs.writeFileSync(path.join(home, "config.toml"), `[projects."${ws}"]\ntrust_level = "trusted"\n`);
+    const before = fs.readFileSync(path.join(home, "config.toml"), "utf8");
+    const script = [
+      probe("append", `printf '${DANGER}' >> ${home}/config.toml`),
+      probe("rules", `mkdir -p ${home}/rules`),
+      probe("workspace", "touch ws-file"),
+    ].join("; ");
+    const r = await keelSandbox(ROOT, ["--sandbox", "workspace-write", "--", "sh", "-c", script], {
+      cwd: ws,
+      home,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("append=fail\nrules=fail\nworkspace=ok\n");
+    expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).toBe(before);
+    expect(fs.existsSync(path.join(home, "rules"))).toBe(false);
+
+    const loaded = loadConfig({
+      keelHome: home,
+      processCwd: ws,
+      systemConfigFile: path.join(home, "none.toml"),
+      requirementsFile: null,
+      env: {},
+      home,
+      overrides: { sandboxMode: "workspace-write" },
+    });
+    expect(explainPath(loaded, "keel-state/config.toml")).toMatchObject({
+      write: false,
+      decidedBy: { type: "protectedPath", path: home, writableRoot: ws },
+    });
+    expect(explainPath(loaded, "ws-file")).toMatchObject({ write: true });
+  });
+});
+
 describe("runSandboxed: no protected name ends up written (property)", () => {
   const NAMES = [".keel", ".codex", ".agents", "plain"];
   const segment = fc.constantFrom(...NAMES, "a", "b");

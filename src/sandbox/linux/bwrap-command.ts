@@ -74,6 +74,11 @@ export interface BwrapCommandOptions {
   placeholder: string;
   /** keel's sandbox state directory (holds the placeholder); kept read-only inside the sandbox. */
   stateDir: string;
+  /**
+   * KEEL_HOME (config.toml, rules, hooks, skills, auth): kept read-only inside the sandbox when it
+   * lies in a writable root, or a command could rewrite the configuration the next keel loads.
+   */
+  keelHome?: string;
   arch?: SeccompArch | null;
   limits?: Partial<MaskLimits>;
 }
@@ -331,8 +336,11 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
 
   let view = new SandboxView(sortMountOps(base));
   const stateDir = realpathOrNull(options.stateDir) ?? options.stateDir;
-  if (view.isHostWritable(stateDir)) {
-    base.push({ kind: "bind", layer: "protect", src: stateDir, dest: stateDir, readOnly: true });
+  for (const own of options.keelHome ? [options.keelHome, stateDir] : [stateDir]) {
+    const real = realpathOrNull(own);
+    if (real !== null && view.isHostWritable(real)) {
+      base.push({ kind: "bind", layer: "protect", src: real, dest: real, readOnly: true });
+    }
   }
   view = new SandboxView(sortMountOps(base));
 

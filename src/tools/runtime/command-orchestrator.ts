@@ -340,6 +340,7 @@ async function attempt(
     onStdout: out.on,
     onStderr: err.on,
     stateDir: path.join(ctx.config.keelHome, "sandbox"),
+    keelHome: ctx.config.keelHome,
     ...(deps.bwrapPath ? { bwrapPath: deps.bwrapPath } : {}),
   });
   for (const s of [out, err]) {
