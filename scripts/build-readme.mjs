@@ -14,6 +14,7 @@ const ORDER = [
   ["exec.md", "Running a task: keel exec"],
   ["permissions.md", "Permissions"],
   ["sandbox.md", "The sandbox"],
+  ["security.md", "Security"],
   ["configuration.md", "Configuration"],
   ["session.md", "Threads, turns and steering"],
   ["persistence.md", "Persistence: resume, fork, names"],
