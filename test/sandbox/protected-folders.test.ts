@@ -41,6 +41,19 @@ function listTree(dir: string): string[] {
   return out.sort();
 }
 
+/** The configuration a keel started in `ws` with `--sandbox workspace-write` would load. */
+function workspaceWriteConfig(ws: string, home: string) {
+  return loadConfig({
+    keelHome: home,
+    processCwd: ws,
+    systemConfigFile: path.join(home, "none.toml"),
+    requirementsFile: null,
+    env: {},
+    home,
+    overrides: { sandboxMode: "workspace-write" },
+  });
+}
+
 function probe(name: string, cmd: string): string {
   return `if ${cmd} >/dev/null 2>&1; then echo ${name}=ok; else echo ${name}=fail; fi`;
 }
@@ -145,15 +158,7 @@ describe("keel sandbox: protected config folders", () => {
 
   it("permissions explain agrees: nested config folders and a missing .git are not writable", async () => {
     const { ws, home } = project({ git: false });
-    const loaded = loadConfig({
-      keelHome: home,
-      processCwd: ws,
-      systemConfigFile: path.join(home, "none.toml"),
-      requirementsFile: null,
-      env: {},
-      home,
-      overrides: { sandboxMode: "workspace-write" },
-    });
+    const loaded = workspaceWriteConfig(ws, home);
     for (const [rel, guard] of [
       ["sub/.keel/config.toml", "sub/.keel"],
       ["x/y/.agents/skills/a/SKILL.md", "x/y/.agents"],
@@ -192,15 +197,7 @@ describe("KEEL_HOME inside a writable root", () => {
     expect(fs.readFileSync(path.join(home, "config.toml"), "utf8")).toBe(before);
     expect(fs.existsSync(path.join(home, "rules"))).toBe(false);
 
-    const loaded = loadConfig({
-      keelHome: home,
-      processCwd: ws,
-      systemConfigFile: path.join(home, "none.toml"),
-      requirementsFile: null,
-      env: {},
-      home,
-      overrides: { sandboxMode: "workspace-write" },
-    });
+    const loaded = workspaceWriteConfig(ws, home);
     expect(explainPath(loaded, "keel-state/config.toml")).toMatchObject({
       write: false,
       decidedBy: { type: "protectedPath", path: home, writableRoot: ws },
