@@ -60,7 +60,7 @@ async function sandboxedTrue(ws, stateDir, limits) {
       kind: "roots",
       roots: [{ root: ws, readOnlySubpaths: [path.join(ws, ".git"), path.join(ws, ".codex")] }],
     },
-    denyRead: { paths: [], globs: [`${ws}/**/*.pem`], globScanMaxDepth: null },
+    denyRead: { paths: [], readableInside: [], globs: [`${ws}/**/*.pem`], globScanMaxDepth: null },
     network: "restricted",
     hiddenHostSockets: [],
   };
