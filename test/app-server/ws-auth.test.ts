@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type WsAuthPolicy, authorizeUpgrade, resolveWsAuth } from "../../src/app-server/ws-auth.js";
 import { signHs256, verifyHs256 } from "../../src/lib/jwt-hs256.js";
 import { tempDir } from "../support/tmp.js";
+import { RawWsClient } from "./raw-ws.js";
 import { WsClient, startListeningServer } from "./support.js";
 
 const cleanups: (() => void)[] = [];
@@ -78,6 +79,36 @@ describe("--ws-auth capability-token", () => {
     const { url } = await startServer(() => ["--ws-auth", "capability-token", "--ws-token-sha256", digest]);
     expect((await upgrade(url, "Bearer digest-tokenx")).status).toBe(401);
     expect((await upgrade(url, "Bearer digest-token")).status).toBe("open");
+  });
+});
+
+describe("sockets that never upgrade", () => {
+  // Found in review: a hard cap on open sockets let anyone without a token lock every client out
+  // by holding idle TCP connections (each one cut only after the handshake timeout).
+  it("cannot lock out a client with the token: the oldest idle socket is dropped instead", async () => {
+    const { url } = await startServer((dir) => {
+      fs.writeFileSync(path.join(dir, "token"), "s3cret-token\n");
+      return [
+        "--ws-auth",
+        "capability-token",
+        "--ws-token-file",
+        path.join(dir, "token"),
+        "--ws-max-connections",
+        "2",
+      ];
+    });
+    const idle = Array.from({ length: 12 }, () => RawWsClient.tcp(url));
+    cleanups.push(() => {
+      for (const socket of idle) socket.destroy();
+    });
+    await Promise.all(idle.map((c) => new Promise((resolve) => c.socket.once("connect", resolve))));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the server accept them all
+    const client = new WsClient(new WebSocket(url, { headers: { Authorization: "Bearer s3cret-token" } }));
+    await client.opened;
+    cleanups.push(() => client.close());
+    expect((await client.initialize()).result).toBeDefined();
+    // The first idle sockets were dropped as newer ones arrived, long before any timeout.
+    await idle[0]!.ended;
   });
 });
 

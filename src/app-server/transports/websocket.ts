@@ -112,15 +112,25 @@ export async function listenWebSocket(
     }
     response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" }).end("Upgrade Required\n");
   });
-  // Sockets still in their handshake count too, so twice the connections leaves room for them.
-  httpServer.maxConnections = limits.maxConnections * 2;
   const budget = new BufferBudget(limits.maxBufferedBytes);
   const guards = new WeakMap<object, ConnectionGuard>();
+  // Sockets whose upgrade request has not arrived yet, oldest first. They are capped, but a
+  // newcomer is never refused for it: the oldest is dropped instead. A hard cap would let anyone
+  // who can open TCP sockets (no token needed) lock every client out by holding idle ones.
+  const notUpgraded = new Set<net.Socket>();
   httpServer.on("connection", (socket: net.Socket) => {
+    if (notUpgraded.size >= limits.maxConnections) {
+      const oldest = notUpgraded.values().next().value as net.Socket;
+      notUpgraded.delete(oldest);
+      oldest.destroy();
+    }
+    notUpgraded.add(socket);
+    socket.once("close", () => notUpgraded.delete(socket));
     guards.set(socket, new ConnectionGuard(socket, limits, budget, log));
   });
   let peerCounter = 0;
   httpServer.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    notUpgraded.delete(socket as net.Socket);
     if (request.headers.origin !== undefined) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
