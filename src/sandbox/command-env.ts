@@ -19,7 +19,9 @@ const CORE_VARIABLES = new Set([
   "TEMP",
   "TMP",
 ]);
-const DEFAULT_EXCLUDES = ["*KEY*", "*SECRET*", "*TOKEN*"];
+// Codex drops nothing by default; keel drops what names a secret. PASSWORD and friends were added
+// after review (DB_PASSWORD reached commands).
+const DEFAULT_EXCLUDES = ["*KEY*", "*SECRET*", "*TOKEN*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*"];
 const ALWAYS_DROPPED = new Set(["SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS"]);
 
 function wildcard(pattern: string): RegExp {

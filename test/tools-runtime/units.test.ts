@@ -55,6 +55,8 @@ describe("buildCommandEnv", () => {
   };
   it("drops secrets and host sockets by default", () => {
     expect(buildCommandEnv(base, null)).toEqual({ PATH: "/bin", HOME: "/h", LANG: "C" });
+    const more = { DB_PASSWORD: "p", PGPASSWD: "p", GOOGLE_APPLICATION_CREDENTIALS: "/c", Db_Password: "p" };
+    expect(buildCommandEnv({ ...base, ...more }, null)).toEqual({ PATH: "/bin", HOME: "/h", LANG: "C" });
   });
   it("follows inherit / ignore_default_excludes / exclude / set / include_only", () => {
     expect(buildCommandEnv(base, { inherit: "core" })).toEqual({ PATH: "/bin", HOME: "/h" });
