@@ -10,7 +10,8 @@ export function verifyHs256(token: string, secret: Uint8Array): Record<string, u
   if (parts.length !== 3) return null;
   const [header, payload, signature] = parts as [string, string, string];
   const headerJson = decodeJsonSegment(header);
-  if (headerJson === null || headerJson.alg !== "HS256") return null;
+  // `crit` names extensions the verifier must understand (RFC 7515 §4.1.11); keel knows none.
+  if (headerJson === null || headerJson.alg !== "HS256" || "crit" in headerJson) return null;
   const given = decodeSegment(signature);
   if (given === null) return null;
   const expected = createHmac("sha256", secret).update(`${header}.${payload}`).digest();
@@ -27,10 +28,15 @@ export function signHs256(claims: Record<string, unknown>, secret: Uint8Array): 
   return `${header}.${payload}.${signature}`;
 }
 
-/** Strict base64url without padding: Node's decoder would silently skip stray characters. */
+/**
+ * Strict, canonical base64url without padding: Node's decoder would silently skip stray
+ * characters, and accept other spare bits in a segment's last character, so one token could be
+ * written several ways.
+ */
 function decodeSegment(segment: string): Buffer | null {
   if (!/^[A-Za-z0-9_-]*$/.test(segment) || segment.length % 4 === 1) return null;
-  return Buffer.from(segment, "base64url");
+  const bytes = Buffer.from(segment, "base64url");
+  return bytes.toString("base64url") === segment ? bytes : null;
 }
 
 function decodeJsonSegment(segment: string): Record<string, unknown> | null {
