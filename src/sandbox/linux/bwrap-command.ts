@@ -441,11 +441,12 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     tableScans: countTableScans(ops),
     protectedScanEntries: protectedScan.visited,
   };
-  const protectMounts = ops.filter((op) => op.layer === "protect").length + pins.length;
-  if (stats.tableScans > limits.maxTableScans && protectMounts * 2 > stats.tableScans) {
+  const protectMounts = ops.filter((op) => op.layer === "protect").length;
+  if (stats.tableScans > limits.maxTableScans && (protectMounts + pins.length) * 2 > stats.tableScans) {
+    const pinned = pins.length > 0 ? ` plus ${pins.length} folders above them that must not be renamed,` : "";
     throw new SandboxSetupError(
       `the writable roots hold ${protectMounts} protected folders (.git, .keel, .codex, .agents and ` +
-        `masks for missing ones), each a read-only mount, and bubblewrap cannot set up more than ` +
+        `masks for missing ones), each a read-only mount,${pinned} and bubblewrap cannot set up more than ` +
         `${limits.maxTableScans} mounts in reasonable time; refusing to run. Run from a smaller ` +
         "directory or narrow the writable roots.",
     );
