@@ -95,10 +95,6 @@ describe("pinned parents never re-expose a mask", () => {
     };
     const stateDir = path.join(tempDir("keel-pin-state-"), "sandbox");
     fs.mkdirSync(stateDir);
-    const built = buildBwrapCommand({ plan, argv: ["true"], placeholder: "/nonexistent", stateDir });
-    const writeBinds = built.ops.filter((op) => op.kind === "bind" && !op.readOnly).map((op) => op.dest);
-    expect(writeBinds).not.toContain(path.join(secret, "mid"));
-
     const r = await runSandboxed({
       argv: ["sh", "-c", "cat ../../key.txt ../note.txt; mv ../../../secret ../../../s2; echo done"],
       cwd: inner,
@@ -110,5 +106,8 @@ describe("pinned parents never re-expose a mask", () => {
     expect(r.stdout).not.toContain("hidden");
     expect(r.stdout).toContain("done");
     expect(fs.existsSync(secret)).toBe(true);
+    const built = buildBwrapCommand({ plan, argv: ["true"], placeholder: "/nonexistent", stateDir });
+    const writeBinds = built.ops.filter((op) => op.kind === "bind" && !op.readOnly).map((op) => op.dest);
+    expect(writeBinds).not.toContain(path.join(secret, "mid"));
   });
 });
