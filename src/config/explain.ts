@@ -16,6 +16,8 @@ import {
 import { entryWithDenySpelling } from "../permissions/serialization.js";
 import type { FileSystemSandboxEntry } from "../protocol/permissions.js";
 import { compileSandboxPlan } from "../sandbox/compile-plan.js";
+import { DEFAULT_MASK_LIMITS } from "../sandbox/linux/bwrap-command.js";
+import { type ProtectedEntry, scanProtectedNames } from "../sandbox/linux/protected-scan.js";
 import type { ConfigLayerSource } from "./layer-source.js";
 import type { LoadedConfig } from "./load.js";
 import { originOf } from "./merge.js";
@@ -187,6 +189,8 @@ function protectingPath(loaded: LoadedConfig, absolute: string): { path: string;
   const roots = writableRootsWithCwd(loaded.fileSystemSandboxPolicy, loaded.cwd, loaded.permissionEnv);
   const home = keelHomeProtection(loaded.keelHome, roots, absolute);
   if (home) return home;
+  const linked = symlinkedConfigTarget(roots, absolute);
+  if (linked) return linked;
   if (isWritableUnderRoots(roots, absolute)) return null; // e.g. a more specific writable root
   let deepest = "";
   let protection: { path: string; root: string } | null = null;
@@ -204,6 +208,38 @@ function protectingPath(loaded: LoadedConfig, absolute: string): { path: string;
     }
   }
   return protection;
+}
+
+/**
+ * A nested `.keel`/`.codex`/`.agents` that is a symbolic link: the sandbox cannot mount the link,
+ * so it mounts the link's target read-only when that lies in a writable root. Found with the same
+ * walk the sandbox does at launch; a tree too large to walk is refused there, so nothing to add.
+ */
+function symlinkedConfigTarget(
+  roots: readonly { root: string }[],
+  absolute: string,
+): { path: string; root: string } | null {
+  const real = canonicalIfExists(absolute) ?? absolute;
+  const rootPaths = roots.map((r) => canonicalIfExists(r.root) ?? r.root);
+  const holders = rootPaths.filter((r) => isPathPrefix(r, real));
+  if (holders.length === 0) return null;
+  let entries: ProtectedEntry[];
+  try {
+    entries = scanProtectedNames({
+      roots: rootPaths,
+      skipDir: (d) => rootPaths.includes(d),
+      maxVisited: DEFAULT_MASK_LIMITS.maxScanEntries,
+    }).entries;
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    const target = entry.isSymlink ? canonicalIfExists(entry.path) : null;
+    if (target === null || !isPathPrefix(target, real)) continue;
+    const root = holders.filter((r) => isPathPrefix(r, target)).sort((a, b) => b.length - a.length)[0];
+    if (root !== undefined) return { path: target, root };
+  }
+  return null;
 }
 
 /**

@@ -171,6 +171,27 @@ describe("keel sandbox: protected config folders", () => {
     }
     expect(explainPath(loaded, "sub/keel/config.toml")).toMatchObject({ write: true });
   });
+
+  it("a symlinked nested .keel: explain and the sandbox both keep its target read-only", async () => {
+    const { ws, home } = project();
+    const target = path.join(ws, "shared/cfg/keelcfg");
+    fs.mkdirSync(target, { recursive: true });
+    fs.mkdirSync(path.join(ws, "sub"));
+    fs.symlinkSync("../shared/cfg/keelcfg", path.join(ws, "sub/.keel"));
+    const loaded = workspaceWriteConfig(ws, home);
+    expect(explainPath(loaded, "shared/cfg/keelcfg/config.toml")).toMatchObject({
+      write: false,
+      decidedBy: { type: "protectedPath", path: target, writableRoot: ws },
+    });
+    expect(explainPath(loaded, "shared/cfg/other.toml")).toMatchObject({ write: true });
+    const script = probe("write_target", `printf '${DANGER}' > shared/cfg/keelcfg/config.toml`);
+    const r = await keelSandbox(ROOT, ["--sandbox", "workspace-write", "--", "sh", "-c", script], {
+      cwd: ws,
+      home,
+    });
+    expect(r.stdout).toBe("write_target=fail\n");
+    expect(fs.existsSync(path.join(target, "config.toml"))).toBe(false);
+  });
 });
 
 describe("KEEL_HOME inside a writable root", () => {

@@ -425,7 +425,9 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     ...denyMountOps(collapsed, symlinkMatches, view),
     ...masksForBindsInsideGlobDirs(base, scan.dirs),
   ];
-  const ops = sortMountOps([...base, ...denyOps]);
+  const masked = sortMountOps([...base, ...denyOps]);
+  const pins = pinParentDirs(masked, roots);
+  const ops = sortMountOps([...masked, ...pins]);
   openCarveOuts(ops);
 
   const stats: MaskStats = {
@@ -440,10 +442,11 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     protectedScanEntries: protectedScan.visited,
   };
   const protectMounts = ops.filter((op) => op.layer === "protect").length;
-  if (stats.tableScans > limits.maxTableScans && protectMounts * 2 > stats.tableScans) {
+  if (stats.tableScans > limits.maxTableScans && (protectMounts + pins.length) * 2 > stats.tableScans) {
+    const pinned = pins.length > 0 ? ` plus ${pins.length} folders above them that must not be renamed,` : "";
     throw new SandboxSetupError(
       `the writable roots hold ${protectMounts} protected folders (.git, .keel, .codex, .agents and ` +
-        `masks for missing ones), each a read-only mount, and bubblewrap cannot set up more than ` +
+        `masks for missing ones), each a read-only mount,${pinned} and bubblewrap cannot set up more than ` +
         `${limits.maxTableScans} mounts in reasonable time; refusing to run. Run from a smaller ` +
         "directory or narrow the writable roots.",
     );
@@ -487,6 +490,37 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
       skipDirs: [...rootPaths, ...readOnlyDirs],
     },
   };
+}
+
+/**
+ * Every directory strictly between a writable root and a protected mount (or an inner writable
+ * root) inside it, bound onto itself so it becomes a mount point: renaming or removing it then
+ * fails with EBUSY. Otherwise `mv a a.old && mkdir -p a/proj && cp -a a.old/proj/.git a/proj/`
+ * would leave the read-only mount at a.old and put a writable copy where the next keel (or the
+ * user's git) looks. Only directories the final view shows as writable host content are pinned,
+ * so a pin never lands inside a mask or a read-only subpath and shows exactly what was there.
+ */
+function pinParentDirs(ops: readonly MountOp[], roots: readonly Root[]): MountOp[] {
+  const rootPaths = new Set(roots.map((r) => r.root));
+  const targets = ops
+    .filter((op) => op.layer === "protect" || (op.layer === "write" && rootPaths.has(op.dest)))
+    .map((op) => op.dest);
+  const taken = new Set(ops.map((op) => op.dest));
+  const view = new SandboxView(ops);
+  const pins: MountOp[] = [];
+  for (const p of targets) {
+    for (const { root } of roots) {
+      if (!isInside(root, p)) continue;
+      for (let d = path.posix.dirname(p); d !== root && isInside(root, d); d = path.posix.dirname(d)) {
+        if (taken.has(d)) continue;
+        taken.add(d);
+        const st = lstatOrNull(d);
+        if (st === null || !st.isDirectory() || !view.isHostWritable(d)) continue;
+        pins.push({ kind: "bind", layer: "write", src: d, dest: d, readOnly: false });
+      }
+    }
+  }
+  return pins;
 }
 
 /**
