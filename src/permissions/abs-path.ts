@@ -45,11 +45,20 @@ export function componentCount(p: AbsPath): number {
   return p.split("/").filter((part) => part !== "").length;
 }
 
+/** More link hops than this is a loop; the kernel gives up at 40 too. */
+const MAX_LINK_HOPS = 40;
+
 /**
  * Resolves symlinks in the longest existing ancestor of `p` and re-appends the rest, so two
- * spellings of one location (e.g. macOS `/tmp` and `/private/tmp`) compare equal.
+ * spellings of one location (e.g. macOS `/tmp` and `/private/tmp`) compare equal. A dangling
+ * symlink anywhere in `p` (the last component included) is followed to where it points: writing
+ * through it creates its target, so the target is what a permission check must see.
  */
 export function normalizeExistingAncestors(p: AbsPath): AbsPath {
+  return resolveFrom(p, 0);
+}
+
+function resolveFrom(p: AbsPath, hops: number): AbsPath {
   let existing = p;
   const rest: string[] = [];
   for (;;) {
@@ -57,11 +66,25 @@ export function normalizeExistingAncestors(p: AbsPath): AbsPath {
       const real = fs.realpathSync(existing);
       return rest.length === 0 ? real : normalizeAbsolutePath(path.posix.join(real, ...rest.reverse()));
     } catch {
+      const link = danglingLinkTarget(existing);
+      if (link !== null && hops < MAX_LINK_HOPS) {
+        const target = path.posix.resolve(path.posix.dirname(existing), link);
+        return resolveFrom(normalizeAbsolutePath(path.posix.join(target, ...rest.reverse())), hops + 1);
+      }
       const parent = path.posix.dirname(existing);
       if (parent === existing) return p;
       rest.push(path.posix.basename(existing));
       existing = parent;
     }
+  }
+}
+
+/** The text of `p` if it is a symlink (realpath already failed on it, so it dangles or loops). */
+function danglingLinkTarget(p: string): string | null {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return null;
   }
 }
 

@@ -21,6 +21,11 @@ interface ResidueRecord {
   targets: string[];
   /** Chains (topmost missing ancestor first) this sandbox is responsible for removing. */
   created: string[][];
+  /**
+   * Per chain (same index): the real path of the folder holding its topmost entry, at claim time.
+   * Absent in records written by older keel versions: then the lexical folder must be real.
+   */
+  createdParents?: string[];
 }
 
 export interface ResidueClaim {
@@ -65,15 +70,35 @@ function missingChain(p: string): string[] {
   return chain;
 }
 
-/** Removes an empty placeholder chain bottom-up; anything with content is left alone. */
-export function removePlaceholderChain(chain: readonly string[]): void {
+function realpathOrNull(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes an empty placeholder chain bottom-up; anything with content is left alone. The command
+ * may have swapped a folder on the way for a symlink (`mv sub sub.x && ln -s /elsewhere sub`):
+ * each entry is removed only while its folder still resolves to where it was at claim time
+ * (`parentReal` for the chain's top), and through that real path, so nothing is removed elsewhere.
+ */
+export function removePlaceholderChain(chain: readonly string[], parentReal?: string): void {
+  const top = path.posix.dirname(chain[0]!);
+  const expectedTop = parentReal ?? top;
   for (let i = chain.length - 1; i >= 0; i--) {
     const p = chain[i]!;
-    const st = lstatOrNull(p);
+    const expectedParent = path.posix.join(expectedTop, path.posix.relative(top, path.posix.dirname(p)));
+    const parent = realpathOrNull(path.posix.dirname(p));
+    if (parent === null) continue; // gone already, with everything under it
+    if (parent !== expectedParent) return;
+    const real = path.posix.join(parent, path.posix.basename(p));
+    const st = lstatOrNull(real);
     if (st === null) continue;
     try {
-      if (st.isDirectory()) fs.rmdirSync(p);
-      else if (st.isFile() && st.size === 0) fs.unlinkSync(p);
+      if (st.isDirectory()) fs.rmdirSync(real);
+      else if (st.isFile() && st.size === 0) fs.unlinkSync(real);
       else return;
     } catch {
       return; // not empty (the command or someone else put something there): keep it
@@ -135,24 +160,31 @@ export class ResidueRegistry {
   async claim(targets: readonly string[]): Promise<ResidueClaim> {
     return this.withLock(() => {
       const live = this.readRecords().filter((r) => isAlive(r.record));
-      const createdByOthers = new Map<string, string[]>();
-      for (const { record } of live)
-        for (const chain of record.created) createdByOthers.set(chain.at(-1)!, chain);
+      const createdByOthers = new Map<string, { chain: string[]; parent: string | undefined }>();
+      for (const { record } of live) {
+        record.created.forEach((chain, i) => {
+          createdByOthers.set(chain.at(-1)!, { chain, parent: record.createdParents?.[i] });
+        });
+      }
       const unique = [...new Set(targets)];
       const created: string[][] = [];
+      const createdParents: string[] = [];
       for (const target of unique) {
         const inherited = createdByOthers.get(target);
-        if (inherited !== undefined) created.push(inherited);
-        else {
-          const chain = missingChain(target);
-          if (chain.length > 0) created.push(chain);
-        }
+        const chain = inherited?.chain ?? missingChain(target);
+        if (chain.length === 0) continue;
+        const top = path.posix.dirname(chain[0]!);
+        const parent = inherited !== undefined ? inherited.parent : realpathOrNull(top);
+        created.push(chain);
+        // Unknown (an old record's chain): the lexical folder itself must stay real to be cleaned.
+        createdParents.push(parent ?? top);
       }
       const record: ResidueRecord = {
         pid: process.pid,
         startTime: processStartTime(process.pid),
         targets: unique,
         created,
+        createdParents,
       };
       const file = path.join(this.dir, `${process.pid}-${crypto.randomBytes(6).toString("hex")}.json`);
       fs.writeFileSync(file, JSON.stringify(record), { mode: 0o600 });
@@ -195,9 +227,9 @@ export class ResidueRegistry {
   private cleanUnclaimed(finished: readonly ResidueRecord[]): void {
     const stillMounted = this.liveTargetSet();
     for (const record of finished) {
-      for (const chain of record.created) {
-        if (!stillMounted.has(chain.at(-1)!)) removePlaceholderChain(chain);
-      }
+      record.created.forEach((chain, i) => {
+        if (!stillMounted.has(chain.at(-1)!)) removePlaceholderChain(chain, record.createdParents?.[i]);
+      });
     }
   }
 }

@@ -1,12 +1,13 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { type PermissionEnv, resolvePrompt } from "../../permissions/index.js";
+import { normalizeExistingAncestors, type PermissionEnv, resolvePrompt } from "../../permissions/index.js";
 import type { FileChanges } from "../../protocol/events.js";
 import type { ToolContext } from "../../session/tool-router.js";
 import { type AppliedPatch, applyPlan, type PatchWriter } from "../patch-apply.js";
 import type { ParsedPatch } from "../patch-parser.js";
 import { type PatchPlan, planPatch, touchedPaths } from "../patch-plan.js";
 import type { SessionApprovals } from "./approvals.js";
+import { writeWithoutFollowing } from "./no-follow-write.js";
 import { WriteAccess, type WriteVerdict } from "./path-access.js";
 
 /**
@@ -119,22 +120,26 @@ export async function applyPatch(
     plan.changes.flatMap((c) => (c.kind === "update" && c.movePath ? [c.path, c.movePath] : [c.path])),
   );
   // Checked again at write time: a path may have become a symlink since the first check. Only
-  // paths the user approved may need approval now.
-  const guard = (p: string) => {
-    const verdict = access.check(p);
+  // paths the user approved may need approval now. Returns the spelling with every symlink
+  // resolved (dangling ones included), which is the one the write then goes to.
+  const guard = (p: string): string => {
+    const target = normalizeExistingAncestors(p);
+    const verdict = access.check(p, target);
     if (verdict.kind === "denied") throw new RefusedWrite(verdict.reason);
     if (verdict.kind === "needs_approval" && verdicts.get(p)?.kind !== "needs_approval")
       throw new RefusedWrite(verdict.reason);
+    return target;
   };
   const writer: PatchWriter = {
     async writeFile(p, content) {
-      guard(p);
-      await fs.mkdir(path.dirname(p), { recursive: true });
-      await fs.writeFile(p, content, "utf8");
+      const target = guard(p);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await writeWithoutFollowing(target, content);
     },
     async removeFile(p) {
       guard(p);
-      await fs.rm(p);
+      // rm never follows a final symlink: it removes the link itself, in its resolved folder.
+      await fs.rm(path.join(normalizeExistingAncestors(path.dirname(p)), path.basename(p)));
     },
   };
   let applied: AppliedPatch | null = null;

@@ -41,10 +41,11 @@ export class WriteAccess {
     this.roots = this.fullWrite ? [] : writableRootsWithCwd(policy, cwd, env);
   }
 
-  check(absPath: string): WriteVerdict {
+  /** `resolved`: `absPath` with its symlinks resolved, when the caller needs that exact spelling. */
+  check(absPath: string, resolved = normalizeExistingAncestors(absPath)): WriteVerdict {
     if (this.policy.kind !== "restricted") return { kind: "writable" };
     // The lexical spelling and the one with symlinks resolved must both pass.
-    const spellings = [...new Set([absPath, normalizeExistingAncestors(absPath)])];
+    const spellings = [...new Set([absPath, resolved])];
     for (const p of spellings) {
       if (this.denyMatcher?.isReadDenied(p)) {
         return { kind: "denied", reason: `${absPath} is denied by the permission profile` };
