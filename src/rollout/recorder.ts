@@ -143,6 +143,9 @@ export class FileRolloutRecorder implements ThreadRecorder {
   /** Why the last write or sync failed; cleared by the next success. */
   private failure: unknown = null;
   private draining: Promise<void> | null = null;
+  /** After a failed write: the next retry, and the wait before the one after (doubles). */
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay = RETRY_MIN_MS;
   private closed = false;
   private indexScheduled = false;
 
@@ -264,6 +267,12 @@ export class FileRolloutRecorder implements ThreadRecorder {
 
   /** Resolves when `pending` is in the file; rejects when writing failed (it stays queued). */
   private write(pending: Pending): Promise<void> {
+    // An outage with a backlog: the retry timer (or the next flush) writes it. Retrying here
+    // would cost one failing write per record for as long as the disk stays full.
+    if (this.failure !== null && this.draining === null && this.unwritten.length > 1) {
+      this.scheduleRetry();
+      return Promise.reject(new RolloutWriteError(this.path, this.failure));
+    }
     // Fast path: the queue holds only this small batch — one synchronous write is cheaper than
     // a round trip through the thread pool, and ordering is trivially kept.
     if (
@@ -318,18 +327,17 @@ export class FileRolloutRecorder implements ThreadRecorder {
   }
 
   /**
-   * Single writer loop: everything queued goes out in one write, in order. A failed write keeps
-   * what did not reach the file, rejects its waiters and stops; the next write or flush retries.
+   * Single writer loop: the queue goes out from its head in chunks of at most WRITE_CHUNK bytes,
+   * in order. A failed write keeps what did not reach the file, rejects its waiters and stops;
+   * the retry timer or the next flush tries again.
    */
   private async drain(): Promise<void> {
     while (this.unwritten.length > 0) {
-      const batch = [...this.unwritten];
-      const bytes = Buffer.concat(batch.map((p, i) => (i === 0 ? p.bytes.subarray(this.written) : p.bytes)));
       let error: unknown = null;
       let done = 0;
       try {
         this.materialize();
-        done = await writeAll(this.fd!, bytes);
+        done = await writeAll(this.fd!, this.nextChunk());
       } catch (e) {
         error = e;
         done = (e as { bytesWritten?: number }).bytesWritten ?? 0;
@@ -341,10 +349,37 @@ export class FileRolloutRecorder implements ThreadRecorder {
           p.settle?.reject(new RolloutWriteError(this.path, error));
           p.settle = null;
         }
+        this.scheduleRetry();
         return;
       }
       this.failure = null;
+      this.retryDelay = RETRY_MIN_MS;
     }
+  }
+
+  /** The next unwritten bytes from the head of the queue, at most WRITE_CHUNK of them. */
+  private nextChunk(): Buffer {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (let i = 0; i < this.unwritten.length && size < WRITE_CHUNK; i++) {
+      const bytes = this.unwritten[i]!.bytes;
+      const part = (i === 0 ? bytes.subarray(this.written) : bytes).subarray(0, WRITE_CHUNK - size);
+      parts.push(part);
+      size += part.length;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  }
+
+  /** One retry of the backlog after a growing pause; it does not keep the process alive. */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null || this.closed) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(delay * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closed && this.unwritten.length > 0) void this.startDrain();
+    }, delay);
+    this.retryTimer.unref();
   }
 
   /** Marks `count` more bytes of the queue as written, resolving the batches now complete. */
@@ -384,6 +419,8 @@ export class FileRolloutRecorder implements ThreadRecorder {
       await this.flush({ durable: true });
     } finally {
       this.closed = true;
+      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
       if (this.fd !== null) fs.closeSync(this.fd);
       this.fd = null;
       this.lock?.release();
@@ -412,6 +449,11 @@ export class FileRolloutRecorder implements ThreadRecorder {
 
 /** Batches up to this many characters are written synchronously when the queue is idle. */
 const SYNC_WRITE_LIMIT = 64 * 1024;
+/** Upper bound of one write call: a large backlog is never copied into one buffer. */
+export const WRITE_CHUNK = 1024 * 1024;
+/** Backlog retries during an outage: first after RETRY_MIN_MS, doubling up to RETRY_MAX_MS. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 8000;
 
 function writeAllSync(fd: number, buf: Buffer): void {
   let offset = 0;
