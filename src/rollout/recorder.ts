@@ -15,7 +15,7 @@ export interface IndexSink {
 /**
  * Lines could not be written (disk full, I/O error). They stay queued, in order, and are written
  * before anything newer once writing works again; `withdrawn` says whether the closing items of
- * `commitTurn` were taken back (none of their bytes reached the file).
+ * `commitTurn` were taken back (none of their bytes stay queued or in the file).
  */
 export class RolloutWriteError extends Error {
   readonly code = "ROLLOUT_WRITE_FAILED";
@@ -140,6 +140,8 @@ export class FileRolloutRecorder implements ThreadRecorder {
   /** In file order; `written` bytes of the first one are already in the file. */
   private unwritten: Pending[] = [];
   private written = 0;
+  /** The newest queued lines; once written, the file ends with them. */
+  private lastEnqueued: Pending | null = null;
   /** Why the last write or sync failed; cleared by the next success. */
   private failure: unknown = null;
   private draining: Promise<void> | null = null;
@@ -191,8 +193,9 @@ export class FileRolloutRecorder implements ThreadRecorder {
     let created = false;
     try {
       fs.mkdirSync(path.dirname(this.path), { recursive: true });
-      // `wx`: a new thread's file must not exist; never append a second history to someone's file.
-      this.fd = fs.openSync(this.path, "wx");
+      // `x`: a new thread's file must not exist; never append a second history to someone's file.
+      // Appending like a resumed file, so that writes follow a truncation (a withdrawn turn end).
+      this.fd = fs.openSync(this.path, "ax");
       created = true;
       // The first line, written before anything else can be queued.
       writeAllSync(
@@ -239,12 +242,36 @@ export class FileRolloutRecorder implements ThreadRecorder {
     }
   }
 
-  /** Takes queued lines back when not one of their bytes reached the file. */
+  /**
+   * Takes a turn's closing lines back so that the `error` failing the turn can go in ahead of
+   * them: from the queue, and from the end of the file when some or all of their bytes reached it
+   * (a short write, or a sync that failed afterwards). False when that is not possible.
+   */
   private withdraw(pending: Pending): boolean {
     const at = this.unwritten.indexOf(pending);
-    if (at === -1 || (at === 0 && this.written > 0)) return false;
-    this.unwritten.splice(at, 1);
+    if (at > 0 || (at === 0 && this.written === 0)) {
+      this.unwritten.splice(at, 1);
+      return this.forget(pending);
+    }
+    // In the file: the head of the queue written in part, or the last lines written in whole.
+    const inFile = at === 0 ? this.written : this.lastEnqueued === pending ? pending.bytes.length : -1;
+    if (inFile < 0 || this.fd === null) return false;
+    try {
+      fs.ftruncateSync(this.fd, fs.fstatSync(this.fd).size - inFile);
+    } catch {
+      return false;
+    }
+    if (at === 0) {
+      this.unwritten.shift();
+      this.written = 0;
+    }
+    return this.forget(pending);
+  }
+
+  private forget(pending: Pending): true {
     pending.settle = null;
+    // Lines never start with a newline: this one repaired a torn last line, the next must again.
+    if (pending.bytes[0] === 0x0a) this.leadingNewline = true;
     return true;
   }
 
@@ -262,6 +289,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
     }
     const pending: Pending = { bytes: Buffer.from(text, "utf8"), settle: null };
     this.unwritten.push(pending);
+    this.lastEnqueued = pending;
     return pending;
   }
 
