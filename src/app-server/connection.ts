@@ -258,7 +258,10 @@ export class Connection {
     }
     const parsed = JsonRpcRequestSchema.safeParse(value);
     if (!parsed.success) {
-      this.log(`Failed to deserialize JSONRPCMessage: ${describeParamsError(parsed.error, value)}`);
+      // The id is usable (checked above): the client can be told what is wrong.
+      const error = invalidRequest(describeParamsError(parsed.error, value));
+      this.log(`answering a malformed request: ${error.message}`);
+      this.send({ id: (value as { id: RequestId }).id, error: error.toJson() });
       return;
     }
     const { id, method, params, trace } = parsed.data;
@@ -353,10 +356,14 @@ export class Connection {
   }
 }
 
-/** What is wrong with a request id, or null when it is a string or an integer. */
+/**
+ * What is wrong with a request id, or null when it is a string or an integer. Integers beyond
+ * 2^53−1 are refused: they do not survive a round trip through a JS number.
+ */
 function describeInvalidId(id: unknown): string | null {
-  if (typeof id === "string" || Number.isInteger(id)) return null;
+  if (typeof id === "string" || Number.isSafeInteger(id)) return null;
   if (id === null) return "null";
+  if (Number.isInteger(id)) return `an integer beyond 2^53-1 (${JSON.stringify(id)})`;
   if (typeof id === "number") return `a number with a fraction (${JSON.stringify(id)})`;
   if (typeof id === "boolean") return `a boolean (${id})`;
   return Array.isArray(id) ? "an array" : "an object";

@@ -15,7 +15,7 @@ export interface IndexSink {
 /**
  * Lines could not be written (disk full, I/O error). They stay queued, in order, and are written
  * before anything newer once writing works again; `withdrawn` says whether the closing items of
- * `commitTurn` were taken back (none of their bytes reached the file).
+ * `commitTurn` were taken back (none of their bytes stay queued or in the file).
  */
 export class RolloutWriteError extends Error {
   readonly code = "ROLLOUT_WRITE_FAILED";
@@ -140,9 +140,14 @@ export class FileRolloutRecorder implements ThreadRecorder {
   /** In file order; `written` bytes of the first one are already in the file. */
   private unwritten: Pending[] = [];
   private written = 0;
+  /** The newest queued lines; once written, the file ends with them. */
+  private lastEnqueued: Pending | null = null;
   /** Why the last write or sync failed; cleared by the next success. */
   private failure: unknown = null;
   private draining: Promise<void> | null = null;
+  /** After a failed write: the next retry, and the wait before the one after (doubles). */
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay = RETRY_MIN_MS;
   private closed = false;
   private indexScheduled = false;
 
@@ -188,8 +193,9 @@ export class FileRolloutRecorder implements ThreadRecorder {
     let created = false;
     try {
       fs.mkdirSync(path.dirname(this.path), { recursive: true });
-      // `wx`: a new thread's file must not exist; never append a second history to someone's file.
-      this.fd = fs.openSync(this.path, "wx");
+      // `x`: a new thread's file must not exist; never append a second history to someone's file.
+      // Appending like a resumed file, so that writes follow a truncation (a withdrawn turn end).
+      this.fd = fs.openSync(this.path, "ax");
       created = true;
       // The first line, written before anything else can be queued.
       writeAllSync(
@@ -236,12 +242,36 @@ export class FileRolloutRecorder implements ThreadRecorder {
     }
   }
 
-  /** Takes queued lines back when not one of their bytes reached the file. */
+  /**
+   * Takes a turn's closing lines back so that the `error` failing the turn can go in ahead of
+   * them: from the queue, and from the end of the file when some or all of their bytes reached it
+   * (a short write, or a sync that failed afterwards). False when that is not possible.
+   */
   private withdraw(pending: Pending): boolean {
     const at = this.unwritten.indexOf(pending);
-    if (at === -1 || (at === 0 && this.written > 0)) return false;
-    this.unwritten.splice(at, 1);
+    if (at > 0 || (at === 0 && this.written === 0)) {
+      this.unwritten.splice(at, 1);
+      return this.forget(pending);
+    }
+    // In the file: the head of the queue written in part, or the last lines written in whole.
+    const inFile = at === 0 ? this.written : this.lastEnqueued === pending ? pending.bytes.length : -1;
+    if (inFile < 0 || this.fd === null) return false;
+    try {
+      fs.ftruncateSync(this.fd, fs.fstatSync(this.fd).size - inFile);
+    } catch {
+      return false;
+    }
+    if (at === 0) {
+      this.unwritten.shift();
+      this.written = 0;
+    }
+    return this.forget(pending);
+  }
+
+  private forget(pending: Pending): true {
     pending.settle = null;
+    // Lines never start with a newline: this one repaired a torn last line, the next must again.
+    if (pending.bytes[0] === 0x0a) this.leadingNewline = true;
     return true;
   }
 
@@ -259,11 +289,18 @@ export class FileRolloutRecorder implements ThreadRecorder {
     }
     const pending: Pending = { bytes: Buffer.from(text, "utf8"), settle: null };
     this.unwritten.push(pending);
+    this.lastEnqueued = pending;
     return pending;
   }
 
   /** Resolves when `pending` is in the file; rejects when writing failed (it stays queued). */
   private write(pending: Pending): Promise<void> {
+    // An outage with a backlog: the retry timer (or the next flush) writes it. Retrying here
+    // would cost one failing write per record for as long as the disk stays full.
+    if (this.failure !== null && this.draining === null && this.unwritten.length > 1) {
+      this.scheduleRetry();
+      return Promise.reject(new RolloutWriteError(this.path, this.failure));
+    }
     // Fast path: the queue holds only this small batch — one synchronous write is cheaper than
     // a round trip through the thread pool, and ordering is trivially kept.
     if (
@@ -318,18 +355,17 @@ export class FileRolloutRecorder implements ThreadRecorder {
   }
 
   /**
-   * Single writer loop: everything queued goes out in one write, in order. A failed write keeps
-   * what did not reach the file, rejects its waiters and stops; the next write or flush retries.
+   * Single writer loop: the queue goes out from its head in chunks of at most WRITE_CHUNK bytes,
+   * in order. A failed write keeps what did not reach the file, rejects its waiters and stops;
+   * the retry timer or the next flush tries again.
    */
   private async drain(): Promise<void> {
     while (this.unwritten.length > 0) {
-      const batch = [...this.unwritten];
-      const bytes = Buffer.concat(batch.map((p, i) => (i === 0 ? p.bytes.subarray(this.written) : p.bytes)));
       let error: unknown = null;
       let done = 0;
       try {
         this.materialize();
-        done = await writeAll(this.fd!, bytes);
+        done = await writeAll(this.fd!, this.nextChunk());
       } catch (e) {
         error = e;
         done = (e as { bytesWritten?: number }).bytesWritten ?? 0;
@@ -341,10 +377,37 @@ export class FileRolloutRecorder implements ThreadRecorder {
           p.settle?.reject(new RolloutWriteError(this.path, error));
           p.settle = null;
         }
+        this.scheduleRetry();
         return;
       }
       this.failure = null;
+      this.retryDelay = RETRY_MIN_MS;
     }
+  }
+
+  /** The next unwritten bytes from the head of the queue, at most WRITE_CHUNK of them. */
+  private nextChunk(): Buffer {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (let i = 0; i < this.unwritten.length && size < WRITE_CHUNK; i++) {
+      const bytes = this.unwritten[i]!.bytes;
+      const part = (i === 0 ? bytes.subarray(this.written) : bytes).subarray(0, WRITE_CHUNK - size);
+      parts.push(part);
+      size += part.length;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  }
+
+  /** One retry of the backlog after a growing pause; it does not keep the process alive. */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null || this.closed) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(delay * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closed && this.unwritten.length > 0) void this.startDrain();
+    }, delay);
+    this.retryTimer.unref();
   }
 
   /** Marks `count` more bytes of the queue as written, resolving the batches now complete. */
@@ -384,6 +447,8 @@ export class FileRolloutRecorder implements ThreadRecorder {
       await this.flush({ durable: true });
     } finally {
       this.closed = true;
+      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
       if (this.fd !== null) fs.closeSync(this.fd);
       this.fd = null;
       this.lock?.release();
@@ -412,6 +477,11 @@ export class FileRolloutRecorder implements ThreadRecorder {
 
 /** Batches up to this many characters are written synchronously when the queue is idle. */
 const SYNC_WRITE_LIMIT = 64 * 1024;
+/** Upper bound of one write call: a large backlog is never copied into one buffer. */
+export const WRITE_CHUNK = 1024 * 1024;
+/** Backlog retries during an outage: first after RETRY_MIN_MS, doubling up to RETRY_MAX_MS. */
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 8000;
 
 function writeAllSync(fd: number, buf: Buffer): void {
   let offset = 0;

@@ -230,6 +230,8 @@ describe("app-server over stdio", () => {
     const cases: [string, string][] = [
       ["null", "null"],
       ["1.5", "a number with a fraction (1.5)"],
+      ["1e300", "an integer beyond 2^53-1 (1e+300)"],
+      ["9007199254740993", "an integer beyond 2^53-1 (9007199254740992)"],
       ["true", "a boolean (true)"],
       ['{"n":1}', "an object"],
       ["[1]", "an array"],
@@ -245,6 +247,23 @@ describe("app-server over stdio", () => {
         },
       });
     }
+    expect(await server.request(2, "app/list", {})).toMatchObject({ id: 2, result: { data: [] } });
+    expect(server.inbox.received).toEqual([]);
+  });
+
+  it("answers a request with a usable id but a malformed envelope with -32600 and that id", async () => {
+    const { server } = start();
+    await server.initialize();
+    server.writeLine('{"id": "s", "method": 5}');
+    expect(await server.inbox.next((m) => m.id === "s")).toEqual({
+      id: "s",
+      error: { code: -32600, message: "Invalid request: invalid type: integer `5`, expected a string" },
+    });
+    server.writeLine('{"id": 7, "method": null, "params": {}}');
+    expect(await server.inbox.next((m) => m.id === 7)).toEqual({
+      id: 7,
+      error: { code: -32600, message: "Invalid request: invalid type: null, expected a string" },
+    });
     expect(await server.request(2, "app/list", {})).toMatchObject({ id: 2, result: { data: [] } });
     expect(server.inbox.received).toEqual([]);
   });

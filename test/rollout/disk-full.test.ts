@@ -4,9 +4,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { useTmpfs } from "../support/tmpfs.js";
 import type { RolloutItem } from "../../src/protocol/rollout.js";
-import { readRolloutFile, ThreadStore } from "../../src/rollout/index.js";
+import { buildTurns, readRolloutFile, ThreadStore } from "../../src/rollout/index.js";
 import { RolloutWriteError } from "../../src/rollout/recorder.js";
-import { ri, userItem } from "./builders.js";
+import { ev, ri, userItem } from "./builders.js";
+import { withThreadOnTmpfs } from "./full-disk.js";
 
 /**
  * The recorder on a real tmpfs that runs full at an arbitrary point (in the middle of the first
@@ -103,4 +104,32 @@ describe("a recorder whose disk runs full", () => {
       { numRuns: 30, endOnFailure: true },
     );
   }, 120_000);
+
+  it("puts the error before a turn end the disk cut off part-way, so the turn reads as failed", (ctx) =>
+    withThreadOnTmpfs(ctx, tmpfs, async ({ recorder, fill, unfill }) => {
+      await recorder.record([ev("task_started", { turn_id: "t1" }), ri(userItem("question"))]);
+      // The file's last page must have room left, but less than the closing line needs.
+      for (let i = 0; fs.statSync(recorder.path!).size % 4096 < 512; i++)
+        await recorder.record([ri(userItem(`pad ${i} ${"p".repeat(700)}`))]);
+      fill();
+      const end = ev("task_complete", { turn_id: "t1", last_agent_message: "y".repeat(10_000) });
+      const failure = await recorder.commitTurn([end]).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(RolloutWriteError);
+      // What the session does with the answer: the error first, then the end if it was taken back.
+      const withdrawn = (failure as RolloutWriteError).withdrawn;
+      expect(withdrawn).toBe(true);
+      const error = ev("error", { message: "This turn could not be saved" });
+      await recorder.recordVerbatim([error, ...(withdrawn ? [end] : [])]).catch(() => undefined);
+
+      unfill();
+      await recorder.flush({ durable: true });
+      const read = await readRolloutFile(recorder.path!);
+      expect(read.warnings).toEqual([]);
+      const events = read.lines.filter((l) => l.type === "event_msg").map((l) => l.payload.type);
+      expect(events).toEqual(["task_started", "error", "task_complete"]);
+      expect(buildTurns(read.lines).map((t) => [t.id, t.status])).toEqual([["t1", "failed"]]);
+    }));
 });
