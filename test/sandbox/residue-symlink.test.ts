@@ -10,7 +10,7 @@ import { keelSandbox, ROOT } from "./cli-support.js";
  * the cleanup must not follow it and remove look-alike empty entries outside the writable roots.
  */
 describe("placeholder cleanup and symlinks swapped in by the command", () => {
-  it("mv sub sub.x && ln -s <outside> sub: nothing outside the roots is removed", async () => {
+  it("mv sub sub.x && ln -s <outside> sub: refused, and nothing outside the roots is removed", async () => {
     const base = tempDir("keel-residue-link-");
     const ws = path.join(base, "ws");
     const outside = path.join(base, "outside");
@@ -32,8 +32,11 @@ describe("placeholder cleanup and symlinks swapped in by the command", () => {
       ["--sandbox", "workspace-write", "-c", roots, "--", "sh", "-c", script],
       { cwd: path.join(ws, "sub/deep"), home },
     );
-    expect(r.stdout).toContain("swapped");
-    expect(fs.lstatSync(path.join(ws, "sub")).isSymbolicLink()).toBe(true);
+    // `sub` lies above the placeholders of the cwd chain, so it is pinned (a mount point) and the
+    // swap itself fails; the cleanup's own guard is tested directly below.
+    expect(r.stderr).toMatch(/Device or resource busy/);
+    expect(r.stdout).not.toContain("swapped");
+    expect(fs.lstatSync(path.join(ws, "sub")).isDirectory()).toBe(true);
     expect(fs.statSync(path.join(outside, ".agents")).isDirectory()).toBe(true);
     expect(fs.statSync(path.join(outside, ".codex")).isDirectory()).toBe(true);
     expect(fs.statSync(path.join(outside, ".keel")).isFile()).toBe(true);
