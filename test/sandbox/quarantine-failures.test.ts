@@ -57,7 +57,8 @@ describe.skipIf(NOBODY === undefined)("as uid 65534: directories keel cannot lis
 
   it("a .keel created in a folder the command then made unlistable (chmod 311) is still quarantined", async () => {
     const { ws, home } = project(runner.uid);
-    const script = `mkdir -p sub2/.keel && printf '${DANGER}' > sub2/.keel/config.toml && chmod 311 sub2`;
+    // Deeper than sub2 itself: looking up the names in sub2 by lstat would not find it.
+    const script = `mkdir -p sub2/in/.keel && printf '${DANGER}' > sub2/in/.keel/config.toml && chmod 311 sub2`;
     const r = await keelSandbox(runner, ["--sandbox", "workspace-write", "--", "sh", "-c", script], {
       cwd: ws,
       home,
@@ -65,11 +66,11 @@ describe.skipIf(NOBODY === undefined)("as uid 65534: directories keel cannot lis
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
       new RegExp(
-        `^keel sandbox: the sandbox does not let commands create \\.keel folders: ${ws}/sub2/\\.keel was moved to ${home}/sandbox/quarantine/`,
+        `^keel sandbox: the sandbox does not let commands create \\.keel folders: ${ws}/sub2/in/\\.keel was moved to ${home}/sandbox/quarantine/`,
         "m",
       ),
     );
-    expect(fs.existsSync(path.join(ws, "sub2/.keel"))).toBe(false);
+    expect(fs.existsSync(path.join(ws, "sub2/in/.keel"))).toBe(false);
     // Listed with a temporary u+rx, then given back its exact mode.
     expect(mode(path.join(ws, "sub2"))).toBe(0o311);
   });

@@ -82,18 +82,41 @@ function listDirectory(dir: string): fs.Dirent[] | null | "unlistable" {
   }
   const st = lstatOrNull(dir);
   if (st === undefined) return null;
-  // Only a real directory: the path was built from non-link entries, so chmod cannot land elsewhere.
   if (!st.isDirectory() || st.uid !== BigInt(process.getuid?.() ?? -1)) return "unlistable";
-  const mode = Number(st.mode & 0o7777n);
+  return listWithTemporaryAccess(dir, st);
+}
+
+/** Linux's O_PATH (not in fs.constants): a handle that needs no permission on the directory itself. */
+const O_PATH = 0o10000000;
+
+/**
+ * Pins the directory first (no symlink followed, same inode as the lstat) and works through
+ * /proc/self/fd, so a path swapped meanwhile cannot redirect the chmod anywhere else.
+ */
+function listWithTemporaryAccess(dir: string, st: fs.BigIntStats): fs.Dirent[] | "unlistable" {
+  let fd: number;
   try {
-    fs.chmodSync(dir, mode | 0o500);
+    fd = fs.openSync(dir, O_PATH | fs.constants.O_NOFOLLOW | fs.constants.O_DIRECTORY);
   } catch {
-    return "unlistable"; // a read-only file system, say: nobody changed it during the run either
+    return "unlistable";
   }
   try {
-    return fs.readdirSync(dir, { withFileTypes: true });
+    const pinned = fs.fstatSync(fd, { bigint: true });
+    if (pinned.dev !== st.dev || pinned.ino !== st.ino) return "unlistable";
+    const handle = `/proc/self/fd/${fd}`;
+    const mode = Number(pinned.mode & 0o7777n);
+    try {
+      fs.chmodSync(handle, mode | 0o500);
+    } catch {
+      return "unlistable"; // a read-only file system, say: nobody changed it during the run either
+    }
+    try {
+      return fs.readdirSync(handle, { withFileTypes: true });
+    } finally {
+      fs.chmodSync(handle, mode);
+    }
   } finally {
-    fs.chmodSync(dir, mode);
+    fs.closeSync(fd);
   }
 }
 
