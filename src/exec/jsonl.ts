@@ -44,7 +44,13 @@ export class ThreadEventMapper {
       case "exec_command_end": {
         const id = this.commands.get(msg.call_id) ?? this.nextId();
         this.commands.delete(msg.call_id);
-        const status = msg.status === "declined" ? "declined" : msg.exit_code === 0 ? "completed" : "failed";
+        // "failed" also with exit code 0: the sandbox's check after the command can fail it.
+        const status =
+          msg.status === "declined"
+            ? "declined"
+            : msg.exit_code === 0 && msg.status !== "failed"
+              ? "completed"
+              : "failed";
         const item: ThreadItem = {
           id,
           type: "command_execution",

@@ -234,6 +234,10 @@ export async function runSandboxCli(
     }
     for (const note of result.notes) io.stderr(`keel sandbox: note: ${note.message}\n`);
     for (const q of result.quarantined) io.stderr(`keel sandbox: ${quarantineNotice(q)}\n`);
+    if (result.quarantineError !== undefined) {
+      io.stderr(`keel sandbox: error: ${result.quarantineError}\n`);
+      return SANDBOX_SETUP_EXIT;
+    }
     if (stdoutClosed) return STDOUT_CLOSED_EXIT;
     if (result.aborted) return 130; // interrupted, like a shell
     if (result.exitCode !== null) return result.exitCode;

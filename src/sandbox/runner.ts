@@ -18,7 +18,7 @@ import {
 import { findBwrap } from "./linux/bwrap-path.js";
 import { probeBwrap } from "./linux/probe.js";
 import { planChainTargets } from "./linux/protected-scan.js";
-import { type QuarantinedFolder, quarantineNewConfigFolders } from "./linux/quarantine.js";
+import { type QuarantinedFolder, quarantineNewConfigFolders, unquarantined } from "./linux/quarantine.js";
 import { type ResidueClaim, ResidueRegistry } from "./linux/residue.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
@@ -71,6 +71,11 @@ export interface SandboxRunResult {
   notes: SandboxNote[];
   /** Config folders the command created, moved out of the writable roots after it exited. */
   quarantined: QuarantinedFolder[];
+  /**
+   * Set when the command ran but the check for config folders it created failed or left one under
+   * its name: the run counts as failed whatever the command's exit status.
+   */
+  quarantineError?: string;
 }
 
 const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -289,14 +294,16 @@ async function runUnderBwrap(
       maxVisited: options.maskLimits?.maxScanEntries ?? DEFAULT_MASK_LIMITS.maxScanEntries,
     });
   } catch (error) {
-    result.notes = [
-      ...result.notes,
-      {
-        kind: "quarantine-check-failed",
-        message: `could not check the writable roots for new .keel, .codex or .agents folders: ${errorMessage(error)}`,
-      },
-    ];
+    result.quarantineError =
+      "the command ran, but keel could not check the writable roots for .keel, .codex or .agents " +
+      `folders it created (${errorMessage(error)}); one may still be in place, so check before starting keel there`;
+    return result;
   }
+  const stuck = unquarantined(result.quarantined);
+  if (stuck.length > 0)
+    result.quarantineError =
+      "the command ran, but could not rename or move the config folders it created: " +
+      `${stuck.map((q) => q.path).join(", ")}; remove them before starting keel there`;
   return result;
 }
 

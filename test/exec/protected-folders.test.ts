@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -31,6 +32,29 @@ describe("keel exec: protected config folders", () => {
     expect(toolOutput(s.server.modelRequests()[1]!.body)).toContain(notice);
     const warnings = jsonLines(r.stdout).filter((e) => e.type === "error" || e.item?.type === "error");
     expect(JSON.stringify(warnings)).toContain(notice);
+  });
+
+  it("a command whose quarantine check cannot finish fails, and the model is told", async () => {
+    const s = await setup();
+    fs.mkdirSync(path.join(s.repo, "deep"));
+    // A path longer than PATH_MAX: the check after the command cannot list it.
+    const cmd = "cd deep && for i in $(seq 20); do d=$(printf 'd%.0s' $(seq 250)); mkdir $d && cd $d; done";
+    s.server.enqueue(turn([functionCall("exec_command", { cmd }, "call_1")]), textTurn("Done."));
+    try {
+      const r = await keel(["exec", "--json", "--sandbox", "workspace-write", "go deep"], {
+        cwd: s.repo,
+        env: s.env,
+      });
+      expect(r.code).toBe(0);
+      const error = /sandbox: the command ran, but keel could not check the writable roots .*ENAMETOOLONG/;
+      expect(toolOutput(s.server.modelRequests()[1]!.body)).toMatch(error);
+      const item = jsonLines(r.stdout).find(
+        (e) => e.type === "item.completed" && e.item?.type === "command_execution",
+      );
+      expect(item?.item.status).toBe("failed");
+    } finally {
+      spawnSync("rm", ["-rf", path.join(s.repo, "deep")]);
+    }
   });
 
   it("a command cannot git init or mkdir .agents in a workspace that has neither", async () => {

@@ -5,7 +5,12 @@ import type { SandboxPlan } from "../plan.js";
 import { collapseMasks, type CollapseResult } from "./collapse.js";
 import { findHardLinkAliases, scanDenyGlobs } from "./deny-scan.js";
 import { countTableScans, type MountOp, renderMountOps, sortMountOps } from "./mount-ops.js";
-import { cwdChainTargets, type ProtectedEntry, scanProtectedNames } from "./protected-scan.js";
+import {
+  cwdChainTargets,
+  type ProtectedEntry,
+  ScanLimitError,
+  scanProtectedNames,
+} from "./protected-scan.js";
 import { buildSeccompProgram, currentSeccompArch, type SeccompArch } from "./seccomp.js";
 import { SandboxView } from "./view.js";
 
@@ -101,7 +106,7 @@ export interface MaskStats {
  * may stay readable. `kind` lets callers report each kind once per session.
  */
 export interface SandboxNote {
-  kind: "unscanned-deny-dirs" | "hard-link-search-stopped" | "quarantine-check-failed";
+  kind: "unscanned-deny-dirs" | "hard-link-search-stopped";
   message: string;
 }
 
@@ -299,11 +304,20 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
 
   // Config folders deeper in the roots: each existing one read-only.
   const readOnlyDirs = new Set([...roots.flatMap((r) => r.readOnlySubpaths), ...explicitDeny]);
-  const protectedScan = scanProtectedNames({
-    roots: [...rootPaths],
-    skipDir: (d) => rootPaths.has(d) || readOnlyDirs.has(d),
-    maxVisited: limits.maxScanEntries,
-  });
+  let protectedScan: ReturnType<typeof scanProtectedNames>;
+  try {
+    protectedScan = scanProtectedNames({
+      roots: [...rootPaths],
+      skipDir: (d) => rootPaths.has(d) || readOnlyDirs.has(d),
+      maxVisited: limits.maxScanEntries,
+    });
+  } catch (error) {
+    if (!(error instanceof ScanLimitError)) throw error;
+    throw new SandboxSetupError(
+      `${error.message}; refusing to run, because folders that are not found cannot be kept read-only. ` +
+        "Run from a smaller directory or narrow the writable roots.",
+    );
+  }
   for (const entry of protectedScan.entries) {
     if (protectedSeen.has(entry.path) || rootPaths.has(entry.path) || explicitDeny.has(entry.path)) continue;
     protectedSeen.add(entry.path);

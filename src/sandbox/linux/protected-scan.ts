@@ -42,6 +42,102 @@ function identity(st: fs.BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.mode & BigInt(fs.constants.S_IFMT)}:${st.birthtimeNs}`;
 }
 
+/** The scan needed more entries than allowed: callers say what that means for them. */
+export class ScanLimitError extends SandboxSetupError {
+  constructor(
+    readonly root: string,
+    readonly limit: number,
+  ) {
+    super(
+      `looking for .keel, .codex and .agents folders in the writable root ${root} needs more than ` +
+        `${limit} directory entries`,
+    );
+  }
+}
+
+function lstatOrNull(p: string): fs.BigIntStats | undefined {
+  return fs.lstatSync(p, { bigint: true, throwIfNoEntry: false });
+}
+
+function entryOf(p: string, st: fs.BigIntStats): ProtectedEntry {
+  return { path: p, id: identity(st), isSymlink: st.isSymbolicLink() };
+}
+
+/**
+ * The directory's entries; null when it is gone; "unlistable" when it exists but cannot be read
+ * and is not ours. One of ours without read permission (`chmod 311 dir` — the sandboxed command
+ * runs as our uid, so it can do that) gets u+rx just long enough to list it: skipping it would let
+ * a `.keel` inside it escape both the mounts and the quarantine.
+ */
+function listDirectory(dir: string): fs.Dirent[] | null | "unlistable" {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code !== "EACCES" && code !== "EPERM")
+      throw new SandboxSetupError(
+        `cannot list ${dir} to look for .keel, .codex and .agents folders: ${code}`,
+      );
+  }
+  const st = lstatOrNull(dir);
+  if (st === undefined) return null;
+  if (!st.isDirectory() || st.uid !== BigInt(process.getuid?.() ?? -1)) return "unlistable";
+  return listWithTemporaryAccess(dir, st);
+}
+
+/** Linux's O_PATH (not in fs.constants): a handle that needs no permission on the directory itself. */
+const O_PATH = 0o10000000;
+
+/**
+ * Pins the directory first (no symlink followed, same inode as the lstat) and works through
+ * /proc/self/fd, so a path swapped meanwhile cannot redirect the chmod anywhere else.
+ */
+function listWithTemporaryAccess(dir: string, st: fs.BigIntStats): fs.Dirent[] | "unlistable" {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, O_PATH | fs.constants.O_NOFOLLOW | fs.constants.O_DIRECTORY);
+  } catch {
+    return "unlistable";
+  }
+  try {
+    const pinned = fs.fstatSync(fd, { bigint: true });
+    if (pinned.dev !== st.dev || pinned.ino !== st.ino) return "unlistable";
+    const handle = `/proc/self/fd/${fd}`;
+    const mode = Number(pinned.mode & 0o7777n);
+    try {
+      fs.chmodSync(handle, mode | 0o500);
+    } catch {
+      return "unlistable"; // a read-only file system, say: nobody changed it during the run either
+    }
+    try {
+      return fs.readdirSync(handle, { withFileTypes: true });
+    } finally {
+      fs.chmodSync(handle, mode);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A directory someone else owns that we cannot list: it existed before the command (which cannot
+ * chmod it either), and lstat by name needs only search permission, so the config names are
+ * looked up directly. Its subdirectories stay unknown to keel too, so keel cannot read config there.
+ */
+function probeProtectedNames(dir: string, scan: ProtectedScan): void {
+  for (const name of PROTECTED_NAMES) {
+    const child = dir === "/" ? `/${name}` : `${dir}/${name}`;
+    let st: fs.BigIntStats | undefined;
+    try {
+      st = lstatOrNull(child);
+    } catch {
+      continue; // not even searchable: keel cannot reach a config there either
+    }
+    if (st) scan.entries.push(entryOf(child, st));
+  }
+}
+
 export function scanProtectedNames(options: ProtectedScanOptions): ProtectedScan {
   const scan: ProtectedScan = { entries: [], visited: 0 };
   for (const root of options.roots) {
@@ -49,25 +145,19 @@ export function scanProtectedNames(options: ProtectedScanOptions): ProtectedScan
     const stack = [root];
     while (stack.length > 0) {
       const dir = stack.pop()!;
-      let dirents: fs.Dirent[];
-      try {
-        dirents = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        continue; // unreadable or gone: nothing keel could read config from either
+      const dirents = listDirectory(dir);
+      if (dirents === null) continue; // gone
+      if (dirents === "unlistable") {
+        probeProtectedNames(dir, scan);
+        continue;
       }
       scan.visited += dirents.length;
-      if (scan.visited > options.maxVisited) {
-        throw new SandboxSetupError(
-          `looking for .keel, .codex and .agents folders in the writable root ${root} needs more than ` +
-            `${options.maxVisited} directory entries; refusing to run, because folders that are not found ` +
-            "cannot be kept read-only. Run from a smaller directory or narrow the writable roots.",
-        );
-      }
+      if (scan.visited > options.maxVisited) throw new ScanLimitError(root, options.maxVisited);
       for (const dirent of dirents) {
         const child = dir === "/" ? `/${dirent.name}` : `${dir}/${dirent.name}`;
         if (PROTECTED_NAMES.includes(dirent.name)) {
-          const st = fs.lstatSync(child, { bigint: true, throwIfNoEntry: false });
-          if (st) scan.entries.push({ path: child, id: identity(st), isSymlink: st.isSymbolicLink() });
+          const st = lstatOrNull(child);
+          if (st) scan.entries.push(entryOf(child, st));
         } else if (dirent.isDirectory() && !options.skipDir(child)) {
           stack.push(child);
         }

@@ -259,8 +259,10 @@ export async function runCommand(
  * took effect.
  */
 function reportQuarantine(result: SandboxRunResult, message: string | null, ctx: ToolContext): string | null {
-  if (result.quarantined.length === 0) return message;
   const notices = result.quarantined.map(quarantineNotice);
+  // A failed check is reported on every command, never folded into a once-per-thread note.
+  if (result.quarantineError !== undefined) notices.push(`sandbox: ${result.quarantineError}`);
+  if (notices.length === 0) return message;
   for (const notice of notices) ctx.emit({ type: "warning", message: notice });
   return [message, ...notices].filter((m) => m !== null).join("\n");
 }
@@ -268,7 +270,10 @@ function reportQuarantine(result: SandboxRunResult, message: string | null, ctx:
 function summary(result: SandboxRunResult, output: OutputCollector): Omit<CommandOutcome, "durationMs"> {
   const exitCode = exitCodeOf(result);
   return {
-    status: exitCode === 0 && !result.timedOut && !result.aborted ? "completed" : "failed",
+    status:
+      exitCode === 0 && !result.timedOut && !result.aborted && result.quarantineError === undefined
+        ? "completed"
+        : "failed",
     exitCode,
     aggregatedOutput: output.text(),
     timedOut: result.timedOut,
