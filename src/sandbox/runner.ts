@@ -22,6 +22,7 @@ import { type QuarantinedFolder, quarantineNewConfigFolders, unquarantined } fro
 import { type ResidueClaim, ResidueRegistry } from "./linux/residue.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
+import { isExistingDirectory } from "../permissions/abs-path.js";
 
 export type SandboxStdin = "ignore" | "inherit" | string | Uint8Array;
 
@@ -92,14 +93,6 @@ function planFor(options: RunSandboxedOptions): SandboxPlan {
   });
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 function cleanEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
@@ -159,7 +152,7 @@ export async function runSandboxed(options: RunSandboxedOptions): Promise<Sandbo
   if (options.argv.length === 0) return setupFailure("no command given", started);
   // Checked for every launch, sandboxed or not: spawn's ENOENT for a missing cwd would otherwise
   // read as "command not found".
-  if (!isDirectory(plan.cwd)) return setupFailure(missingWorkingDirectory(plan.cwd).message, started);
+  if (!isExistingDirectory(plan.cwd)) return setupFailure(missingWorkingDirectory(plan.cwd).message, started);
   if (options.signal?.aborted) return { ...setupFailure("aborted before start", started), aborted: true };
 
   if (isUnrestrictedPlan(plan)) {

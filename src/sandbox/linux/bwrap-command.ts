@@ -13,6 +13,7 @@ import {
 } from "./protected-scan.js";
 import { buildSeccompProgram, currentSeccompArch, type SeccompArch } from "./seccomp.js";
 import { SandboxView } from "./view.js";
+import { canonicalIfExists } from "../../permissions/abs-path.js";
 
 /**
  * SandboxPlan → bwrap argument list (sandbox-linux.md §1, §3). Reads the filesystem (protected
@@ -148,14 +149,6 @@ function lstatOrNull(p: string): fs.Stats | null {
   }
 }
 
-function realpathOrNull(p: string): string | null {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return null;
-  }
-}
-
 function isInside(ancestor: string, p: string): boolean {
   return ancestor === "/" ? p !== "/" : p.startsWith(`${ancestor}/`);
 }
@@ -175,7 +168,7 @@ function resolveWritableRoots(plan: SandboxPlan): Root[] {
   const seen = new Set<string>();
   for (const { root, readOnlySubpaths } of plan.write.roots) {
     // A file is a valid root too (`--bind` takes files): the policy grants writing just it.
-    const real = realpathOrNull(root);
+    const real = canonicalIfExists(root);
     if (real === null) throw missingWritableRoot(root);
     if (seen.has(real)) continue;
     seen.add(real);
@@ -228,7 +221,7 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
     );
   }
 
-  const cwd = realpathOrNull(plan.cwd);
+  const cwd = canonicalIfExists(plan.cwd);
   if (cwd === null) throw missingWorkingDirectory(plan.cwd);
 
   // ---- base view: root, kernel filesystems, readable and writable roots, protected paths
@@ -266,7 +259,7 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
         base.push({ kind: "symlink", layer: "read", target: fs.readlinkSync(p), dest: p });
         continue;
       }
-      const real = realpathOrNull(p);
+      const real = canonicalIfExists(p);
       if (real === null) continue;
       base.push({ kind: "bind", layer: "read", src: real, dest: real, readOnly: true });
     }
@@ -329,7 +322,7 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
       continue;
     }
     // A mount cannot sit on a link: keep its target read-only; a replaced link is quarantined.
-    const target = realpathOrNull(entry.path);
+    const target = canonicalIfExists(entry.path);
     if (target === null) {
       throw new SandboxSetupError(
         `cannot keep ${entry.path} read-only: it is a symbolic link to a missing path, which a command ` +
@@ -343,15 +336,15 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   // A more specific readable entry inside a denied path: bound back over the mask (which then
   // stays traversable, see openCarveOuts). A writable root there is bound anyway.
   for (const p of plan.denyRead.readableInside) {
-    const real = realpathOrNull(p);
+    const real = canonicalIfExists(p);
     if (real === null || roots.some((r) => r.root === real)) continue;
     base.push({ kind: "bind", layer: "read", src: real, dest: real, readOnly: true });
   }
 
   let view = new SandboxView(sortMountOps(base));
-  const stateDir = realpathOrNull(options.stateDir) ?? options.stateDir;
+  const stateDir = canonicalIfExists(options.stateDir) ?? options.stateDir;
   for (const own of options.keelHome ? [options.keelHome, stateDir] : [stateDir]) {
-    const real = realpathOrNull(own);
+    const real = canonicalIfExists(own);
     if (real !== null && view.isHostWritable(real)) {
       base.push({ kind: "bind", layer: "protect", src: real, dest: real, readOnly: true });
     }
@@ -371,7 +364,7 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
       continue;
     }
     // Mount destinations resolve symlinks (also in parent components): work with the real path.
-    const real = realpathOrNull(p);
+    const real = canonicalIfExists(p);
     if (real === null) continue; // a dangling link: nothing to read through it
     if (real !== p) {
       target = real;
@@ -576,7 +569,7 @@ function denyMountOps(
       continue;
     }
     // A matched symlink: a mount on it would land on its target anyway, so mask the target.
-    const target = realpathOrNull(f);
+    const target = canonicalIfExists(f);
     if (target === null || !view.isHostVisible(target)) continue;
     ops.push(
       fs.statSync(target).isDirectory()

@@ -3,6 +3,7 @@ import path from "node:path";
 import { GlobCompileError, globToRegExp } from "../../permissions/glob.js";
 import { directoryGlobMatcher, splitGlob } from "../glob.js";
 import { SandboxSetupError } from "../errors.js";
+import { canonicalIfExists } from "../../permissions/abs-path.js";
 
 /**
  * Pre-launch expansion of deny globs (sandbox-linux.md §3.5): an iterative walk from each glob's
@@ -83,14 +84,6 @@ function groupByPrefix(globs: readonly string[], policyDepth: number | null): Gl
   return [...groups.values()];
 }
 
-function realpathOrNull(p: string): string | null {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return null;
-  }
-}
-
 export function scanDenyGlobs(options: DenyScanOptions): DenyScan {
   const scan: DenyScan = {
     files: new Set(),
@@ -105,7 +98,7 @@ export function scanDenyGlobs(options: DenyScanOptions): DenyScan {
 }
 
 function walkGroup(group: GlobGroup, options: DenyScanOptions, scan: DenyScan): void {
-  const realPrefix = realpathOrNull(group.lexicalPrefix);
+  const realPrefix = canonicalIfExists(group.lexicalPrefix);
   if (realPrefix === null) return;
   let prefixStat: fs.Stats;
   try {

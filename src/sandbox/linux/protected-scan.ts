@@ -3,6 +3,7 @@ import path from "node:path";
 import { PROTECTED_NAMES, protectsNestedNames } from "../../permissions/protected-paths.js";
 import { SandboxSetupError } from "../errors.js";
 import type { SandboxPlan } from "../plan.js";
+import { canonicalIfExists } from "../../permissions/abs-path.js";
 
 /**
  * Finds the config folders keel would honour (`.keel`, `.codex`, `.agents`) at any depth inside
@@ -185,18 +186,10 @@ export function cwdChainTargets(roots: readonly string[], cwd: string): string[]
   return [...new Set(targets)];
 }
 
-function realpathOrNull(p: string): string | null {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return null;
-  }
-}
-
 /** `cwdChainTargets` for a plan, with its roots and cwd resolved to real paths. */
 export function planChainTargets(plan: SandboxPlan): string[] {
-  const cwd = realpathOrNull(plan.cwd);
+  const cwd = canonicalIfExists(plan.cwd);
   if (cwd === null || plan.write.kind !== "roots") return [];
-  const roots = plan.write.roots.flatMap((r) => realpathOrNull(r.root) ?? []);
+  const roots = plan.write.roots.flatMap((r) => canonicalIfExists(r.root) ?? []);
   return cwdChainTargets(roots, cwd);
 }

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { canonicalIfExists } from "../../permissions/abs-path.js";
 
 /**
  * Mount-point residue (sandbox-linux.md §3.3): to mount over a path that does not exist yet
@@ -70,14 +71,6 @@ function missingChain(p: string): string[] {
   return chain;
 }
 
-function realpathOrNull(p: string): string | null {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Removes an empty placeholder chain bottom-up; anything with content is left alone. The command
  * may have swapped a folder on the way for a symlink (`mv sub sub.x && ln -s /elsewhere sub`):
@@ -90,7 +83,7 @@ export function removePlaceholderChain(chain: readonly string[], parentReal?: st
   for (let i = chain.length - 1; i >= 0; i--) {
     const p = chain[i]!;
     const expectedParent = path.posix.join(expectedTop, path.posix.relative(top, path.posix.dirname(p)));
-    const parent = realpathOrNull(path.posix.dirname(p));
+    const parent = canonicalIfExists(path.posix.dirname(p));
     if (parent === null) continue; // gone already, with everything under it
     if (parent !== expectedParent) return;
     const real = path.posix.join(parent, path.posix.basename(p));
@@ -174,7 +167,7 @@ export class ResidueRegistry {
         const chain = inherited?.chain ?? missingChain(target);
         if (chain.length === 0) continue;
         const top = path.posix.dirname(chain[0]!);
-        const parent = inherited !== undefined ? inherited.parent : realpathOrNull(top);
+        const parent = inherited !== undefined ? inherited.parent : canonicalIfExists(top);
         created.push(chain);
         // Unknown (an old record's chain): the lexical folder itself must stay real to be cleaned.
         createdParents.push(parent ?? top);
