@@ -1,3 +1,4 @@
+import { EMPTY_MODEL_CATALOG, type ModelCatalog } from "../model/catalog/model-info.js";
 import type { SessionConfiguration } from "../permissions/session-configuration.js";
 import { defaultModelForProvider } from "./default-model.js";
 import { ConfigError } from "./errors.js";
@@ -15,6 +16,7 @@ export interface SessionConfigurationExtras {
   threadName?: string | null;
   appServerClientName?: string | null;
   appServerClientVersion?: string | null;
+  modelCatalog?: ModelCatalog;
 }
 
 /**
@@ -60,5 +62,6 @@ export function buildSessionConfiguration(
     metricsServiceName: null,
     appServerClientName: extras.appServerClientName ?? null,
     appServerClientVersion: extras.appServerClientVersion ?? null,
+    modelCatalog: extras.modelCatalog ?? EMPTY_MODEL_CATALOG,
   };
 }

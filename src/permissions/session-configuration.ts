@@ -1,3 +1,4 @@
+import type { ModelCatalog } from "../model/catalog/model-info.js";
 import type {
   ApprovalsReviewer,
   AskForApproval,
@@ -66,6 +67,8 @@ export interface SessionConfiguration {
   readonly metricsServiceName: string | null;
   readonly appServerClientName: string | null;
   readonly appServerClientVersion: string | null;
+  /** Per-model facts (tools, defaults, budgets); see src/model/catalog/model-info.ts. */
+  readonly modelCatalog: ModelCatalog;
 }
 
 /** Every field optional: absent = keep. `serviceTier` / `finalOutputJsonSchema`: null clears. */

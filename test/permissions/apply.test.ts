@@ -1,6 +1,7 @@
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { EMPTY_MODEL_CATALOG } from "../../src/model/catalog/model-info.js";
 import type {
   AskForApproval,
   FileSystemSandboxEntry,
@@ -56,6 +57,7 @@ function makeConfig(options: {
     userInstructions: null,
     baseInstructions: "base",
     compactPrompt: null,
+    modelCatalog: EMPTY_MODEL_CATALOG,
     personality: null,
     approvalPolicy: options.approvalConstraint ?? Constrained.allowAny<AskForApproval>("on-request"),
     approvalsReviewer: "user",
