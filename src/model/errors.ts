@@ -46,8 +46,15 @@ export class ModelError extends Error {
 export class MissingApiKeyError extends UserError {
   readonly variable: string;
 
-  constructor(providerId: string, variable: string, instructions?: string) {
-    const hint = instructions ? ` ${instructions}` : "";
+  constructor(
+    providerId: string,
+    variable: string,
+    instructions?: string,
+    options: { login?: boolean } = {},
+  ) {
+    const hint =
+      (instructions ? ` ${instructions}` : "") +
+      (options.login ? " Or store a key once: `printenv OPENAI_API_KEY | keel login --with-api-key`." : "");
     super(
       `Missing environment variable: \`${variable}\` (API key for model provider "${providerId}").${hint}`,
     );
