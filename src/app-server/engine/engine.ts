@@ -175,7 +175,7 @@ export class Engine {
   /** AGENTS.md files the session loads (reported as `instructionSources`). */
   async instructionSources(loaded: LoadedConfig): Promise<string[]> {
     try {
-      return (await loadAgentsMd({ keelHome: loaded.keelHome, cwd: loaded.cwd })).files;
+      return (await loadAgentsMd({ keelHome: loaded.keelHome, cwd: loaded.cwd, ...loaded.projectDoc })).files;
     } catch {
       return [];
     }
