@@ -132,6 +132,12 @@ describe("account methods (API-key login in $KEEL_HOME/auth.json)", () => {
     const { peer } = stdioServer(fx);
     await peer.initialize();
     expect((await peer.request("account/read", {})).account).toEqual({ type: "apiKey" });
+    // The environment's key is used but never handed out.
+    expect(await peer.request("getAuthStatus", { includeToken: true })).toEqual({
+      authMethod: "apikey",
+      authToken: null,
+      requiresOpenaiAuth: true,
+    });
     fx.model.enqueue(textTurn("hello"));
     const { thread } = await peer.request("thread/start", { cwd: fx.workspace });
     await peer.request("turn/start", { threadId: thread.id, input: text("hi") });

@@ -24,14 +24,19 @@ export function accountHandlers(engine: Engine): HandlerModule {
   const home = engine.config.keelHome;
   const warn = (message: string) => engine.server.log(`warning: ${message}`);
 
-  /** Whether auth is needed, and the key keel would send (env_key first, then auth.json). */
+  /**
+   * Whether auth is needed, whether keel has a key for it (env_key first, then auth.json), and the
+   * stored key when that is the one used. A key from the environment is never handed out: keel
+   * keeps the parent's secrets from the agent's commands, and a client gets no more than they do.
+   */
   const status = () => {
     const { modelProvider } = loadEngineConfig(engine.config, {});
-    if (modelProvider.requires_openai_auth !== true) return { required: false, key: null };
+    if (modelProvider.requires_openai_auth !== true) return { required: false, signedIn: false, token: null };
     const fromEnv = modelProvider.env_key ? engine.config.env[modelProvider.env_key]?.trim() : undefined;
-    if (fromEnv) return { required: true, key: fromEnv };
+    if (fromEnv) return { required: true, signedIn: true, token: null };
     const stored = readStoredAuth(home, warn);
-    return { required: true, key: stored?.mode === "apikey" ? stored.apiKey : null };
+    const token = stored?.mode === "apikey" ? stored.apiKey : null;
+    return { required: true, signedIn: token !== null, token };
   };
 
   const announce = (authMode: "apikey" | null) => {
@@ -45,9 +50,9 @@ export function accountHandlers(engine: Engine): HandlerModule {
     handlers: {
       "account/read": () =>
         wire(() => {
-          const { required, key } = status();
+          const { required, signedIn } = status();
           return {
-            account: key === null ? null : { type: "apiKey" as const },
+            account: signedIn ? { type: "apiKey" as const } : null,
             userId: null,
             requiresOpenaiAuth: required,
             workspaceRouting: null,
@@ -55,10 +60,10 @@ export function accountHandlers(engine: Engine): HandlerModule {
         }),
       getAuthStatus: (params) =>
         wire(() => {
-          const { required, key } = status();
+          const { required, signedIn, token } = status();
           return {
-            authMethod: key === null ? null : "apikey",
-            authToken: key !== null && params.includeToken === true ? key : null,
+            authMethod: signedIn ? "apikey" : null,
+            authToken: params.includeToken === true ? token : null,
             requiresOpenaiAuth: required,
           };
         }),
