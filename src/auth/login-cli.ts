@@ -1,5 +1,6 @@
 import { errorMessage } from "../lib/errors.js";
 import { deleteStoredAuth, maskApiKey, readStoredAuth, saveApiKey } from "./auth-file.js";
+import { CHATGPT_UNAVAILABLE, LOGIN_WITH_API_KEY } from "./messages.js";
 
 /** What the login commands touch; the CLI entry point supplies the real process's. */
 export interface LoginIo {
@@ -10,14 +11,12 @@ export interface LoginIo {
   stderr: (text: string) => void;
 }
 
-const USE_API_KEY = "`printenv OPENAI_API_KEY | keel login --with-api-key`";
-export const CHATGPT_UNAVAILABLE = `ChatGPT sign-in is not available in keel. Log in with an API key instead: ${USE_API_KEY}.`;
 const CHECKED_LATER = "Authentication is checked when you send a request.";
 
 /** `keel login --with-api-key`: the key comes from stdin (never argv, where `ps` would show it). */
 export async function runLoginWithApiKey(io: LoginIo): Promise<number> {
   if (io.stdinIsTTY) {
-    io.stderr(`--with-api-key expects the API key on stdin. Try piping it, e.g. ${USE_API_KEY}.\n`);
+    io.stderr(`--with-api-key expects the API key on stdin. Try piping it, e.g. ${LOGIN_WITH_API_KEY}.\n`);
     return 1;
   }
   io.stderr("Reading API key from stdin...\n");

@@ -1,3 +1,4 @@
+import { LOGIN_WITH_API_KEY } from "../auth/messages.js";
 import { UserError } from "../lib/errors.js";
 
 export type ModelErrorKind =
@@ -54,7 +55,7 @@ export class MissingApiKeyError extends UserError {
   ) {
     const hint =
       (instructions ? ` ${instructions}` : "") +
-      (options.login ? " Or store a key once: `printenv OPENAI_API_KEY | keel login --with-api-key`." : "");
+      (options.login ? ` Or store a key once: ${LOGIN_WITH_API_KEY}.` : "");
     super(
       `Missing environment variable: \`${variable}\` (API key for model provider "${providerId}").${hint}`,
     );

@@ -1,5 +1,5 @@
 import { deleteStoredAuth, readStoredAuth, saveApiKey } from "../../auth/auth-file.js";
-import { CHATGPT_UNAVAILABLE } from "../../auth/login-cli.js";
+import { CHATGPT_UNAVAILABLE_WIRE } from "../../auth/messages.js";
 import type { LoginAccountParams } from "../../protocol/v2/account.js";
 import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
@@ -69,7 +69,7 @@ export function accountHandlers(engine: Engine): HandlerModule {
         }),
       "account/login/start": (params) =>
         wire(() => {
-          if (CHATGPT_ONLY.has(params.type)) throw invalidRequest(CHATGPT_UNAVAILABLE);
+          if (CHATGPT_ONLY.has(params.type)) throw invalidRequest(CHATGPT_UNAVAILABLE_WIRE);
           if (params.type !== "apiKey") {
             throw invalidRequest(
               "Amazon Bedrock login is not available in keel; configure the provider in config.toml.",
