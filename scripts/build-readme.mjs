@@ -11,6 +11,7 @@ const parts = path.join(root, "docs/readme");
 const ORDER = [
   ["_intro.md", null],
   ["model.md", "Models and providers"],
+  ["login.md", "Login"],
   ["exec.md", "Running a task: keel exec"],
   ["permissions.md", "Permissions"],
   ["sandbox.md", "The sandbox"],

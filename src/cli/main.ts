@@ -5,6 +5,7 @@ import { closeInheritedFds } from "../sandbox/inherited-fds.js";
 import { registerAppServerCommand } from "./commands/app-server.js";
 import { registerDebugCommand } from "./commands/debug.js";
 import { registerExecCommand } from "./commands/exec.js";
+import { registerLoginCommands } from "./commands/login.js";
 import { registerPermissionsCommand } from "./commands/permissions.js";
 import { registerSandboxCommand } from "./commands/sandbox.js";
 import { KEEL_VERSION } from "./version.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerExecCommand(program);
   registerAppServerCommand(program);
+  registerLoginCommands(program);
   registerSandboxCommand(program);
   registerPermissionsCommand(program);
   registerDebugCommand(program);

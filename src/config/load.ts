@@ -46,6 +46,7 @@ import {
   type ShellEnvironmentPolicyToml,
 } from "./schema.js";
 import { strictConfigError, unknownKeysInLayers, unrecognizedSettingsWarning } from "./unknown-keys.js";
+import { resolveCompactPrompt } from "./compact-prompt.js";
 import { parseWithOrigins, sourceLocation } from "./validate.js";
 
 /**
@@ -141,6 +142,10 @@ export interface LoadedConfig {
   developerInstructions: Sourced<string | null>;
   /** `instructions` (extra user instructions). */
   instructions: Sourced<string | null>;
+  /** `project_doc_max_bytes` / `project_doc_fallback_filenames` (absent = the defaults). */
+  projectDoc: { maxBytes?: number; fallbackFilenames?: string[] };
+  /** `compact_prompt`, else the contents of `experimental_compact_prompt_file`; null = built-in. */
+  compactPrompt: string | null;
   /** Replacement base instructions: typed override, else contents of `model_instructions_file`. */
   baseInstructions: Sourced<string | null>;
   ephemeral: boolean;
@@ -328,6 +333,21 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       source: originOf(stack.origins, ["instructions"])?.name ?? null,
     },
     baseInstructions,
+    projectDoc: {
+      ...(toml.project_doc_max_bytes === undefined ? {} : { maxBytes: toml.project_doc_max_bytes }),
+      ...(toml.project_doc_fallback_filenames === undefined
+        ? {}
+        : { fallbackFilenames: toml.project_doc_fallback_filenames }),
+    },
+    compactPrompt: resolveCompactPrompt(
+      toml.compact_prompt,
+      {
+        value: toml.experimental_compact_prompt_file,
+        source: originOf(stack.origins, ["experimental_compact_prompt_file"])?.name ?? null,
+      },
+      cwd,
+      home,
+    ),
     ephemeral: overrides.ephemeral ?? toml.ephemeral ?? false,
     history: toml.history ?? null,
     shellEnvironmentPolicy: toml.shell_environment_policy ?? null,

@@ -48,7 +48,7 @@ export function buildSessionConfiguration(
     developerInstructions: loaded.developerInstructions.value,
     userInstructions: extras.userInstructions ?? null,
     baseInstructions: loaded.baseInstructions.value ?? extras.defaultBaseInstructions,
-    compactPrompt: extras.compactPrompt ?? null,
+    compactPrompt: extras.compactPrompt ?? loaded.compactPrompt,
     personality: null,
     approvalPolicy: loaded.approvalPolicy.clone(),
     approvalsReviewer: loaded.approvalsReviewer.value,

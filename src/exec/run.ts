@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { storedApiKey } from "../auth/auth-file.js";
 import { KEEL_VERSION } from "../cli/version.js";
 import { type LoadedConfig, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { findGitWorktreeRoot } from "../config/project.js";
@@ -181,6 +182,7 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
       env: io.env,
       // The SDK hands its key over as CODEX_API_KEY; it stands in for the OpenAI provider's key.
       ...(apiKey && base.provider.info.requires_openai_auth ? { apiKey } : {}),
+      storedApiKey: () => storedApiKey(loaded.keelHome, (m) => io.stderr(`warning: ${m}\n`)),
     },
   };
 

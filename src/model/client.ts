@@ -36,8 +36,13 @@ export interface ModelClientOptions {
   provider: ResolvedModelProvider;
   /** Source of `env_key` and `env_http_headers` values (the CLI passes `process.env`). */
   env?: Env;
-  /** Used instead of `env_key` when given (e.g. a key from keel's login store). */
+  /** Used instead of `env_key` when given (exec's `CODEX_API_KEY`). */
   apiKey?: string;
+  /**
+   * The key `keel login` stored, asked for at each request (a login or logout takes effect at
+   * once); used by providers that `requires_openai_auth` when `env_key` supplies none.
+   */
+  storedApiKey?: () => string | undefined;
   /** Thread id: `session_id` header, default `prompt_cache_key`, first half of the window id. */
   threadId?: string;
   /** `originator` header. */
@@ -139,7 +144,12 @@ class HttpModelClient implements ModelClient {
   }
 
   private headers(windowGeneration: number): Record<string, string> {
-    const headers = providerHeaders(this.provider, this.options.env ?? {}, this.options.apiKey);
+    const headers = providerHeaders(
+      this.provider,
+      this.options.env ?? {},
+      this.options.apiKey,
+      this.options.storedApiKey,
+    );
     headers.originator = this.options.originator ?? "keel";
     const thread = this.options.threadId;
     if (thread) {

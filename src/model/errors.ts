@@ -1,3 +1,4 @@
+import { LOGIN_WITH_API_KEY } from "../auth/messages.js";
 import { UserError } from "../lib/errors.js";
 
 export type ModelErrorKind =
@@ -46,8 +47,15 @@ export class ModelError extends Error {
 export class MissingApiKeyError extends UserError {
   readonly variable: string;
 
-  constructor(providerId: string, variable: string, instructions?: string) {
-    const hint = instructions ? ` ${instructions}` : "";
+  constructor(
+    providerId: string,
+    variable: string,
+    instructions?: string,
+    options: { login?: boolean } = {},
+  ) {
+    const hint =
+      (instructions ? ` ${instructions}` : "") +
+      (options.login ? ` Or store a key once: ${LOGIN_WITH_API_KEY}.` : "");
     super(
       `Missing environment variable: \`${variable}\` (API key for model provider "${providerId}").${hint}`,
     );

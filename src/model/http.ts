@@ -46,13 +46,16 @@ export function endpointUrl(provider: ResolvedModelProvider, path: string): stri
 }
 
 /**
- * Headers for every request: auth from `env_key` (or an explicit key), `http_headers`,
- * `env_http_headers` whose variable is set. Throws MissingApiKeyError before any I/O.
+ * Headers for every request: auth, `http_headers`, `env_http_headers` whose variable is set.
+ * The key, first found wins: an explicit one (`CODEX_API_KEY` for exec), the `env_key` variable,
+ * then — for providers that `requires_openai_auth` — the key `keel login` stored. Throws
+ * MissingApiKeyError before any I/O when `env_key` is named and nothing supplies a key.
  */
 export function providerHeaders(
   provider: ResolvedModelProvider,
   env: Env,
   apiKey: string | undefined,
+  storedApiKey?: () => string | undefined,
 ): Record<string, string> {
   const { info } = provider;
   const headers: Record<string, string> = { ...(info.http_headers ?? {}) };
@@ -61,14 +64,19 @@ export function providerHeaders(
     if (value !== undefined && value.trim() !== "") headers[name] = value;
   }
   let key = apiKey;
+  if (key === undefined && info.env_key) key = nonBlank(env[info.env_key]);
+  if (key === undefined && info.requires_openai_auth) key = nonBlank(storedApiKey?.());
   if (key === undefined && info.env_key) {
-    key = env[info.env_key];
-    if (key === undefined || key.trim() === "") {
-      throw new MissingApiKeyError(provider.id, info.env_key, info.env_key_instructions);
-    }
+    throw new MissingApiKeyError(provider.id, info.env_key, info.env_key_instructions, {
+      login: info.requires_openai_auth === true,
+    });
   }
   if (key) headers.authorization = `Bearer ${key.trim()}`;
   return headers;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value : undefined;
 }
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;

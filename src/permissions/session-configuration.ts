@@ -49,6 +49,8 @@ export interface SessionConfiguration {
   readonly serviceTier: string | null;
   readonly developerInstructions: string | null;
   readonly userInstructions: string | null;
+  /** The cwd when AGENTS.md files of the project are part of `userInstructions` (message header). */
+  readonly agentsMdDirectory?: string | null;
   readonly baseInstructions: string;
   readonly compactPrompt: string | null;
   readonly personality: Personality | null;

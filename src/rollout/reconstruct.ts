@@ -45,7 +45,8 @@ export interface ReconstructedSession {
 const CONTEXTUAL_USER_PREFIXES = [
   "<environment_context>",
   "<user_instructions>",
-  "# agents.md instructions for ",
+  // Codex 0.169 adds " for <cwd>" only when project docs contributed.
+  "# agents.md instructions",
   "<skill>",
   "<user_shell_command>",
   "<turn_aborted>",

@@ -88,7 +88,7 @@ export function contextItemsForTurn(
   if (full) {
     const user: string[] = [];
     if (config.userInstructions && config.userInstructions.trim() !== "") {
-      user.push(userInstructionsText(config.userInstructions));
+      user.push(userInstructionsText(config.userInstructions, config.agentsMdDirectory ?? null));
     }
     user.push(renderEnvironmentContext(env));
     items.push(text("user", user));

@@ -42,6 +42,7 @@ export function sessionOptionsFromConfig(
     modelContextWindow: loaded.modelContextWindow.value,
     autoCompactTokenLimit: loaded.modelAutoCompactTokenLimit.value,
     extraUserInstructions: loaded.instructions.value,
+    projectDoc: loaded.projectDoc,
     notices: {
       deprecationNotices: deprecationNotices(loaded),
       startupWarnings: [...loaded.startupWarnings],

@@ -30,7 +30,7 @@ import type { ReconstructedSession } from "../rollout/reconstruct.js";
 import { InMemoryRecorder, RolloutWriteError, type ThreadRecorder } from "../rollout/recorder.js";
 import type { OpenedThread, ThreadRef, ThreadStore } from "../rollout/store.js";
 import { ActiveTurn, type TaskKind } from "./active-turn.js";
-import { loadAgentsMd } from "./agents-md.js";
+import { loadAgentsMd, type ProjectDocOptions } from "./agents-md.js";
 import { SessionToolRouter } from "./builtin-tools.js";
 import { autoCompactLimit } from "./compaction.js";
 import { baselineFromTurnContext, type ContextBaseline, type EnvironmentFacts } from "./context.js";
@@ -82,7 +82,8 @@ export interface SessionOptions {
   extraUserInstructions?: string | null;
   /** Load AGENTS.md when the configuration has no user instructions (default true). */
   loadAgentsMd?: boolean;
-  agentsMdMaxBytes?: number;
+  /** `project_doc_max_bytes` and `project_doc_fallback_filenames`. */
+  projectDoc?: ProjectDocOptions;
   /** Base for relative `cwd` updates (the process cwd of the caller). */
   processCwd: string;
   permissionEnv?: PermissionEnv;
@@ -200,13 +201,19 @@ export class Session {
       }),
       ephemeral ? Promise.resolve({ logId: 0, count: 0 }) : messageHistoryMetadata(config.keelHome),
       wantAgentsMd
-        ? loadAgentsMd({ keelHome: config.keelHome, cwd: config.cwd, maxBytes: opts.agentsMdMaxBytes })
+        ? loadAgentsMd({ keelHome: config.keelHome, cwd: config.cwd, ...opts.projectDoc })
         : Promise.resolve(null),
     ]);
     const userInstructions = [opts.extraUserInstructions, config.userInstructions ?? agents?.text].filter(
       (t): t is string => !!t?.trim(),
     );
-    if (userInstructions.length > 0) config = { ...config, userInstructions: userInstructions.join("\n\n") };
+    if (userInstructions.length > 0) {
+      config = {
+        ...config,
+        userInstructions: userInstructions.join("\n\n"),
+        agentsMdDirectory: config.userInstructions === null ? (agents?.projectDocDirectory ?? null) : null,
+      };
+    }
 
     const reconstructed = opened.thread?.session ?? null;
     const baseInstructions =

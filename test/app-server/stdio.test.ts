@@ -51,7 +51,8 @@ describe("app-server over stdio", () => {
     await server.initialize();
     expect(await server.request(9, "account/read", { refreshToken: false })).toEqual({
       id: 9,
-      result: { account: null, requiresOpenaiAuth: false },
+      // The default provider is `openai`, which needs OpenAI auth; KEEL_HOME holds no auth.json.
+      result: { account: null, userId: null, requiresOpenaiAuth: true, workspaceRouting: null },
     });
   });
 

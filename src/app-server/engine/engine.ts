@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { storedApiKey } from "../../auth/auth-file.js";
 import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
 import { prepareNodeTransport } from "../../model/node-transport.js";
@@ -163,7 +164,10 @@ export class Engine {
       source: "vscode",
       ...(client ? { originator: client.name } : {}),
       toolRouter,
-      modelClientOptions: { env },
+      modelClientOptions: {
+        env,
+        storedApiKey: () => storedApiKey(loaded.keelHome, (m) => this.server.log(`warning: ${m}`)),
+      },
       ...(this.options.modelClient ? { modelClient: this.options.modelClient } : {}),
     };
   }
@@ -171,7 +175,7 @@ export class Engine {
   /** AGENTS.md files the session loads (reported as `instructionSources`). */
   async instructionSources(loaded: LoadedConfig): Promise<string[]> {
     try {
-      return (await loadAgentsMd({ keelHome: loaded.keelHome, cwd: loaded.cwd })).files;
+      return (await loadAgentsMd({ keelHome: loaded.keelHome, cwd: loaded.cwd, ...loaded.projectDoc })).files;
     } catch {
       return [];
     }

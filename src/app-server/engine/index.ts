@@ -1,5 +1,6 @@
 import type { HandlerTable } from "../router.js";
 import type { AppServer } from "../server.js";
+import { accountHandlers } from "./account-handlers.js";
 import { configHandlers } from "./config-handlers.js";
 import { Engine, type EngineOptions } from "./engine.js";
 import { threadHandlers } from "./thread-handlers.js";
@@ -14,7 +15,13 @@ import { turnHandlers } from "./turn-handlers.js";
 export function attachEngine(server: AppServer, options: EngineOptions = {}): Engine {
   const engine = new Engine(server, options);
   const table: Record<string, unknown> = {};
-  for (const module of [threadLifecycleHandlers, threadHandlers, turnHandlers, configHandlers]) {
+  for (const module of [
+    threadLifecycleHandlers,
+    threadHandlers,
+    turnHandlers,
+    configHandlers,
+    accountHandlers,
+  ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);
     server.router.registerModule(built);

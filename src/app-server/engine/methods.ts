@@ -22,4 +22,9 @@ export const ENGINE_METHODS = [
   "configRequirements/read",
   "model/list",
   "permissionProfile/list",
+  "account/read",
+  "getAuthStatus",
+  "account/login/start",
+  "account/login/cancel",
+  "account/logout",
 ] as const satisfies readonly ClientRequestMethod[];

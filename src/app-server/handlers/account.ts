@@ -2,8 +2,9 @@ import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
 
 /**
- * Account methods. keel talks to model providers with their own credentials and has no
- * ChatGPT sign-in, so the answers are those of a server that needs no OpenAI auth.
+ * Account methods of a server without the session engine (no configuration, so no provider that
+ * could need OpenAI auth). The engine replaces account/read, getAuthStatus and account/logout with
+ * answers from `$KEEL_HOME/auth.json` (engine/account-handlers.ts).
  */
 export const accountHandlers: HandlerModule = {
   resource: "account",

@@ -25,6 +25,8 @@ export const GetAccountResponseSchema = named(
     requiresOpenaiAuth: z.boolean(),
     /** [cur] */
     userId: z.string().nullish(),
+    /** [cur] ChatGPT workspace routing; always null in keel. */
+    workspaceRouting: z.null().optional(),
   }),
 );
 export type GetAccountResponse = z.infer<typeof GetAccountResponseSchema>;
@@ -85,9 +87,80 @@ export const CheckGovCloudRequirementsResponseSchema = named(
   z.object({ isGovCloud: z.boolean(), shouldWarn: z.boolean() }),
 );
 
+export const LoginAccountParamsSchema = named(
+  "LoginAccountParams",
+  z.discriminatedUnion("type", [
+    z.object({ type: z.literal("apiKey"), apiKey: z.string() }),
+    z.object({
+      type: z.literal("chatgpt"),
+      appBrand: z.enum(["codex", "chatgpt"]).nullish(),
+      codexStreamlinedLogin: z.boolean().optional(),
+      useHostedLoginSuccessPage: z.boolean().optional(),
+    }),
+    z.object({ type: z.literal("chatgptDeviceCode") }),
+    z.object({
+      type: z.literal("chatgptAuthTokens"),
+      accessToken: z.string(),
+      chatgptAccountId: z.string(),
+      chatgptPlanType: z.string().nullish(),
+    }),
+    z.object({ type: z.literal("amazonBedrock"), apiKey: z.string(), region: z.string() }),
+    z.object({
+      type: z.literal("amazonBedrockAccessKeys"),
+      accessKeyId: z.string(),
+      secretAccessKey: z.string(),
+      sessionToken: z.string().nullish(),
+      region: z.string(),
+    }),
+  ]),
+);
+export type LoginAccountParams = z.infer<typeof LoginAccountParamsSchema>;
+
+/** keel only completes API-key logins, which answer `{type: "apiKey"}` at once. */
+export const LoginAccountResponseSchema = named(
+  "LoginAccountResponse",
+  z.object({ type: z.literal("apiKey") }),
+);
+
+export const CancelLoginAccountParamsSchema = named(
+  "CancelLoginAccountParams",
+  z.object({ loginId: z.string() }),
+);
+export const CancelLoginAccountResponseSchema = named(
+  "CancelLoginAccountResponse",
+  z.object({ status: z.enum(["canceled", "notFound"]) }),
+);
+
+export const AccountLoginCompletedNotificationSchema = named(
+  "AccountLoginCompletedNotification",
+  z.object({
+    loginId: z.string().nullable(),
+    success: z.boolean(),
+    error: z.string().nullable(),
+    /** [cur] */
+    onboardingEntrypoint: z.null().optional(),
+  }),
+);
+export type AccountLoginCompletedNotification = z.infer<typeof AccountLoginCompletedNotificationSchema>;
+
+/** Codex's AuthMode values; keel reports `apikey` or null. */
+export const AuthModeSchema = named(
+  "AuthMode",
+  z.enum([
+    "apikey",
+    "chatgpt",
+    "chatgptAuthTokens",
+    "headers",
+    "agentIdentity",
+    "personalAccessToken",
+    "bedrockApiKey",
+    "bedrockAccessKeys",
+  ]),
+);
+
 export const AccountUpdatedNotificationSchema = named(
   "AccountUpdatedNotification",
-  z.object({ authMode: z.string().nullable(), planType: z.string().nullable() }),
+  z.object({ authMode: AuthModeSchema.nullable(), planType: z.string().nullable() }),
 );
 export type AccountUpdatedNotification = z.infer<typeof AccountUpdatedNotificationSchema>;
 

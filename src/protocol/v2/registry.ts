@@ -208,6 +208,16 @@ export const clientRequests = {
     result: account.GetAccountRateLimitsResponseSchema,
     description: "Read the account's rate limits (needs ChatGPT sign-in).",
   },
+  "account/login/start": {
+    params: account.LoginAccountParamsSchema,
+    result: account.LoginAccountResponseSchema,
+    description: "Log in with an API key (ChatGPT sign-in is not available in keel).",
+  },
+  "account/login/cancel": {
+    params: account.CancelLoginAccountParamsSchema,
+    result: account.CancelLoginAccountResponseSchema,
+    description: "Cancel a pending ChatGPT login (keel never has one).",
+  },
   "account/logout": {
     params: NoParamsSchema,
     result: EmptyResponseSchema,
@@ -370,6 +380,10 @@ export const serverNotifications = {
   "account/updated": {
     params: account.AccountUpdatedNotificationSchema,
     description: "Authentication changed.",
+  },
+  "account/login/completed": {
+    params: account.AccountLoginCompletedNotificationSchema,
+    description: "A login finished (for an API key: right after account/login/start).",
   },
   "account/rateLimits/updated": {
     params: account.AccountRateLimitsUpdatedNotificationSchema,
