@@ -68,7 +68,8 @@ export function statelessInput(input: readonly ResponseItem[]): ResponseItem[] {
       continue;
     }
     const { id: _id, ...rest } = item as ResponseItem & { id?: unknown; encrypted_content?: unknown };
-    if (typeof rest.encrypted_content === "string" && rest.encrypted_content !== "") out.push(rest as ResponseItem);
+    if (typeof rest.encrypted_content === "string" && rest.encrypted_content !== "")
+      out.push(rest as ResponseItem);
   }
   return out;
 }

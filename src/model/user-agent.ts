@@ -1,4 +1,9 @@
-import { describeTerminal, detectPlatform, formatUserAgent, type PlatformInfo } from "../app-server/user-agent.js";
+import {
+  describeTerminal,
+  detectPlatform,
+  formatUserAgent,
+  type PlatformInfo,
+} from "../app-server/user-agent.js";
 import { KEEL_VERSION } from "../cli/version.js";
 
 let platform: PlatformInfo | null = null;

@@ -236,7 +236,9 @@ export function reasoningSettings(config: SessionConfiguration, info: ModelInfo)
   const summary = config.reasoningSummary ?? info.defaultReasoningSummary;
   return {
     ...(effort ? { effort: effort as NonNullable<ReasoningSettings["effort"]> } : {}),
-    ...(summary && summary !== "none" ? { summary: summary as NonNullable<ReasoningSettings["summary"]> } : {}),
+    ...(summary && summary !== "none"
+      ? { summary: summary as NonNullable<ReasoningSettings["summary"]> }
+      : {}),
   };
 }
 

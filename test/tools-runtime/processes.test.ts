@@ -138,7 +138,10 @@ describe("processes", () => {
     const ws = workspace();
     const t = context(configFor(ws, "never", "workspace-write"));
     const out = outputText(
-      await router(ws).dispatch(functionCall("shell_command", { command: "echo one; exit 3", login: false }), t.ctx),
+      await router(ws).dispatch(
+        functionCall("shell_command", { command: "echo one; exit 3", login: false }),
+        t.ctx,
+      ),
     );
     expect(out).toContain("one");
     expect(out).toMatch(/Exit code: 3/);

@@ -13,7 +13,10 @@ import { type ModelCatalog, type ModelInfo, unknownModelInfo } from "./model-inf
  * slug the name starts with (`gpt-5.5-mini` gets `gpt-5.5`'s facts, under its own name). keel
  * then tries its families (longest prefix) before the unknown-model defaults.
  */
-export function createModelCatalog(file: ModelCatalogFile, families: readonly CatalogFamily[] = []): ModelCatalog {
+export function createModelCatalog(
+  file: ModelCatalogFile,
+  families: readonly CatalogFamily[] = [],
+): ModelCatalog {
   const models = [...file.models].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
   const infos = models.map((m) => modelInfoFrom(m.slug, m, true));
   const bySlug = new Map(infos.map((info, i) => [info.slug, { info, entry: models[i]! }]));
@@ -47,7 +50,8 @@ function modelInfoFrom(slug: string, m: CatalogFacts, known: boolean): ModelInfo
     description: m.description ?? "",
     known,
     shellType: m.shell_type ?? base.shellType,
-    applyPatchToolType: m.apply_patch_tool_type === undefined ? base.applyPatchToolType : m.apply_patch_tool_type,
+    applyPatchToolType:
+      m.apply_patch_tool_type === undefined ? base.applyPatchToolType : m.apply_patch_tool_type,
     inputModalities: m.input_modalities ?? base.inputModalities,
     supportsParallelToolCalls: m.supports_parallel_tool_calls ?? base.supportsParallelToolCalls,
     contextWindow: m.context_window ?? base.contextWindow,

@@ -19,10 +19,7 @@ import {
 } from "../patch-invocation.js";
 import {
   ApplyPatchArgsSchema,
-  applyPatchFreeformToolSpec,
-  applyPatchFunctionToolSpec,
   ExecCommandArgsSchema,
-  execCommandToolSpec,
   parseToolArguments,
   ShellArgsSchema,
   ShellCommandArgsSchema,
