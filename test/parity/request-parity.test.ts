@@ -62,7 +62,7 @@ async function requestsOf(agent: Agent, model: string, scenario: string): Promis
       topLevel: { approval_policy: "never", sandbox_mode: "workspace-write" },
     });
     fs.writeFileSync(path.join(home, "config.toml"), toml + features);
-    const env =
+    const env: Record<string, string> =
       agent === "codex"
         ? {
             PATH: process.env.PATH ?? "/usr/bin:/bin",
