@@ -21,5 +21,6 @@ export const ENGINE_METHODS = [
   "config/read",
   "configRequirements/read",
   "model/list",
+  "modelProvider/list",
   "permissionProfile/list",
 ] as const satisfies readonly ClientRequestMethod[];
