@@ -24,7 +24,11 @@ const FALLBACK_EFFORTS = [
 ];
 
 /** Codex's `Model` entry for one model's facts. */
-export function modelEntry(info: ModelInfo, isDefault: boolean, configuredEffort: string | null = null): Model {
+export function modelEntry(
+  info: ModelInfo,
+  isDefault: boolean,
+  configuredEffort: string | null = null,
+): Model {
   const efforts = info.supportedReasoningEfforts.map((e) => ({
     reasoningEffort: e.effort,
     description: e.description,
@@ -69,7 +73,8 @@ export class ModelCatalog {
       provider = null;
     }
     const catalog = loaded.modelCatalog;
-    const listsCatalog = provider?.info.requires_openai_auth === true || loaded.modelCatalogJson.value !== null;
+    const listsCatalog =
+      provider?.info.requires_openai_auth === true || loaded.modelCatalogJson.value !== null;
     const listed = provider ? await this.providerModels(provider) : [];
     const slugs = [
       ...new Set([
