@@ -29,7 +29,7 @@ import { profileFromRuntime, profileToLegacySandboxPolicy, profileToRuntime } fr
  * is generic and copies every field it does not know about.
  */
 
-export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra";
 export type ReasoningSummary = "auto" | "concise" | "detailed" | "none";
 export type Personality = "none" | "friendly" | "pragmatic";
 

@@ -42,6 +42,11 @@ describe("request body from the catalog and the config", () => {
     });
   });
 
+  it("takes the newer catalog models' efforts (max, ultra) from config", async () => {
+    const { body } = await firstRequest("gpt-6-astra", 'model_reasoning_effort = "max"\n');
+    expect(body.reasoning).toEqual({ effort: "max" });
+  });
+
   it("an unknown model: summary auto, no verbosity even when configured, no apply_patch", async () => {
     const { body } = await firstRequest(
       "my-custom-model",
