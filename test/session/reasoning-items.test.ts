@@ -77,6 +77,29 @@ describe("reasoning items with store: false", () => {
     ]);
   });
 
+  it("keeps the encrypted content in a fork", async () => {
+    const h = await harness({ model: "gpt-5.5", server: { strictStoreFalse: true } });
+    h.server.enqueue(
+      turn([reasoning("Plan", { id: "rs_4", encryptedContent: "gAAAAA-forked" }), message("one")]),
+    );
+    const source = await h.manager.start(h.options());
+    await source.submit(text("one"));
+    await source.waitForIdle();
+
+    h.server.enqueue(turn([message("two")]));
+    const fork = await h.manager.fork({ threadId: source.threadId }, h.options());
+    await fork.submit(text("two"));
+    await fork.waitForIdle();
+    expect(h.msgs(fork.threadId).some(isType("error"))).toBe(false);
+    expect(reasoningItems(h.server.modelRequests()[1]!.body)).toEqual([
+      {
+        type: "reasoning",
+        summary: [{ type: "summary_text", text: "Plan" }],
+        encrypted_content: "gAAAAA-forked",
+      },
+    ]);
+  });
+
   it("the strict server answers an unresolvable reasoning item like the real API", async () => {
     const h = await harness({ server: { strictStoreFalse: true } });
     const res = await fetch(`${h.server.url}/responses`, {
