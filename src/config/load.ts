@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { BUILTIN_MODEL_CATALOG, modelCatalogFromJson } from "../model/catalog/catalog.js";
+import type { ModelCatalog } from "../model/catalog/model-info.js";
 import { builtInModelProviders } from "../model/providers.js";
 import type { Constrained, PermissionEnv } from "../permissions/index.js";
 import type { ReasoningEffort, ReasoningSummary } from "../permissions/session-configuration.js";
@@ -23,7 +25,7 @@ import {
 } from "./effective-permissions.js";
 import { ConfigError } from "./errors.js";
 import { requireUsableKeelHome, resolveKeelHome } from "./home.js";
-import type { ConfigLayerSource } from "./layer-source.js";
+import { type ConfigLayerSource, layerFile } from "./layer-source.js";
 import {
   type ConfigLayerEntry,
   DEFAULT_SYSTEM_CONFIG_FILE,
@@ -125,6 +127,13 @@ export interface LoadedConfig {
   modelReasoningSummary: Sourced<ReasoningSummary | null>;
   modelContextWindow: Sourced<number | null>;
   modelAutoCompactTokenLimit: Sourced<number | null>;
+  /** `model_catalog_json` (absolute) and the catalog in effect: that file's, else keel's built-in one. */
+  modelCatalogJson: Sourced<string | null>;
+  modelCatalog: ModelCatalog;
+  modelVerbosity: Sourced<"low" | "medium" | "high" | null>;
+  serviceTier: Sourced<string | null>;
+  webSearch: Sourced<"live" | "cached" | "disabled" | null>;
+  tools: Sourced<{ web_search?: boolean; view_image?: boolean } | null>;
 
   approvalPolicy: Constrained<AskForApproval>;
   approvalPolicySource: ConfigLayerSource | null;
@@ -297,6 +306,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
           }
         : { value: null, source: null };
 
+  const catalogJson = resolvedPath(pick("model_catalog_json"), cwd, home);
+
   return {
     keelHome: options.keelHome,
     cwd,
@@ -317,6 +328,12 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     modelReasoningSummary: pick("model_reasoning_summary", overrides.modelReasoningSummary),
     modelContextWindow: pick("model_context_window"),
     modelAutoCompactTokenLimit: pick("model_auto_compact_token_limit"),
+    modelCatalogJson: catalogJson,
+    modelCatalog: catalogJson.value === null ? BUILTIN_MODEL_CATALOG : readModelCatalog(catalogJson),
+    modelVerbosity: pick("model_verbosity"),
+    serviceTier: pick("service_tier"),
+    webSearch: pick("web_search"),
+    tools: pick("tools"),
     approvalPolicy,
     approvalPolicySource: approval.source,
     approvalsReviewer,
@@ -395,6 +412,34 @@ function readInstructionsFile(
   } catch (error) {
     throw new ConfigError(
       `${sourceLocation(source)}: cannot read model_instructions_file \`${resolved}\`: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** A path key's value made absolute: `~` is the home folder, relative paths start at the config file's folder. */
+function resolvedPath(picked: Sourced<string | null>, cwd: string, home: string): Sourced<string | null> {
+  if (picked.value === null) return picked;
+  const file = picked.value;
+  const expanded = file === "~" || file.startsWith("~/") ? path.join(home, file.slice(1)) : file;
+  const origin = picked.source ? layerFile(picked.source) : null;
+  return { value: path.resolve(origin ? path.dirname(origin) : cwd, expanded), source: picked.source };
+}
+
+function readModelCatalog(picked: Sourced<string | null>): ModelCatalog {
+  const file = picked.value!;
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(
+      `${sourceLocation(picked.source)}: cannot read model_catalog_json \`${file}\`: ${(error as Error).message}`,
+    );
+  }
+  try {
+    return modelCatalogFromJson(json);
+  } catch (error) {
+    throw new ConfigError(
+      `${sourceLocation(picked.source)}: model_catalog_json \`${file}\` is ${(error as Error).message}`,
     );
   }
 }

@@ -50,6 +50,14 @@ export type ShellEnvironmentPolicyToml = z.infer<typeof ShellEnvironmentPolicySc
 
 export const WindowsTomlSchema = z.looseObject({ sandbox: z.enum(["elevated", "unelevated"]).optional() });
 
+export const WebSearchModeSchema = z.enum(["live", "cached", "disabled"]);
+
+/** `[tools]`: switches for optional tools (`web_search` here is the older boolean form). */
+export const ToolsTomlSchema = z.looseObject({
+  web_search: z.boolean().optional(),
+  view_image: z.boolean().optional(),
+});
+
 /** Keys a `[profiles.<name>]` table may set; they sit between typed overrides and top-level keys. */
 export const ConfigProfileSchema = z.looseObject({
   model: z.string().optional(),
@@ -66,6 +74,12 @@ export const ConfigProfileSchema = z.looseObject({
   oss_provider: z.string().optional(),
   features: z.record(z.string(), z.boolean()).optional(),
   windows: WindowsTomlSchema.optional(),
+  // Model catalog and request shape (docs/readme/models.md).
+  model_catalog_json: z.string().optional(),
+  model_verbosity: z.enum(["low", "medium", "high"]).optional(),
+  service_tier: z.string().optional(),
+  web_search: WebSearchModeSchema.optional(),
+  tools: ToolsTomlSchema.optional(),
 });
 export type ConfigProfile = z.infer<typeof ConfigProfileSchema>;
 

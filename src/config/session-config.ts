@@ -1,5 +1,6 @@
-import { EMPTY_MODEL_CATALOG, type ModelCatalog } from "../model/catalog/model-info.js";
+import type { ModelCatalog } from "../model/catalog/model-info.js";
 import type { SessionConfiguration } from "../permissions/session-configuration.js";
+import { DEFAULT_TOOLS_CONFIG, type ToolsConfig } from "../session/tool-selection.js";
 import { defaultModelForProvider } from "./default-model.js";
 import { ConfigError } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
@@ -44,7 +45,7 @@ export function buildSessionConfiguration(
       },
     },
     reasoningSummary: loaded.modelReasoningSummary.value,
-    serviceTier: null,
+    serviceTier: loaded.serviceTier.value ?? null,
     developerInstructions: loaded.developerInstructions.value,
     userInstructions: extras.userInstructions ?? null,
     baseInstructions: loaded.baseInstructions.value ?? extras.defaultBaseInstructions,
@@ -62,6 +63,19 @@ export function buildSessionConfiguration(
     metricsServiceName: null,
     appServerClientName: extras.appServerClientName ?? null,
     appServerClientVersion: extras.appServerClientVersion ?? null,
-    modelCatalog: extras.modelCatalog ?? EMPTY_MODEL_CATALOG,
+    modelCatalog: extras.modelCatalog ?? loaded.modelCatalog,
+    modelVerbosity: loaded.modelVerbosity.value ?? null,
+    tools: toolsConfig(loaded),
+  };
+}
+
+function toolsConfig(loaded: LoadedConfig): ToolsConfig {
+  const tools = loaded.tools.value ?? null;
+  const legacyWebSearch = tools?.web_search === undefined ? null : tools.web_search ? "live" : "disabled";
+  return {
+    shellTool: loaded.features.shell_tool ?? DEFAULT_TOOLS_CONFIG.shellTool,
+    unifiedExec: loaded.features.unified_exec ?? DEFAULT_TOOLS_CONFIG.unifiedExec,
+    webSearch: loaded.webSearch.value ?? legacyWebSearch ?? DEFAULT_TOOLS_CONFIG.webSearch,
+    viewImage: tools?.view_image ?? DEFAULT_TOOLS_CONFIG.viewImage,
   };
 }

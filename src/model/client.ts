@@ -15,6 +15,7 @@ import { requestMaxRetries, streamIdleTimeoutMs, streamMaxRetries } from "./prov
 import { nodeHttpFetch } from "./node-transport.js";
 import { parseRateLimits } from "./rate-limits.js";
 import { responsesAdapter, responsesBody } from "./responses.js";
+import { keelUserAgent } from "./user-agent.js";
 import { readSse } from "./sse.js";
 import type { WireAdapter } from "./wire.js";
 
@@ -24,6 +25,8 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Compactions so far in this thread; sent as `x-keel-window-id: <thread>:<generation>`. */
   windowGeneration?: number;
+  /** The turn the request belongs to (`client_metadata.turn_id`). */
+  turnId?: string;
 }
 
 /** One model, one provider: a request in, a stream of events out. */
@@ -45,7 +48,7 @@ export interface ModelClientOptions {
   storedApiKey?: () => string | undefined;
   /** Thread id: `session_id` header, default `prompt_cache_key`, first half of the window id. */
   threadId?: string;
-  /** `originator` header. */
+  /** `originator` header, and the product token of the `user-agent`. */
   originator?: string;
   /** Defaults to a `node:http(s)` transport (see node-transport.ts); tests may inject `fetch`. */
   fetch?: typeof fetch;
@@ -88,7 +91,9 @@ class HttpModelClient implements ModelClient {
     const chat = info.wire_api === "chat";
     const url = endpointUrl(this.provider, chat ? "/chat/completions" : "/responses");
     const promptCacheKey = request.prompt_cache_key ?? this.options.threadId;
-    const body = chat ? chatBody(request) : responsesBody(request, promptCacheKey);
+    const body = chat
+      ? chatBody(request)
+      : responsesBody(request, promptCacheKey, this.clientMetadata(options, headers));
     const customTools = new Set(
       (request.tools ?? []).flatMap((t) =>
         t.type === "custom" && typeof t.name === "string" ? [t.name] : [],
@@ -143,6 +148,7 @@ class HttpModelClient implements ModelClient {
     }
   }
 
+  /** Codex's request headers, with keel's names where they carry keel's own ids. */
   private headers(windowGeneration: number): Record<string, string> {
     const headers = providerHeaders(
       this.provider,
@@ -150,13 +156,27 @@ class HttpModelClient implements ModelClient {
       this.options.apiKey,
       this.options.storedApiKey,
     );
-    headers.originator = this.options.originator ?? "keel";
+    const originator = this.options.originator ?? "keel";
+    headers.originator = originator;
+    headers["user-agent"] ??= keelUserAgent(originator, this.options.env ?? {});
     const thread = this.options.threadId;
     if (thread) {
-      headers.session_id = thread;
+      headers["session-id"] = thread;
+      headers["thread-id"] = thread;
+      headers["x-client-request-id"] = thread;
       headers["x-keel-window-id"] = `${thread}:${windowGeneration}`;
     }
     return headers;
+  }
+
+  /** The ids of the request, for the provider's logs (`client_metadata`, Responses API only). */
+  private clientMetadata(options: StreamOptions, headers: Record<string, string>): Record<string, string> {
+    const thread = this.options.threadId;
+    return {
+      ...(options.turnId ? { turn_id: options.turnId } : {}),
+      ...(headers["x-keel-window-id"] ? { "x-keel-window-id": headers["x-keel-window-id"] } : {}),
+      ...(thread ? { session_id: thread, thread_id: thread } : {}),
+    };
   }
 
   /** POST with request retries; yields `retrying` notices, returns the 2xx streaming response. */

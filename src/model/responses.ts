@@ -5,16 +5,22 @@ import {
   type ResponsesUsage,
   type TokenUsage,
 } from "../protocol/model.js";
+import type { ResponseItem } from "../protocol/items.js";
 import { isFatalResponseCode, ModelError } from "./errors.js";
 import type { EventSourceMessage } from "./sse.js";
 import type { WireAdapter } from "./wire.js";
 
 export const OUTPUT_SCHEMA_NAME = "keel_output_schema";
 
-/** The `POST /responses` body, shaped like Codex's request. */
+/**
+ * The `POST /responses` body, keys in Codex 0.169's order. The base instructions travel as the
+ * first developer message (Codex sends no `instructions` key); items the API could not resolve
+ * under `store: false` are left out (see `statelessInput`).
+ */
 export function responsesBody(
   request: ModelRequest,
   promptCacheKey: string | undefined,
+  clientMetadata: Record<string, string> = {},
 ): Record<string, unknown> {
   const text: Record<string, unknown> = {};
   if (request.verbosity) text.verbosity = request.verbosity;
@@ -26,23 +32,46 @@ export function responsesBody(
       schema: request.output_schema,
     };
   }
+  const instructions: ResponseItem[] = request.instructions
+    ? [{ type: "message", role: "developer", content: [{ type: "input_text", text: request.instructions }] }]
+    : [];
   return {
     model: request.model,
-    instructions: request.instructions,
-    input: request.input,
+    stream: true,
+    ...(request.service_tier ? { service_tier: request.service_tier } : {}),
+    input: [...instructions, ...statelessInput(request.input)],
     tools: request.tools ?? [],
     tool_choice: "auto",
     parallel_tool_calls: request.parallel_tool_calls ?? false,
     reasoning: request.reasoning ?? null,
     store: false,
-    stream: true,
     // Encrypted reasoning lets a stateless (store: false) conversation keep its chain of thought;
     // models without reasoning reject the include, so it follows the reasoning setting.
     include: request.reasoning ? ["reasoning.encrypted_content"] : [],
     ...(promptCacheKey ? { prompt_cache_key: promptCacheKey } : {}),
     ...(Object.keys(text).length > 0 ? { text } : {}),
-    ...(request.service_tier ? { service_tier: request.service_tier } : {}),
+    ...(Object.keys(clientMetadata).length > 0 ? { client_metadata: clientMetadata } : {}),
   };
+}
+
+/**
+ * With `store: false` the API keeps nothing between requests, so a reasoning item can only be
+ * passed back with its `encrypted_content`; one without it (or its id alone) is answered with
+ * 404 "Item with id 'rs_…' not found". Such items are dropped, and reasoning ids, which name
+ * server-side objects, are never sent.
+ */
+export function statelessInput(input: readonly ResponseItem[]): ResponseItem[] {
+  const out: ResponseItem[] = [];
+  for (const item of input) {
+    if (item.type !== "reasoning") {
+      out.push(item);
+      continue;
+    }
+    const { id: _id, ...rest } = item as ResponseItem & { id?: unknown; encrypted_content?: unknown };
+    if (typeof rest.encrypted_content === "string" && rest.encrypted_content !== "")
+      out.push(rest as ResponseItem);
+  }
+  return out;
 }
 
 export function normalizeResponsesUsage(usage: ResponsesUsage | null | undefined): TokenUsage | null {

@@ -1,4 +1,5 @@
-import type { ModelCatalog } from "../model/catalog/model-info.js";
+import type { ModelCatalog, Verbosity } from "../model/catalog/model-info.js";
+import type { ToolsConfig } from "../session/tool-selection.js";
 import type {
   ApprovalsReviewer,
   AskForApproval,
@@ -28,7 +29,7 @@ import { profileFromRuntime, profileToLegacySandboxPolicy, profileToRuntime } fr
  * is generic and copies every field it does not know about.
  */
 
-export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh";
+export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max" | "ultra";
 export type ReasoningSummary = "auto" | "concise" | "detailed" | "none";
 export type Personality = "none" | "friendly" | "pragmatic";
 
@@ -71,6 +72,10 @@ export interface SessionConfiguration {
   readonly appServerClientVersion: string | null;
   /** Per-model facts (tools, defaults, budgets); see src/model/catalog/model-info.ts. */
   readonly modelCatalog: ModelCatalog;
+  /** `model_verbosity`; absent or null: the model's default (sent only if the model supports it). */
+  readonly modelVerbosity?: Verbosity | null;
+  /** Config switches for optional tools; absent: Codex's defaults. */
+  readonly tools?: ToolsConfig;
 }
 
 /** Every field optional: absent = keep. `serviceTier` / `finalOutputJsonSchema`: null clears. */

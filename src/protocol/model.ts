@@ -44,7 +44,17 @@ export const ToolSpecSchema = z.union([
 ]);
 export type ToolSpec = z.infer<typeof ToolSpecSchema>;
 
-export const ReasoningEffortSchema = z.enum(["none", "minimal", "low", "medium", "high", "xhigh"]);
+/** `max` and `ultra`: efforts of newer catalog models (Codex 0.169). */
+export const ReasoningEffortSchema = z.enum([
+  "none",
+  "minimal",
+  "low",
+  "medium",
+  "high",
+  "xhigh",
+  "max",
+  "ultra",
+]);
 export const ReasoningSummarySchema = z.enum(["auto", "concise", "detailed", "none"]);
 
 export const ReasoningSettingsSchema = z.object({

@@ -1,5 +1,7 @@
 import type { ResponseItem } from "../protocol/items.js";
 import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
+import { currentModelInfo } from "./model-info.js";
+import { DEFAULT_TOOLS_CONFIG, selectTools } from "./tool-selection.js";
 import {
   type ToolCall,
   type ToolContext,
@@ -23,15 +25,16 @@ export function unsupportedToolOutput(call: ToolCall): ResponseItem {
 }
 
 /**
- * Puts the built-ins in front of an optional external router: `update_plan` is always answered
- * here, every name nobody handles gets the "unsupported call" output.
+ * Puts the built-ins in front of an optional external router: `update_plan` is answered here
+ * (Codex 0.169 no longer offers it, but a model may still call it), every name nobody handles gets
+ * the "unsupported call" output. The tools offered come from the model's catalog entry.
  */
 export class SessionToolRouter implements ToolRouter {
   constructor(private readonly inner: ToolRouter | null) {}
 
   specs(ctx: Pick<ToolContext, "cwd" | "config">): ToolSpec[] {
-    const external = this.inner?.specs(ctx) ?? [];
-    return [...external.filter((s) => !(s.name === UPDATE_PLAN_TOOL.name)), UPDATE_PLAN_TOOL];
+    const provided = (this.inner?.specs(ctx) ?? []).filter((s) => s.name !== UPDATE_PLAN_TOOL.name);
+    return selectTools(currentModelInfo(ctx.config), ctx.config.tools ?? DEFAULT_TOOLS_CONFIG, provided);
   }
 
   handles(name: string): boolean {

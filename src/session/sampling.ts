@@ -106,6 +106,7 @@ export async function runSamplingRequest(
     for await (const event of client.stream(request, {
       signal: options.signal,
       windowGeneration: options.windowGeneration,
+      turnId: options.turnId,
     })) {
       switch (event.type) {
         case "created":

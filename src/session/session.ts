@@ -33,6 +33,7 @@ import { ActiveTurn, type TaskKind } from "./active-turn.js";
 import { loadAgentsMd, type ProjectDocOptions } from "./agents-md.js";
 import { SessionToolRouter } from "./builtin-tools.js";
 import { autoCompactLimit } from "./compaction.js";
+import { currentModelInfo } from "./model-info.js";
 import { baselineFromTurnContext, type ContextBaseline, type EnvironmentFacts } from "./context.js";
 import { SessionInitError, SteerInputError, ThreadNotSavedError } from "./errors.js";
 import { EventChannel, type EventListener } from "./event-channel.js";
@@ -170,7 +171,12 @@ export class Session {
     this.threadName = opened?.name ?? null;
     this.client = opts.modelClient
       ? opts.modelClient(this.threadId)
-      : createModelClient({ ...opts.modelClientOptions, provider: opts.provider, threadId: this.threadId });
+      : createModelClient({
+          ...(opts.originator ? { originator: opts.originator } : {}),
+          ...opts.modelClientOptions,
+          provider: opts.provider,
+          threadId: this.threadId,
+        });
     this.router = new SessionToolRouter(opts.toolRouter ?? null);
     this.host = this.makeHost();
     if (opts.listener) this.channel.subscribe(opts.listener);
@@ -554,6 +560,11 @@ export class Session {
     );
   }
 
+  /** `model_context_window`, else the current model's window from the catalog. */
+  private contextWindow(): number | null {
+    return this.opts.modelContextWindow ?? currentModelInfo(this.configuration).contextWindow;
+  }
+
   private nextItemId(): string {
     return uuidv7();
   }
@@ -569,7 +580,7 @@ export class Session {
         type: "task_started",
         turn_id: turn.turnId,
         started_at: Math.floor(turn.startedAt / 1000),
-        model_context_window: this.opts.modelContextWindow ?? null,
+        model_context_window: this.contextWindow(),
         collaboration_mode_kind: this.configuration.collaborationMode.mode,
       });
       turn.done = this.drive(turn, run);
@@ -795,7 +806,7 @@ export class Session {
             total_tokens: sum("total_tokens"),
           },
           last_token_usage: { ...usage },
-          model_context_window: this.opts.modelContextWindow ?? null,
+          model_context_window: this.contextWindow(),
         };
         this.contextTokensStale = false;
         return this.usage;
@@ -812,7 +823,11 @@ export class Session {
         this.generation++;
         this.contextTokensStale = true;
       },
-      autoCompactLimit: () => autoCompactLimit(this.opts.autoCompactTokenLimit, this.opts.modelContextWindow),
+      autoCompactLimit: () =>
+        autoCompactLimit(
+          this.opts.autoCompactTokenLimit ?? currentModelInfo(this.configuration).autoCompactTokenLimit,
+          this.contextWindow(),
+        ),
       requestApproval: (turn, request) => this.requestApproval(turn, request),
     };
   }

@@ -1,6 +1,7 @@
 import type { EventMsg, TokenUsageInfo, UserInput } from "../protocol/events.js";
 import type { MessageItem, ResponseItem } from "../protocol/items.js";
-import type { ModelRequest, RateLimitSnapshot, TokenUsage } from "../protocol/model.js";
+import type { ModelInfo } from "../model/catalog/model-info.js";
+import type { ModelRequest, RateLimitSnapshot, ReasoningSettings, TokenUsage } from "../protocol/model.js";
 import type { RolloutItem } from "../protocol/rollout.js";
 import type { ModelClient } from "../model/client.js";
 import type { SessionConfiguration } from "../permissions/index.js";
@@ -14,6 +15,7 @@ import {
   turnContextItem,
 } from "./context.js";
 import { FileTurnDiffTracker } from "./diff-tracker.js";
+import { currentModelInfo } from "./model-info.js";
 import { runSamplingRequest } from "./sampling.js";
 import type {
   ApprovalCache,
@@ -208,23 +210,35 @@ function buildRequest(
   tools: ModelRequest["tools"],
   outputSchema: unknown | null = null,
 ): ModelRequest {
-  const settings = config.collaborationMode.settings;
-  const reasoning =
-    settings.reasoningEffort || config.reasoningSummary
-      ? {
-          ...(settings.reasoningEffort ? { effort: settings.reasoningEffort } : {}),
-          ...(config.reasoningSummary ? { summary: config.reasoningSummary } : {}),
-        }
-      : undefined;
+  const info = currentModelInfo(config);
+  const reasoning = reasoningSettings(config, info);
+  const verbosity = info.supportsVerbosity ? (config.modelVerbosity ?? info.defaultVerbosity) : null;
   return {
-    model: settings.model,
+    model: config.collaborationMode.settings.model,
     instructions: host.baseInstructions,
     input: [...input],
     tools,
-    parallel_tool_calls: true,
+    parallel_tool_calls: info.supportsParallelToolCalls,
     ...(reasoning ? { reasoning } : {}),
+    ...(verbosity ? { verbosity } : {}),
     ...(config.serviceTier ? { service_tier: config.serviceTier } : {}),
     ...(isJsonObject(outputSchema) ? { output_schema: outputSchema } : {}),
+  };
+}
+
+/**
+ * Codex's rule: models that support reasoning summaries get `reasoning` with the configured or
+ * default effort and summary; a summary of "none" (gpt-5.5's default) is left out.
+ */
+export function reasoningSettings(config: SessionConfiguration, info: ModelInfo): ReasoningSettings | null {
+  if (!info.supportsReasoningSummaries) return null;
+  const effort = config.collaborationMode.settings.reasoningEffort ?? info.defaultReasoningEffort;
+  const summary = config.reasoningSummary ?? info.defaultReasoningSummary;
+  return {
+    ...(effort ? { effort: effort as NonNullable<ReasoningSettings["effort"]> } : {}),
+    ...(summary && summary !== "none"
+      ? { summary: summary as NonNullable<ReasoningSettings["summary"]> }
+      : {}),
   };
 }
 

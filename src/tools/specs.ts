@@ -114,6 +114,42 @@ export function shellToolSpec(options: CommandToolOptions = {}): FunctionToolSpe
   };
 }
 
+// ── shell_command (one shell script per call) ───────────────────────────────────────────────
+
+export const ShellCommandArgsSchema = z.object({
+  command: z.string().min(1, "command must not be empty"),
+  workdir: z.string().optional(),
+  login: z.boolean().default(true),
+  timeout_ms: nonNegativeInt.optional(),
+  ...approvalFields,
+});
+export type ShellCommandArgs = z.infer<typeof ShellCommandArgsSchema>;
+
+/** The one-shot command tool of models whose catalog `shell_type` is `shell_command`. */
+export function shellCommandToolSpec(options: CommandToolOptions = {}): FunctionToolSpec {
+  return {
+    type: "function",
+    name: "shell_command",
+    description: [
+      "Runs a shell script in the user's shell and returns its output once it exits.",
+      "- Always set `workdir`; avoid `cd` unless there is no other way.",
+    ].join("\n"),
+    strict: false,
+    parameters: {
+      type: "object",
+      properties: {
+        command: { type: "string", description: "The script to run" },
+        workdir: { type: "string", description: "Directory to run the script in" },
+        login: { type: "boolean", description: "Run the shell as a login shell (-l); defaults to true" },
+        timeout_ms: { type: "number", description: "Kill the script after this many milliseconds" },
+        ...approvalProperties(options.includePrefixRule ?? false),
+      },
+      required: ["command"],
+      additionalProperties: false,
+    },
+  };
+}
+
 // ── exec_command / write_stdin (unified exec) ──────────────────────────────────────────────
 
 export const EXEC_COMMAND_DEFAULT_YIELD_MS = 10_000;

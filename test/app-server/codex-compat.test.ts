@@ -116,13 +116,14 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
     );
     const missing = Object.keys(clientRequests).filter((m) => !codexMethods.has(m));
     // `getAuthStatus` is a v1-era method Codex still serves outside the v2 schema; 0.169 dropped
-    // `thread/rollback`; 0.124 predates the other four.
+    // `thread/rollback`; 0.124 predates the others.
     const expected: Record<string, string[]> = {
       "0.169.0": ["thread/rollback", "getAuthStatus"],
       "0.124.0": [
         "getAuthStatus",
         "account/bedrock/checkGovCloudRequirements",
         "permissionProfile/list",
+        "modelProvider/list",
         "hooks/list",
         "plugin/installed",
       ],

@@ -15,9 +15,9 @@ describe("configuration errors", () => {
     expect(() => w.load()).toThrow(
       `${w.system}:1:1: unknown value \`full\` for \`sandbox_mode\`; expected one of \`read-only\`, \`workspace-write\`, \`danger-full-access\``,
     );
-    w.user('[profiles.x]\nmodel_reasoning_effort = "max"\n');
+    w.user('[profiles.x]\nmodel_reasoning_effort = "maximal"\n');
     expect(() => w.load({ systemConfigFile: `${w.root}/none` })).toThrow(
-      `${w.userConfig}:2:1: unknown value \`max\` for \`profiles.x.model_reasoning_effort\`; expected one of \`none\`, \`minimal\`, \`low\`, \`medium\`, \`high\`, \`xhigh\``,
+      `${w.userConfig}:2:1: unknown value \`maximal\` for \`profiles.x.model_reasoning_effort\`; expected one of \`none\`, \`minimal\`, \`low\`, \`medium\`, \`high\`, \`xhigh\`, \`max\`, \`ultra\``,
     );
     expect(() =>
       w.load({ systemConfigFile: `${w.root}/none`, cliOverrides: ["approval_policy=sometimes"] }),

@@ -83,6 +83,30 @@ describe("loadConfig precedence", () => {
       `${w.userConfig}: cannot read model_instructions_file \`/nonexistent/prompt.md\``,
     );
   });
+
+  it("reads model_catalog_json relative to the config file's folder, with precise errors", () => {
+    const w = world();
+    write(path.join(w.home, "models", "catalog.json"), JSON.stringify({ models: [{ slug: "house" }] }));
+    w.user('model_catalog_json = "models/catalog.json"\n');
+    const loaded = w.load();
+    expect(loaded.modelCatalogJson.value).toBe(path.join(w.home, "models", "catalog.json"));
+    expect(loaded.modelCatalog.list().map((m) => m.slug)).toEqual(["house"]);
+    expect(w.load({ cliOverrides: [] }).modelCatalog.resolve("house").known).toBe(true);
+
+    w.user('model_catalog_json = "missing.json"\n');
+    expect(() => w.load()).toThrow(
+      `${w.userConfig}: cannot read model_catalog_json \`${path.join(w.home, "missing.json")}\``,
+    );
+    write(path.join(w.home, "bad.json"), JSON.stringify({ models: [{ slug: "x", context_window: -1 }] }));
+    w.user('model_catalog_json = "bad.json"\n');
+    expect(() => w.load()).toThrow(/bad\.json` is not a model catalog at models\.0\.context_window: /);
+  });
+
+  it("uses the built-in catalog without model_catalog_json", () => {
+    const w = world();
+    w.user('model = "gpt-5.5"\n');
+    expect(w.load().modelCatalog.resolve("gpt-5.5").displayName).toBe("GPT-5.5");
+  });
 });
 
 describe("effective sandbox and approval defaults (§9.3)", () => {

@@ -22,9 +22,10 @@ describe("summarize", () => {
 
     expect(summary).toBe("The build is fixed.");
     const body = server.requests[0]!.body;
-    expect(body.instructions).toBe("base");
+    expect(body.instructions).toBeUndefined();
     expect(body.tools).toEqual([]);
     expect(body.input).toEqual([
+      { type: "message", role: "developer", content: [{ type: "input_text", text: "base" }] },
       ...history,
       { type: "message", role: "user", content: [{ type: "input_text", text: COMPACTION_PROMPT }] },
     ]);

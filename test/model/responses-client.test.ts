@@ -68,25 +68,45 @@ describe("Responses API client", () => {
       authorization: "Bearer sk-test",
       "x-extra": "1",
       "x-org": "org-7",
-      session_id: "thr_1",
+      "session-id": "thr_1",
+      "thread-id": "thr_1",
+      "x-client-request-id": "thr_1",
       "x-keel-window-id": "thr_1:0",
       originator: "keel",
       accept: "text/event-stream",
     });
+    expect(req!.headers["user-agent"]).toMatch(/^keel\/\d+\.\d+\.\d+ \(.+; .+\) .+ \(keel; \d+\.\d+\.\d+\)$/);
     expect(req!.headers["x-missing"]).toBeUndefined();
+    // Codex 0.169's keys in its order; the base instructions are the first developer message.
     expect(req!.body).toEqual({
       model: "mock-model",
-      instructions: "You are keel.",
-      input: request().input,
+      stream: true,
+      input: [
+        { type: "message", role: "developer", content: [{ type: "input_text", text: "You are keel." }] },
+        ...request().input,
+      ],
       tools: [],
       tool_choice: "auto",
       parallel_tool_calls: false,
       reasoning: null,
       store: false,
-      stream: true,
       include: [],
       prompt_cache_key: "thr_1",
+      client_metadata: { "x-keel-window-id": "thr_1:0", session_id: "thr_1", thread_id: "thr_1" },
     });
+    expect(Object.keys(req!.body)).toEqual([
+      "model",
+      "stream",
+      "input",
+      "tools",
+      "tool_choice",
+      "parallel_tool_calls",
+      "reasoning",
+      "store",
+      "include",
+      "prompt_cache_key",
+      "client_metadata",
+    ]);
   });
 
   it("streams reasoning summaries and raw reasoning, and asks for encrypted reasoning", async () => {
@@ -171,7 +191,7 @@ describe("Responses API client", () => {
     expect(second.text).toBe("two files");
     expect(server.requests).toHaveLength(2);
     expect(server.requests[0]!.body.tools).toEqual(tools);
-    expect(server.requests[1]!.body.input.slice(1)).toEqual([
+    expect(server.requests[1]!.body.input.slice(2)).toEqual([
       expect.objectContaining({ type: "function_call", call_id: "call_1" }),
       { type: "function_call_output", call_id: "call_1", output: "a.txt\nb.txt" },
     ]);

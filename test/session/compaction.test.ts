@@ -66,7 +66,8 @@ describe("auto-compaction", () => {
     const [, compaction, resumed] = h.server.modelRequests();
     expect(JSON.stringify(compaction!.body.input)).toContain("call_id");
     expect(JSON.stringify(resumed!.body.input)).toContain("MID SUMMARY");
-    expect(inputTexts(resumed!.body, "developer")).toHaveLength(1);
+    // The base instructions and the permissions message.
+    expect(inputTexts(resumed!.body, "developer")).toHaveLength(2);
     const done = h.msgs(session.threadId).find(isType("task_complete"));
     expect(done?.last_agent_message).toBe("finished");
     const lines = rolloutLines(session.rolloutPath!);

@@ -10,7 +10,7 @@ import {
   type ThreadOptions,
   type ToolRouter,
 } from "../../src/session/index.js";
-import { type ModelServer, startModelServer } from "../support/model-server.js";
+import { type ModelServer, type ModelServerOptions, startModelServer } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
 
 export interface HarnessOptions {
@@ -21,6 +21,10 @@ export interface HarnessOptions {
   projectFiles?: Record<string, string>;
   homeFiles?: Record<string, string>;
   noStore?: boolean;
+  /** `model` in config.toml (default "mock-model", which the catalog does not know). */
+  model?: string;
+  /** Options of the scripted model server (e.g. `strictStoreFalse`). */
+  server?: ModelServerOptions;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -48,7 +52,7 @@ export interface Harness {
 }
 
 export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
-  const server = await startModelServer();
+  const server = await startModelServer(opts.server);
   const home = tempDir("keel-home-");
   const project = path.join(tempDir("keel-proj-"), "repo");
   fs.mkdirSync(path.join(project, ".git"), { recursive: true });
@@ -56,7 +60,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
   for (const [rel, text] of Object.entries(opts.homeFiles ?? {})) write(path.join(home, rel), text);
   write(
     path.join(home, "config.toml"),
-    `model = "mock-model"\nmodel_provider = "mock"\n${opts.configToml ?? ""}\n` +
+    `model = "${opts.model ?? "mock-model"}"\nmodel_provider = "mock"\n${opts.configToml ?? ""}\n` +
       `[model_providers.mock]\nname = "mock"\nbase_url = "${server.url}"\nwire_api = "responses"\n` +
       "request_max_retries = 0\nstream_max_retries = 0\n",
   );

@@ -27,7 +27,8 @@ describe("resume", () => {
     expect(resumed.rolloutPath).toBe(file);
     expect(resumed.history()).toEqual(sawFirst);
     const [request1] = h.server.modelRequests();
-    expect(sawFirst.slice(0, request1!.body.input.length)).toEqual(request1!.body.input);
+    // The request starts with the base instructions, which are not history.
+    expect(sawFirst.slice(0, request1!.body.input.length - 1)).toEqual(request1!.body.input.slice(1));
 
     const configured = h.msgs(threadId).filter(isType("session_configured")).at(-1)!;
     expect(configured.initial_messages?.map((m) => m.type)).toEqual([
@@ -41,8 +42,8 @@ describe("resume", () => {
 
     await runTurn(h, resumed, "two", "second answer");
     const request2 = h.server.modelRequests()[1]!;
-    expect(request2.body.input.slice(0, sawFirst.length)).toEqual(sawFirst);
-    expect(inputTexts({ input: request2.body.input.slice(sawFirst.length) })).toEqual(["two"]);
+    expect(request2.body.input.slice(1, sawFirst.length + 1)).toEqual(sawFirst);
+    expect(inputTexts({ input: request2.body.input.slice(sawFirst.length + 1) })).toEqual(["two"]);
     // Appended to the same file, no second session_meta.
     expect(rolloutLines(file).filter((l) => l.type === "session_meta")).toHaveLength(1);
   });

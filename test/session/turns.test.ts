@@ -39,16 +39,18 @@ describe("turn loop", () => {
       h.events.filter((e) => e.event.msg.type !== "session_configured").every((e) => e.event.id === turnId),
     ).toBe(true);
 
-    // What the model saw: base instructions, the developer permissions message, the
-    // environment context, then the input.
+    // What the model saw: base instructions (the first developer message, as Codex 0.169 sends
+    // them), the developer permissions message, the environment context, then the input.
     const [request] = h.server.modelRequests();
-    expect(request!.body.instructions).toContain("You are keel");
-    expect(inputTexts(request!.body, "developer")[0]).toContain("<permissions_instructions>");
+    expect(request!.body.instructions).toBeUndefined();
+    expect(inputTexts(request!.body, "developer")[0]).toContain("You are keel");
+    expect(inputTexts(request!.body, "developer")[1]).toContain("<permissions_instructions>");
     const user = inputTexts(request!.body, "user");
     expect(user[0]).toContain(`<cwd>${h.project}</cwd>`);
     expect(user[0]).toContain("<shell>bash</shell>");
     expect(user.at(-1)).toBe("hi");
-    expect(request!.body.tools.map((t: { name: string }) => t.name)).toContain("update_plan");
+    // Codex 0.169 no longer offers update_plan (it still answers a call, see below).
+    expect(request!.body.tools.map((t: { name: string }) => t.name)).not.toContain("update_plan");
     expect(request!.headers["x-keel-window-id"]).toBe(`${session.threadId}:0`);
 
     // Rollout: the Codex line sequence of one turn.
@@ -90,8 +92,8 @@ describe("turn loop", () => {
       inputTexts(body).filter((t) => t.includes("<environment_context>")).length;
     expect(envCount(second!.body)).toBe(1);
     expect(envCount(third!.body)).toBe(2);
-    expect(inputTexts(third!.body, "developer")).toHaveLength(2);
-    expect(inputTexts(third!.body, "developer")[1]).toContain("Sandbox: read-only");
+    expect(inputTexts(third!.body, "developer")).toHaveLength(3);
+    expect(inputTexts(third!.body, "developer")[2]).toContain("Sandbox: read-only");
   });
 
   it("answers update_plan and unknown tools itself and loops until a plain answer", async () => {

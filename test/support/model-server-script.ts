@@ -10,7 +10,14 @@ import http from "node:http";
 
 export type OutputSpec =
   | { type: "message"; text: string; id?: string; phase?: string }
-  | { type: "reasoning"; summary: string[]; content?: string[]; encryptedContent?: string; id?: string }
+  | {
+      type: "reasoning";
+      summary: string[];
+      content?: string[];
+      /** Default: a random opaque string; null: the item carries none (as with `include: []`). */
+      encryptedContent?: string | null;
+      id?: string;
+    }
   | { type: "function_call"; name: string; arguments: string; callId: string; id?: string }
   | { type: "custom_tool_call"; name: string; input: string; callId: string; id?: string }
   | { type: "raw_item"; item: Record<string, unknown> };
@@ -95,7 +102,7 @@ export function message(text: string, options: { id?: string; phase?: string } =
 
 export function reasoning(
   summary: string | string[],
-  options: { content?: string | string[]; encryptedContent?: string; id?: string } = {},
+  options: { content?: string | string[]; encryptedContent?: string | null; id?: string } = {},
 ): OutputSpec {
   const { content, ...rest } = options;
   return {
@@ -345,7 +352,9 @@ function renderItem(
         type: "reasoning",
         summary: o.summary.map((text) => ({ type: "summary_text", text })),
         ...(o.content ? { content: o.content.map((text) => ({ type: "reasoning_text", text })) } : {}),
-        encrypted_content: o.encryptedContent ?? `gAAAAA${hex(32)}`,
+        ...(o.encryptedContent === null
+          ? {}
+          : { encrypted_content: o.encryptedContent ?? `gAAAAA${hex(32)}` }),
       };
       emit("response.output_item.done", { output_index, item });
       return item;

@@ -45,6 +45,33 @@ export interface ModelServerOptions {
   chatReasoningField?: string;
   /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
   tls?: { key: string; cert: string };
+  /**
+   * Answer like the real Responses API does with `store: false`: nothing is kept between
+   * requests, so a reasoning item sent with an id but without `encrypted_content` gets HTTP 404;
+   * and reasoning items carry `encrypted_content` only when the request's `include` asks for it.
+   */
+  strictStoreFalse?: boolean;
+}
+
+/** The real API's answer to an input item it cannot resolve under `store: false`. */
+export function unresolvableItemMessage(id: string): string {
+  return `Item with id '${id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`;
+}
+
+function includesEncryptedReasoning(body: unknown): boolean {
+  const include = (body as { include?: unknown } | null)?.include;
+  return Array.isArray(include) && include.includes("reasoning.encrypted_content");
+}
+
+/** The id of the first reasoning item the API could not resolve, if any. */
+function unresolvableReasoningId(body: unknown): string | null {
+  const { store, input } = (body ?? {}) as { store?: unknown; input?: unknown };
+  if (store !== false || !Array.isArray(input)) return null;
+  for (const item of input as Record<string, unknown>[]) {
+    if (item?.type !== "reasoning" || typeof item.id !== "string") continue;
+    if (typeof item.encrypted_content !== "string" || item.encrypted_content === "") return item.id;
+  }
+  return null;
 }
 
 export interface ModelServer {
@@ -141,6 +168,18 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       }
       return sendJson(res, 404, { error: { message: `no route for ${req.method} ${url.pathname}` } });
     }
+    const unresolvable =
+      options.strictStoreFalse && recorded.wire === "responses" ? unresolvableReasoningId(body) : null;
+    if (unresolvable !== null) {
+      return sendJson(res, 404, {
+        error: {
+          message: unresolvableItemMessage(unresolvable),
+          type: "invalid_request_error",
+          param: "input",
+          code: null,
+        },
+      });
+    }
     const entry = queue.shift() ?? options.fallback;
     if (!entry) {
       const n = modelRequests().length;
@@ -152,7 +191,13 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         },
       });
     }
-    const spec = normalize(entry, recorded);
+    let spec = normalize(entry, recorded);
+    if (options.strictStoreFalse && spec.kind === "turn" && !includesEncryptedReasoning(body)) {
+      spec = {
+        ...spec,
+        outputs: spec.outputs.map((o) => (o.type === "reasoning" ? { ...o, encryptedContent: null } : o)),
+      };
+    }
     if (spec.kind === "http") {
       const isText = typeof spec.body === "string";
       res.writeHead(spec.status, {

@@ -134,17 +134,16 @@ describe("processes", () => {
     expect(out).toBe(WRITE_STDIN_UNSUPPORTED);
   });
 
-  it("offers exec_command and the apply_patch function by default; shell and freeform on request", () => {
+  it("shell_command runs its script in the user's shell and reports the exit code", async () => {
     const ws = workspace();
-    expect(
-      router(ws)
-        .specs()
-        .map((s) => `${s.type}:${s.name}`),
-    ).toEqual(["function:exec_command", "function:apply_patch"]);
-    expect(
-      router(ws, { commandTool: "shell", applyPatchTool: "freeform" })
-        .specs()
-        .map((s) => `${s.type}:${s.name}`),
-    ).toEqual(["function:shell", "custom:apply_patch"]);
+    const t = context(configFor(ws, "never", "workspace-write"));
+    const out = outputText(
+      await router(ws).dispatch(
+        functionCall("shell_command", { command: "echo one; exit 3", login: false }),
+        t.ctx,
+      ),
+    );
+    expect(out).toContain("one");
+    expect(out).toMatch(/Exit code: 3/);
   });
 });

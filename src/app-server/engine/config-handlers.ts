@@ -6,7 +6,7 @@ import { paginate } from "../handlers/thread.js";
 import type { HandlerModule } from "../router.js";
 import { loadEngineConfig } from "./config-loader.js";
 import type { Engine } from "./engine.js";
-import { ModelCatalog } from "./models.js";
+import { ModelCatalog, modelProviderList } from "./models.js";
 import { wire } from "./wire-errors.js";
 
 /** config/read, configRequirements/read, model/list and permissionProfile/list (spec §10, §11). */
@@ -41,13 +41,17 @@ export function configHandlers(engine: Engine): HandlerModule {
         }),
       "model/list": async (params) => {
         try {
-          const data = await catalog.list(load(null), params.modelProvider);
+          const data = await catalog.list(load(null), {
+            providerId: params.modelProvider,
+            includeHidden: params.includeHidden,
+          });
           return paginate(data, params.cursor, params.limit);
         } catch (error) {
           engine.server.log(`model/list: ${(error as Error).message}`);
           return { data: [], nextCursor: null };
         }
       },
+      "modelProvider/list": () => wire(() => modelProviderList(load(null))),
       "permissionProfile/list": (params) =>
         wire(() => {
           const loaded = load(params.cwd);

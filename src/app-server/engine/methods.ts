@@ -21,6 +21,7 @@ export const ENGINE_METHODS = [
   "config/read",
   "configRequirements/read",
   "model/list",
+  "modelProvider/list",
   "permissionProfile/list",
   "account/read",
   "getAuthStatus",

@@ -1,40 +1,62 @@
 import type { LoadedConfig } from "../../config/load.js";
 import type { ResolvedModelProvider } from "../../config/model-provider.js";
+import { storedApiKey } from "../../auth/auth-file.js";
 import { endpointUrl, providerHeaders } from "../../model/http.js";
-import type { Model } from "../../protocol/v2/model.js";
+import type { ModelInfo } from "../../model/catalog/model-info.js";
+import type { ModelProviderInfo } from "../../config/model-provider.js";
+import type { Model, ModelProviderListResponse, ModelProviderSummary } from "../../protocol/v2/model.js";
 
 /**
- * `model/list` entries: the configured model, plus whatever the provider's `GET /models` lists
- * when it answers quickly. Never fails — the TUI aborts start-up when model/list errors.
+ * `model/list` entries: the model catalog (for OpenAI's provider, or any provider when
+ * `model_catalog_json` names one), the configured model, and whatever the provider's `GET /models`
+ * lists when it answers quickly — each described by its catalog facts. Never fails: the TUI
+ * aborts start-up when model/list errors.
  */
 
 const LIST_TIMEOUT_MS = 1500;
 /** A provider that failed is asked again after this long. */
 const FAILURE_TTL_MS = 60_000;
 
-const EFFORTS = [
+/** Offered for a model whose catalog entry lists no efforts (unknown models). */
+const FALLBACK_EFFORTS = [
   { reasoningEffort: "low", description: "Fast responses with lighter reasoning" },
   { reasoningEffort: "medium", description: "Balances speed and reasoning depth" },
   { reasoningEffort: "high", description: "Greater reasoning depth for complex problems" },
 ];
 
-export function modelEntry(id: string, isDefault: boolean, defaultEffort: string | null): Model {
+/** Codex's `Model` entry for one model's facts. */
+export function modelEntry(
+  info: ModelInfo,
+  isDefault: boolean,
+  configuredEffort: string | null = null,
+): Model {
+  const efforts = info.supportedReasoningEfforts.map((e) => ({
+    reasoningEffort: e.effort,
+    description: e.description,
+  }));
   return {
-    id,
-    model: id,
-    upgrade: null,
-    upgradeInfo: null,
+    id: info.slug,
+    model: info.slug,
+    upgrade: info.upgrade,
+    upgradeInfo: info.upgrade
+      ? { model: info.upgrade, upgradeCopy: null, modelLink: null, migrationMarkdown: null }
+      : null,
     availabilityNux: null,
-    displayName: id,
-    description: isDefault ? "Configured model" : "",
-    hidden: false,
-    supportedReasoningEfforts: EFFORTS,
-    defaultReasoningEffort: defaultEffort ?? "medium",
-    inputModalities: ["text", "image"],
+    displayName: info.displayName,
+    description: info.description,
+    hidden: info.hidden,
+    supportedReasoningEfforts: efforts.length > 0 ? efforts : FALLBACK_EFFORTS,
+    defaultReasoningEffort: configuredEffort ?? info.defaultReasoningEffort ?? "medium",
+    inputModalities: [...info.inputModalities],
     supportsPersonality: false,
-    additionalSpeedTiers: [],
+    additionalSpeedTiers: [...info.additionalSpeedTiers],
     isDefault,
   };
+}
+
+export interface ModelListOptions {
+  providerId?: string | null | undefined;
+  includeHidden?: boolean | null | undefined;
 }
 
 export class ModelCatalog {
@@ -42,26 +64,48 @@ export class ModelCatalog {
 
   constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
 
-  async list(loaded: LoadedConfig, providerId: string | null | undefined): Promise<Model[]> {
+  async list(loaded: LoadedConfig, options: ModelListOptions = {}): Promise<Model[]> {
     const configured = loaded.model.value;
     let provider: ResolvedModelProvider | null = null;
     try {
-      const id = providerId ?? loaded.modelProviderId.value;
+      const id = options.providerId ?? loaded.modelProviderId.value;
       provider = { id, info: loaded.modelProviders.get(id) };
     } catch {
       provider = null;
     }
-    const listed = provider ? await this.providerModels(provider) : [];
-    const ids = [...new Set([...(configured ? [configured] : []), ...listed])];
-    return ids.map((id) => modelEntry(id, id === configured, loaded.modelReasoningEffort.value));
+    const catalog = loaded.modelCatalog;
+    const listsCatalog =
+      provider?.info.requires_openai_auth === true || loaded.modelCatalogJson.value !== null;
+    const listed = provider ? await this.providerModels(provider, () => storedApiKey(loaded.keelHome)) : [];
+    const slugs = [
+      ...new Set([
+        ...(configured ? [configured] : []),
+        ...(listsCatalog ? catalog.list().map((m) => m.slug) : []),
+        ...listed,
+      ]),
+    ];
+    const defaultSlug = configured ?? slugs[0];
+    return slugs
+      .map((slug) => catalog.resolve(slug))
+      .filter((info) => options.includeHidden === true || !info.hidden || info.slug === configured)
+      .map((info) =>
+        modelEntry(
+          info,
+          info.slug === defaultSlug,
+          info.slug === configured ? loaded.modelReasoningEffort.value : null,
+        ),
+      );
   }
 
-  private providerModels(provider: ResolvedModelProvider): Promise<string[]> {
+  private providerModels(
+    provider: ResolvedModelProvider,
+    storedKey: () => string | undefined,
+  ): Promise<string[]> {
     const key = `${provider.id} ${provider.info.base_url ?? ""}`;
     const cached = this.cache.get(key);
     if (cached && (cached.ok || Date.now() - cached.at < FAILURE_TTL_MS)) return cached.models;
     const entry = { at: Date.now(), ok: true, models: Promise.resolve<string[]>([]) };
-    entry.models = fetchModels(provider, this.env).catch(() => {
+    entry.models = fetchModels(provider, this.env, storedKey).catch(() => {
       entry.ok = false;
       return [];
     });
@@ -73,9 +117,10 @@ export class ModelCatalog {
 async function fetchModels(
   provider: ResolvedModelProvider,
   env: Readonly<Record<string, string | undefined>>,
+  storedKey: () => string | undefined,
 ) {
   const response = await fetch(endpointUrl(provider, "/models"), {
-    headers: providerHeaders(provider, env, undefined),
+    headers: providerHeaders(provider, env, undefined, storedKey),
     signal: AbortSignal.timeout(LIST_TIMEOUT_MS),
   });
   if (!response.ok) throw new Error(`GET /models: ${response.status}`);
@@ -85,4 +130,46 @@ async function fetchModels(
     ...(Array.isArray(body.models) ? body.models.map((m) => m.slug) : []),
   ];
   return ids.filter((id): id is string => typeof id === "string" && id !== "");
+}
+
+/**
+ * `modelProvider/list`: OpenAI's provider, the user's `[model_providers.*]` and the active one (a
+ * broken table is left out; it fails when used). keel has no provider editor, so nothing is
+ * editable; `baseUrl` is shown without credentials or query.
+ */
+export function modelProviderList(loaded: LoadedConfig): ModelProviderListResponse {
+  const active = loaded.modelProviderId.value;
+  const ids = [...new Set(["openai", ...Object.keys(loaded.toml.model_providers ?? {}), active])];
+  const data: ModelProviderSummary[] = [];
+  for (const id of ids) {
+    let info: ModelProviderInfo;
+    try {
+      info = loaded.modelProviders.get(id);
+    } catch {
+      continue;
+    }
+    data.push({
+      id,
+      name: info.name,
+      canEdit: false,
+      baseUrl: displayUrl(info.base_url),
+      settings: info.requires_openai_auth
+        ? { type: "openai" }
+        : {
+            type: "customGateway",
+            auth: info.env_key ? { mode: "environmentVariable", envKey: info.env_key } : { mode: "none" },
+          },
+    });
+  }
+  return { data, defaultProviderId: active, canChangeDefault: false };
+}
+
+function displayUrl(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return null;
+  }
 }

@@ -19,7 +19,7 @@ import { wire } from "./wire-errors.js";
 
 /** turn/start, turn/steer, turn/interrupt (spec app-server.md §7, permissions.md §6.5). */
 
-const EFFORTS = new Set<string>(["none", "minimal", "low", "medium", "high", "xhigh"]);
+const EFFORTS = new Set<string>(["none", "minimal", "low", "medium", "high", "xhigh", "max", "ultra"]);
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

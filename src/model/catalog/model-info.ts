@@ -40,11 +40,20 @@ export interface ModelInfo {
   readonly defaultReasoningSummary: string | null;
   readonly supportsVerbosity: boolean;
   readonly defaultVerbosity: Verbosity | null;
+  /** Left out of `model/list` unless hidden models are asked for. */
+  readonly hidden: boolean;
+  /** Sort order of `model/list` (lower first); the first listed model is the default. */
+  readonly priority: number;
+  /** The model `model/list` suggests moving to, if any. */
+  readonly upgrade: string | null;
+  readonly additionalSpeedTiers: readonly string[];
 }
 
 export interface ModelCatalog {
   /** The catalog entry for `slug`, or family defaults for a name the catalog does not list. */
   resolve(slug: string): ModelInfo;
+  /** Every model the catalog lists, hidden ones included, in `priority` order. */
+  list(): readonly ModelInfo[];
 }
 
 /** Codex's defaults for a model it does not know (observed with Codex 0.169 and `my-custom-model`). */
@@ -67,8 +76,12 @@ export function unknownModelInfo(slug: string): ModelInfo {
     defaultReasoningSummary: "auto",
     supportsVerbosity: false,
     defaultVerbosity: null,
+    hidden: false,
+    priority: Number.MAX_SAFE_INTEGER,
+    upgrade: null,
+    additionalSpeedTiers: [],
   };
 }
 
 /** A catalog without entries: every model gets the unknown-model defaults. */
-export const EMPTY_MODEL_CATALOG: ModelCatalog = { resolve: unknownModelInfo };
+export const EMPTY_MODEL_CATALOG: ModelCatalog = { resolve: unknownModelInfo, list: () => [] };

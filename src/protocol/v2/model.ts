@@ -68,3 +68,51 @@ export const ModelReroutedNotificationSchema = named(
   }),
 );
 export type ModelReroutedNotification = z.infer<typeof ModelReroutedNotificationSchema>;
+
+/** modelProvider/list [0.169]: the providers a client can pick, and the default one. */
+export const ModelProviderListParamsSchema = named("ModelProviderListParams", z.object({}).nullish());
+
+const GatewayAuthSchema = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("none") }),
+  z.object({ mode: z.literal("environmentVariable"), envKey: z.string() }),
+  z.object({ mode: z.literal("externallyConfigured"), envKey: z.string().nullish() }),
+]);
+
+export const ProviderSettingsSchema = named(
+  "ProviderSettings",
+  z.discriminatedUnion("type", [
+    z.object({ type: z.literal("openai") }),
+    z.object({ type: z.literal("customGateway"), auth: GatewayAuthSchema }),
+    z.object({ type: z.literal("bedrock"), profile: z.string().nullish(), region: z.string().nullish() }),
+    z.object({
+      type: z.literal("gcp"),
+      credentialFile: z.string().nullish(),
+      location: z.string().nullish(),
+      projectId: z.string().nullish(),
+    }),
+  ]),
+);
+
+export const ModelProviderSummarySchema = named(
+  "ModelProviderSummary",
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    /** Whether a field can be edited in the user layer (keel: never, it has no provider editor). */
+    canEdit: z.boolean(),
+    /** Null when absent or not safe to show. */
+    baseUrl: z.string().nullish(),
+    settings: ProviderSettingsSchema,
+  }),
+);
+export type ModelProviderSummary = z.infer<typeof ModelProviderSummarySchema>;
+
+export const ModelProviderListResponseSchema = named(
+  "ModelProviderListResponse",
+  z.object({
+    data: z.array(ModelProviderSummarySchema),
+    defaultProviderId: z.string(),
+    canChangeDefault: z.boolean(),
+  }),
+);
+export type ModelProviderListResponse = z.infer<typeof ModelProviderListResponseSchema>;

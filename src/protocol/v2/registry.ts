@@ -238,6 +238,11 @@ export const clientRequests = {
     result: model.ModelListResponseSchema,
     description: "List the models the client can choose from.",
   },
+  "modelProvider/list": {
+    params: model.ModelProviderListParamsSchema,
+    result: model.ModelProviderListResponseSchema,
+    description: "List the model providers and the default one.",
+  },
   "permissionProfile/list": {
     params: permissionProfile.PermissionProfileListParamsSchema,
     result: permissionProfile.PermissionProfileListResponseSchema,

@@ -78,6 +78,16 @@ export function formatShellOutput(run: RunSummary, maxTokens = DEFAULT_OUTPUT_TO
   });
 }
 
+/** `shell_command`: exit code and wall time, then the output (Codex's plain-text form). */
+export function formatShellCommandOutput(run: RunSummary, maxTokens = DEFAULT_OUTPUT_TOKENS): string {
+  return [
+    `Exit code: ${run.exitCode}`,
+    `Wall time: ${(run.durationMs / 1000).toFixed(1)} seconds`,
+    "Output:",
+    truncateMiddle(bodyOf(run), maxTokens),
+  ].join("\n");
+}
+
 /** `exec_command`: a header block (wall time, exit code, token count) then the output. */
 export function formatExecCommandOutput(
   run: RunSummary,

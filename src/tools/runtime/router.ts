@@ -19,13 +19,10 @@ import {
 } from "../patch-invocation.js";
 import {
   ApplyPatchArgsSchema,
-  applyPatchFreeformToolSpec,
-  applyPatchFunctionToolSpec,
   ExecCommandArgsSchema,
-  execCommandToolSpec,
   parseToolArguments,
   ShellArgsSchema,
-  shellToolSpec,
+  ShellCommandArgsSchema,
 } from "../specs.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
 import { buildCommandEnv } from "../../sandbox/command-env.js";
@@ -33,6 +30,7 @@ import { type CommandInvocation, type CommandOutcome, runCommand } from "./comma
 import {
   DEFAULT_OUTPUT_TOKENS,
   formatExecCommandOutput,
+  formatShellCommandOutput,
   formatShellOutput,
   type RunSummary,
 } from "./output.js";
@@ -42,10 +40,6 @@ export interface ToolRouterOptions {
   /** Environment commands start from (the CLI passes its own); filtered by the policy below. */
   env: Readonly<Record<string, string | undefined>>;
   shellEnvironmentPolicy?: ShellEnvironmentPolicyToml | null;
-  /** Which command tool the model is offered; both are always accepted. Default `exec_command`. */
-  commandTool?: "exec_command" | "shell";
-  /** Which apply_patch form the model is offered; both are always accepted. Default `function`. */
-  applyPatchTool?: "function" | "freeform";
   /** Shell for `exec_command` when the call names none. Default `/bin/bash`. */
   userShell?: string;
   /** `shell` calls without `timeout_ms`. Default 10 s (Codex). */
@@ -65,7 +59,14 @@ const LocalShellActionSchema = z.looseObject({
 export const WRITE_STDIN_UNSUPPORTED =
   "write_stdin is not available: keel's exec_command runs each command to completion and returns all of its output, so no process stays open to write to.";
 
-const COMMAND_TOOLS = new Set(["shell", "exec_command", "local_shell", "container.exec", "write_stdin"]);
+const COMMAND_TOOLS = new Set([
+  "shell",
+  "shell_command",
+  "exec_command",
+  "local_shell",
+  "container.exec",
+  "write_stdin",
+]);
 
 /**
  * The tools that touch the machine — shell / exec_command / apply_patch — behind the session's
@@ -82,13 +83,12 @@ export class SandboxedToolRouter implements ToolRouter {
     this.commandEnv = buildCommandEnv(options.env, options.shellEnvironmentPolicy);
   }
 
+  /**
+   * Nothing extra: which of this router's tools a model is offered, and in which form, is decided
+   * per model by `selectTools` (src/session/tool-selection.ts). Every form is accepted here.
+   */
   specs(): ToolSpec[] {
-    const command = this.options.commandTool === "shell" ? shellToolSpec() : execCommandToolSpec();
-    const patch =
-      this.options.applyPatchTool === "freeform"
-        ? applyPatchFreeformToolSpec()
-        : applyPatchFunctionToolSpec();
-    return [{ ...command }, { ...patch }];
+    return [];
   }
 
   handles(name: string): boolean {
@@ -114,6 +114,8 @@ export class SandboxedToolRouter implements ToolRouter {
         return this.applyPatchTool(call, ctx);
       case "exec_command":
         return this.execCommand(call, ctx);
+      case "shell_command":
+        return this.shellCommand(call, ctx);
       case "write_stdin":
         return WRITE_STDIN_UNSUPPORTED;
       case "local_shell":
@@ -150,6 +152,21 @@ export class SandboxedToolRouter implements ToolRouter {
       escalate: a.sandbox_permissions === "require_escalated",
       justification: a.justification ?? null,
       format: (run) => formatShellOutput(run),
+      source: "agent",
+    });
+  }
+
+  private async shellCommand(call: ToolCall, ctx: ToolContext): Promise<string> {
+    const args = parseToolArguments(ShellCommandArgsSchema, call.input);
+    if (!args.ok) return args.message;
+    const a = args.value;
+    return this.command(call, ctx, {
+      argv: [this.options.userShell ?? "/bin/bash", a.login ? "-lc" : "-c", a.command],
+      workdir: a.workdir ?? null,
+      timeoutMs: a.timeout_ms ?? this.options.shellTimeoutMs ?? 10_000,
+      escalate: a.sandbox_permissions === "require_escalated",
+      justification: a.justification ?? null,
+      format: (run) => formatShellCommandOutput(run),
       source: "agent",
     });
   }

@@ -1,0 +1,93 @@
+import type { ModelInfo } from "../model/catalog/model-info.js";
+import type { ToolSpec } from "../protocol/model.js";
+import {
+  applyPatchFreeformToolSpec,
+  applyPatchFunctionToolSpec,
+  execCommandToolSpec,
+  shellCommandToolSpec,
+  shellToolSpec,
+} from "../tools/specs.js";
+
+/** The config switches that gate tools (`[features]`, `[tools]`, `web_search`). */
+export interface ToolsConfig {
+  /** `features.shell_tool` (default true): false offers no command tool at all. */
+  readonly shellTool: boolean;
+  /** `features.unified_exec` (default true, as in Codex 0.169): exec_command + write_stdin. */
+  readonly unifiedExec: boolean;
+  /** `web_search`, else `tools.web_search` (true = live, false = disabled), else cached. */
+  readonly webSearch: "live" | "cached" | "disabled";
+  /** `tools.view_image` (default true). */
+  readonly viewImage: boolean;
+}
+
+export const DEFAULT_TOOLS_CONFIG: ToolsConfig = {
+  shellTool: true,
+  unifiedExec: true,
+  webSearch: "cached",
+  viewImage: true,
+};
+
+type ShellTool = "unified_exec" | "shell_command" | "default" | "local";
+
+/**
+ * The command tool a model gets. Codex 0.169 offers unified exec to every model whose catalog
+ * says `shell_command` (or has no entry) while the unified_exec feature is on, which is its default.
+ */
+export function effectiveShellTool(info: ModelInfo, tools: ToolsConfig): ShellTool | null {
+  if (!tools.shellTool || info.shellType === "disabled") return null;
+  if (info.shellType === "local") return "local";
+  if (tools.unifiedExec || info.shellType === "unified_exec") return "unified_exec";
+  return info.shellType;
+}
+
+interface ToolOffer {
+  readonly name: string;
+  readonly offered: (info: ModelInfo, tools: ToolsConfig) => boolean;
+  /** keel's own spec for this model; absent: the spec a tool router provides under `name`. */
+  readonly spec?: (info: ModelInfo) => ToolSpec;
+}
+
+const shellIs = (kind: ShellTool) => (info: ModelInfo, tools: ToolsConfig) =>
+  effectiveShellTool(info, tools) === kind;
+
+/** Codex 0.169's tools in its order (goals and sub-agents off: keel has neither). */
+const TOOL_OFFERS: readonly ToolOffer[] = [
+  { name: "exec_command", offered: shellIs("unified_exec"), spec: () => ({ ...execCommandToolSpec() }) },
+  { name: "write_stdin", offered: shellIs("unified_exec") },
+  { name: "shell_command", offered: shellIs("shell_command"), spec: () => ({ ...shellCommandToolSpec() }) },
+  { name: "shell", offered: shellIs("default"), spec: () => ({ ...shellToolSpec() }) },
+  { name: "local_shell", offered: shellIs("local"), spec: () => ({ type: "local_shell" }) },
+  { name: "request_user_input", offered: () => true },
+  {
+    name: "apply_patch",
+    offered: (info) => info.applyPatchToolType !== null,
+    spec: (info) =>
+      info.applyPatchToolType === "freeform"
+        ? { ...applyPatchFreeformToolSpec() }
+        : { ...applyPatchFunctionToolSpec() },
+  },
+  { name: "view_image", offered: (info, tools) => tools.viewImage && info.inputModalities.includes("image") },
+  { name: "web_search", offered: (_info, tools) => tools.webSearch !== "disabled" },
+];
+
+const OFFERED_NAMES = new Set(TOOL_OFFERS.map((o) => o.name));
+
+function specName(spec: ToolSpec): string {
+  return typeof spec.name === "string" ? spec.name : spec.type;
+}
+
+/**
+ * The tool list of one request: the offers above that the model and config allow, in order, each
+ * with keel's spec or else the one a router provides (an offer nobody provides yet is left out),
+ * followed by the routers' other tools (MCP, dynamic tools) in their own order.
+ */
+export function selectTools(info: ModelInfo, tools: ToolsConfig, provided: readonly ToolSpec[]): ToolSpec[] {
+  const byName = new Map(provided.map((s) => [specName(s), s]));
+  const selected: ToolSpec[] = [];
+  for (const offer of TOOL_OFFERS) {
+    if (!offer.offered(info, tools)) continue;
+    const spec = offer.spec ? offer.spec(info) : byName.get(offer.name);
+    if (spec) selected.push({ ...spec });
+  }
+  return [...selected, ...provided.filter((s) => !OFFERED_NAMES.has(specName(s)))];
+}
