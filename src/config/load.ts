@@ -33,6 +33,7 @@ import {
 import { type Origins, originOf } from "./merge.js";
 import type { ModelProviderInfo } from "./model-provider.js";
 import { ModelProviders } from "./model-providers.js";
+import type { WebSearchMode } from "./requirements-toml.js";
 import {
   buildRequirements,
   type ConfigRequirements,
@@ -124,6 +125,8 @@ export interface LoadedConfig {
   modelReasoningSummary: Sourced<ReasoningSummary | null>;
   modelContextWindow: Sourced<number | null>;
   modelAutoCompactTokenLimit: Sourced<number | null>;
+  /** `web_search` (profile, then top level); the legacy features are read beside it. */
+  webSearch: Sourced<WebSearchMode | null>;
 
   approvalPolicy: Constrained<AskForApproval>;
   approvalPolicySource: ConfigLayerSource | null;
@@ -312,6 +315,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     modelReasoningSummary: pick("model_reasoning_summary", overrides.modelReasoningSummary),
     modelContextWindow: pick("model_context_window"),
     modelAutoCompactTokenLimit: pick("model_auto_compact_token_limit"),
+    webSearch: pick("web_search"),
     approvalPolicy,
     approvalPolicySource: approval.source,
     approvalsReviewer,

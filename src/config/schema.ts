@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApprovalsReviewerSchema, AskForApprovalSchema, SandboxModeSchema } from "../protocol/permissions.js";
 import { ReasoningEffortSchema, ReasoningSummarySchema } from "../protocol/model.js";
+import { WebSearchModeSchema } from "./requirements-toml.js";
 
 /**
  * zod schemas for the config.toml keys keel reads (same spelling as Codex). Every table is
@@ -66,6 +67,7 @@ export const ConfigProfileSchema = z.looseObject({
   oss_provider: z.string().optional(),
   features: z.record(z.string(), z.boolean()).optional(),
   windows: WindowsTomlSchema.optional(),
+  web_search: WebSearchModeSchema.optional(),
 });
 export type ConfigProfile = z.infer<typeof ConfigProfileSchema>;
 

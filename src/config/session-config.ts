@@ -1,5 +1,6 @@
 import { EMPTY_MODEL_CATALOG, type ModelCatalog } from "../model/catalog/model-info.js";
 import type { SessionConfiguration } from "../permissions/session-configuration.js";
+import { configuredWebSearchMode } from "../tools/web-search.js";
 import { defaultModelForProvider } from "./default-model.js";
 import { ConfigError } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
@@ -63,5 +64,9 @@ export function buildSessionConfiguration(
     appServerClientName: extras.appServerClientName ?? null,
     appServerClientVersion: extras.appServerClientVersion ?? null,
     modelCatalog: extras.modelCatalog ?? EMPTY_MODEL_CATALOG,
+    webSearch: {
+      configured: configuredWebSearchMode(loaded.webSearch.value ?? undefined, loaded.features),
+      allowed: loaded.requirements.webSearchModes,
+    },
   };
 }

@@ -69,6 +69,14 @@ export interface SessionConfiguration {
   readonly appServerClientVersion: string | null;
   /** Per-model facts (tools, defaults, budgets); see src/model/catalog/model-info.ts. */
   readonly modelCatalog: ModelCatalog;
+  /**
+   * Web search as configured (`null` = unset) and the modes requirements allow (`null` = any);
+   * each turn derives its mode from these (src/tools/web-search.ts). Absent = unset, any.
+   */
+  readonly webSearch?: {
+    readonly configured: "disabled" | "cached" | "live" | null;
+    readonly allowed: readonly ("disabled" | "cached" | "live")[] | null;
+  };
 }
 
 /** Every field optional: absent = keep. `serviceTier` / `finalOutputJsonSchema`: null clears. */

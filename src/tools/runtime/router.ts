@@ -27,6 +27,8 @@ import {
   ShellArgsSchema,
   shellToolSpec,
 } from "../specs.js";
+import { mediaToolSpecs } from "../media-tools.js";
+import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
 import { buildCommandEnv } from "../../sandbox/command-env.js";
 import { type CommandInvocation, type CommandOutcome, runCommand } from "./command-orchestrator.js";
@@ -82,17 +84,17 @@ export class SandboxedToolRouter implements ToolRouter {
     this.commandEnv = buildCommandEnv(options.env, options.shellEnvironmentPolicy);
   }
 
-  specs(): ToolSpec[] {
+  specs(ctx?: Pick<ToolContext, "config">): ToolSpec[] {
     const command = this.options.commandTool === "shell" ? shellToolSpec() : execCommandToolSpec();
     const patch =
       this.options.applyPatchTool === "freeform"
         ? applyPatchFreeformToolSpec()
         : applyPatchFunctionToolSpec();
-    return [{ ...command }, { ...patch }];
+    return [{ ...command }, { ...patch }, ...(ctx ? mediaToolSpecs(ctx.config) : [])];
   }
 
   handles(name: string): boolean {
-    return COMMAND_TOOLS.has(name) || name === "apply_patch";
+    return COMMAND_TOOLS.has(name) || name === "apply_patch" || name === VIEW_IMAGE_TOOL_NAME;
   }
 
   supportsParallel(name: string): boolean {
@@ -105,6 +107,7 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
+    if (call.name === VIEW_IMAGE_TOOL_NAME) return runViewImage(call, ctx, this.options.permissionEnv);
     return toolOutputItem(call, await this.run(call, ctx));
   }
 
