@@ -56,10 +56,13 @@ async function runTurn(
 const dataUrl = (mime: string, bytes: Buffer) => `data:${mime};base64,${bytes.toString("base64")}`;
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
 const lastUserContent = (body: any) =>
-  body.input.filter((i: any) => i.type === "message" && i.role === "user").at(-1).content;
+  body.input.filter((i: { type: string; role?: string }) => i.type === "message" && i.role === "user").at(-1)
+    .content;
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
 const toolsOf = (body: any) =>
-  body.tools.map((t: any) => (t.type === "function" || t.type === "custom" ? t.name : t));
+  body.tools.map((t: { type: string; name?: string }) =>
+    t.type === "function" || t.type === "custom" ? t.name : t,
+  );
 
 function writeFile(root: string, rel: string, bytes: Buffer | string): string {
   const file = path.join(root, rel);
