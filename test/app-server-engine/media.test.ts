@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { pngBytes } from "../support/images.js";
 import { functionCall, textTurn, turn, webSearchCall } from "../support/model-server.js";
-import { fixture, stdioServer, turnCompleted } from "./support.js";
+import { fixture, inProcessServer, stdioServer, turnCompleted } from "./support.js";
 
 /** webSearch and imageView items over the built server's stdio, as Codex 0.169 sends them. */
 
@@ -76,5 +76,21 @@ describe("images and web search on the wire", () => {
       output: [{ type: "input_image", image_url: image, detail: "high" }],
     });
     expect(fx.checker.check()).toEqual([]);
+  });
+
+  it("turn/start refuses an image URL the model would have to fetch, as Codex 0.169 does", async () => {
+    const fx = await fixture();
+    const peer = inProcessServer(fx).connect();
+    await peer.initialize();
+    const thread = (await peer.request("thread/start", { cwd: fx.workspace })).thread.id as string;
+    const response = await peer.call("turn/start", {
+      threadId: thread,
+      input: [{ type: "image", url: "https://example.com/cat.png" }],
+    });
+    expect(response.error).toEqual({
+      code: -32600,
+      message: "remote image URLs are not supported; use an inline data URL instead",
+    });
+    expect(fx.model.modelRequests()).toEqual([]);
   });
 });
