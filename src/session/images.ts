@@ -165,9 +165,22 @@ export function remoteImageContent(imageUrl: string, info: ModelInfo): ContentIt
   return imagePart({ imageUrl, detail: imageDetailFor(info) });
 }
 
+type ToolOutputPart = Exclude<ToolOutput, string>[number];
+
 /** A tool's image output (view_image now, MCP image results later) as a tool-output part. */
-export function toolOutputImage(image: PromptImage): Exclude<ToolOutput, string>[number] {
+export function toolOutputImage(image: PromptImage): ToolOutputPart {
   return { type: "input_image", image_url: image.imageUrl, detail: image.detail };
+}
+
+/**
+ * Image bytes a tool returned (e.g. an MCP result's base64 data) as one tool-output part: the
+ * image, or Codex's text when the bytes are not an image or too large to send.
+ */
+export function toolOutputImagePart(bytes: Uint8Array, info: ModelInfo): ToolOutputPart {
+  const loaded = promptImageFromBytes(bytes, info);
+  if (loaded.kind === "image") return toolOutputImage(loaded.image);
+  const text = loaded.kind === "too_large" ? IMAGE_TOO_LARGE_TEXT : IMAGE_UNPROCESSABLE_TEXT;
+  return { type: "input_text", text };
 }
 
 function withoutImages<T extends { type: string }>(parts: readonly T[]): T[] | null {

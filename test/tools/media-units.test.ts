@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { WebSearchMode } from "../../src/config/requirements-toml.js";
 import { imageInfo } from "../../src/lib/image-info.js";
 import { unknownModelInfo } from "../../src/model/catalog/model-info.js";
-import { promptImageFromBytes } from "../../src/session/images.js";
+import type { ResponseItem } from "../../src/protocol/items.js";
+import {
+  IMAGE_UNSUPPORTED_BY_MODEL_TEXT,
+  promptImageFromBytes,
+  stripImagesWhenUnsupported,
+  toolOutputImagePart,
+} from "../../src/session/images.js";
 import {
   configuredWebSearchMode,
   webSearchActionDetail,
@@ -99,5 +105,71 @@ describe("web search mode", () => {
     expect(detail({ type: "find_in_page", pattern: "p" })).toBe("'p'");
     expect(detail({ type: "something_new" })).toBe("");
     expect(webSearchActionToV2(null)).toEqual({ type: "other" });
+  });
+});
+
+describe("images for a model without image input", () => {
+  const textModel = { ...unknownModelInfo("t"), inputModalities: ["text" as const] };
+  const part = fc.oneof(
+    fc.record({ type: fc.constant("input_text" as const), text: fc.string() }),
+    fc.record({
+      type: fc.constant("input_image" as const),
+      image_url: fc.string(),
+      detail: fc.constant("high" as const),
+    }),
+  );
+  const item = fc.oneof(
+    fc.record({
+      type: fc.constant("message" as const),
+      role: fc.constant("user" as const),
+      content: fc.array(part),
+    }),
+    fc.record({
+      type: fc.constant("function_call_output" as const),
+      call_id: fc.string(),
+      output: fc.array(part),
+    }),
+    fc.record({
+      type: fc.constant("function_call_output" as const),
+      call_id: fc.string(),
+      output: fc.string(),
+    }),
+  );
+
+  it("every image becomes Codex's placeholder, everything else stays; image models see it all", () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 6 }), (items) => {
+        const stripped = stripImagesWhenUnsupported(items as ResponseItem[], textModel);
+        expect(JSON.stringify(stripped)).not.toContain('"input_image"');
+        const partsOf = (i: unknown) => {
+          const x = i as { content?: unknown; output?: unknown };
+          return Array.isArray(x.content) ? x.content : Array.isArray(x.output) ? x.output : [];
+        };
+        items.forEach((original, n) => {
+          const before = partsOf(original);
+          const after = partsOf(stripped[n]);
+          expect(after.length).toBe(before.length);
+          before.forEach((p: { type: string }, k: number) =>
+            expect(after[k]).toEqual(
+              p.type === "input_image" ? { type: "input_text", text: IMAGE_UNSUPPORTED_BY_MODEL_TEXT } : p,
+            ),
+          );
+        });
+        expect(stripImagesWhenUnsupported(items as ResponseItem[], unknownModelInfo("v"))).toEqual(items);
+      }),
+    );
+  });
+
+  it("tool image bytes become an image part, or Codex's text when they are not an image", () => {
+    const png = pngBytes(2, 2);
+    expect(toolOutputImagePart(png, unknownModelInfo("v"))).toEqual({
+      type: "input_image",
+      image_url: `data:image/png;base64,${png.toString("base64")}`,
+      detail: "high",
+    });
+    expect(toolOutputImagePart(Buffer.from("nope"), unknownModelInfo("v"))).toEqual({
+      type: "input_text",
+      text: "image content omitted because it could not be processed",
+    });
   });
 });
