@@ -149,11 +149,10 @@ describe("images for a model without image input", () => {
           const before = partsOf(original);
           const after = partsOf(stripped[n]);
           expect(after.length).toBe(before.length);
-          before.forEach((p: { type: string }, k: number) =>
-            expect(after[k]).toEqual(
-              p.type === "input_image" ? { type: "input_text", text: IMAGE_UNSUPPORTED_BY_MODEL_TEXT } : p,
-            ),
+          const expected = before.map((p: { type: string }) =>
+            p.type === "input_image" ? { type: "input_text", text: IMAGE_UNSUPPORTED_BY_MODEL_TEXT } : p,
           );
+          expect(after).toEqual(expected);
         });
         expect(stripImagesWhenUnsupported(items as ResponseItem[], unknownModelInfo("v"))).toEqual(items);
       }),
