@@ -89,4 +89,14 @@ describe("keel exec: images and web search", () => {
       { type: "web_search", external_web_access: false },
     ]);
   });
+
+  it("the transcript shows each search as Codex exec prints it", async () => {
+    const s = await setup();
+    s.server.enqueue(
+      turn([webSearchCall({ type: "search", query: "weather in paris" }), message("It rains.")]),
+    );
+    const r = await keel(["exec", "weather?"], { cwd: s.repo, env: s.env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("web search: \nweb search: weather in paris\n");
+  });
 });
