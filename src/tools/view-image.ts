@@ -10,6 +10,7 @@ import {
 import type { ResponseItem } from "../protocol/items.js";
 import type { FunctionToolSpec } from "../protocol/model.js";
 import {
+  imageDetailFor,
   loadImageFile,
   modelTakesImages,
   type PromptImageDetail,
@@ -51,11 +52,18 @@ function readAllowed(ctx: ToolContext, env: PermissionEnv, deny: ReadDenyMatcher
   return canReadPath(ctx.config.fileSystemSandboxPolicy, p, ctx.cwd, env);
 }
 
-function requestedDetail(detail: string | null | undefined, info: ModelInfo): PromptImageDetail | string {
-  if (detail === null || detail === undefined) return info.supportsImageDetailOriginal ? "original" : "high";
-  if (detail === "high") return "high";
-  if (detail === "original") return info.supportsImageDetailOriginal ? "original" : "high";
-  return `view_image.detail only supports \`high\` or \`original\`; omit \`detail\` for default high resized behavior, got \`${detail}\``;
+/** The detail of the answer: the model's default, or `high`/`original` when the model asks. */
+function requestedDetail(
+  detail: string | null | undefined,
+  info: ModelInfo,
+): { ok: true; detail: PromptImageDetail } | { ok: false; message: string } {
+  if (detail === null || detail === undefined || detail === "original")
+    return { ok: true, detail: imageDetailFor(info) };
+  if (detail === "high") return { ok: true, detail: "high" };
+  return {
+    ok: false,
+    message: `view_image.detail only supports \`high\` or \`original\`; omit \`detail\` for default high resized behavior, got \`${detail}\``,
+  };
 }
 
 /**
@@ -69,8 +77,8 @@ export function runViewImage(call: ToolCall, ctx: ToolContext, env: PermissionEn
     return toolOutputItem(call, "view_image is not allowed because you do not support image inputs");
   const args = parseToolArguments(ViewImageArgsSchema, call.input);
   if (!args.ok) return toolOutputItem(call, args.message);
-  const detail = requestedDetail(args.value.detail, info);
-  if (detail !== "high" && detail !== "original") return toolOutputItem(call, detail);
+  const requested = requestedDetail(args.value.detail, info);
+  if (!requested.ok) return toolOutputItem(call, requested.message);
 
   const absPath = path.resolve(ctx.cwd, args.value.path);
   const deny = createReadDenyMatcher(ctx.config.fileSystemSandboxPolicy, ctx.cwd, env);
@@ -96,7 +104,7 @@ export function runViewImage(call: ToolCall, ctx: ToolContext, env: PermissionEn
       return {
         type: "function_call_output",
         call_id: call.callId,
-        output: [toolOutputImage({ ...loaded.image, detail })],
+        output: [toolOutputImage({ ...loaded.image, detail: requested.detail })],
       };
   }
 }
