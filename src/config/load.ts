@@ -35,6 +35,7 @@ import {
 import { type Origins, originOf } from "./merge.js";
 import type { ModelProviderInfo } from "./model-provider.js";
 import { ModelProviders } from "./model-providers.js";
+import type { WebSearchMode } from "./requirements-toml.js";
 import {
   buildRequirements,
   type ConfigRequirements,
@@ -132,7 +133,8 @@ export interface LoadedConfig {
   modelCatalog: ModelCatalog;
   modelVerbosity: Sourced<"low" | "medium" | "high" | null>;
   serviceTier: Sourced<string | null>;
-  webSearch: Sourced<"live" | "cached" | "disabled" | null>;
+  /** `web_search` (profile, then top level); the legacy features are read beside it. */
+  webSearch: Sourced<WebSearchMode | null>;
   tools: Sourced<{ web_search?: boolean; view_image?: boolean } | null>;
 
   approvalPolicy: Constrained<AskForApproval>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApprovalsReviewerSchema, AskForApprovalSchema, SandboxModeSchema } from "../protocol/permissions.js";
 import { ReasoningEffortSchema, ReasoningSummarySchema } from "../protocol/model.js";
+import { WebSearchModeSchema } from "./requirements-toml.js";
 
 /**
  * zod schemas for the config.toml keys keel reads (same spelling as Codex). Every table is
@@ -49,8 +50,6 @@ export const ShellEnvironmentPolicySchema = z.looseObject({
 export type ShellEnvironmentPolicyToml = z.infer<typeof ShellEnvironmentPolicySchema>;
 
 export const WindowsTomlSchema = z.looseObject({ sandbox: z.enum(["elevated", "unelevated"]).optional() });
-
-export const WebSearchModeSchema = z.enum(["live", "cached", "disabled"]);
 
 /** `[tools]`: switches for optional tools (`web_search` here is the older boolean form). */
 export const ToolsTomlSchema = z.looseObject({

@@ -1,6 +1,7 @@
 import type { ModelCatalog } from "../model/catalog/model-info.js";
 import type { SessionConfiguration } from "../permissions/session-configuration.js";
 import { DEFAULT_TOOLS_CONFIG, type ToolsConfig } from "../session/tool-selection.js";
+import { configuredWebSearchMode } from "../tools/web-search.js";
 import { defaultModelForProvider } from "./default-model.js";
 import { ConfigError } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
@@ -66,16 +67,28 @@ export function buildSessionConfiguration(
     modelCatalog: extras.modelCatalog ?? loaded.modelCatalog,
     modelVerbosity: loaded.modelVerbosity.value ?? null,
     tools: toolsConfig(loaded),
+    webSearch: {
+      // `web_search`, else the legacy `[tools] web_search` boolean, else the legacy features.
+      configured: configuredWebSearchMode(
+        loaded.webSearch.value ?? legacyWebSearch(loaded) ?? undefined,
+        loaded.features,
+      ),
+      allowed: loaded.requirements.webSearchModes,
+    },
   };
+}
+
+/** The legacy `[tools] web_search` boolean: true = live, false = disabled. */
+function legacyWebSearch(loaded: LoadedConfig): "live" | "disabled" | null {
+  const flag = loaded.tools.value?.web_search;
+  return flag === undefined ? null : flag ? "live" : "disabled";
 }
 
 function toolsConfig(loaded: LoadedConfig): ToolsConfig {
   const tools = loaded.tools.value ?? null;
-  const legacyWebSearch = tools?.web_search === undefined ? null : tools.web_search ? "live" : "disabled";
   return {
     shellTool: loaded.features.shell_tool ?? DEFAULT_TOOLS_CONFIG.shellTool,
     unifiedExec: loaded.features.unified_exec ?? DEFAULT_TOOLS_CONFIG.unifiedExec,
-    webSearch: loaded.webSearch.value ?? legacyWebSearch ?? DEFAULT_TOOLS_CONFIG.webSearch,
     viewImage: tools?.view_image ?? DEFAULT_TOOLS_CONFIG.viewImage,
   };
 }

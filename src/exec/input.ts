@@ -7,14 +7,6 @@ import { utf8ValidUpTo } from "../lib/utf8.js";
 export const NO_PROMPT_MESSAGE =
   "No prompt provided. Either specify one as an argument or pipe the prompt into stdin.";
 
-const IMAGE_TYPES: Record<string, string> = {
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-};
-
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream)
@@ -65,23 +57,16 @@ export async function resolvePrompt(
   return prompt;
 }
 
-/** `--image` files as data URLs (the model receives the bytes, not a path). */
-export function imageInputs(files: readonly string[], cwd: string): UserInput[] {
+/**
+ * `--image` files as local-image inputs, paths as given: the session reads them relative to its
+ * cwd and puts Codex's placeholder text where a file is missing or not an image.
+ */
+export function imageInputs(files: readonly string[]): UserInput[] {
   return files
     .flatMap((f) => f.split(","))
-    .filter((f) => f.trim() !== "")
-    .map((file) => {
-      const abs = path.resolve(cwd, file.trim());
-      const mime = IMAGE_TYPES[path.extname(abs).toLowerCase()];
-      if (!mime) throw new UserError(`unsupported image type: ${file} (use png, jpeg, gif or webp)`, 1);
-      let bytes: Buffer;
-      try {
-        bytes = fs.readFileSync(abs);
-      } catch (error) {
-        throw new UserError(`cannot read image ${abs}: ${(error as Error).message}`, 1);
-      }
-      return { type: "image" as const, image_url: `data:${mime};base64,${bytes.toString("base64")}` };
-    });
+    .map((f) => f.trim())
+    .filter((f) => f !== "")
+    .map((file) => ({ type: "local_image" as const, path: file }));
 }
 
 /** `--output-schema FILE`: a JSON Schema object. */

@@ -6,12 +6,15 @@ import type { ThreadEvent, ThreadItem, Usage } from "../protocol/exec-events.js"
  * Maps the session's event stream to the `--json` thread events, as Codex exec does: item ids
  * are `item_<n>` in order of appearance; agent messages and reasoning arrive only as completed
  * items; a command is started at `exec_command_begin` and completed at its end; a patch is one
- * completed `file_change`; the plan is a `todo_list` that completes with the turn; an `error`
+ * completed `file_change`; a hosted web search is started and completed as a `web_search`; the
+ * plan is a `todo_list` that completes with the turn; an `error`
  * event makes the turn end as `turn.failed`.
  */
 export class ThreadEventMapper {
   private counter = 0;
   private readonly commands = new Map<string, string>();
+  /** Searches whose item number is taken (between begin and end). */
+  private readonly searches = new Set<string>();
   private todo: { id: string; items: { text: string; completed: boolean }[] } | null = null;
   private usage: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
   private turnError: string | null = null;
@@ -95,6 +98,15 @@ export class ThreadEventMapper {
         }
         return [];
       }
+      case "web_search_begin":
+        this.searches.add(msg.call_id);
+        this.nextId();
+        return [{ type: "item.started", item: this.webSearchItem(msg.call_id, "", { type: "other" }) }];
+      case "web_search_end": {
+        const action = (msg.action ?? { type: "other" }) as { type: string };
+        if (!this.searches.delete(msg.call_id)) this.nextId();
+        return [{ type: "item.completed", item: this.webSearchItem(msg.call_id, msg.query ?? "", action) }];
+      }
       case "warning":
         return [this.errorItem(msg.message)];
       case "deprecation_notice":
@@ -134,6 +146,15 @@ export class ThreadEventMapper {
       return [{ type: "item.completed", item: { id: this.nextId(), type: "reasoning", text } }];
     }
     return [];
+  }
+
+  /**
+   * Codex writes a search's item with two `id` keys, `item_<n>` and then the search's own id;
+   * a JSON reader keeps the last, so the search id is what consumers see. The number is used up
+   * all the same (once per search), so later items keep Codex's numbering.
+   */
+  private webSearchItem(callId: string, query: string, action: { type: string }): ThreadItem {
+    return { id: callId, type: "web_search", query, action };
   }
 
   private errorItem(message: string): ThreadEvent {

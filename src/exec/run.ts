@@ -159,7 +159,8 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   const prompt = await resolvePrompt(args.prompt, io.stdin, io.stdinIsTTY, io.rawArgs);
   if (args.outputLastMessage) checkOutputFile(path.resolve(io.processCwd, args.outputLastMessage));
   checkAddDirs(args.addDir, loaded.cwd);
-  const input: UserInput[] = [{ type: "text", text: prompt }, ...imageInputs(args.images, loaded.cwd)];
+  // Codex exec puts the images before the prompt text.
+  const input: UserInput[] = [...imageInputs(args.images), { type: "text", text: prompt }];
   const outputSchema = args.outputSchema ? readOutputSchema(args.outputSchema, loaded.cwd) : undefined;
 
   const base = sessionOptionsFromConfig(loaded, { processCwd: io.processCwd });

@@ -70,6 +70,13 @@ export class HumanTranscript {
         this.write(`file update${msg.success ? "" : " failed"}\n${lines.join("\n")}\n\n`);
         return;
       }
+      case "web_search_begin":
+        // Codex prints the line twice: empty at the start, with the query at the end.
+        this.write("web search: \n");
+        return;
+      case "web_search_end":
+        this.write(`web search: ${msg.query ?? ""}\n`);
+        return;
       case "plan_update":
         this.write(
           `plan\n${msg.plan.map((s) => `${s.status === "completed" ? "[x]" : "[ ]"} ${s.step}`).join("\n")}\n\n`,

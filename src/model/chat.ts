@@ -12,7 +12,16 @@ import { OUTPUT_SCHEMA_NAME } from "./responses.js";
 import type { EventSourceMessage } from "./sse.js";
 import type { WireAdapter } from "./wire.js";
 
-type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+type ChatContentPart =
+  | { type: "text"; text: string }
+  | { type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } };
+
+/** Chat completions knows `auto`, `low` and `high`; Responses' `original` has no chat spelling. */
+function chatImagePart(url: string, detail: string | undefined): ChatContentPart {
+  if (detail === "auto" || detail === "low" || detail === "high")
+    return { type: "image_url", image_url: { url, detail } };
+  return { type: "image_url", image_url: { url } };
+}
 interface ChatToolCall {
   id: string;
   type: "function";
@@ -84,7 +93,12 @@ export function toChatMessages(instructions: string, input: readonly ResponseIte
     const it = item as Record<string, unknown> & { type: string };
     switch (it.type) {
       case "message": {
-        const content = it.content as Array<{ type: string; text?: string; image_url?: string }>;
+        const content = it.content as Array<{
+          type: string;
+          text?: string;
+          image_url?: string;
+          detail?: string;
+        }>;
         if (it.role === "assistant") {
           messages.push({ role: "assistant", content: content.map((c) => c.text ?? "").join("") });
           break;
@@ -97,7 +111,7 @@ export function toChatMessages(instructions: string, input: readonly ResponseIte
             ? content.map(
                 (c): ChatContentPart =>
                   c.type === "input_image"
-                    ? { type: "image_url", image_url: { url: c.image_url ?? "" } }
+                    ? chatImagePart(c.image_url ?? "", c.detail)
                     : { type: "text", text: c.text ?? "" },
               )
             : content.map((c) => c.text ?? "").join(""),

@@ -76,6 +76,14 @@ export interface SessionConfiguration {
   readonly modelVerbosity?: Verbosity | null;
   /** Config switches for optional tools; absent: Codex's defaults. */
   readonly tools?: ToolsConfig;
+  /**
+   * Web search as configured (`null` = unset) and the modes requirements allow (`null` = any);
+   * each turn derives its mode from these (src/tools/web-search.ts). Absent = unset, any.
+   */
+  readonly webSearch?: {
+    readonly configured: "disabled" | "cached" | "live" | null;
+    readonly allowed: readonly ("disabled" | "cached" | "live")[] | null;
+  };
 }
 
 /** Every field optional: absent = keep. `serviceTier` / `finalOutputJsonSchema`: null clears. */

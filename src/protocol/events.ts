@@ -23,6 +23,8 @@ import {
   TokenUsageSchema,
   TurnAbortedEventSchema,
   UserMessageEventSchema,
+  ViewImageToolCallEventSchema,
+  WebSearchEndEventSchema,
 } from "./rollout.js";
 
 /**
@@ -152,6 +154,8 @@ export {
   TokenUsageSchema,
   TurnAbortedEventSchema,
   UserMessageEventSchema,
+  ViewImageToolCallEventSchema,
+  WebSearchEndEventSchema,
 };
 export type { TokenUsage, TokenUsageInfo } from "./rollout.js";
 
@@ -293,6 +297,12 @@ export const ItemStartedEventSchema = z.object({
 
 export const ShutdownCompleteEventSchema = z.object({ type: z.literal("shutdown_complete") });
 
+/** The model started a hosted web search (`web_search_call` added); `web_search_end` has the action. */
+export const WebSearchBeginEventSchema = z.object({
+  type: z.literal("web_search_begin"),
+  call_id: z.string(),
+});
+
 // ---------------------------------------------------------------------------------------------
 // The union and the envelope
 
@@ -329,6 +339,9 @@ export const EventMsgSchema = z.discriminatedUnion("type", [
   ItemStartedEventSchema,
   ItemCompletedEventSchema,
   ShutdownCompleteEventSchema,
+  WebSearchBeginEventSchema,
+  WebSearchEndEventSchema,
+  ViewImageToolCallEventSchema,
 ]);
 export type EventMsg = z.infer<typeof EventMsgSchema>;
 export type EventMsgType = EventMsg["type"];

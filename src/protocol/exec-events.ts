@@ -31,6 +31,13 @@ export const ThreadItemSchema = z.discriminatedUnion("type", [
     items: z.array(z.object({ text: z.string(), completed: z.boolean() })),
   }),
   z.object({ id: z.string(), type: z.literal("error"), message: z.string() }),
+  /** `action` as the Responses API reports it (`search`, `open_page`, `find_in_page`, `other`). */
+  z.object({
+    id: z.string(),
+    type: z.literal("web_search"),
+    query: z.string(),
+    action: z.looseObject({ type: z.string() }),
+  }),
 ]);
 export type ThreadItem = z.infer<typeof ThreadItemSchema>;
 

@@ -28,6 +28,8 @@ const ModelFactsShape = {
   default_reasoning_summary: z.enum(["auto", "concise", "detailed", "none"]).nullish(),
   support_verbosity: z.boolean().optional(),
   default_verbosity: z.enum(["low", "medium", "high"]).nullish(),
+  supports_image_detail_original: z.boolean().optional(),
+  web_search_tool_type: z.enum(["text", "text_and_image"]).optional(),
   upgrade: z.looseObject({ model: z.string() }).nullish(),
   additional_speed_tiers: z.array(z.string()).optional(),
 };

@@ -5,6 +5,7 @@ import { messageText } from "../protocol/items.js";
 import type { ModelRequest, RateLimitSnapshot, TokenUsage } from "../protocol/model.js";
 import type { ModelClient } from "../model/client.js";
 import type { ToolCall } from "./tool-router.js";
+import { webSearchActionDetail, webSearchActionToV2 } from "../tools/web-search.js";
 
 export interface SamplingHooks {
   emit(msg: EventMsg): void;
@@ -125,6 +126,8 @@ export async function runSamplingRequest(
         case "output_item_added":
           if (isAssistantMessage(event.item)) startMessage(event.item.id);
           else if (event.item.type === "reasoning") startReasoning((event.item as ReasoningItem).id);
+          else if (event.item.type === "web_search_call")
+            hooks.emit({ type: "web_search_begin", call_id: webSearchCallId(event.item) });
           break;
         case "output_text_delta": {
           const id = openMessage ?? startMessage(event.item_id);
@@ -186,6 +189,15 @@ export async function runSamplingRequest(
               type: "item_completed",
               ...item({ type: "reasoning", id, summary_text: summary, raw_content: raw }),
             });
+          } else if (done.type === "web_search_call") {
+            const action = (done as { action?: unknown }).action;
+            hooks.emit({
+              type: "web_search_end",
+              call_id: webSearchCallId(done),
+              query: webSearchActionDetail(webSearchActionToV2(action)),
+              action: action ?? { type: "other" },
+            });
+            hooks.record(done);
           } else {
             hooks.record(done);
             const call = toolCallOf(done);
@@ -208,6 +220,12 @@ export async function runSamplingRequest(
       }
     }
   }
+}
+
+/** A hosted search has no call id; its item id names it (as in Codex's `webSearch` items). */
+function webSearchCallId(item: ResponseItem): string {
+  const id = (item as { id?: unknown }).id;
+  return typeof id === "string" ? id : "";
 }
 
 function isAssistantMessage(item: ResponseItem): item is MessageItem {

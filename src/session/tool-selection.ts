@@ -14,8 +14,6 @@ export interface ToolsConfig {
   readonly shellTool: boolean;
   /** `features.unified_exec` (default true, as in Codex 0.169): exec_command + write_stdin. */
   readonly unifiedExec: boolean;
-  /** `web_search`, else `tools.web_search` (true = live, false = disabled), else cached. */
-  readonly webSearch: "live" | "cached" | "disabled";
   /** `tools.view_image` (default true). */
   readonly viewImage: boolean;
 }
@@ -23,7 +21,6 @@ export interface ToolsConfig {
 export const DEFAULT_TOOLS_CONFIG: ToolsConfig = {
   shellTool: true,
   unifiedExec: true,
-  webSearch: "cached",
   viewImage: true,
 };
 
@@ -67,7 +64,8 @@ const TOOL_OFFERS: readonly ToolOffer[] = [
         : { ...applyPatchFunctionToolSpec() },
   },
   { name: "view_image", offered: (info, tools) => tools.viewImage && info.inputModalities.includes("image") },
-  { name: "web_search", offered: (_info, tools) => tools.webSearch !== "disabled" },
+  // The router offers it only when the turn's mode (config, requirements, sandbox) is not disabled.
+  { name: "web_search", offered: () => true },
 ];
 
 const OFFERED_NAMES = new Set(TOOL_OFFERS.map((o) => o.name));

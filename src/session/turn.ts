@@ -1,8 +1,8 @@
 import type { EventMsg, TokenUsageInfo, UserInput } from "../protocol/events.js";
 import type { MessageItem, ResponseItem } from "../protocol/items.js";
-import type { ModelInfo } from "../model/catalog/model-info.js";
 import type { ModelRequest, RateLimitSnapshot, ReasoningSettings, TokenUsage } from "../protocol/model.js";
 import type { RolloutItem } from "../protocol/rollout.js";
+import type { ModelInfo } from "../model/catalog/model-info.js";
 import type { ModelClient } from "../model/client.js";
 import type { SessionConfiguration } from "../permissions/index.js";
 import type { ActiveTurn } from "./active-turn.js";
@@ -15,6 +15,7 @@ import {
   turnContextItem,
 } from "./context.js";
 import { FileTurnDiffTracker } from "./diff-tracker.js";
+import { localImageContent, remoteImageContent, stripImagesWhenUnsupported } from "./images.js";
 import { currentModelInfo } from "./model-info.js";
 import { runSamplingRequest } from "./sampling.js";
 import type {
@@ -63,12 +64,20 @@ export function userInputText(input: readonly UserInput[]): string {
     .join("\n");
 }
 
-export function userInputMessage(input: readonly UserInput[]): MessageItem {
+/**
+ * The model-visible user message. Images are numbered in input order (`[Image #n]`, data-URL
+ * images count too); local files are read now, relative to `cwd`, so the history and the rollout
+ * carry the bytes the model saw.
+ */
+export function userInputMessage(input: readonly UserInput[], cwd: string, info: ModelInfo): MessageItem {
   const content: MessageItem["content"] = [];
+  let label = 0;
   for (const i of input) {
     if (i.type === "text") content.push({ type: "input_text", text: i.text });
-    else if (i.type === "image") content.push({ type: "input_image", image_url: i.image_url });
-    else content.push({ type: "input_text", text: `<image path="${i.path}" />` });
+    else if (i.type === "image") {
+      label++;
+      content.push(remoteImageContent(i.image_url, info));
+    } else content.push(...localImageContent(i.path, cwd, ++label, info));
   }
   return { type: "message", role: "user", content };
 }
@@ -80,7 +89,8 @@ export function recordUserInput(
   input: readonly UserInput[],
   itemId: string,
 ): void {
-  host.record([userInputMessage(input)]);
+  const config = host.config();
+  host.record([userInputMessage(input, config.cwd, currentModelInfo(config))]);
   host.emit(turn.turnId, {
     type: "user_message",
     message: userInputText(input),
@@ -216,7 +226,7 @@ function buildRequest(
   return {
     model: config.collaborationMode.settings.model,
     instructions: host.baseInstructions,
-    input: [...input],
+    input: stripImagesWhenUnsupported(input, currentModelInfo(config)),
     tools,
     parallel_tool_calls: info.supportsParallelToolCalls,
     ...(reasoning ? { reasoning } : {}),

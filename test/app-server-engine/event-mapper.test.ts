@@ -134,6 +134,14 @@ const samples: Record<EventMsgType, EventMsg> = {
   task_complete: { type: "task_complete", ...base, completed_at: 101, duration_ms: 1000 },
   turn_aborted: { type: "turn_aborted", ...base, reason: "interrupted" },
   shutdown_complete: { type: "shutdown_complete" },
+  web_search_begin: { type: "web_search_begin", call_id: "ws_1" },
+  web_search_end: {
+    type: "web_search_end",
+    call_id: "ws_1",
+    query: "weather",
+    action: { type: "find_in_page", url: "https://e.com", pattern: "rain" },
+  },
+  view_image_tool_call: { type: "view_image_tool_call", call_id: "call-img", path: "/w/a.png" },
 };
 
 const notifications = (outputs: MapperOutput[]) =>

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ThreadEventSchema } from "../../src/protocol/exec-events.js";
 import { functionCall, httpError, reasoning, textTurn, turn } from "../support/model-server.js";
+import { pngBytes } from "../support/images.js";
 import { tempDir } from "../support/tmp.js";
 import { fillUp, useTmpfs } from "../support/tmpfs.js";
 import { inputItems, jsonLines, keel, setup, userTexts } from "./support.js";
@@ -341,7 +342,8 @@ describe("keel exec", () => {
   it("--image sends the picture as a data URL", async () => {
     const s = await setup();
     const png = path.join(s.repo, "pixel.png");
-    fs.writeFileSync(png, Buffer.from("89504e470d0a1a0a", "hex"));
+    const bytes = pngBytes(1, 1);
+    fs.writeFileSync(png, bytes);
     s.server.enqueue(textTurn("Nice picture."));
     const r = await keel(["exec", "-i", png, "describe"], { cwd: s.repo, env: s.env });
     expect(r.code).toBe(0);
@@ -350,7 +352,8 @@ describe("keel exec", () => {
       .slice(-1);
     expect(message.content).toContainEqual({
       type: "input_image",
-      image_url: "data:image/png;base64,iVBORw0KGgo=",
+      image_url: `data:image/png;base64,${bytes.toString("base64")}`,
+      detail: "high",
     });
   });
 });

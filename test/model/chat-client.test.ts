@@ -151,6 +151,8 @@ describe("chat completions client", () => {
           content: [
             { type: "input_text", text: "what is this?" },
             { type: "input_image", image_url: "data:image/png;base64,AAA" },
+            { type: "input_image", image_url: "data:image/png;base64,BBB", detail: "high" },
+            { type: "input_image", image_url: "data:image/png;base64,CCC", detail: "original" },
           ],
         },
       ]),
@@ -160,6 +162,9 @@ describe("chat completions client", () => {
         content: [
           { type: "text", text: "what is this?" },
           { type: "image_url", image_url: { url: "data:image/png;base64,AAA" } },
+          { type: "image_url", image_url: { url: "data:image/png;base64,BBB", detail: "high" } },
+          // `original` has no chat spelling: the provider's default applies.
+          { type: "image_url", image_url: { url: "data:image/png;base64,CCC" } },
         ],
       },
     ]);

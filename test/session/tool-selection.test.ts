@@ -37,12 +37,11 @@ describe("tool selection from the model catalog", () => {
     expect(names(unknown)).not.toContain("function:apply_patch");
   });
 
-  it("follows features.shell_tool, web_search and tools.view_image", () => {
+  it("follows features.shell_tool and tools.view_image", () => {
     expect(names(gpt55, { shellTool: false }).slice(0, 2)).toEqual([
       "function:request_user_input",
       "custom:apply_patch/grammar",
     ]);
-    expect(names(gpt55, { webSearch: "disabled" })).not.toContain("web_search:");
     expect(names(gpt55, { viewImage: false })).not.toContain("function:view_image");
     expect(names({ ...gpt55, inputModalities: ["text"] })).not.toContain("function:view_image");
   });

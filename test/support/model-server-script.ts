@@ -20,6 +20,7 @@ export type OutputSpec =
     }
   | { type: "function_call"; name: string; arguments: string; callId: string; id?: string }
   | { type: "custom_tool_call"; name: string; input: string; callId: string; id?: string }
+  | { type: "web_search_call"; action: Record<string, unknown>; id?: string }
   | { type: "raw_item"; item: Record<string, unknown> };
 
 export interface UsageSpec {
@@ -125,6 +126,11 @@ export function functionCall(name: string, args: unknown, callId: string = newCa
 
 export function customToolCall(name: string, input: string, callId: string = newCallId()): OutputSpec {
   return { type: "custom_tool_call", name, input, callId };
+}
+
+/** A hosted web search the model ran; `action` as the API reports it (`{type:"search",query}`, …). */
+export function webSearchCall(action: Record<string, unknown>, options: { id?: string } = {}): OutputSpec {
+  return { type: "web_search_call", action, ...options };
 }
 
 export function rawItem(item: Record<string, unknown>): OutputSpec {
@@ -386,6 +392,20 @@ function renderItem(
       }
       emit("response.custom_tool_call_input.done", { item_id: id, output_index, input: o.input });
       const item = { ...base, status: "completed", input: o.input };
+      emit("response.output_item.done", { output_index, item });
+      return item;
+    }
+    case "web_search_call": {
+      // As the Responses API streams it: the item without its action, three progress events,
+      // then the finished item with the action taken.
+      const id = o.id ?? `ws_${hex(24)}`;
+      emit("response.output_item.added", {
+        output_index,
+        item: { id, type: "web_search_call", status: "in_progress" },
+      });
+      for (const phase of ["in_progress", "searching", "completed"])
+        emit(`response.web_search_call.${phase}`, { item_id: id, output_index });
+      const item = { id, type: "web_search_call", status: "completed", action: o.action };
       emit("response.output_item.done", { output_index, item });
       return item;
     }

@@ -20,6 +20,7 @@ import {
   turnItemToV2,
   userInputFromV2,
 } from "./convert.js";
+import { webSearchActionDetail, webSearchActionToV2 } from "../../tools/web-search.js";
 
 /**
  * The one place where engine events become v2 notifications (spec app-server.md §7.4, §8,
@@ -413,6 +414,33 @@ export class EventMapper {
         return [];
       case "context_compacted":
         return [note("thread/compacted", { threadId, turnId })];
+      case "web_search_begin":
+        return [
+          {
+            kind: "notify",
+            notification: this.started(turnId, {
+              type: "webSearch",
+              id: msg.call_id,
+              query: "",
+              action: { type: "other" },
+            }),
+          },
+        ];
+      case "web_search_end": {
+        const action = webSearchActionToV2(msg.action);
+        return [
+          this.completed(turnId, {
+            type: "webSearch",
+            id: msg.call_id,
+            query: msg.query ?? webSearchActionDetail(action),
+            action,
+          }),
+        ];
+      }
+      case "view_image_tool_call": {
+        const item = { type: "imageView" as const, id: msg.call_id, path: msg.path };
+        return [{ kind: "notify", notification: this.started(turnId, item) }, this.completed(turnId, item)];
+      }
       case "thread_name_updated": {
         const name = msg.thread_name ? msg.thread_name : null;
         return [

@@ -92,7 +92,14 @@ function settingsUpdate(
   return { update, active };
 }
 
+/** Codex 0.169 takes images inline only; a URL the model API would have to fetch is refused. */
+function rejectRemoteImages(input: TurnStartParams["input"]): void {
+  if (input.some((i) => i.type === "image" && !i.url.startsWith("data:")))
+    throw invalidRequest("remote image URLs are not supported; use an inline data URL instead");
+}
+
 async function startTurn(engine: Engine, params: TurnStartParams) {
+  rejectRemoteImages(params.input);
   const thread = engine.require(params.threadId);
   const { update, active } = settingsUpdate(engine, thread, params);
   // Requirements reject a turn-level override; the previous settings stay in force.
@@ -131,6 +138,7 @@ export function turnHandlers(engine: Engine): HandlerModule {
       "turn/start": (params) => wire(() => startTurn(engine, params)),
       "turn/steer": (params) =>
         wire(() => {
+          rejectRemoteImages(params.input);
           const thread = engine.require(params.threadId);
           const turnId = thread.session.steer(userInputFromV2(params.input), params.expectedTurnId);
           thread.mapper.expectInput(params.input, params.clientUserMessageId ?? null);

@@ -70,6 +70,8 @@ function modelInfoFrom(slug: string, m: CatalogFacts, known: boolean): ModelInfo
       m.default_reasoning_summary === undefined ? base.defaultReasoningSummary : m.default_reasoning_summary,
     supportsVerbosity: m.support_verbosity ?? base.supportsVerbosity,
     defaultVerbosity: m.default_verbosity ?? null,
+    supportsImageDetailOriginal: m.supports_image_detail_original ?? base.supportsImageDetailOriginal,
+    webSearchToolType: m.web_search_tool_type ?? base.webSearchToolType,
     hidden: m.visibility !== undefined && m.visibility !== "list",
     priority: m.priority ?? base.priority,
     upgrade: m.upgrade?.model ?? null,

@@ -10,6 +10,8 @@ export type ShellToolType = "unified_exec" | "shell_command" | "default" | "loca
 export type ApplyPatchToolType = "freeform" | "function";
 export type InputModality = "text" | "image";
 export type Verbosity = "low" | "medium" | "high";
+/** What the hosted `web_search` tool may return: `text_and_image` adds `search_content_types`. */
+export type WebSearchToolType = "text" | "text_and_image";
 
 export interface TruncationPolicy {
   readonly mode: "tokens" | "bytes";
@@ -30,6 +32,9 @@ export interface ModelInfo {
   readonly shellType: ShellToolType;
   readonly applyPatchToolType: ApplyPatchToolType | null;
   readonly inputModalities: readonly InputModality[];
+  /** Images go to the model unresized with `detail: "original"` (else resized, `detail: "high"`). */
+  readonly supportsImageDetailOriginal: boolean;
+  readonly webSearchToolType: WebSearchToolType;
   readonly supportsParallelToolCalls: boolean;
   readonly contextWindow: number | null;
   readonly autoCompactTokenLimit: number | null;
@@ -66,6 +71,8 @@ export function unknownModelInfo(slug: string): ModelInfo {
     shellType: "unified_exec",
     applyPatchToolType: null,
     inputModalities: ["text", "image"],
+    supportsImageDetailOriginal: false,
+    webSearchToolType: "text",
     supportsParallelToolCalls: true,
     contextWindow: null,
     autoCompactTokenLimit: null,

@@ -107,6 +107,7 @@ export const WebSearchActionSchema = named(
     z.object({ type: z.literal("other") }),
   ]),
 );
+export type WebSearchAction = z.infer<typeof WebSearchActionSchema>;
 
 export const DynamicToolCallOutputContentItemSchema = named(
   "DynamicToolCallOutputContentItem",

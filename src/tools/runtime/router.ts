@@ -24,6 +24,8 @@ import {
   ShellArgsSchema,
   ShellCommandArgsSchema,
 } from "../specs.js";
+import { mediaToolSpecs } from "../media-tools.js";
+import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
 import { buildCommandEnv } from "../../sandbox/command-env.js";
 import { type CommandInvocation, type CommandOutcome, runCommand } from "./command-orchestrator.js";
@@ -84,15 +86,16 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   /**
-   * Nothing extra: which of this router's tools a model is offered, and in which form, is decided
-   * per model by `selectTools` (src/session/tool-selection.ts). Every form is accepted here.
+   * The media tools (their gate needs the turn's config); which of this router's other tools a
+   * model is offered, and in which form, is decided per model by `selectTools`
+   * (src/session/tool-selection.ts). Every form is accepted here.
    */
-  specs(): ToolSpec[] {
-    return [];
+  specs(ctx?: Pick<ToolContext, "config">): ToolSpec[] {
+    return ctx ? mediaToolSpecs(ctx.config) : [];
   }
 
   handles(name: string): boolean {
-    return COMMAND_TOOLS.has(name) || name === "apply_patch";
+    return COMMAND_TOOLS.has(name) || name === "apply_patch" || name === VIEW_IMAGE_TOOL_NAME;
   }
 
   supportsParallel(name: string): boolean {
@@ -105,6 +108,7 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
+    if (call.name === VIEW_IMAGE_TOOL_NAME) return runViewImage(call, ctx, this.options.permissionEnv);
     return toolOutputItem(call, await this.run(call, ctx));
   }
 
