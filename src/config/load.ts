@@ -124,6 +124,8 @@ export interface LoadedConfig {
   modelReasoningSummary: Sourced<ReasoningSummary | null>;
   modelContextWindow: Sourced<number | null>;
   modelAutoCompactTokenLimit: Sourced<number | null>;
+  /** `tool_output_token_limit`: the budget of one tool output, in tokens. */
+  toolOutputTokenLimit: Sourced<number | null>;
 
   approvalPolicy: Constrained<AskForApproval>;
   approvalPolicySource: ConfigLayerSource | null;
@@ -312,6 +314,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     modelReasoningSummary: pick("model_reasoning_summary", overrides.modelReasoningSummary),
     modelContextWindow: pick("model_context_window"),
     modelAutoCompactTokenLimit: pick("model_auto_compact_token_limit"),
+    toolOutputTokenLimit: pick("tool_output_token_limit"),
     approvalPolicy,
     approvalPolicySource: approval.source,
     approvalsReviewer,

@@ -63,5 +63,6 @@ export function buildSessionConfiguration(
     appServerClientName: extras.appServerClientName ?? null,
     appServerClientVersion: extras.appServerClientVersion ?? null,
     modelCatalog: extras.modelCatalog ?? EMPTY_MODEL_CATALOG,
+    toolOutputTokenLimit: loaded.toolOutputTokenLimit.value,
   };
 }

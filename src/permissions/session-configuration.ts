@@ -69,6 +69,8 @@ export interface SessionConfiguration {
   readonly appServerClientVersion: string | null;
   /** Per-model facts (tools, defaults, budgets); see src/model/catalog/model-info.ts. */
   readonly modelCatalog: ModelCatalog;
+  /** `tool_output_token_limit`: replaces the model's tool-output budget (absent: the model's). */
+  readonly toolOutputTokenLimit?: number | null;
 }
 
 /** Every field optional: absent = keep. `serviceTier` / `finalOutputJsonSchema`: null clears. */

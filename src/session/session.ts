@@ -46,6 +46,8 @@ import {
 } from "./startup.js";
 import type { ApprovalCache, ApprovalRequest, ApprovalResponse, ToolRouter } from "./tool-router.js";
 import { compactHistory, runRegularTurn, type TurnHost } from "./turn.js";
+import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
+import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
 
 /** Where a session's history comes from (rollout.md §10). */
 export type InitialHistory =
@@ -308,7 +310,8 @@ export class Session {
         this.emit(INITIAL_SUBMIT_ID, { type: "warning", message });
       }
     }
-    this.historyItems = [...rebuilt.history];
+    const policy = historyOutputPolicy(this.configuration);
+    this.historyItems = rebuilt.history.map((item) => truncateItemForHistory(item, policy));
     this.usage = rebuilt.tokenInfo;
     Object.assign(
       this.baseline,
@@ -723,7 +726,9 @@ export class Session {
 
   private record(items: readonly ResponseItem[]): void {
     if (items.length === 0) return;
-    this.historyItems.push(...items);
+    // The history keeps tool outputs within the model's budget; the rollout keeps them as made.
+    const policy = historyOutputPolicy(this.configuration);
+    this.historyItems.push(...items.map((item) => truncateItemForHistory(item, policy)));
     this.persist(items.map((payload) => ({ type: "response_item", payload }) as RolloutItem));
   }
 

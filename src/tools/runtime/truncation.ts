@@ -1,0 +1,150 @@
+import type { TruncationPolicy } from "../../model/catalog/model-info.js";
+
+/**
+ * Codex's tool-output truncation, byte for byte: a head and a tail of the text joined by
+ * `…N tokens truncated…` (token policies) or `…N chars truncated…` (byte policies). Budgets are
+ * UTF-8 bytes; a token is estimated as 4 bytes, rounded up. Cuts never split a character.
+ */
+
+export type { TruncationPolicy };
+
+const BYTES_PER_TOKEN = 4;
+/** What a tool output may grow to when recorded into the history: the policy plus 20 % for headers. */
+const SERIALIZATION_ALLOWANCE = 1.2;
+
+export const approxTokensFromBytes = (bytes: number): number => Math.ceil(bytes / BYTES_PER_TOKEN);
+export const utf8Length = (text: string): number => Buffer.byteLength(text, "utf8");
+export const approxTokenCount = (text: string): number => approxTokensFromBytes(utf8Length(text));
+
+export function byteBudget(policy: TruncationPolicy): number {
+  return policy.mode === "bytes" ? policy.limit : policy.limit * BYTES_PER_TOKEN;
+}
+
+/** Codex's `TruncationPolicy * f64`: the limit scaled and rounded up, in the same unit. */
+export function scalePolicy(policy: TruncationPolicy, factor: number): TruncationPolicy {
+  return { mode: policy.mode, limit: Math.ceil(policy.limit * factor) };
+}
+
+/** The budget a tool output gets in the history (Codex: the model's policy × 1.2). */
+export function historyPolicy(policy: TruncationPolicy): TruncationPolicy {
+  return scalePolicy(policy, SERIALIZATION_ALLOWANCE);
+}
+
+/**
+ * The model's policy with `tool_output_token_limit` applied: a token limit for token policies,
+ * the same number of tokens in bytes for byte policies (Codex).
+ */
+export function withTokenLimit(
+  policy: TruncationPolicy,
+  tokenLimit: number | null | undefined,
+): TruncationPolicy {
+  if (tokenLimit === null || tokenLimit === undefined) return policy;
+  return policy.mode === "tokens"
+    ? { mode: "tokens", limit: tokenLimit }
+    : { mode: "bytes", limit: tokenLimit * BYTES_PER_TOKEN };
+}
+
+/** The policy capped by a call's `max_output_tokens` (never above the model's budget). */
+export function cappedByMaxTokens(
+  policy: TruncationPolicy,
+  maxTokens: number | null | undefined,
+): TruncationPolicy {
+  if (maxTokens === null || maxTokens === undefined) return policy;
+  const cap = Math.max(0, Math.floor(maxTokens));
+  return policy.mode === "tokens"
+    ? { mode: "tokens", limit: Math.min(policy.limit, cap) }
+    : { mode: "bytes", limit: Math.min(policy.limit, cap * BYTES_PER_TOKEN) };
+}
+
+/** Rust's `str::lines().count()`: a final newline does not start another line. */
+export function lineCount(text: string): number {
+  if (text === "") return 0;
+  let lines = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
+  return text.endsWith("\n") ? lines : lines + 1;
+}
+
+const isContinuation = (byte: number | undefined): boolean => byte !== undefined && (byte & 0xc0) === 0x80;
+
+/** Largest character boundary at or before `at`. */
+export function boundaryAtOrBefore(bytes: Buffer, at: number): number {
+  let i = Math.min(at, bytes.length);
+  while (i > 0 && isContinuation(bytes[i])) i--;
+  return i;
+}
+
+/** Smallest character boundary at or after `at`. */
+export function boundaryAtOrAfter(bytes: Buffer, at: number): number {
+  let i = Math.max(0, at);
+  while (i < bytes.length && isContinuation(bytes[i])) i++;
+  return i;
+}
+
+/** Characters that start in `bytes[from, to)`. */
+export function charsIn(bytes: Buffer, from: number, to: number): number {
+  let chars = 0;
+  for (let i = from; i < to; i++) if (!isContinuation(bytes[i])) chars++;
+  return chars;
+}
+
+export function truncationMarker(mode: TruncationPolicy["mode"], removed: number): string {
+  return mode === "tokens" ? `…${removed} tokens truncated…` : `…${removed} chars truncated…`;
+}
+
+/** Head and tail of `bytes` within `budget` bytes, split evenly (the tail gets the odd byte). */
+export function splitHeadTail(bytes: Buffer, budget: number): { headEnd: number; tailStart: number } {
+  const left = Math.floor(budget / 2);
+  const headEnd = boundaryAtOrBefore(bytes, left);
+  const tailStart = Math.max(headEnd, boundaryAtOrAfter(bytes, bytes.length - (budget - left)));
+  return { headEnd, tailStart };
+}
+
+/** Codex's `truncate_text`: the text itself when it fits, else head + marker + tail. */
+export function truncateText(text: string, policy: TruncationPolicy): string {
+  if (text === "") return "";
+  const bytes = Buffer.from(text, "utf8");
+  const budget = byteBudget(policy);
+  if (policy.mode === "tokens" && policy.limit > 0 && bytes.length <= budget) return text;
+  if (budget === 0) {
+    const removed =
+      policy.mode === "tokens" ? approxTokensFromBytes(bytes.length) : charsIn(bytes, 0, bytes.length);
+    return truncationMarker(policy.mode, removed);
+  }
+  if (bytes.length <= budget) return text;
+  const { headEnd, tailStart } = splitHeadTail(bytes, budget);
+  const removed =
+    policy.mode === "tokens"
+      ? approxTokensFromBytes(bytes.length - budget)
+      : charsIn(bytes, headEnd, tailStart);
+  return (
+    bytes.toString("utf8", 0, headEnd) +
+    truncationMarker(policy.mode, removed) +
+    bytes.toString("utf8", tailStart)
+  );
+}
+
+export interface TruncationHeader {
+  /** Tokens of the whole output, when `text` is only what was kept of it. */
+  originalTokens?: number;
+  /** Bytes dropped from the middle before `text` (a bounded buffer's omission). */
+  omittedBytes?: number;
+}
+
+/**
+ * Codex's `formatted_truncate_text`: unchanged when it fits the policy, else a two-line warning
+ * (`Warning: truncated output (original token count: X)` and `Total output lines: L`, or
+ * `... N bytes omitted ...` when a bounded buffer already dropped bytes) before the cut text.
+ */
+export function formattedTruncateText(
+  text: string,
+  policy: TruncationPolicy,
+  header: TruncationHeader = {},
+): string {
+  if (utf8Length(text) <= byteBudget(policy)) return text;
+  const tokens = header.originalTokens ?? approxTokenCount(text);
+  const second =
+    header.omittedBytes !== undefined && header.omittedBytes > 0
+      ? `... ${header.omittedBytes} bytes omitted ...`
+      : `Total output lines: ${lineCount(text)}`;
+  return `Warning: truncated output (original token count: ${tokens})\n${second}\n\n${truncateText(text, policy)}`;
+}
