@@ -52,10 +52,13 @@ export function truncateMiddle(text: string, maxTokens: number, options: Truncat
 export class OutputCollector {
   private readonly headLimit: number;
   private readonly tailLimit: number;
-  private readonly head: Buffer[] = [];
+  private readonly head: string[] = [];
   private headBytes = 0;
   private headFull = false;
-  private tail: Buffer[] = [];
+  // Kept as the strings that arrived (with their byte sizes): most pieces pass through the tail
+  // window and are dropped whole, so only the one cut at its front is ever converted to bytes.
+  private tail: string[] = [];
+  private tailSizes: number[] = [];
   private tailBytes = 0;
   private dropped = 0;
   private total = 0;
@@ -67,22 +70,30 @@ export class OutputCollector {
 
   push(text: string): void {
     if (text === "") return;
-    let bytes = Buffer.from(text, "utf8");
-    this.total += bytes.length;
+    let size = Buffer.byteLength(text, "utf8");
+    this.total += size;
     if (!this.headFull) {
       const room = this.headLimit - this.headBytes;
-      const take = bytes.length <= room ? bytes.length : boundaryAtOrBefore(bytes, room);
-      if (take > 0) {
-        this.head.push(bytes.subarray(0, take));
-        this.headBytes += take;
+      if (size <= room) {
+        this.head.push(text);
+        this.headBytes += size;
+        return;
       }
       // Once a piece did not fit whole, the head is closed: later bytes must not jump ahead.
-      if (take < bytes.length) this.headFull = true;
-      bytes = bytes.subarray(take);
+      this.headFull = true;
+      const bytes = Buffer.from(text, "utf8");
+      const take = boundaryAtOrBefore(bytes, room);
+      if (take > 0) {
+        this.head.push(bytes.toString("utf8", 0, take));
+        this.headBytes += take;
+      }
+      text = bytes.toString("utf8", take);
+      size -= take;
     }
-    if (bytes.length === 0) return;
-    this.tail.push(bytes);
-    this.tailBytes += bytes.length;
+    if (size === 0) return;
+    this.tail.push(text);
+    this.tailSizes.push(size);
+    this.tailBytes += size;
     this.trimTail();
   }
 
@@ -98,24 +109,27 @@ export class OutputCollector {
 
   /** What was kept, with Codex's `... N bytes omitted ...` line where the middle was dropped. */
   text(): string {
-    const head = Buffer.concat(this.head).toString("utf8");
-    const tail = Buffer.concat(this.tail).toString("utf8");
+    const head = this.head.join("");
+    const tail = this.tail.join("");
     return this.dropped > 0 ? `${head}\n... ${this.dropped} bytes omitted ...\n${tail}` : head + tail;
   }
 
   private trimTail(): void {
     let excess = this.tailBytes - this.tailLimit;
     while (excess > 0) {
-      const first = this.tail[0]!;
-      if (first.length <= excess) {
+      const size = this.tailSizes[0]!;
+      if (size <= excess) {
         this.tail.shift();
-        this.tailBytes -= first.length;
-        this.dropped += first.length;
-        excess -= first.length;
+        this.tailSizes.shift();
+        this.tailBytes -= size;
+        this.dropped += size;
+        excess -= size;
         continue;
       }
-      const cut = boundaryAtOrAfter(first, excess);
-      this.tail[0] = first.subarray(cut);
+      const bytes = Buffer.from(this.tail[0]!, "utf8");
+      const cut = boundaryAtOrAfter(bytes, excess);
+      this.tail[0] = bytes.toString("utf8", cut);
+      this.tailSizes[0] = size - cut;
       this.tailBytes -= cut;
       this.dropped += cut;
       excess -= cut;
