@@ -46,6 +46,7 @@ import {
 } from "./startup.js";
 import type { ApprovalCache, ApprovalRequest, ApprovalResponse, ToolRouter } from "./tool-router.js";
 import { compactHistory, runRegularTurn, type TurnHost } from "./turn.js";
+import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
 import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
 
@@ -721,7 +722,7 @@ export class Session {
 
   private persistEvent(msg: EventMsg): void {
     if (shouldPersistEvent(msg, this.recorder.mode))
-      this.persist([{ type: "event_msg", payload: msg } as RolloutItem]);
+      this.persist([{ type: "event_msg", payload: boundEventForRollout(msg) } as RolloutItem]);
   }
 
   private record(items: readonly ResponseItem[]): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type ToolCall, type ToolRouter, toolOutputItem } from "../../src/session/index.js";
+import { SandboxedToolRouter } from "../../src/tools/runtime/index.js";
 import { functionCall, textTurn, turn } from "../support/model-server.js";
 import { harness, rolloutLines, text } from "./harness.js";
 
@@ -62,5 +63,33 @@ describe("tool outputs in the history", () => {
     await session.submit(text("go"));
     await h.waitFor(session.threadId, (m) => m.type === "task_complete");
     expect(outputsIn(h.server.modelRequests()[1]!.body)).toEqual([cut(480)]);
+  });
+});
+
+describe("command output in the rollout", () => {
+  it("an extended rollout keeps 64 KiB of a 5 MB command's output, as Codex 0.169 does", async () => {
+    const h = await harness({ configToml: 'sandbox_mode = "workspace-write"\napproval_policy = "never"\n' });
+    const router = new SandboxedToolRouter({ env: { PATH: process.env.PATH, HOME: h.home } });
+    h.server.enqueue(
+      turn([functionCall("exec_command", { cmd: "head -c 5000000 /dev/zero | tr '\\0' c" }, "c1")]),
+      textTurn("ok"),
+    );
+    const session = await h.manager.start(h.options({ router, persistExtendedHistory: true }));
+    await session.submit(text("go"));
+    await h.waitFor(session.threadId, (m) => m.type === "task_complete", 30_000);
+    const [end] = rolloutLines(session.rolloutPath!).filter(
+      (l) => l.type === "event_msg" && l.payload.type === "exec_command_end",
+    );
+    const side = "c".repeat((65_536 - 50) / 2);
+    const kept = `${side}\n... command output truncated for persistence ...\n${side}`;
+    expect(end?.payload.aggregated_output).toBe(kept);
+    expect(end?.payload.stdout).toBe(kept);
+    // The event itself (and the wire item) keeps the 1 MiB head and tail.
+    const live = h.msgs(session.threadId).find((m) => m.type === "exec_command_end") as {
+      aggregated_output: string;
+    };
+    expect(live.aggregated_output.length).toBe(
+      1024 * 1024 + `\n... ${5_000_000 - 1024 * 1024} bytes omitted ...\n`.length,
+    );
   });
 });

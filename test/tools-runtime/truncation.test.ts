@@ -3,6 +3,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { unknownModelInfo } from "../../src/model/catalog/model-info.js";
+import { truncateForPersistence } from "../../src/rollout/persisted-output.js";
 import { truncateForHistory, truncateItemForHistory } from "../../src/tools/runtime/history-truncation.js";
 import {
   formatExecCommandOutput,
@@ -291,5 +292,17 @@ describe("history budget (model policy × 1.2)", () => {
         },
       ),
     );
+  });
+});
+
+describe("rollout cap (64 KiB)", () => {
+  it("keeps short output and cuts long output between characters", () => {
+    expect(truncateForPersistence("short")).toBe("short");
+    const text = "é€😀".repeat(20_000);
+    const kept = truncateForPersistence(text);
+    const [head = "", tail = ""] = kept.split("\n... command output truncated for persistence ...\n");
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(65_536);
+    expect(text.startsWith(head) && text.endsWith(tail)).toBe(true);
+    expect(kept).not.toContain("\uFFFD");
   });
 });

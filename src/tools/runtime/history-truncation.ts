@@ -1,8 +1,8 @@
 import type { ResponseItem, ToolOutput } from "../../protocol/items.js";
+import { charsIn } from "../../lib/utf8.js";
 import {
   approxTokensFromBytes,
   byteBudget,
-  charsIn,
   splitHeadTail,
   type TruncationPolicy,
   truncateText,

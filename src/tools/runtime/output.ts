@@ -3,11 +3,10 @@
  * header block for `exec_command`), with long output cut in the middle so both its beginning and
  * its end survive (see truncation.ts for the exact cut).
  */
+import { boundaryAtOrAfter, boundaryAtOrBefore } from "../../lib/utf8.js";
 import {
   approxTokenCount,
   approxTokensFromBytes,
-  boundaryAtOrAfter,
-  boundaryAtOrBefore,
   cappedByMaxTokens,
   formattedTruncateText,
   type TruncationPolicy,
