@@ -295,6 +295,41 @@ describe("history budget (model policy × 1.2)", () => {
   });
 });
 
+describe("history refit of a cut exec reply", () => {
+  it("counts everything removed, as one cut to the kept size would", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom("a", "b", "\n", "7"), minLength: 500, maxLength: 4000 }),
+        fc.constantFrom<TruncationPolicy["mode"]>("tokens", "bytes"),
+        fc.integer({ min: 60, max: 120 }),
+        (output, mode, limit) => {
+          const policy: TruncationPolicy = { mode, limit };
+          const reply = formatExecCommandOutput(
+            { exitCode: 0, durationMs: 5, output, timedOut: false, timeoutMs: null },
+            "abcdef",
+            undefined,
+            policy,
+          );
+          const kept = truncateForHistory(reply, historyPolicy(policy));
+          const marker = /…(\d+) (tokens|chars) truncated…/.exec(kept);
+          if (marker === null) return false;
+          const [before = "", tail = ""] = kept.split(marker[0]);
+          const head = before.slice(before.indexOf("\n\n") + 2);
+          const keptBytes = head.length + tail.length;
+          const expected =
+            mode === "tokens" ? Math.ceil((output.length - keptBytes) / 4) : output.length - keptBytes;
+          return (
+            Number(marker[1]) === expected &&
+            output.startsWith(head) &&
+            output.endsWith(tail) &&
+            before.includes(`Total output lines: ${lineCount(output)}\n\n`)
+          );
+        },
+      ),
+    );
+  });
+});
+
 describe("rollout cap (64 KiB)", () => {
   it("keeps short output and cuts long output between characters", () => {
     expect(truncateForPersistence("short")).toBe("short");
