@@ -19,7 +19,7 @@ import {
  */
 
 /** How many content bytes may stay so that `fixedBytes` + the marker + the content fit `policy`. */
-export function keptBudget(
+function keptBudget(
   policy: TruncationPolicy,
   fixedBytes: number,
   markerFor: (kept: number) => string,
