@@ -6,7 +6,8 @@ import { harness, rolloutLines, text } from "./harness.js";
 
 /**
  * Codex's context manager holds every tool output to the model's policy × 1.2 when it records it
- * into the history (here: the unknown mock model, 10 000 bytes → 12 000), whatever the tool.
+ * into the history (here: the unknown mock model, 10 000 bytes = 2 500 tokens → 3 000 tokens),
+ * whatever the tool.
  */
 
 const BIG = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join("\n"); // 38,889 bytes
@@ -21,10 +22,11 @@ const bigTool: ToolRouter = {
   dispatch: async (call: ToolCall) => toolOutputItem(call, BIG),
 };
 
+/** Codex's history cut: in tokens (4 bytes each), whatever the model's policy unit. */
 const cut = (budget: number) => {
   const head = BIG.slice(0, budget / 2);
   const tail = BIG.slice(BIG.length - budget / 2);
-  return `${head}…${BIG.length - budget} chars truncated…${tail}`;
+  return `${head}…${Math.ceil((BIG.length - budget) / 4)} tokens truncated…${tail}`;
 };
 
 function outputsIn(body: unknown): string[] {
@@ -56,7 +58,7 @@ describe("tool outputs in the history", () => {
     expect(outputsIn(h.server.modelRequests()[2]!.body)).toEqual([cut(12_000)]);
   });
 
-  it("tool_output_token_limit sets the budget (100 tokens → 400 bytes × 1.2)", async () => {
+  it("tool_output_token_limit sets the budget (100 tokens × 1.2)", async () => {
     const h = await harness({ configToml: "tool_output_token_limit = 100\n" });
     h.server.enqueue(turn([functionCall("dump", {}, "c1")]), textTurn("ok"));
     const session = await h.manager.start(h.options({ router: bigTool }));

@@ -13,6 +13,7 @@ import {
 } from "../../src/tools/runtime/output.js";
 import {
   formattedTruncateText,
+  byteBudget,
   historyPolicy,
   lineCount,
   type TruncationPolicy,
@@ -22,7 +23,7 @@ import {
 
 interface Capture {
   model: string;
-  scenario: "big" | "huge" | "utf";
+  scenario: "small" | "big" | "huge" | "utf";
   tool_output_token_limit: number | null;
   output: string | null;
   untruncatedBytes?: number;
@@ -34,6 +35,7 @@ const fixture = JSON.parse(
 /** What the captured commands printed (the login shell's pyenv warning comes first). */
 function commandOutput(scenario: Capture["scenario"]): string {
   const lines = ["pyenv: cannot rehash: /root/.pyenv/shims isn't writable"];
+  if (scenario === "small") for (let i = 1; i <= 20; i++) lines.push(String(i));
   if (scenario === "big") for (let i = 1; i <= 6000; i++) lines.push(String(i));
   if (scenario === "huge") for (let i = 1; i <= 300_000; i++) lines.push(String(i));
   if (scenario === "utf") for (let i = 1; i <= 3000; i++) lines.push(`é€${i}`);
@@ -236,11 +238,12 @@ describe("OutputCollector (bounded head + tail)", () => {
 });
 
 describe("history budget (model policy × 1.2)", () => {
-  it("cuts any other tool output in the middle as a whole, and leaves images alone", () => {
+  it("cuts any other tool output in the middle as a whole, in tokens, and leaves images alone", () => {
     const policy = historyPolicy({ mode: "bytes", limit: 100 });
-    expect(policy).toEqual({ mode: "bytes", limit: 120 });
+    expect(policy).toEqual({ mode: "tokens", limit: 30 });
+    expect(historyPolicy({ mode: "tokens", limit: 10_000 })).toEqual({ mode: "tokens", limit: 12_000 });
     const text = "q".repeat(1000);
-    expect(truncateForHistory(text, policy)).toBe(truncateText(text, policy));
+    expect(truncateForHistory(text, policy)).toBe(`${"q".repeat(60)}…220 tokens truncated…${"q".repeat(60)}`);
     const items = truncateItemForHistory(
       {
         type: "function_call_output",
@@ -260,7 +263,7 @@ describe("history budget (model policy × 1.2)", () => {
       output: [
         { type: "input_text", text: "a".repeat(100) },
         { type: "input_image", image_url: "data:image/png;base64,AAAA" },
-        { type: "input_text", text: `${"b".repeat(10)}…80 chars truncated…${"b".repeat(10)}` },
+        { type: "input_text", text: `${"b".repeat(10)}…20 tokens truncated…${"b".repeat(10)}` },
         { type: "input_text", text: "[omitted 1 text items ...]" },
       ],
     });
@@ -268,12 +271,12 @@ describe("history budget (model policy × 1.2)", () => {
     expect(truncateItemForHistory(message as never, policy)).toBe(message);
   });
 
-  it("keeps an exec reply within the history budget (a whole-text cut adds only its marker)", () => {
+  it("keeps an exec reply within the policy × 1.2 (the history cuts one whose header alone is over)", () => {
     fc.assert(
       fc.property(
         fc.string({ unit: fc.constantFrom("a", "\n", "é", "€"), minLength: 0, maxLength: 3000 }),
         fc.constantFrom<TruncationPolicy["mode"]>("tokens", "bytes"),
-        fc.integer({ min: 60, max: 400 }),
+        fc.integer({ min: 20, max: 400 }),
         (output, mode, limit) => {
           const policy: TruncationPolicy = { mode, limit };
           const reply = formatExecCommandOutput(
@@ -282,20 +285,25 @@ describe("history budget (model policy × 1.2)", () => {
             undefined,
             policy,
           );
+          const replyBudget = mode === "tokens" ? Math.ceil(limit * 1.2) * 4 : Math.ceil(limit * 1.2);
+          const warned = reply.includes("Warning: truncated output");
+          const fits = Buffer.byteLength(reply) <= replyBudget;
+          // Over budget only when the header and warning alone leave no room: nothing is kept.
+          const nothingKept = warned && /\n\n(…\d+ (tokens|chars) truncated…)?$/.test(reply);
           const kept = truncateForHistory(reply, historyPolicy(policy));
-          const budget = mode === "tokens" ? Math.ceil(limit * 1.2) * 4 : Math.ceil(limit * 1.2);
-          const marker = /…\d+ (tokens|chars) truncated…/.exec(kept)?.[0] ?? "";
-          const warned = kept.includes("Warning: truncated output");
-          // A reply with the warning block fits whole; a plain cut keeps `budget` bytes plus its marker.
-          const limitBytes = warned ? budget : budget + Buffer.byteLength(marker);
-          return Buffer.byteLength(kept) <= limitBytes && !kept.includes("\uFFFD");
+          const marker = /…\d+ tokens truncated…/.exec(kept)?.[0] ?? "";
+          return (
+            (fits || nothingKept) &&
+            Buffer.byteLength(kept) <= byteBudget(historyPolicy(policy)) + Buffer.byteLength(marker) &&
+            !kept.includes("\uFFFD")
+          );
         },
       ),
     );
   });
 });
 
-describe("history refit of a cut exec reply", () => {
+describe("exec reply cut", () => {
   it("counts everything removed, as one cut to the kept size would", () => {
     fc.assert(
       fc.property(
@@ -310,10 +318,9 @@ describe("history refit of a cut exec reply", () => {
             undefined,
             policy,
           );
-          const kept = truncateForHistory(reply, historyPolicy(policy));
-          const marker = /…(\d+) (tokens|chars) truncated…/.exec(kept);
+          const marker = /…(\d+) (tokens|chars) truncated…/.exec(reply);
           if (marker === null) return false;
-          const [before = "", tail = ""] = kept.split(marker[0]);
+          const [before = "", tail = ""] = reply.split(marker[0]);
           const head = before.slice(before.indexOf("\n\n") + 2);
           const keptBytes = head.length + tail.length;
           const expected =

@@ -4,6 +4,7 @@
  * its end survive (see truncation.ts for the exact cut).
  */
 import { boundaryAtOrAfter, boundaryAtOrBefore } from "../../lib/utf8.js";
+import { execReply } from "./exec-reply.js";
 import {
   approxTokenCount,
   approxTokensFromBytes,
@@ -194,13 +195,18 @@ export function formatExecCommandOutput(
   maxTokens = DEFAULT_OUTPUT_TOKENS,
   policy: TruncationPolicy = tokensPolicy(DEFAULT_OUTPUT_TOKENS),
 ): string {
-  const out = section(run, cappedByMaxTokens(policy, maxTokens));
-  return [
+  const body = bodyOf(run);
+  const tokens = originalTokens(run, body);
+  const header = [
     `Chunk ID: ${chunkId}`,
     `Wall time: ${(run.durationMs / 1000).toFixed(4)} seconds`,
     `Process exited with code ${run.exitCode}`,
-    `Original token count: ${out.tokens}`,
+    `Original token count: ${tokens}`,
     "Output:",
-    out.text,
+    "",
   ].join("\n");
+  return execReply(header, body, policy, maxTokens, {
+    originalTokens: tokens,
+    ...(run.omittedBytes !== undefined ? { omittedBytes: run.omittedBytes } : {}),
+  });
 }

@@ -26,9 +26,19 @@ export function scalePolicy(policy: TruncationPolicy, factor: number): Truncatio
   return { mode: policy.mode, limit: Math.ceil(policy.limit * factor) };
 }
 
-/** The budget a tool output gets in the history (Codex: the model's policy × 1.2). */
-export function historyPolicy(policy: TruncationPolicy): TruncationPolicy {
+/** What one exec reply may take in all: the policy plus 20 % for its header (Codex). */
+export function replyPolicy(policy: TruncationPolicy): TruncationPolicy {
   return scalePolicy(policy, SERIALIZATION_ALLOWANCE);
+}
+
+/**
+ * The budget a tool output gets when it is recorded into the history: the policy's tokens × 1.2,
+ * counted in tokens whatever the policy's unit (Codex 0.169 marks that cut in tokens for a
+ * byte-policy model too).
+ */
+export function historyPolicy(policy: TruncationPolicy): TruncationPolicy {
+  const tokens = policy.mode === "tokens" ? policy.limit : approxTokensFromBytes(policy.limit);
+  return scalePolicy({ mode: "tokens", limit: tokens }, SERIALIZATION_ALLOWANCE);
 }
 
 /**
@@ -119,10 +129,37 @@ export function formattedTruncateText(
   header: TruncationHeader = {},
 ): string {
   if (utf8Length(text) <= byteBudget(policy)) return text;
+  return warningBlock(text, header) + truncateText(text, policy);
+}
+
+/** The two lines and the empty line Codex puts before a cut output. */
+export function warningBlock(text: string, header: TruncationHeader = {}): string {
   const tokens = header.originalTokens ?? approxTokenCount(text);
   const second =
     header.omittedBytes !== undefined && header.omittedBytes > 0
       ? `... ${header.omittedBytes} bytes omitted ...`
       : `Total output lines: ${lineCount(text)}`;
-  return `Warning: truncated output (original token count: ${tokens})\n${second}\n\n${truncateText(text, policy)}`;
+  return `Warning: truncated output (original token count: ${tokens})\n${second}\n\n`;
+}
+
+/** How many content bytes may stay so that `fixedBytes` + the marker + the content fit `policy`. */
+export function keptBudget(
+  policy: TruncationPolicy,
+  fixedBytes: number,
+  markerFor: (kept: number) => string,
+): number {
+  let kept = byteBudget(policy);
+  // The marker's length depends on the count, which depends on what is kept: settle it.
+  for (let round = 0; round < 8; round++) {
+    const overhead = fixedBytes + utf8Length(markerFor(kept));
+    const next = Math.max(
+      0,
+      policy.mode === "tokens"
+        ? (policy.limit - approxTokensFromBytes(overhead)) * 4
+        : policy.limit - overhead,
+    );
+    if (next === kept) break;
+    kept = next;
+  }
+  return kept;
 }
