@@ -90,9 +90,10 @@ export function splitHeadTail(bytes: Buffer, budget: number): { headEnd: number;
 /** Codex's `truncate_text`: the text itself when it fits, else head + marker + tail. */
 export function truncateText(text: string, policy: TruncationPolicy): string {
   if (text === "") return "";
-  const bytes = Buffer.from(text, "utf8");
   const budget = byteBudget(policy);
-  if (policy.mode === "tokens" && policy.limit > 0 && bytes.length <= budget) return text;
+  // Most outputs fit: decide that without copying the text.
+  if (budget > 0 && utf8Length(text) <= budget) return text;
+  const bytes = Buffer.from(text, "utf8");
   if (budget === 0) {
     const removed =
       policy.mode === "tokens" ? approxTokensFromBytes(bytes.length) : charsIn(bytes, 0, bytes.length);
