@@ -44,3 +44,14 @@ export function decodeFrame(text: string, log: Logger, receiver: TransportReceiv
   }
   receiver.onMessage(value);
 }
+
+/**
+ * A command's output deltas are best effort (Codex: the item's aggregatedOutput is complete):
+ * while a client has this much unread, transports drop them instead of queueing them — a command
+ * may print gigabytes.
+ */
+export const DELTA_BACKLOG_LIMIT = 4 * 1024 * 1024;
+
+export function isCommandOutputDelta(message: OutgoingMessage): boolean {
+  return "method" in message && message.method === "item/commandExecution/outputDelta";
+}

@@ -337,7 +337,8 @@ describe("app-server over stdio", () => {
 describe("stdio transport under a client that does not read", () => {
   it("drops command output deltas past 4 MiB of unread output, and nothing else", async () => {
     const { PassThrough, Writable } = await import("node:stream");
-    const { StdioTransport, DELTA_BACKLOG_LIMIT } = await import("../../src/app-server/transports/stdio.js");
+    const { StdioTransport } = await import("../../src/app-server/transports/stdio.js");
+    const { DELTA_BACKLOG_LIMIT } = await import("../../src/app-server/transport.js");
     // A client that never reads: the first write never completes, everything else queues.
     const written: string[] = [];
     const stuck = new Writable({

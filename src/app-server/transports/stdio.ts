@@ -1,15 +1,17 @@
 import type { Readable, Writable } from "node:stream";
 import type { OutgoingMessage } from "../../protocol/jsonrpc.js";
 import { TopLevelIdScanner } from "../id-scanner.js";
-import { type Logger, type MessageTransport, type TransportReceiver, decodeFrame } from "../transport.js";
+import {
+  DELTA_BACKLOG_LIMIT,
+  decodeFrame,
+  isCommandOutputDelta,
+  type Logger,
+  type MessageTransport,
+  type TransportReceiver,
+} from "../transport.js";
 import { errorMessage } from "../../lib/errors.js";
 
 const NEWLINE = 0x0a;
-/** Unread output beyond which command output deltas are dropped (a command may print gigabytes). */
-export const DELTA_BACKLOG_LIMIT = 4 * 1024 * 1024;
-
-const isCommandOutputDelta = (message: OutgoingMessage): boolean =>
-  "method" in message && message.method === "item/commandExecution/outputDelta";
 
 /**
  * JSONL over a pair of streams (spec app-server.md §1.2): one message per `\n`-terminated
@@ -51,8 +53,6 @@ export class StdioTransport implements MessageTransport {
 
   send(message: OutgoingMessage): void {
     if (this.closed) return;
-    // A command's output deltas are best effort (Codex: the item's aggregatedOutput is complete):
-    // while the client lags this far behind, they are dropped instead of queued in memory.
     if (isCommandOutputDelta(message) && this.output.writableLength > DELTA_BACKLOG_LIMIT) return;
     let line: string;
     try {
