@@ -52,6 +52,11 @@ export function decodeFrame(text: string, log: Logger, receiver: TransportReceiv
  */
 export const DELTA_BACKLOG_LIMIT = 4 * 1024 * 1024;
 
-export function isCommandOutputDelta(message: OutgoingMessage): boolean {
-  return "method" in message && message.method === "item/commandExecution/outputDelta";
+/** Whether a transport with `unreadBytes` queued for its client should drop `message`. */
+export function droppedForLaggingClient(message: OutgoingMessage, unreadBytes: number): boolean {
+  return (
+    unreadBytes > DELTA_BACKLOG_LIMIT &&
+    "method" in message &&
+    message.method === "item/commandExecution/outputDelta"
+  );
 }

@@ -2,9 +2,8 @@ import type { Readable, Writable } from "node:stream";
 import type { OutgoingMessage } from "../../protocol/jsonrpc.js";
 import { TopLevelIdScanner } from "../id-scanner.js";
 import {
-  DELTA_BACKLOG_LIMIT,
   decodeFrame,
-  isCommandOutputDelta,
+  droppedForLaggingClient,
   type Logger,
   type MessageTransport,
   type TransportReceiver,
@@ -53,7 +52,7 @@ export class StdioTransport implements MessageTransport {
 
   send(message: OutgoingMessage): void {
     if (this.closed) return;
-    if (isCommandOutputDelta(message) && this.output.writableLength > DELTA_BACKLOG_LIMIT) return;
+    if (droppedForLaggingClient(message, this.output.writableLength)) return;
     let line: string;
     try {
       line = `${JSON.stringify(message)}\n`;

@@ -7,9 +7,8 @@ import type { OutgoingMessage } from "../../protocol/jsonrpc.js";
 import { scanTopLevel } from "../id-scanner.js";
 import type { AppServer } from "../server.js";
 import {
-  DELTA_BACKLOG_LIMIT,
   decodeFrame,
-  isCommandOutputDelta,
+  droppedForLaggingClient,
   type Logger,
   type MessageTransport,
   type TransportReceiver,
@@ -54,7 +53,7 @@ export class WebSocketTransport implements MessageTransport {
 
   send(message: OutgoingMessage): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
-    if (isCommandOutputDelta(message) && this.socket.bufferedAmount > DELTA_BACKLOG_LIMIT) return;
+    if (droppedForLaggingClient(message, this.socket.bufferedAmount)) return;
     // Checked before queueing, so one large answer always goes out; a client that leaves answers
     // unread must not make the server hold them without end.
     if (this.socket.bufferedAmount > this.maxQueuedBytes) {
