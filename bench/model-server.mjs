@@ -6,6 +6,7 @@
 //
 //   last input item is a tool output          → text "Ran it: hi"
 //   last user message contains SHELL_MARKER   → exec_command {"cmd":"echo hi"}
+//   last user message starts with RUN_MARKER  → exec_command {"cmd": the rest of the message}
 //   anything else                             → a 24-word text answer
 //
 // Usage as a module: `const server = await startBenchModelServer(); server.url; await server.stop()`.
@@ -20,6 +21,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 export const CACHE_DIR = path.join(here, ".cache");
 export const SHELL_MARKER = "[bench:shell]";
+export const RUN_MARKER = "[bench:run] ";
 export const TEXT_ANSWER =
   "Sure. Here is a short answer of about two dozen words, streamed word by word like a real model would stream it.";
 
@@ -61,7 +63,14 @@ function responder(lib) {
     if (last?.type === "function_call_output" || last?.type === "custom_tool_call_output") {
       return lib.textTurn("Ran it: hi");
     }
-    if (lastUserText(input).includes(SHELL_MARKER)) {
+    const userText = lastUserText(input);
+    if (userText.startsWith(RUN_MARKER)) {
+      return lib.functionCallTurn("exec_command", {
+        cmd: userText.slice(RUN_MARKER.length),
+        yield_time_ms: 30000,
+      });
+    }
+    if (userText.includes(SHELL_MARKER)) {
       return lib.functionCallTurn("exec_command", { cmd: "echo hi", yield_time_ms: 10000 });
     }
     return lib.textTurn(TEXT_ANSWER);

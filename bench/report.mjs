@@ -54,6 +54,38 @@ function keelOnly(k) {
   return out.join("\n");
 }
 
+const MiBOf = (kb) => (typeof kb === "number" ? `${(kb / 1024).toFixed(1)} MiB` : "–");
+
+/** What reaches the model of `seq 1 6000` (28,893 bytes), and memory while a command prints 500 MB. */
+function toolOutputTables(t) {
+  if (t.error) return `Tool output bench failed: ${t.error}`;
+  const bytes = (side) =>
+    side?.bytes === undefined ? `failed: ${side?.error ?? "not run"}` : `${side.bytes} B`;
+  const out = [
+    `| \`${t.command}\` → function_call_output | keel | Codex |`,
+    "|---|--:|--:|",
+    ...t.modelFacing.map(
+      (r) =>
+        `| ${r.model}, ${r.toolOutputTokenLimit === null ? "default budget" : `tool_output_token_limit = ${r.toolOutputTokenLimit}`} | ${bytes(r.keel)} | ${bytes(r.codex)} |`,
+    ),
+  ];
+  const big = t.bigOutput ?? {};
+  if (big.keel || big.codex) {
+    const cell = (side, f) =>
+      side === undefined ? "–" : side.error ? `failed: ${side.error.slice(0, 80)}` : f(side);
+    const row = (label, f) => out.push(`| ${label} | ${cell(big.keel, f)} | ${cell(big.codex, f)} |`);
+    out.push("", `| a turn whose command prints 500 MB | keel | Codex |`, "|---|--:|--:|");
+    row("server RSS idle", (s) => MiBOf(s.idleRssKb));
+    row(`server peak RSS above idle (target < ${t.targetAboveIdleMiB} MiB)`, (s) => `${s.aboveIdleMiB} MiB`);
+    row("process tree peak RSS (with the command)", (s) => MiBOf(s.treePeakRssKb));
+    row("`aggregatedOutput` of the item", (s) => `${s.aggregatedOutputBytes} B`);
+    row("output deltas sent", (s) => `${(s.deltaBytes / 2 ** 20).toFixed(1)} MiB`);
+    row("function_call_output to the model", (s) => `${s.modelBytes} B`);
+    row("turn", (s) => `${(s.turnMs / 1000).toFixed(1)} s`);
+  }
+  return out.join("\n");
+}
+
 export function renderMarkdown(res) {
   const m = res.machine;
   const lines = [
@@ -70,6 +102,7 @@ export function renderMarkdown(res) {
   const errs = res.errors ?? [];
   if (errs.length > 0) lines.push("Errors:", "", ...errs.map((e) => `- ${e}`), "");
   lines.push(keelOnly(res.keelOnly ?? {}), "");
+  if (res.toolOutput) lines.push(toolOutputTables(res.toolOutput), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
 }

@@ -44,13 +44,14 @@ export function keelEntry() {
 }
 
 // Top-level keys must come before the first table.
-function configToml(side, modelUrl) {
+function configToml(side, modelUrl, model = "mock-model", topLevel = []) {
   return [
-    'model = "mock-model"',
+    `model = "${model}"`,
     'model_provider = "bench"',
     'approval_policy = "never"',
     'sandbox_mode = "workspace-write"',
     ...(side === "codex" ? CODEX_TOP_LEVEL : []),
+    ...topLevel,
     "",
     "[model_providers.bench]",
     'name = "bench model server"',
@@ -105,7 +106,7 @@ let counter = 0;
  */
 export function serverSpec(
   side,
-  { modelUrl, workspace, home, userHome, extraArgs = [], nodeArgs = [], entry },
+  { modelUrl, workspace, home, userHome, extraArgs = [], nodeArgs = [], entry, model, topLevel },
 ) {
   // Codex's home must lie outside $TMPDIR; keel's is an ordinary temp dir.
   const parent =
@@ -113,7 +114,7 @@ export function serverSpec(
   const dir = home ?? path.join(parent, `${side}-${process.pid}-${counter++}`);
   if (!home) {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "config.toml"), configToml(side, modelUrl));
+    fs.writeFileSync(path.join(dir, "config.toml"), configToml(side, modelUrl, model, topLevel));
   }
   if (side === "codex") {
     return {

@@ -44,3 +44,19 @@ export function decodeFrame(text: string, log: Logger, receiver: TransportReceiv
   }
   receiver.onMessage(value);
 }
+
+/**
+ * A command's output deltas are best effort (Codex: the item's aggregatedOutput is complete):
+ * while a client has this much unread, transports drop them instead of queueing them — a command
+ * may print gigabytes.
+ */
+export const DELTA_BACKLOG_LIMIT = 4 * 1024 * 1024;
+
+/** Whether a transport with `unreadBytes` queued for its client should drop `message`. */
+export function droppedForLaggingClient(message: OutgoingMessage, unreadBytes: number): boolean {
+  return (
+    unreadBytes > DELTA_BACKLOG_LIMIT &&
+    "method" in message &&
+    message.method === "item/commandExecution/outputDelta"
+  );
+}

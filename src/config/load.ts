@@ -136,6 +136,8 @@ export interface LoadedConfig {
   /** `web_search` (profile, then top level); the legacy features are read beside it. */
   webSearch: Sourced<WebSearchMode | null>;
   tools: Sourced<{ web_search?: boolean; view_image?: boolean } | null>;
+  /** `tool_output_token_limit`: the budget of one tool output, in tokens. */
+  toolOutputTokenLimit: Sourced<number | null>;
 
   approvalPolicy: Constrained<AskForApproval>;
   approvalPolicySource: ConfigLayerSource | null;
@@ -336,6 +338,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     serviceTier: pick("service_tier"),
     webSearch: pick("web_search"),
     tools: pick("tools"),
+    toolOutputTokenLimit: pick("tool_output_token_limit"),
     approvalPolicy,
     approvalPolicySource: approval.source,
     approvalsReviewer,

@@ -65,6 +65,7 @@ export const ConfigProfileSchema = z.looseObject({
   model_reasoning_summary: ReasoningSummarySchema.optional(),
   model_context_window: z.number().int().positive().optional(),
   model_auto_compact_token_limit: z.number().int().optional(),
+  tool_output_token_limit: z.number().int().nonnegative().optional(),
   approval_policy: AskForApprovalSchema.optional(),
   approvals_reviewer: ApprovalsReviewerSchema.optional(),
   sandbox_mode: SandboxModeSchema.optional(),

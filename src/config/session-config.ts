@@ -67,6 +67,7 @@ export function buildSessionConfiguration(
     modelCatalog: extras.modelCatalog ?? loaded.modelCatalog,
     modelVerbosity: loaded.modelVerbosity.value ?? null,
     tools: toolsConfig(loaded),
+    toolOutputTokenLimit: loaded.toolOutputTokenLimit.value,
     webSearch: {
       // `web_search`, else the legacy `[tools] web_search` boolean, else the legacy features.
       configured: configuredWebSearchMode(

@@ -32,3 +32,26 @@ export function utf8ValidUpTo(bytes: Uint8Array): number | null {
   }
   return null;
 }
+
+const isContinuation = (byte: number | undefined): boolean => byte !== undefined && (byte & 0xc0) === 0x80;
+
+/** Largest character boundary at or before `at`. */
+export function boundaryAtOrBefore(bytes: Buffer, at: number): number {
+  let i = Math.min(at, bytes.length);
+  while (i > 0 && isContinuation(bytes[i])) i--;
+  return i;
+}
+
+/** Smallest character boundary at or after `at`. */
+export function boundaryAtOrAfter(bytes: Buffer, at: number): number {
+  let i = Math.max(0, at);
+  while (i < bytes.length && isContinuation(bytes[i])) i++;
+  return i;
+}
+
+/** Characters that start in `bytes[from, to)`. */
+export function charsIn(bytes: Buffer, from: number, to: number): number {
+  let chars = 0;
+  for (let i = from; i < to; i++) if (!isContinuation(bytes[i])) chars++;
+  return chars;
+}

@@ -84,6 +84,8 @@ export interface SessionConfiguration {
     readonly configured: "disabled" | "cached" | "live" | null;
     readonly allowed: readonly ("disabled" | "cached" | "live")[] | null;
   };
+  /** `tool_output_token_limit`: replaces the model's tool-output budget (absent: the model's). */
+  readonly toolOutputTokenLimit?: number | null;
 }
 
 /** Every field optional: absent = keep. `serviceTier` / `finalOutputJsonSchema`: null clears. */

@@ -47,7 +47,7 @@ export interface RunSandboxedOptions {
   /** Absolute path of bwrap; default: PATH lookup that skips writable roots, then /usr/bin/bwrap. */
   bwrapPath?: string;
   maskLimits?: Partial<MaskLimits>;
-  /** Output kept per stream in the result (callbacks still see everything). Default 16 MiB. */
+  /** Output kept per stream in the result (callbacks still see everything). Default 1 MiB. */
   maxOutputBytes?: number;
   /** Platform override (tests); default `process.platform`. */
   platform?: NodeJS.Platform;
@@ -79,7 +79,8 @@ export interface SandboxRunResult {
   quarantineError?: string;
 }
 
-const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+/** Codex keeps at most 1 MiB of each stream of a command. */
+const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const STREAM_DRAIN_GRACE_MS = 2000;
 
 let staleResidueCleaned = false;

@@ -47,6 +47,9 @@ import {
 } from "./startup.js";
 import type { ApprovalCache, ApprovalRequest, ApprovalResponse, ToolRouter } from "./tool-router.js";
 import { compactHistory, runRegularTurn, type TurnHost } from "./turn.js";
+import { boundEventForRollout } from "../rollout/persisted-output.js";
+import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
+import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
 
 /** Where a session's history comes from (rollout.md §10). */
 export type InitialHistory =
@@ -321,7 +324,8 @@ export class Session {
         this.emit(INITIAL_SUBMIT_ID, { type: "warning", message });
       }
     }
-    this.historyItems = [...rebuilt.history];
+    const policy = historyOutputPolicy(this.configuration);
+    this.historyItems = rebuilt.history.map((item) => truncateItemForHistory(item, policy));
     this.usage = rebuilt.tokenInfo;
     Object.assign(
       this.baseline,
@@ -736,12 +740,14 @@ export class Session {
 
   private persistEvent(msg: EventMsg): void {
     if (shouldPersistEvent(msg, this.recorder.mode))
-      this.persist([{ type: "event_msg", payload: msg } as RolloutItem]);
+      this.persist([{ type: "event_msg", payload: boundEventForRollout(msg) } as RolloutItem]);
   }
 
   private record(items: readonly ResponseItem[]): void {
     if (items.length === 0) return;
-    this.historyItems.push(...items);
+    // The history keeps tool outputs within the model's budget; the rollout keeps them as made.
+    const policy = historyOutputPolicy(this.configuration);
+    this.historyItems.push(...items.map((item) => truncateItemForHistory(item, policy)));
     this.persist(items.map((payload) => ({ type: "response_item", payload }) as RolloutItem));
   }
 

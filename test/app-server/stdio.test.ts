@@ -334,3 +334,32 @@ describe("app-server over stdio", () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("stdio transport under a client that does not read", () => {
+  it("drops command output deltas past 4 MiB of unread output, and nothing else", async () => {
+    const { PassThrough, Writable } = await import("node:stream");
+    const { StdioTransport } = await import("../../src/app-server/transports/stdio.js");
+    const { DELTA_BACKLOG_LIMIT } = await import("../../src/app-server/transport.js");
+    // A client that never reads: the first write never completes, everything else queues.
+    const written: string[] = [];
+    const stuck = new Writable({
+      write(chunk: Buffer, _encoding, _callback) {
+        written.push(chunk.toString());
+      },
+    });
+    const transport = new StdioTransport(new PassThrough(), stuck, () => {}, 1 << 20);
+    transport.start({ onMessage: () => {}, onClose: () => {} } as never);
+    const delta = (i: number) => ({
+      method: "item/commandExecution/outputDelta",
+      params: { threadId: "t", turnId: "u", itemId: "c", delta: `${i}`.padEnd(8192, "x") },
+    });
+    for (let i = 0; i < 2000; i++) transport.send(delta(i) as never);
+    expect(stuck.writableLength).toBeGreaterThan(DELTA_BACKLOG_LIMIT);
+    expect(stuck.writableLength).toBeLessThan(DELTA_BACKLOG_LIMIT + 2 * 8300);
+    // Other messages are never dropped.
+    const before = stuck.writableLength;
+    transport.send({ method: "item/completed", params: { big: "y".repeat(100_000) } } as never);
+    transport.send({ id: 7, result: {} } as never);
+    expect(stuck.writableLength).toBeGreaterThan(before + 100_000);
+  });
+});

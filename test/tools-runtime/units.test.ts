@@ -1,48 +1,11 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   buildCommandEnv,
   escalatedPermissions,
-  OutputCollector,
   RETRY_WITHOUT_SANDBOX_REASON,
   sessionApprovalKey,
-  truncateMiddle,
 } from "../../src/tools/runtime/index.js";
 import { configFor, context, functionCall, router, workspace } from "./support.js";
-
-describe("truncateMiddle", () => {
-  it("keeps short text and cuts long text to head + tail within the budget", () => {
-    fc.assert(
-      fc.property(fc.string({ maxLength: 2000 }), fc.integer({ min: 1, max: 200 }), (text, tokens) => {
-        const out = truncateMiddle(text, tokens);
-        if (text.length <= tokens * 4) return out === text;
-        const body = out.slice(out.indexOf("\n\n") + 2);
-        const [head, tail] = body.split(/…\d+ tokens truncated…/);
-        return (
-          out.startsWith(`Total output lines: ${text.split("\n").length}\n\n`) &&
-          text.startsWith(head ?? "\0") &&
-          text.endsWith(tail ?? "\0") &&
-          (head?.length ?? 0) + (tail?.length ?? 0) === tokens * 4
-        );
-      }),
-    );
-  });
-});
-
-describe("OutputCollector", () => {
-  it("keeps everything under the limit and the first and last halves above it", () => {
-    const small = new OutputCollector(100);
-    small.push("abc");
-    small.push("def");
-    expect(small.text()).toBe("abcdef");
-    const big = new OutputCollector(10);
-    for (let i = 0; i < 100; i++) big.push(String(i % 10));
-    const text = big.text();
-    expect(text.startsWith("01234")).toBe(true);
-    expect(text.endsWith("56789")).toBe(true);
-    expect(text).toMatch(/…\d+ characters omitted…/);
-  });
-});
 
 describe("buildCommandEnv", () => {
   const base = {

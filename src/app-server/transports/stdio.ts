@@ -1,7 +1,13 @@
 import type { Readable, Writable } from "node:stream";
 import type { OutgoingMessage } from "../../protocol/jsonrpc.js";
 import { TopLevelIdScanner } from "../id-scanner.js";
-import { type Logger, type MessageTransport, type TransportReceiver, decodeFrame } from "../transport.js";
+import {
+  decodeFrame,
+  droppedForLaggingClient,
+  type Logger,
+  type MessageTransport,
+  type TransportReceiver,
+} from "../transport.js";
 import { errorMessage } from "../../lib/errors.js";
 
 const NEWLINE = 0x0a;
@@ -46,6 +52,7 @@ export class StdioTransport implements MessageTransport {
 
   send(message: OutgoingMessage): void {
     if (this.closed) return;
+    if (droppedForLaggingClient(message, this.output.writableLength)) return;
     let line: string;
     try {
       line = `${JSON.stringify(message)}\n`;

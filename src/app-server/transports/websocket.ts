@@ -6,7 +6,13 @@ import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { OutgoingMessage } from "../../protocol/jsonrpc.js";
 import { scanTopLevel } from "../id-scanner.js";
 import type { AppServer } from "../server.js";
-import { type Logger, type MessageTransport, type TransportReceiver, decodeFrame } from "../transport.js";
+import {
+  decodeFrame,
+  droppedForLaggingClient,
+  type Logger,
+  type MessageTransport,
+  type TransportReceiver,
+} from "../transport.js";
 import { type WsAuthPolicy, authorizeUpgrade } from "../ws-auth.js";
 import type { WsLimits } from "../ws-limits.js";
 import { BufferBudget, CloseCode, ConnectionGuard, refuse } from "./ws-guard.js";
@@ -47,6 +53,7 @@ export class WebSocketTransport implements MessageTransport {
 
   send(message: OutgoingMessage): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
+    if (droppedForLaggingClient(message, this.socket.bufferedAmount)) return;
     // Checked before queueing, so one large answer always goes out; a client that leaves answers
     // unread must not make the server hold them without end.
     if (this.socket.bufferedAmount > this.maxQueuedBytes) {

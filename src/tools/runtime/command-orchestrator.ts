@@ -16,7 +16,7 @@ import { parseCommandActions } from "../command-actions.js";
 import { isKnownSafeCommand } from "../safe-command.js";
 import { extractShellScript, parsePlainScript } from "../shell-words.js";
 import type { SessionApprovals } from "./approvals.js";
-import { OutputCollector, TIMEOUT_EXIT_CODE } from "./output.js";
+import { COMMAND_OUTPUT_MAX_BYTES, OutputCollector, TIMEOUT_EXIT_CODE } from "./output.js";
 import { escalatedPermissions, type RuntimePermissions } from "./sandbox-choice.js";
 
 /**
@@ -43,6 +43,10 @@ export interface CommandOutcome {
   /** -1 when the command did not run (declined, refused, sandbox setup failure). */
   exitCode: number;
   aggregatedOutput: string;
+  /** Bytes the command printed in all (`aggregatedOutput` keeps at most 1 MiB of them). */
+  outputBytes?: number;
+  /** Bytes dropped from the middle of `aggregatedOutput`. */
+  omittedBytes?: number;
   durationMs: number;
   timedOut: boolean;
   aborted: boolean;
@@ -62,9 +66,13 @@ export interface OrchestratorDeps {
   /** `threadId` + note kind already reported as a warning; shared across a thread's commands. */
   reportedNotes: Set<string>;
   bwrapPath?: string;
-  /** Most output-delta events per call (the rest is still aggregated). */
+  /** Most output-delta events per call (the rest is still aggregated). Default 10 000 (Codex). */
   maxDeltaEvents?: number;
 }
+
+/** Codex: at most 10 000 output deltas per call, each from one read of at most 8 KiB. */
+const MAX_DELTA_EVENTS = 10_000;
+const DELTA_MAX_BYTES = 8 * 1024;
 
 export const REJECTED_BY_USER = "exec command rejected by user";
 export const RETRY_WITHOUT_SANDBOX_REASON = "command failed; retry without sandbox?";
@@ -276,6 +284,8 @@ function summary(result: SandboxRunResult, output: OutputCollector): Omit<Comman
         : "failed",
     exitCode,
     aggregatedOutput: output.text(),
+    outputBytes: output.totalBytes,
+    omittedBytes: output.omittedBytes,
     timedOut: result.timedOut,
     aborted: result.aborted,
     message: null,
@@ -319,17 +329,20 @@ async function attempt(
     };
   }
   let deltas = 0;
-  const maxDeltas = deps.maxDeltaEvents ?? 10_000;
+  const maxDeltas = deps.maxDeltaEvents ?? MAX_DELTA_EVENTS;
   const stream = (name: "stdout" | "stderr") => {
     const decoder = new StringDecoder("utf8");
     return {
       decoder,
       on: (chunk: Buffer) => {
-        const text = decoder.write(chunk);
-        if (text === "") return;
-        output.push(text);
-        if (deltas++ < maxDeltas)
-          ctx.emit({ type: "exec_command_output_delta", call_id: inv.callId, stream: name, chunk: text });
+        // Deltas of at most 8 KiB, like Codex's reads: the per-call cap then bounds their bytes.
+        for (let at = 0; at < chunk.length; at += DELTA_MAX_BYTES) {
+          const text = decoder.write(chunk.subarray(at, at + DELTA_MAX_BYTES));
+          if (text === "") continue;
+          output.push(text);
+          if (deltas++ < maxDeltas)
+            ctx.emit({ type: "exec_command_output_delta", call_id: inv.callId, stream: name, chunk: text });
+        }
       },
     };
   };
@@ -344,6 +357,8 @@ async function attempt(
     signal: ctx.signal,
     onStdout: out.on,
     onStderr: err.on,
+    // The runner's own copy of each stream is bounded too; the collector above is what counts.
+    maxOutputBytes: COMMAND_OUTPUT_MAX_BYTES,
     stateDir: path.join(ctx.config.keelHome, "sandbox"),
     keelHome: ctx.config.keelHome,
     ...(deps.bwrapPath ? { bwrapPath: deps.bwrapPath } : {}),

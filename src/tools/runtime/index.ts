@@ -12,14 +12,18 @@ export {
 } from "./command-orchestrator.js";
 export {
   approxTokens,
+  COMMAND_OUTPUT_MAX_BYTES,
   DEFAULT_OUTPUT_TOKENS,
   formatExecCommandOutput,
   formatShellOutput,
   OutputCollector,
   type RunSummary,
   TIMEOUT_EXIT_CODE,
+  type TruncateMiddleOptions,
   truncateMiddle,
 } from "./output.js";
+export { historyOutputPolicy, toolOutputPolicy } from "./output-policy.js";
+export { truncateForHistory, truncateItemForHistory } from "./history-truncation.js";
 export { WriteAccess, type WriteVerdict } from "./path-access.js";
 export {
   applyPatch,

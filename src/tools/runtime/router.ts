@@ -36,6 +36,7 @@ import {
   formatShellOutput,
   type RunSummary,
 } from "./output.js";
+import { toolOutputPolicy } from "./output-policy.js";
 import { applyPatch } from "./patch-orchestrator.js";
 
 export interface ToolRouterOptions {
@@ -155,7 +156,7 @@ export class SandboxedToolRouter implements ToolRouter {
       timeoutMs: a.timeout_ms ?? this.options.shellTimeoutMs ?? 10_000,
       escalate: a.sandbox_permissions === "require_escalated",
       justification: a.justification ?? null,
-      format: (run) => formatShellOutput(run),
+      format: (run) => formatShellOutput(run, toolOutputPolicy(ctx.config)),
       source: "agent",
     });
   }
@@ -170,7 +171,7 @@ export class SandboxedToolRouter implements ToolRouter {
       timeoutMs: a.timeout_ms ?? this.options.shellTimeoutMs ?? 10_000,
       escalate: a.sandbox_permissions === "require_escalated",
       justification: a.justification ?? null,
-      format: (run) => formatShellCommandOutput(run),
+      format: (run) => formatShellCommandOutput(run, toolOutputPolicy(ctx.config)),
       source: "agent",
     });
   }
@@ -184,7 +185,7 @@ export class SandboxedToolRouter implements ToolRouter {
       timeoutMs: parsed.data.timeout_ms ?? this.options.shellTimeoutMs ?? 10_000,
       escalate: false,
       justification: null,
-      format: (run) => formatShellOutput(run),
+      format: (run) => formatShellOutput(run, toolOutputPolicy(ctx.config)),
       source: "agent",
     });
   }
@@ -202,7 +203,7 @@ export class SandboxedToolRouter implements ToolRouter {
       timeoutMs: Math.max(a.yield_time_ms, this.options.execCommandTimeoutMs ?? 600_000),
       escalate: a.sandbox_permissions === "require_escalated",
       justification: a.justification ?? null,
-      format: (run) => formatExecCommandOutput(run, chunkId, maxTokens),
+      format: (run) => formatExecCommandOutput(run, chunkId, maxTokens, toolOutputPolicy(ctx.config)),
       source: "unified_exec_startup",
     });
   }
@@ -276,11 +277,16 @@ function modelText(outcome: CommandOutcome, timeoutMs: number, format: (run: Run
   const output = outcome.message
     ? `${outcome.message}\n${outcome.aggregatedOutput}`
     : outcome.aggregatedOutput;
+  const note = output.length - outcome.aggregatedOutput.length;
   return format({
     exitCode: outcome.exitCode,
     durationMs: outcome.durationMs,
     output,
     timedOut: outcome.timedOut,
     timeoutMs,
+    ...(outcome.outputBytes !== undefined
+      ? { originalBytes: outcome.outputBytes + Buffer.byteLength(output.slice(0, note), "utf8") }
+      : {}),
+    ...(outcome.omittedBytes !== undefined ? { omittedBytes: outcome.omittedBytes } : {}),
   });
 }
