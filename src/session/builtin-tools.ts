@@ -1,5 +1,6 @@
 import type { ResponseItem } from "../protocol/items.js";
 import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
+import { ClientTools } from "./client-tools.js";
 import {
   type ToolCall,
   type ToolContext,
@@ -24,18 +25,27 @@ export function unsupportedToolOutput(call: ToolCall): ResponseItem {
 
 /**
  * Puts the built-ins in front of an optional external router: `update_plan` is always answered
- * here, every name nobody handles gets the "unsupported call" output.
+ * here, the client tools (`request_user_input`, dynamic tools) go to the client, every name
+ * nobody handles gets the "unsupported call" output.
  */
 export class SessionToolRouter implements ToolRouter {
-  constructor(private readonly inner: ToolRouter | null) {}
+  constructor(
+    private readonly inner: ToolRouter | null,
+    private readonly client: ClientTools = new ClientTools([]),
+  ) {}
 
   specs(ctx: Pick<ToolContext, "cwd" | "config">): ToolSpec[] {
     const external = this.inner?.specs(ctx) ?? [];
-    return [...external.filter((s) => !(s.name === UPDATE_PLAN_TOOL.name)), UPDATE_PLAN_TOOL];
+    const builtins = [...external.filter((s) => !(s.name === UPDATE_PLAN_TOOL.name)), UPDATE_PLAN_TOOL];
+    return this.client.specs(builtins, ctx.config);
   }
 
   handles(name: string): boolean {
-    return name === UPDATE_PLAN_TOOL.name || (this.inner?.handles(name) ?? false);
+    return (
+      name === UPDATE_PLAN_TOOL.name ||
+      this.client.handles({ name, namespace: null, kind: "function" }) ||
+      (this.inner?.handles(name) ?? false)
+    );
   }
 
   supportsParallel(name: string): boolean {
@@ -45,6 +55,7 @@ export class SessionToolRouter implements ToolRouter {
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
     if (call.name === UPDATE_PLAN_TOOL.name && call.kind === "function") return runUpdatePlan(call, ctx);
+    if (this.client.handles(call)) return this.client.dispatch(call, ctx);
     if (!this.inner?.handles(call.name)) return unsupportedToolOutput(call);
     try {
       return await this.inner.dispatch(call, ctx);

@@ -13,6 +13,12 @@ import {
   environmentOf,
   turnContextItem,
 } from "./context.js";
+import type {
+  DynamicToolRequest,
+  DynamicToolResult,
+  UserInputAnswers,
+  UserInputRequest,
+} from "./client-requests.js";
 import { FileTurnDiffTracker } from "./diff-tracker.js";
 import { runSamplingRequest } from "./sampling.js";
 import type {
@@ -52,6 +58,8 @@ export interface TurnHost {
   /** Token count at which the history is compacted automatically; null = never. */
   autoCompactLimit(): number | null;
   requestApproval(turn: ActiveTurn, request: ApprovalRequest): Promise<ApprovalResponse>;
+  requestUserInput(turn: ActiveTurn, request: UserInputRequest): Promise<UserInputAnswers | null>;
+  callDynamicTool(turn: ActiveTurn, request: DynamicToolRequest): Promise<DynamicToolResult>;
 }
 
 export function userInputText(input: readonly UserInput[]): string {
@@ -147,6 +155,8 @@ export async function runRegularTurn(
       signal: turn.signal,
       emit: (msg) => host.emit(turn.turnId, msg),
       requestApproval: (request) => host.requestApproval(turn, request),
+      requestUserInput: (request) => host.requestUserInput(turn, request),
+      callDynamicTool: (request) => host.callDynamicTool(turn, request),
       approvalCache: host.approvalCache,
       diffTracker,
     };
