@@ -49,7 +49,9 @@ export class SessionToolRouter implements ToolRouter {
   }
 
   supportsParallel(name: string): boolean {
-    if (name === UPDATE_PLAN_TOOL.name) return false;
+    // A question or a client tool call at a time, like update_plan.
+    if (name === UPDATE_PLAN_TOOL.name || this.client.handles({ name, namespace: null, kind: "function" }))
+      return false;
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
   }
 

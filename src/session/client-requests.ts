@@ -76,20 +76,29 @@ export async function callClientTool(
     tool: request.tool,
   };
   emit({ type: "dynamic_tool_call_request", ...call, arguments: request.arguments });
-  const result = await waiting;
-  const elapsed = Date.now() - started;
-  emit({
-    type: "dynamic_tool_call_response",
-    ...call,
-    arguments: request.arguments,
-    content_items: result.contentItems.map((item) =>
-      item.type === "inputText"
-        ? { type: "input_text", text: item.text }
-        : { type: "input_image", image_url: item.imageUrl },
-    ),
-    success: result.success,
-    error: null,
-    duration: { secs: Math.floor(elapsed / 1000), nanos: (elapsed % 1000) * 1_000_000 },
-  });
-  return result;
+  const respond = (result: DynamicToolResult) => {
+    const elapsed = Date.now() - started;
+    emit({
+      type: "dynamic_tool_call_response",
+      ...call,
+      arguments: request.arguments,
+      content_items: result.contentItems.map((item) =>
+        item.type === "inputText"
+          ? { type: "input_text", text: item.text }
+          : { type: "input_image", image_url: item.imageUrl },
+      ),
+      success: result.success,
+      error: null,
+      duration: { secs: Math.floor(elapsed / 1000), nanos: (elapsed % 1000) * 1_000_000 },
+    });
+  };
+  try {
+    const result = await waiting;
+    respond(result);
+    return result;
+  } catch (error) {
+    // Interrupted: like Codex, the item still completes, as a failure without content.
+    respond({ contentItems: [], success: false });
+    throw error;
+  }
 }

@@ -286,6 +286,18 @@ describe("dynamic tools", () => {
       "namespace:ide",
     ]);
   });
+  it("an interrupt completes a pending call as failed, without content", async () => {
+    const fx = await fixture();
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(fx, peer, { dynamicTools: [dynamicTools[0]] });
+    fx.model.enqueue(turn([functionCall("lookup_ticket", { id: "T-9" }, "call_a")]));
+    const { turn: t } = await peer.request("turn/start", { threadId, input: text("go") });
+    await peer.serverRequest("item/tool/call");
+    await peer.request("turn/interrupt", { threadId, turnId: t.id });
+    const completed = await peer.notification("item/completed", (p) => p.item.id === "call_a");
+    expect(completed.params.item).toMatchObject({ status: "failed", contentItems: [], success: false });
+    expect((await turnCompleted(peer, t.id)).params.turn.status).toBe("interrupted");
+  });
 });
 
 describe("collaboration modes", () => {
