@@ -285,6 +285,18 @@ describe("dynamic tools", () => {
       "function:lookup_ticket",
       "namespace:ide",
     ]);
+    // So does a fork.
+    const forked = await other.request("thread/fork", { threadId });
+    fx.model.enqueue(textTurn("forked"));
+    const { turn: onFork } = await other.request("turn/start", {
+      threadId: forked.thread.id,
+      input: text("fork"),
+    });
+    await turnCompleted(other, onFork.id);
+    expect(toolNames(fx.model.requests[4]!.body).slice(-2)).toEqual([
+      "function:lookup_ticket",
+      "namespace:ide",
+    ]);
   });
   it("an interrupt completes a pending call as failed, without content", async () => {
     const fx = await fixture();
