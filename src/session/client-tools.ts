@@ -128,7 +128,11 @@ export class ClientTools {
   private readonly offered: (DynamicFunction | DynamicNamespace)[];
   private readonly byKey = new Map<string, DynamicFunction>();
 
-  constructor(dynamicTools: readonly DynamicToolSpec[]) {
+  constructor(
+    dynamicTools: readonly DynamicToolSpec[],
+    /** `default_mode_request_user_input`: questions are allowed in Default mode too. */
+    private readonly options: { userInputInDefaultMode?: boolean } = {},
+  ) {
     this.offered = flatten(dynamicTools);
     for (const entry of this.offered) {
       const fns = "tools" in entry ? entry.tools : [entry];
@@ -148,7 +152,8 @@ export class ClientTools {
           }
         : functionSpec(entry),
     );
-    const userInput = offersRequestUserInput(config) ? { ...requestUserInputToolSpec() } : null;
+    const modes = this.options.userInputInDefaultMode ? "Default or Plan" : "Plan";
+    const userInput = offersRequestUserInput(config) ? { ...requestUserInputToolSpec(modes) } : null;
     return placeClientTools(builtins, userInput, dynamic);
   }
 
@@ -159,7 +164,9 @@ export class ClientTools {
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
-    if (call.name === REQUEST_USER_INPUT_TOOL_NAME && !call.namespace) return askUser(call, ctx);
+    if (call.name === REQUEST_USER_INPUT_TOOL_NAME && !call.namespace) {
+      return askUser(call, ctx, this.options.userInputInDefaultMode === true);
+    }
     const fn = this.byKey.get(key(call.namespace ?? null, call.name))!;
     let args: unknown;
     try {
@@ -183,9 +190,10 @@ function key(namespace: string | null, name: string): string {
   return namespace === null ? name : `${namespace}\u0000${name}`;
 }
 
-async function askUser(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
+async function askUser(call: ToolCall, ctx: ToolContext, inDefaultMode: boolean): Promise<ResponseItem> {
   const mode = ctx.config.collaborationMode.mode;
-  if (mode !== "plan") return toolOutputItem(call, USER_INPUT_MESSAGES.unavailable(modeName(mode)));
+  const allowed = mode === "plan" || (mode === "default" && inDefaultMode);
+  if (!allowed) return toolOutputItem(call, USER_INPUT_MESSAGES.unavailable(modeName(mode)));
   const parsed = parseUserInputQuestions(call.input);
   if (!parsed.ok) return toolOutputItem(call, parsed.message);
   const answers = ctx.requestUserInput

@@ -84,6 +84,8 @@ export interface SessionOptions {
    * resumed or forked thread offers them again; default: the stored ones.
    */
   dynamicTools?: readonly DynamicToolSpec[] | null;
+  /** `[features] default_mode_request_user_input`: questions are allowed in Default mode too. */
+  requestUserInputInDefaultMode?: boolean;
   /** A client for the thread; default: keel's HTTP client for `provider`. */
   modelClient?: (threadId: string) => ModelClient;
   modelClientOptions?: Omit<ModelClientOptions, "provider" | "threadId">;
@@ -185,7 +187,9 @@ export class Session {
       : createModelClient({ ...opts.modelClientOptions, provider: opts.provider, threadId: this.threadId });
     this.router = new SessionToolRouter(
       opts.toolRouter ?? null,
-      new ClientTools(storedDynamicTools(opts.dynamicTools ?? opened?.session.dynamicTools ?? null)),
+      new ClientTools(storedDynamicTools(opts.dynamicTools ?? opened?.session.dynamicTools ?? null), {
+        userInputInDefaultMode: opts.requestUserInputInDefaultMode ?? false,
+      }),
     );
     this.host = this.makeHost();
     if (opts.listener) this.channel.subscribe(opts.listener);

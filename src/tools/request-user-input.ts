@@ -9,12 +9,12 @@ import { type FunctionToolSpec, type ParsedArguments, parseToolArguments } from 
 
 export const REQUEST_USER_INPUT_TOOL_NAME = "request_user_input";
 
-export function requestUserInputToolSpec(): FunctionToolSpec {
+/** The tool; `modes` names where it may be used ("Plan", or "Default or Plan"). */
+export function requestUserInputToolSpec(modes = "Plan"): FunctionToolSpec {
   return {
     type: "function",
     name: REQUEST_USER_INPUT_TOOL_NAME,
-    description:
-      "Ask the user one to three short questions and wait for their answers. Only usable in Plan mode.",
+    description: `Ask the user one to three short questions and wait for their answers. Only usable in ${modes} mode.`,
     strict: false,
     parameters: {
       type: "object",

@@ -109,6 +109,21 @@ describe("request_user_input", () => {
     expect(peer.received.some((m) => m.method === "item/tool/requestUserInput")).toBe(false);
   });
 
+  it("with [features] default_mode_request_user_input, Default mode asks as well", async () => {
+    const fx = await fixture({ extraToml: "\n[features]\ndefault_mode_request_user_input = true\n" });
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(fx, peer);
+    fx.model.enqueue(turn([functionCall("request_user_input", QUESTIONS, "call_q")]), textTurn("ok"));
+    const { turn: t } = await peer.request("turn/start", { threadId, input: text("go") });
+    const request = await peer.serverRequest("item/tool/requestUserInput");
+    peer.send({ id: request.id, result: { answers: { color: { answers: ["Blue"] } } } });
+    await turnCompleted(peer, t.id);
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
+    const spec = fx.model.requests[0]!.body.tools.find((tl: any) => tl.name === "request_user_input");
+    expect(spec.description).toContain("Default or Plan mode");
+    expect(outputOf(fx.model.requests[1]!.body, "call_q")).toBe('{"answers":{"color":{"answers":["Blue"]}}}');
+  });
+
   it("refuses questions without options before asking anyone", async () => {
     const noOptions = { questions: [{ id: "name", header: "Name", question: "Your name?", options: [] }] };
     const { fx, peer, turnId } = await questionTurn(noOptions);

@@ -22,4 +22,18 @@ describe("keel exec and request_user_input", () => {
     const output = inputItems(second!.body, "function_call_output").find((o) => o.call_id === "call_q");
     expect(output.output).toBe("request_user_input is unavailable in Default mode");
   });
+
+  it("with default_mode_request_user_input on, a question is cancelled instead of waiting", async () => {
+    const s = await setup({ providerExtra: "\n[features]\ndefault_mode_request_user_input = true\n" });
+    const args = {
+      questions: [{ id: "c", header: "C", question: "Which?", options: [{ label: "A", description: "a" }] }],
+    };
+    s.server.enqueue(turn([functionCall("request_user_input", args, "call_q")]), textTurn("done"));
+    const r = await keel(["exec", "--skip-git-repo-check", "ask me"], { cwd: s.repo, env: s.env });
+    expect(r.code).toBe(0);
+    const output = inputItems(s.server.modelRequests()[1]!.body, "function_call_output").find(
+      (o) => o.call_id === "call_q",
+    );
+    expect(output.output).toBe("request_user_input was cancelled before receiving a response");
+  });
 });
