@@ -184,6 +184,29 @@ export function baselineFromTurnContext(
   };
 }
 
+/**
+ * The collaboration mode a resumed thread was last in (its newest `turn_context`), as Codex
+ * restores it: the mode and its instructions; model and effort come from the resume itself.
+ */
+export function restoredCollaborationMode(
+  reference: TurnContextItem | null,
+  config: SessionConfiguration,
+): SessionConfiguration["collaborationMode"] {
+  const stored = reference?.collaboration_mode as
+    | { mode?: unknown; settings?: { developer_instructions?: unknown } }
+    | undefined;
+  const current = config.collaborationMode;
+  if (stored?.mode !== "plan" && stored?.mode !== "default") return current;
+  const instructions = stored.settings?.developer_instructions;
+  return {
+    mode: stored.mode,
+    settings: {
+      ...current.settings,
+      developerInstructions: typeof instructions === "string" ? instructions : null,
+    },
+  };
+}
+
 /** The permission text the model saw at `reference`, or "" when the line lacks the data. */
 function permissionsTextFromReference(reference: TurnContextItem, env: EnvironmentContext): string {
   const approval = AskForApprovalSchema.safeParse(reference.approval_policy);

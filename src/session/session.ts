@@ -41,7 +41,12 @@ import {
 } from "./client-requests.js";
 import { ClientTools, storedDynamicTools } from "./client-tools.js";
 import { autoCompactLimit } from "./compaction.js";
-import { baselineFromTurnContext, type ContextBaseline, type EnvironmentFacts } from "./context.js";
+import {
+  baselineFromTurnContext,
+  type ContextBaseline,
+  type EnvironmentFacts,
+  restoredCollaborationMode,
+} from "./context.js";
 import { SessionInitError, SteerInputError, ThreadNotSavedError } from "./errors.js";
 import { EventChannel, type EventListener } from "./event-channel.js";
 import { KEEL_BASE_INSTRUCTIONS } from "./prompts/base-instructions.js";
@@ -340,6 +345,10 @@ export class Session {
       baselineFromTurnContext(rebuilt.referenceContextItem, this.configuration, this.environmentFacts()),
     );
     if (kind !== "resumed") return;
+    this.configuration = {
+      ...this.configuration,
+      collaborationMode: restoredCollaborationMode(rebuilt.referenceContextItem, this.configuration),
+    };
     const previous = rebuilt.previousTurnSettings?.model;
     const current = this.configuration.collaborationMode.settings.model;
     if (previous && previous !== current) {

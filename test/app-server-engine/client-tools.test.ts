@@ -371,6 +371,32 @@ describe("collaboration modes", () => {
     expect(backBlocks[1]).not.toContain("<proposed_plan>");
   });
 
+  it("a thread resumed in a new server is still in Plan mode", async () => {
+    const fx = await fixture();
+    const first = stdioServer(fx, "first");
+    const threadId = await startThread(fx, first.peer);
+    fx.model.enqueue(textTurn("planned"));
+    const { turn: t } = await first.peer.request("turn/start", {
+      threadId,
+      input: text("go"),
+      collaborationMode: PLAN,
+    });
+    await turnCompleted(first.peer, t.id);
+    first.peer.close();
+    await first.exited;
+
+    const { peer } = stdioServer(fx, "second");
+    await peer.initialize();
+    await peer.request("thread/resume", { threadId });
+    fx.model.enqueue(turn([functionCall("request_user_input", QUESTIONS, "call_q")]), textTurn("ok"));
+    const { turn: next } = await peer.request("turn/start", { threadId, input: text("more") });
+    const request = await peer.serverRequest("item/tool/requestUserInput");
+    peer.send({ id: request.id, result: { answers: {} } });
+    await turnCompleted(peer, next.id);
+    // The model already knows the mode: its block is not sent again.
+    expect(modeBlocks(developerParts(fx.model.requests[1]!.body))).toHaveLength(1);
+  });
+
   it("a client's own mode instructions replace the built-in text", async () => {
     const fx = await fixture();
     const { peer } = stdioServer(fx);
