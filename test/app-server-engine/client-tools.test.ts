@@ -282,6 +282,8 @@ describe("dynamic tools", () => {
       { type: "input_image", image_url: image, detail: "original" },
     ]);
     expect(outputOf(fx.model.requests[2]!.body, "call_b")).toBe("no such file");
+    // As in Codex, the items tell the outcome: no serverRequest/resolved for dynamic tool calls.
+    expect(peer.received.some((m) => m.method === "serverRequest/resolved")).toBe(false);
 
     // A resumed thread offers them again and shows the calls it made.
     await peer.request("thread/unsubscribe", { threadId });
