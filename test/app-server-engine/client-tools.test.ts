@@ -399,6 +399,17 @@ describe("collaboration modes", () => {
     expect(modeBlocks(developerParts(fx.model.requests[1]!.body))).toHaveLength(1);
   });
 
+  it("config developer_instructions reach the model once, not again as mode instructions", async () => {
+    const fx = await fixture({ topLevel: { developer_instructions: "Be brief." } });
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(fx, peer);
+    fx.model.enqueue(textTurn("one"));
+    const { turn: t } = await peer.request("turn/start", { threadId, input: text("go") });
+    await turnCompleted(peer, t.id);
+    const parts = developerParts(fx.model.requests[0]!.body);
+    expect(parts.filter((p) => p.includes("Be brief."))).toEqual(["Be brief."]);
+  });
+
   it("a client's own mode instructions replace the built-in text", async () => {
     const fx = await fixture();
     const { peer } = stdioServer(fx);
