@@ -214,13 +214,16 @@ class FanoutRequest {
   private settle(outcome: ThreadRequestOutcome<unknown>): void {
     this.settled = true;
     this.onSettled();
+    // Codex 0.169 announces no resolution of a dynamic tool call (its item completes instead).
+    const announce = this.method !== "item/tool/call";
     for (const [connection, pending] of this.recipients) {
       pending.cancel();
-      connection.notify("serverRequest/resolved", { threadId: this.threadId, requestId: pending.id });
+      if (announce)
+        connection.notify("serverRequest/resolved", { threadId: this.threadId, requestId: pending.id });
     }
     this.recipients.clear();
     for (const [connection, requestId] of this.failedRecipients) {
-      connection.notify("serverRequest/resolved", { threadId: this.threadId, requestId });
+      if (announce) connection.notify("serverRequest/resolved", { threadId: this.threadId, requestId });
     }
     this.failedRecipients.clear();
     this.resolveOutcome(outcome);

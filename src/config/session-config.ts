@@ -42,7 +42,9 @@ export function buildSessionConfiguration(
       settings: {
         model,
         reasoningEffort: loaded.modelReasoningEffort.value,
-        developerInstructions: loaded.developerInstructions.value,
+        // Mode instructions come only from a client's collaboration mode (config
+        // `developer_instructions` is its own part of the developer message).
+        developerInstructions: null,
       },
     },
     reasoningSummary: loaded.modelReasoningSummary.value,

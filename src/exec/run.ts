@@ -324,8 +324,13 @@ class ExecOutput {
     }
   }
 
-  /** Approvals cannot be answered in exec mode: each request is declined. */
+  /** Approvals cannot be answered in exec mode: each request is declined, each question cancelled. */
   private declineApprovals(msg: EventMsg, session: Session | null): void {
+    if (msg.type === "request_user_input" && session) {
+      const target = session;
+      setImmediate(() => target.resolveUserInput(msg.call_id, null));
+      return;
+    }
     let key: string | null = null;
     if (msg.type === "exec_approval_request") key = msg.approval_id ?? msg.call_id;
     else if (msg.type === "apply_patch_approval_request" || msg.type === "request_permissions")

@@ -11,6 +11,7 @@ import {
   AgentReasoningEventSchema,
   AgentReasoningRawContentEventSchema,
   ContextCompactedEventSchema,
+  DynamicToolCallResponseEventSchema,
   ErrorEventSchema,
   ExecCommandEndEventSchema,
   ItemCompletedEventSchema,
@@ -26,6 +27,7 @@ import {
   ViewImageToolCallEventSchema,
   WebSearchEndEventSchema,
 } from "./rollout.js";
+import { ToolRequestUserInputQuestionSchema } from "./v2/approvals.js";
 
 /**
  * The one event union every keel front end consumes (Codex's `EventMsg`, snake_case `type`
@@ -269,6 +271,25 @@ export const RequestPermissionsEventSchema = z.object({
   permissions: RequestedPermissionsSchema,
 });
 
+/** `request_user_input`: questions for the client (`item/tool/requestUserInput`). */
+export const RequestUserInputEventSchema = z.object({
+  type: z.literal("request_user_input"),
+  call_id: z.string(),
+  turn_id: z.string(),
+  /** Already in the wire shape the client gets. */
+  questions: z.array(ToolRequestUserInputQuestionSchema),
+});
+
+/** A call of a client-implemented dynamic tool (`item/tool/call`); the response is persisted. */
+export const DynamicToolCallRequestEventSchema = z.object({
+  type: z.literal("dynamic_tool_call_request"),
+  call_id: z.string(),
+  turn_id: z.string(),
+  namespace: z.string().nullable(),
+  tool: z.string(),
+  arguments: z.unknown(),
+});
+
 export const PatchApplyBeginEventSchema = z.object({
   type: z.literal("patch_apply_begin"),
   call_id: z.string(),
@@ -328,6 +349,9 @@ export const EventMsgSchema = z.discriminatedUnion("type", [
   ExecApprovalRequestEventSchema,
   ApplyPatchApprovalRequestEventSchema,
   RequestPermissionsEventSchema,
+  RequestUserInputEventSchema,
+  DynamicToolCallRequestEventSchema,
+  DynamicToolCallResponseEventSchema,
   PatchApplyBeginEventSchema,
   PatchApplyEndEventSchema,
   TurnDiffEventSchema,

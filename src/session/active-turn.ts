@@ -1,4 +1,5 @@
 import type { TurnAbortReason, UserInput } from "../protocol/events.js";
+import type { ClientRequest, ClientResponse } from "./client-requests.js";
 import type { ApprovalRequest, ApprovalResponse } from "./tool-router.js";
 
 export type TaskKind = "regular" | "review" | "compact";
@@ -6,6 +7,12 @@ export type TaskKind = "regular" | "review" | "compact";
 interface PendingApproval {
   request: ApprovalRequest;
   resolve(response: ApprovalResponse): void;
+  reject(error: unknown): void;
+}
+
+interface PendingClientRequest {
+  request: ClientRequest;
+  resolve(response: unknown): void;
   reject(error: unknown): void;
 }
 
@@ -27,6 +34,8 @@ export class ActiveTurn {
   /** Input steered into the turn, not yet delivered to the model. */
   private pendingInput: UserInput[][] = [];
   private readonly approvals = new Map<string, PendingApproval>();
+  /** Questions and dynamic tool calls waiting for the client, by call id. */
+  private readonly clientRequests = new Map<string, PendingClientRequest>();
   abortReason: TurnAbortReason | null = null;
   /** Set once the task passed the point where an abort can no longer change its outcome. */
   finishing = false;
@@ -72,18 +81,45 @@ export class ActiveTurn {
     return true;
   }
 
+  /** Parks a client request under its call id until `resolveClientRequest` or an abort. */
+  waitForClient<R extends ClientRequest>(request: R): Promise<ClientResponse<R>> {
+    if (this.signal.aborted) return Promise.reject(new TurnAbortedError(this.abortReason ?? "interrupted"));
+    return new Promise((resolve, reject) => {
+      this.clientRequests.set(request.callId, {
+        request,
+        resolve: resolve as (response: unknown) => void,
+        reject,
+      });
+    });
+  }
+
+  /** Answers a parked client request of that kind; false when none waits under the call id. */
+  resolveClientRequest<R extends ClientRequest>(
+    kind: R["kind"],
+    callId: string,
+    response: ClientResponse<R>,
+  ): boolean {
+    const pending = this.clientRequests.get(callId);
+    if (!pending || pending.request.kind !== kind) return false;
+    this.clientRequests.delete(callId);
+    pending.resolve(response);
+    return true;
+  }
+
   pendingApprovals(): { key: string; request: ApprovalRequest }[] {
     return [...this.approvals].map(([key, p]) => ({ key, request: p.request }));
   }
 
-  /** Cancels everything the turn started; queued input and parked approvals are dropped. */
+  /** Cancels everything the turn started; queued input, parked approvals and client requests are dropped. */
   abort(reason: TurnAbortReason): void {
     if (this.abortReason) return;
     this.abortReason = reason;
     this.pendingInput = [];
     const error = new TurnAbortedError(reason);
-    for (const pending of this.approvals.values()) pending.reject(error);
+    for (const pending of [...this.approvals.values(), ...this.clientRequests.values()])
+      pending.reject(error);
     this.approvals.clear();
+    this.clientRequests.clear();
     this.controller.abort(error);
   }
 }

@@ -2,6 +2,7 @@ import type { ResponseItem } from "../protocol/items.js";
 import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
 import { currentModelInfo } from "./model-info.js";
 import { DEFAULT_TOOLS_CONFIG, selectTools } from "./tool-selection.js";
+import { ClientTools } from "./client-tools.js";
 import {
   type ToolCall,
   type ToolContext,
@@ -26,28 +27,44 @@ export function unsupportedToolOutput(call: ToolCall): ResponseItem {
 
 /**
  * Puts the built-ins in front of an optional external router: `update_plan` is answered here
- * (Codex 0.169 no longer offers it, but a model may still call it), every name nobody handles gets
- * the "unsupported call" output. The tools offered come from the model's catalog entry.
+ * (Codex 0.169 no longer offers it, but a model may still call it), the client tools
+ * (`request_user_input`, dynamic tools) go to the client, every name nobody handles gets the
+ * "unsupported call" output. The tools offered come from the model's catalog entry.
  */
 export class SessionToolRouter implements ToolRouter {
-  constructor(private readonly inner: ToolRouter | null) {}
+  constructor(
+    private readonly inner: ToolRouter | null,
+    private readonly client: ClientTools = new ClientTools([]),
+  ) {}
 
   specs(ctx: Pick<ToolContext, "cwd" | "config">): ToolSpec[] {
     const provided = (this.inner?.specs(ctx) ?? []).filter((s) => s.name !== UPDATE_PLAN_TOOL.name);
-    return selectTools(currentModelInfo(ctx.config), ctx.config.tools ?? DEFAULT_TOOLS_CONFIG, provided);
+    const selected = selectTools(
+      currentModelInfo(ctx.config),
+      ctx.config.tools ?? DEFAULT_TOOLS_CONFIG,
+      provided,
+    );
+    return this.client.specs(selected, ctx.config);
   }
 
   handles(name: string): boolean {
-    return name === UPDATE_PLAN_TOOL.name || (this.inner?.handles(name) ?? false);
+    return (
+      name === UPDATE_PLAN_TOOL.name ||
+      this.client.handles({ name, namespace: null, kind: "function" }) ||
+      (this.inner?.handles(name) ?? false)
+    );
   }
 
   supportsParallel(name: string): boolean {
-    if (name === UPDATE_PLAN_TOOL.name) return false;
+    // A question or a client tool call at a time, like update_plan.
+    if (name === UPDATE_PLAN_TOOL.name || this.client.handles({ name, namespace: null, kind: "function" }))
+      return false;
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
     if (call.name === UPDATE_PLAN_TOOL.name && call.kind === "function") return runUpdatePlan(call, ctx);
+    if (this.client.handles(call)) return this.client.dispatch(call, ctx);
     if (!this.inner?.handles(call.name)) return unsupportedToolOutput(call);
     try {
       return await this.inner.dispatch(call, ctx);

@@ -13,6 +13,7 @@ import {
   sessionPermissionProfile,
 } from "../permissions/index.js";
 import { userInstructionsText } from "./agents-md.js";
+import { collaborationModeBlock } from "./prompts/collaboration-modes.js";
 import { permissionsInstructions } from "./developer-instructions.js";
 import {
   buildEnvironmentContext,
@@ -31,6 +32,8 @@ export interface ContextBaseline {
   environment: EnvironmentContext | null;
   /** Permission text last injected; null = never. */
   permissions: string | null;
+  /** The `<collaboration_mode>` block last injected; null or absent = none. */
+  collaborationMode?: string | null;
 }
 
 export interface EnvironmentFacts {
@@ -79,10 +82,15 @@ export function contextItemsForTurn(
   const items: MessageItem[] = [];
   const full = baseline.environment === null && baseline.permissions === null;
 
-  if (full || baseline.permissions !== permissions) {
-    const developer = [permissions];
-    const extra = [config.developerInstructions, config.collaborationMode.settings.developerInstructions];
-    if (full) for (const e of extra) if (e && e.trim() !== "") developer.push(e);
+  const mode = collaborationModeBlock(config.collaborationMode.settings.developerInstructions);
+  // Like Codex, the mode is told once and again only when it (or its text) changes.
+  const modeChanged = mode !== null && mode !== (baseline.collaborationMode ?? null);
+  if (full || baseline.permissions !== permissions || modeChanged) {
+    const developer: string[] = [];
+    if (full || baseline.permissions !== permissions) developer.push(permissions);
+    const extra = config.developerInstructions;
+    if (full && extra && extra.trim() !== "") developer.push(extra);
+    if (mode !== null && (full || modeChanged)) developer.push(mode);
     items.push(text("developer", developer));
   }
   if (full) {
@@ -97,6 +105,7 @@ export function contextItemsForTurn(
   }
   baseline.environment = env;
   baseline.permissions = permissions;
+  baseline.collaborationMode = mode;
   return items;
 }
 
@@ -164,7 +173,38 @@ export function baselineFromTurnContext(
     current_date: reference.current_date ?? current.current_date,
     timezone: reference.timezone ?? current.timezone,
   };
-  return { environment, permissions: permissionsTextFromReference(reference, environment) };
+  const mode = reference.collaboration_mode as
+    | { settings?: { developer_instructions?: unknown } }
+    | undefined;
+  const instructions = mode?.settings?.developer_instructions;
+  return {
+    environment,
+    permissions: permissionsTextFromReference(reference, environment),
+    collaborationMode: collaborationModeBlock(typeof instructions === "string" ? instructions : null),
+  };
+}
+
+/**
+ * The collaboration mode a resumed thread was last in (its newest `turn_context`), as Codex
+ * restores it: the mode and its instructions; model and effort come from the resume itself.
+ */
+export function restoredCollaborationMode(
+  reference: TurnContextItem | null,
+  config: SessionConfiguration,
+): SessionConfiguration["collaborationMode"] {
+  const stored = reference?.collaboration_mode as
+    | { mode?: unknown; settings?: { developer_instructions?: unknown } }
+    | undefined;
+  const current = config.collaborationMode;
+  if (stored?.mode !== "plan" && stored?.mode !== "default") return current;
+  const instructions = stored.settings?.developer_instructions;
+  return {
+    mode: stored.mode,
+    settings: {
+      ...current.settings,
+      developerInstructions: typeof instructions === "string" ? instructions : null,
+    },
+  };
 }
 
 /** The permission text the model saw at `reference`, or "" when the line lacks the data. */

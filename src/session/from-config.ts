@@ -51,6 +51,7 @@ export function sessionOptionsFromConfig(
     },
     processCwd: opts.processCwd,
     permissionEnv: loaded.permissionEnv,
+    requestUserInputInDefaultMode: loaded.features.default_mode_request_user_input === true,
   };
 }
 

@@ -14,6 +14,7 @@ export {
 export type { EventListener } from "./event-channel.js";
 export { SessionManager, type SessionManagerOptions, type ThreadOptions } from "./manager.js";
 export { KEEL_BASE_INSTRUCTIONS } from "./prompts/base-instructions.js";
+export { builtinModeInstructions } from "./prompts/collaboration-modes.js";
 export {
   type InitialHistory,
   Session,
@@ -27,6 +28,14 @@ export {
   type StartupNotices,
   unstableFeaturesWarning,
 } from "./startup.js";
+export type {
+  DynamicToolContentItem,
+  DynamicToolRequest,
+  DynamicToolResult,
+  UserInputAnswers,
+  UserInputQuestion,
+  UserInputRequest,
+} from "./client-requests.js";
 export type {
   ApprovalCache,
   ApprovalRequest,

@@ -31,10 +31,23 @@ import { InMemoryRecorder, RolloutWriteError, type ThreadRecorder } from "../rol
 import type { OpenedThread, ThreadRef, ThreadStore } from "../rollout/store.js";
 import { ActiveTurn, type TaskKind } from "./active-turn.js";
 import { loadAgentsMd, type ProjectDocOptions } from "./agents-md.js";
+import type { DynamicToolSpec } from "../protocol/v2/thread.js";
 import { SessionToolRouter } from "./builtin-tools.js";
+import {
+  askClient,
+  callClientTool,
+  type DynamicToolResult,
+  type UserInputAnswers,
+} from "./client-requests.js";
+import { ClientTools, storedDynamicTools } from "./client-tools.js";
 import { autoCompactLimit } from "./compaction.js";
 import { currentModelInfo } from "./model-info.js";
-import { baselineFromTurnContext, type ContextBaseline, type EnvironmentFacts } from "./context.js";
+import {
+  baselineFromTurnContext,
+  type ContextBaseline,
+  type EnvironmentFacts,
+  restoredCollaborationMode,
+} from "./context.js";
 import { SessionInitError, SteerInputError, ThreadNotSavedError } from "./errors.js";
 import { EventChannel, type EventListener } from "./event-channel.js";
 import { KEEL_BASE_INSTRUCTIONS } from "./prompts/base-instructions.js";
@@ -75,6 +88,13 @@ export interface SessionOptions {
   baseInstructionsOverride?: string | null;
   /** Executes tools other than the session's built-ins (the tools orchestrator). */
   toolRouter?: ToolRouter | null;
+  /**
+   * Client-implemented tools (`thread/start` `dynamicTools`), kept in the session meta so a
+   * resumed or forked thread offers them again; default: the stored ones.
+   */
+  dynamicTools?: readonly DynamicToolSpec[] | null;
+  /** `[features] default_mode_request_user_input`: questions are allowed in Default mode too. */
+  requestUserInputInDefaultMode?: boolean;
   /** A client for the thread; default: keel's HTTP client for `provider`. */
   modelClient?: (threadId: string) => ModelClient;
   modelClientOptions?: Omit<ModelClientOptions, "provider" | "threadId">;
@@ -180,7 +200,12 @@ export class Session {
           provider: opts.provider,
           threadId: this.threadId,
         });
-    this.router = new SessionToolRouter(opts.toolRouter ?? null);
+    this.router = new SessionToolRouter(
+      opts.toolRouter ?? null,
+      new ClientTools(storedDynamicTools(opts.dynamicTools ?? opened?.session.dynamicTools ?? null), {
+        userInputInDefaultMode: opts.requestUserInputInDefaultMode ?? false,
+      }),
+    );
     this.host = this.makeHost();
     if (opts.listener) this.channel.subscribe(opts.listener);
   }
@@ -269,7 +294,12 @@ export class Session {
             thread: null,
           };
         }
-        return { recorder: opts.store.createThread({ ...common, baseInstructions }), thread: null };
+        const dynamicTools =
+          opts.dynamicTools && opts.dynamicTools.length > 0 ? [...opts.dynamicTools] : null;
+        return {
+          recorder: opts.store.createThread({ ...common, baseInstructions, dynamicTools }),
+          thread: null,
+        };
       }
       case "resumed": {
         const thread = await opts.store!.resumeThread(history.thread, { persistExtendedHistory });
@@ -332,6 +362,10 @@ export class Session {
       baselineFromTurnContext(rebuilt.referenceContextItem, this.configuration, this.environmentFacts()),
     );
     if (kind !== "resumed") return;
+    this.configuration = {
+      ...this.configuration,
+      collaborationMode: restoredCollaborationMode(rebuilt.referenceContextItem, this.configuration),
+    };
     const previous = rebuilt.previousTurnSettings?.model;
     const current = this.configuration.collaborationMode.settings.model;
     if (previous && previous !== current) {
@@ -500,6 +534,16 @@ export class Session {
   /** Answers a parked approval request (key: approval id, else call id). False if none waits. */
   resolveApproval(key: string, response: ApprovalResponse): boolean {
     return this.active?.resolveApproval(key, response) ?? false;
+  }
+
+  /** Answers a parked `request_user_input` call (null: cancelled). False if none waits. */
+  resolveUserInput(callId: string, answers: UserInputAnswers | null): boolean {
+    return this.active?.resolveClientRequest("userInput", callId, answers) ?? false;
+  }
+
+  /** Answers a parked dynamic tool call with the client's result. False if none waits. */
+  resolveDynamicTool(callId: string, result: DynamicToolResult): boolean {
+    return this.active?.resolveClientRequest("dynamicTool", callId, result) ?? false;
   }
 
   pendingApprovals(): { turnId: string; key: string; request: ApprovalRequest }[] {
@@ -835,6 +879,8 @@ export class Session {
           this.contextWindow(),
         ),
       requestApproval: (turn, request) => this.requestApproval(turn, request),
+      requestUserInput: (turn, request) => askClient(turn, (msg) => this.emit(turn.turnId, msg), request),
+      callDynamicTool: (turn, request) => callClientTool(turn, (msg) => this.emit(turn.turnId, msg), request),
     };
   }
 }

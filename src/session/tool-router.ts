@@ -8,6 +8,12 @@ import type {
 import type { ResponseItem } from "../protocol/items.js";
 import type { ToolSpec } from "../protocol/model.js";
 import type { SessionConfiguration } from "../permissions/index.js";
+import type {
+  DynamicToolRequest,
+  DynamicToolResult,
+  UserInputAnswers,
+  UserInputRequest,
+} from "./client-requests.js";
 
 export type { ToolSpec };
 
@@ -107,6 +113,13 @@ export interface ToolContext {
   requestApproval(request: ApprovalRequest): Promise<ApprovalResponse>;
   approvalCache: ApprovalCache;
   diffTracker: TurnDiffTracker;
+  /**
+   * Asks the client's user (`request_user_input`); null when the request was cancelled. Absent
+   * when no front end can answer. Rejects with an AbortError when the turn is aborted.
+   */
+  requestUserInput?(request: UserInputRequest): Promise<UserInputAnswers | null>;
+  /** Runs a client-implemented dynamic tool; absent when no front end can. */
+  callDynamicTool?(request: DynamicToolRequest): Promise<DynamicToolResult>;
 }
 
 export interface ToolRouter {

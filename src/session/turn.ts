@@ -14,6 +14,12 @@ import {
   environmentOf,
   turnContextItem,
 } from "./context.js";
+import type {
+  DynamicToolRequest,
+  DynamicToolResult,
+  UserInputAnswers,
+  UserInputRequest,
+} from "./client-requests.js";
 import { FileTurnDiffTracker } from "./diff-tracker.js";
 import { localImageContent, remoteImageContent, stripImagesWhenUnsupported } from "./images.js";
 import { currentModelInfo } from "./model-info.js";
@@ -55,6 +61,8 @@ export interface TurnHost {
   /** Token count at which the history is compacted automatically; null = never. */
   autoCompactLimit(): number | null;
   requestApproval(turn: ActiveTurn, request: ApprovalRequest): Promise<ApprovalResponse>;
+  requestUserInput(turn: ActiveTurn, request: UserInputRequest): Promise<UserInputAnswers | null>;
+  callDynamicTool(turn: ActiveTurn, request: DynamicToolRequest): Promise<DynamicToolResult>;
 }
 
 export function userInputText(input: readonly UserInput[]): string {
@@ -159,6 +167,8 @@ export async function runRegularTurn(
       signal: turn.signal,
       emit: (msg) => host.emit(turn.turnId, msg),
       requestApproval: (request) => host.requestApproval(turn, request),
+      requestUserInput: (request) => host.requestUserInput(turn, request),
+      callDynamicTool: (request) => host.callDynamicTool(turn, request),
       approvalCache: host.approvalCache,
       diffTracker,
     };

@@ -174,7 +174,6 @@ describe("thread fan-out", () => {
       threadId: "thr_A",
       turnId: "t",
       itemId: "call_q",
-      startedAtMs: 1,
       isBlocking: true,
       questions: [
         { id: "q1", header: "Go?", question: "Proceed?", isOther: false, isSecret: false, options: null },

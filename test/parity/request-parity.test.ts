@@ -29,7 +29,7 @@ import { KEEL_BIN, REPO_ROOT } from "../exec/support.js";
  * Tools Codex offers whose spec and handler are built on other branches of issue 12 (unified
  * exec's write_stdin, request_user_input, view_image, web_search). Emptied when they merge.
  */
-const AWAITING_OTHER_BRANCHES = ["write_stdin", "request_user_input"];
+const AWAITING_OTHER_BRANCHES = ["write_stdin"];
 
 const codexBin = path.join(REPO_ROOT, "node_modules/.bin/codex");
 const haveCodex = fs.existsSync(codexBin);

@@ -23,7 +23,7 @@ import type { ApprovalEvent } from "./event-mapper.js";
  * ApprovalResponse, and the turn's unanswered requests are withdrawn when it ends.
  */
 
-type AnyRequest = {
+export type AnyRequest = {
   [M in ServerRequestMethod]: { method: M; params: ServerRequestParams<M> };
 }[ServerRequestMethod];
 
@@ -128,7 +128,25 @@ export class ApprovalBridge {
   /** Sends the request to every subscriber (and later ones); resolves the session on the first answer. */
   open(event: ApprovalEvent, turnId: string, startedAtMs: number): void {
     const translated = translateApproval(event, this.threadId, turnId, startedAtMs);
-    const { method, params } = translated.request;
+    this.send(translated.request, turnId, (outcome) => {
+      if (outcome.kind === "withdrawn") return;
+      // An error answer from every client declines: the model is told and the turn goes on.
+      const response =
+        outcome.kind === "answered" ? translated.toResponse(outcome.result) : { decision: "denied" as const };
+      this.onSettled({ event, turnId, response });
+      this.session.resolveApproval(translated.key, response);
+    });
+  }
+
+  /**
+   * Sends any server request of a turn to the thread's subscribers; `settled` gets the first
+   * answer, the failure, or the withdrawal when the turn ends first.
+   */
+  send(
+    { method, params }: AnyRequest,
+    turnId: string,
+    settled: (outcome: ThreadRequestOutcome<unknown>) => void,
+  ): void {
     const request = this.subscriptions.requestThread(
       this.threadId,
       method,
@@ -137,12 +155,7 @@ export class ApprovalBridge {
     this.pending.set(request, turnId);
     void request.outcome.then((outcome: ThreadRequestOutcome<unknown>) => {
       this.pending.delete(request);
-      if (outcome.kind === "withdrawn") return;
-      // An error answer from every client declines: the model is told and the turn goes on.
-      const response =
-        outcome.kind === "answered" ? translated.toResponse(outcome.result) : { decision: "denied" as const };
-      this.onSettled({ event, turnId, response });
-      this.session.resolveApproval(translated.key, response);
+      settled(outcome);
     });
   }
 

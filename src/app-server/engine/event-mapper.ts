@@ -21,6 +21,11 @@ import {
   userInputFromV2,
 } from "./convert.js";
 import { webSearchActionDetail, webSearchActionToV2 } from "../../tools/web-search.js";
+import {
+  type ClientRequestEvent,
+  dynamicToolItemCompleted,
+  dynamicToolItemStarted,
+} from "./client-requests.js";
 
 /**
  * The one place where engine events become v2 notifications (spec app-server.md §7.4, §8,
@@ -55,6 +60,8 @@ export type MapperOutput =
       startedAtMs: number;
       itemStarted: Notification | null;
     }
+  /** A question or dynamic tool call for the client; `itemStarted` goes out first. */
+  | { kind: "clientRequest"; event: ClientRequestEvent; turnId: string; itemStarted: Notification | null }
   | { kind: "userMessage"; text: string }
   | { kind: "nameChanged"; name: string | null };
 
@@ -371,6 +378,17 @@ export class EventMapper {
         ];
       case "request_permissions":
         return [this.approval(msg, msg.turn_id || turnId, null)];
+      case "request_user_input":
+        return [{ kind: "clientRequest", event: msg, turnId: msg.turn_id || turnId, itemStarted: null }];
+      case "dynamic_tool_call_request": {
+        const id = msg.turn_id || turnId;
+        const itemStarted = this.started(id, dynamicToolItemStarted(msg));
+        return [{ kind: "clientRequest", event: msg, turnId: id, itemStarted }];
+      }
+      case "dynamic_tool_call_response":
+        return [
+          this.completed(msg.turn_id || turnId, dynamicToolItemCompleted(msg, durationMs(msg.duration))),
+        ];
       case "patch_apply_begin": {
         const started = this.patchStart(msg.call_id, msg.changes, msg.turn_id || turnId);
         return started ? [{ kind: "notify", notification: started }] : [];

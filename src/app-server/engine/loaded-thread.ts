@@ -3,6 +3,7 @@ import type { ActivePermissionProfile } from "../../protocol/permissions.js";
 import type { Session } from "../../session/index.js";
 import type { ThreadSubscriptions } from "../subscriptions.js";
 import { ApprovalBridge, type ApprovalSettled } from "./approvals.js";
+import { type ClientRequestEvent, clientServerRequest, settleClientRequest } from "./client-requests.js";
 import { EventMapper, type MapperOutput, type Notification } from "./event-mapper.js";
 import { Outbox } from "./outbox.js";
 import { ThreadStatusTracker } from "./thread-status.js";
@@ -122,6 +123,9 @@ export class LoadedThread {
           if (output.itemStarted) this.notify(output.itemStarted);
           this.approvals.open(output.event, output.turnId, output.startedAtMs);
           break;
+        case "clientRequest":
+          this.openClientRequest(output.event, output.turnId, output.itemStarted);
+          break;
         case "userMessage":
           if (this.facts.preview === "" && output.text.trim() !== "") this.facts.preview = output.text;
           break;
@@ -133,6 +137,25 @@ export class LoadedThread {
         }
       }
     }
+  }
+
+  /** Questions flag the thread as waiting on the user; dynamic tool calls do not (as in Codex). */
+  private openClientRequest(
+    event: ClientRequestEvent,
+    turnId: string,
+    itemStarted: Notification | null,
+  ): void {
+    const asksUser = event.type === "request_user_input";
+    if (asksUser) this.status.requestOpened("waitingOnUserInput");
+    if (itemStarted) this.notify(itemStarted);
+    this.approvals.send(clientServerRequest(event, this.id, turnId), turnId, (outcome) => {
+      // A withdrawn request belongs to a turn that ended, which cleared the flags already.
+      if (outcome.kind === "withdrawn") return;
+      this.outbox.push(() => {
+        if (asksUser) this.status.requestClosed("waitingOnUserInput");
+        settleClientRequest(this.session, event, outcome);
+      });
+    });
   }
 
   private approvalSettled(settled: ApprovalSettled): void {

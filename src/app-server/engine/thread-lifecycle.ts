@@ -68,7 +68,11 @@ async function startThread(engine: Engine, params: ThreadStartParams, connection
   );
   const options = engine.sessionOptions(loaded, params, connection);
   const [session, instructionSources] = await Promise.all([
-    engine.manager.start({ ...options, cleared: params.sessionStartSource === "clear" }),
+    engine.manager.start({
+      ...options,
+      dynamicTools: params.dynamicTools ?? null,
+      cleared: params.sessionStartSource === "clear",
+    }),
     engine.instructionSources(loaded),
   ]);
   const thread = engine.adopt(session, {

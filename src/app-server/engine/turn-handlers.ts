@@ -8,6 +8,7 @@ import {
 } from "../../permissions/index.js";
 import type { ActivePermissionProfile } from "../../protocol/permissions.js";
 import type { TurnStartParams } from "../../protocol/v2/turn.js";
+import { builtinModeInstructions } from "../../session/index.js";
 import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
 import { loadEngineConfig } from "./config-loader.js";
@@ -80,7 +81,9 @@ function settingsUpdate(
       settings: {
         model: settings.model,
         reasoningEffort: effort(settings.reasoning_effort),
-        developerInstructions: settings.developer_instructions ?? null,
+        // null asks for the mode's built-in text, as in Codex.
+        developerInstructions:
+          settings.developer_instructions ?? builtinModeInstructions(params.collaborationMode.mode),
       },
     };
   }

@@ -1,6 +1,16 @@
 import type { HandlerModule } from "../router.js";
 
 /**
+ * The presets Codex 0.169 lists, in its order. A client applies one by sending it back as
+ * `turn/start.collaborationMode` (a null model keeps the thread's, a null effort the model's
+ * default); the mode's developer instructions are built in.
+ */
+const COLLABORATION_MODE_PRESETS = [
+  { name: "Plan", mode: "plan", model: null, reasoning_effort: "medium" },
+  { name: "Default", mode: "default", model: null, reasoning_effort: null },
+] as const;
+
+/**
  * Start-up list methods with the minimal answers both official TUIs accept (spec §11). Skills,
  * hooks and MCP servers are empty until those subsystems exist; plugins and apps are not part
  * of keel.
@@ -19,7 +29,7 @@ export const miscHandlers: HandlerModule = {
         errors: [],
       })),
     }),
-    "collaborationMode/list": () => ({ data: [] }),
+    "collaborationMode/list": () => ({ data: COLLABORATION_MODE_PRESETS.map((preset) => ({ ...preset })) }),
     "mcpServerStatus/list": () => ({ data: [], nextCursor: null }),
     "experimentalFeature/list": () => ({ data: [], nextCursor: null }),
     "plugin/list": () => ({ marketplaces: [], marketplaceLoadErrors: [], featuredPluginIds: [] }),

@@ -171,10 +171,15 @@ export const ToolRequestUserInputQuestionSchema = named(
 export const ToolRequestUserInputParamsSchema = named(
   "ToolRequestUserInputParams",
   z.object({
-    ...requestScope,
+    // Codex 0.169 sends no `startedAtMs` with questions.
+    threadId: requestScope.threadId,
+    turnId: requestScope.turnId,
+    itemId: requestScope.itemId,
     questions: z.array(ToolRequestUserInputQuestionSchema),
     /** [cur] */
     isBlocking: z.boolean(),
+    /** [cur] deprecated in favour of `isBlocking`; Codex sends null. */
+    autoResolutionMs: z.number().int().nonnegative().nullish(),
   }),
 );
 export type ToolRequestUserInputParams = z.infer<typeof ToolRequestUserInputParamsSchema>;

@@ -106,6 +106,8 @@ export const DynamicToolSpecSchema = named(
   ]),
 );
 
+export type DynamicToolSpec = z.infer<typeof DynamicToolSpecSchema>;
+
 export const ThreadStartParamsSchema = named(
   "ThreadStartParams",
   z.object({
