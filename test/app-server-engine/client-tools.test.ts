@@ -253,7 +253,8 @@ describe("dynamic tools", () => {
 
     const body = fx.model.requests[0]!.body;
     const names = toolNames(body);
-    expect(names.slice(-2)).toEqual(["function:lookup_ticket", "namespace:ide"]);
+    // After view_image, before the hosted web_search (Codex 0.169's order).
+    expect(names.slice(-3)).toEqual(["function:lookup_ticket", "namespace:ide", "web_search:"]);
     // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
     expect(body.tools.find((tl: any) => tl.name === "lookup_ticket")).toEqual({
       type: "function",
@@ -298,7 +299,7 @@ describe("dynamic tools", () => {
     fx.model.enqueue(textTurn("again"));
     const { turn: again } = await other.request("turn/start", { threadId, input: text("more") });
     await turnCompleted(other, again.id);
-    expect(toolNames(fx.model.requests[3]!.body).slice(-2)).toEqual([
+    expect(toolNames(fx.model.requests[3]!.body).slice(-3, -1)).toEqual([
       "function:lookup_ticket",
       "namespace:ide",
     ]);
@@ -310,7 +311,7 @@ describe("dynamic tools", () => {
       input: text("fork"),
     });
     await turnCompleted(other, onFork.id);
-    expect(toolNames(fx.model.requests[4]!.body).slice(-2)).toEqual([
+    expect(toolNames(fx.model.requests[4]!.body).slice(-3, -1)).toEqual([
       "function:lookup_ticket",
       "namespace:ide",
     ]);

@@ -54,11 +54,11 @@ describe("request body from the catalog and the config", () => {
     );
     expect(body.reasoning).toEqual({ effort: "high", summary: "auto" });
     expect(body).not.toHaveProperty("text");
-    expect(toolNames(body)).toEqual(["exec_command"]);
+    expect(toolNames(body)).toEqual(["exec_command", "request_user_input"]);
   });
 
   it("features.shell_tool = false leaves out the command tool", async () => {
     const { body } = await firstRequest("gpt-5.5", "[features]\nshell_tool = false\n");
-    expect(toolNames(body)).toEqual(["apply_patch"]);
+    expect(toolNames(body)).toEqual(["request_user_input", "apply_patch"]);
   });
 });
