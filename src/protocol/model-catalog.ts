@@ -12,6 +12,7 @@ const ModelFactsShape = {
   display_name: z.string().optional(),
   description: z.string().nullish(),
   visibility: z.string().optional(),
+  minimal_client_version: z.string().optional(),
   priority: z.number().optional(),
   shell_type: z.enum(["unified_exec", "shell_command", "default", "local", "disabled"]).optional(),
   apply_patch_tool_type: z.enum(["freeform", "function"]).nullish(),

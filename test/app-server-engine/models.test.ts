@@ -135,3 +135,40 @@ describe("modelProvider/list", () => {
     });
   });
 });
+
+describe("model/list for an older Codex client", () => {
+  async function listAs(
+    name: string,
+    version: string,
+  ): Promise<{ id: string; supportedReasoningEfforts: { reasoningEffort: string }[] }[]> {
+    const fx = await fixture();
+    setTopLevel(fx.home, { model: "gpt-6-sol", model_provider: "openai" });
+    const { peer } = stdioServer(fx);
+    await peer.request("initialize", {
+      clientInfo: { name, title: null, version },
+      capabilities: { experimentalApi: true },
+    });
+    peer.send({ method: "initialized" });
+    return (await peer.request("model/list", { includeHidden: true })).data;
+  }
+
+  it("leaves out entries newer than the client (the 0.124 TUI rejects efforts it does not know)", async () => {
+    const old = await listAs("codex-tui", "0.124.0");
+    // The configured model stays (the user chose it); the others need 0.142+ except these two.
+    expect(old.map((m) => m.id).sort()).toEqual(["codex-auto-review", "gpt-5.5", "gpt-6-sol"].sort());
+    const known = new Set(["none", "minimal", "low", "medium", "high", "xhigh"]);
+    const efforts = old
+      .filter((m) => m.id !== "gpt-6-sol")
+      .flatMap((m) => m.supportedReasoningEfforts.map((e) => e.reasoningEffort));
+    // codex-auto-review (0.98+) lists `max`, which 0.124 cannot read: it is left out for this client.
+    expect(efforts.filter((e) => !known.has(e))).toEqual([]);
+    expect(old.find((m) => m.id === "codex-auto-review")!.supportedReasoningEfforts).toHaveLength(4);
+  });
+
+  it("lists everything for a current Codex client and for clients that are not Codex", async () => {
+    const current = await listAs("codex-tui", "0.169.0");
+    const other = await listAs("keel_web", "0.1.0");
+    expect(current.length).toBe(12);
+    expect(other.map((m) => m.id)).toEqual(current.map((m) => m.id));
+  });
+});

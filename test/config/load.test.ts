@@ -230,8 +230,10 @@ describe("SessionConfiguration", () => {
     expect(session.collaborationMode.settings).toEqual({
       model: "m1",
       reasoningEffort: null,
-      developerInstructions: "be careful",
+      // The config's developer_instructions are sent once, on their own (not as a mode's text).
+      developerInstructions: null,
     });
+    expect(session.developerInstructions).toBe("be careful");
     expect(session.baseInstructions).toBe("BASE");
     expect(session.cwd).toBe(w.repo);
     expect(session.fileSystemSandboxPolicy).toBe(loaded.fileSystemSandboxPolicy);

@@ -39,11 +39,12 @@ export function configHandlers(engine: Engine): HandlerModule {
             ? { requirements: null }
             : buildConfigRequirementsReadResponse(loadRequirements(file));
         }),
-      "model/list": async (params) => {
+      "model/list": async (params, context) => {
         try {
           const data = await catalog.list(load(null), {
             providerId: params.modelProvider,
             includeHidden: params.includeHidden,
+            client: context.connection.clientInfo,
           });
           return paginate(data, params.cursor, params.limit);
         } catch (error) {

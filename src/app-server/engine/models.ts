@@ -57,6 +57,56 @@ export function modelEntry(
 export interface ModelListOptions {
   providerId?: string | null | undefined;
   includeHidden?: boolean | null | undefined;
+  /** The connected client's `clientInfo`: Codex clients older than an entry's minimum skip it. */
+  client?: { name: string; version: string } | undefined;
+}
+
+/**
+ * Whether a Codex client can read this entry: an older TUI rejects the whole `model/list` answer
+ * when one entry is beyond it. Only clients that call themselves Codex are judged by Codex's
+ * versions.
+ */
+function isCodexClient(client: ModelListOptions["client"]): client is { name: string; version: string } {
+  return client !== undefined && /^codex/i.test(client.name);
+}
+
+function clientUnderstands(client: ModelListOptions["client"], info: ModelInfo): boolean {
+  if (!isCodexClient(client) || info.minimalClientVersion === null) return true;
+  return compareVersions(client.version, info.minimalClientVersion) >= 0;
+}
+
+/** The efforts Codex clients knew before `max` and `ultra` (the 0.124 TUI fails on others). */
+const LEGACY_EFFORTS = new Set(["none", "minimal", "low", "medium", "high", "xhigh"]);
+/** The oldest client version the catalog pairs with `max`/`ultra` efforts. */
+const EXTENDED_EFFORTS_SINCE = "0.142.2";
+
+/** An entry an older Codex client can parse: efforts it does not know are left out. */
+function forClient(client: ModelListOptions["client"], entry: Model): Model {
+  if (!isCodexClient(client) || compareVersions(client.version, EXTENDED_EFFORTS_SINCE) >= 0) return entry;
+  const efforts = entry.supportedReasoningEfforts.filter((e) => LEGACY_EFFORTS.has(e.reasoningEffort));
+  const fallback = efforts.at(-1)?.reasoningEffort ?? "medium";
+  return {
+    ...entry,
+    supportedReasoningEfforts: efforts,
+    defaultReasoningEffort: LEGACY_EFFORTS.has(entry.defaultReasoningEffort)
+      ? entry.defaultReasoningEffort
+      : (fallback as Model["defaultReasoningEffort"]),
+  };
+}
+
+/** Numeric dotted-version order ("0.124.0" < "0.142.2"); a pre-release tag is ignored. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) =>
+    v
+      .split(/[-+]/)[0]!
+      .split(".")
+      .map((p) => Number.parseInt(p, 10) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 export class ModelCatalog {
@@ -88,13 +138,15 @@ export class ModelCatalog {
     return slugs
       .map((slug) => catalog.resolve(slug))
       .filter((info) => options.includeHidden === true || !info.hidden || info.slug === configured)
+      .filter((info) => info.slug === configured || clientUnderstands(options.client, info))
       .map((info) =>
         modelEntry(
           info,
           info.slug === defaultSlug,
           info.slug === configured ? loaded.modelReasoningEffort.value : null,
         ),
-      );
+      )
+      .map((entry) => forClient(options.client, entry));
   }
 
   private providerModels(

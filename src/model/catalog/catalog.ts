@@ -73,6 +73,7 @@ function modelInfoFrom(slug: string, m: CatalogFacts, known: boolean): ModelInfo
     supportsImageDetailOriginal: m.supports_image_detail_original ?? base.supportsImageDetailOriginal,
     webSearchToolType: m.web_search_tool_type ?? base.webSearchToolType,
     hidden: m.visibility !== undefined && m.visibility !== "list",
+    minimalClientVersion: m.minimal_client_version ?? null,
     priority: m.priority ?? base.priority,
     upgrade: m.upgrade?.model ?? null,
     additionalSpeedTiers: m.additional_speed_tiers ?? [],

@@ -47,6 +47,8 @@ export interface ModelInfo {
   readonly defaultVerbosity: Verbosity | null;
   /** Left out of `model/list` unless hidden models are asked for. */
   readonly hidden: boolean;
+  /** The oldest Codex client that understands this entry (e.g. its reasoning efforts); null: any. */
+  readonly minimalClientVersion: string | null;
   /** Sort order of `model/list` (lower first); the first listed model is the default. */
   readonly priority: number;
   /** The model `model/list` suggests moving to, if any. */
@@ -84,6 +86,7 @@ export function unknownModelInfo(slug: string): ModelInfo {
     supportsVerbosity: false,
     defaultVerbosity: null,
     hidden: false,
+    minimalClientVersion: null,
     priority: Number.MAX_SAFE_INTEGER,
     upgrade: null,
     additionalSpeedTiers: [],
