@@ -43,6 +43,10 @@ export class SessionToolRouter implements ToolRouter {
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
   }
 
+  async shutdown(threadId: string): Promise<void> {
+    await this.inner?.shutdown?.(threadId);
+  }
+
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
     if (call.name === UPDATE_PLAN_TOOL.name && call.kind === "function") return runUpdatePlan(call, ctx);
     if (!this.inner?.handles(call.name)) return unsupportedToolOutput(call);

@@ -508,6 +508,8 @@ export class Session {
     if (this.closed) return;
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
+      // Background processes die with the thread; their items end before the rollout closes.
+      await this.router.shutdown(this.threadId).catch(() => undefined);
       this.closed = true;
       try {
         await this.recorder.close();

@@ -122,6 +122,8 @@ export interface ToolRouter {
    * not exceptions; a throw is reported to the model as a failure text.
    */
   dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem>;
+  /** The thread is shutting down or unloaded: stop what still runs for it (background processes). */
+  shutdown?(threadId: string): Promise<void>;
 }
 
 /** Output item for a call, in the matching response type. */

@@ -2,20 +2,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { WRITE_STDIN_UNSUPPORTED } from "../../src/tools/runtime/index.js";
 import {
   configFor,
   context,
   functionCall,
   outputText,
-  processCommandLines,
   router,
+  sleeping,
+  sleepMarker,
   workspace,
 } from "./support.js";
 
-/** A sleep whose command line is unique to this test run. */
-const marker = () => `${30 + Math.floor(Math.random() * 1000)}.${Math.floor(Math.random() * 1000)}`;
-const alive = (m: string) => processCommandLines().some((l) => l === `sleep ${m}`);
+const marker = sleepMarker;
+const alive = sleeping;
 
 describe("processes", () => {
   it("exec_command streams output deltas and answers in Codex's unified-exec shape", async () => {
@@ -24,7 +23,7 @@ describe("processes", () => {
     const cmd = "echo out; echo err 1>&2; exit 3";
     const out = outputText(await router(ws).dispatch(functionCall("exec_command", { cmd }), t.ctx));
     expect(out).toMatch(
-      /^Chunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} seconds\nProcess exited with code 3\nOutput:\n/,
+      /^Chunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} seconds\nProcess exited with code 3\nOriginal token count: \d+\nOutput:\n/,
     );
     expect(out).toContain("out\n");
     expect(out).toContain("err\n");
@@ -58,12 +57,15 @@ describe("processes", () => {
     expect(out.length).toBeLessThan(2000);
   });
 
-  it("an interrupt kills the whole process tree", async () => {
+  // exec_command processes outlive an interrupt (unified-exec.test.ts); one-shot shell calls do not.
+  it("an interrupt kills the whole process tree of a shell call", async () => {
     const ws = workspace();
     const t = context(configFor(ws, "never", "workspace-write"));
     const m = marker();
     const running = router(ws).dispatch(
-      functionCall("exec_command", { cmd: `sleep ${m} & bash -c 'sleep ${m}' & sleep ${m}; echo done` }),
+      functionCall("shell", {
+        command: ["bash", "-c", `sleep ${m} & bash -c 'sleep ${m}' & sleep ${m}; echo done`],
+      }),
       t.ctx,
     );
     for (let i = 0; i < 100 && !alive(m); i++) await sleep(20);
@@ -125,22 +127,13 @@ describe("processes", () => {
     expect(out).not.toContain("OPENAI_API_KEY");
   });
 
-  it("write_stdin explains that no session stays open", async () => {
-    const ws = workspace();
-    const t = context(configFor(ws, "never", "workspace-write"));
-    const out = outputText(
-      await router(ws).dispatch(functionCall("write_stdin", { session_id: 1, chars: "x" }), t.ctx),
-    );
-    expect(out).toBe(WRITE_STDIN_UNSUPPORTED);
-  });
-
   it("offers exec_command and the apply_patch function by default; shell and freeform on request", () => {
     const ws = workspace();
     expect(
       router(ws)
         .specs()
         .map((s) => `${s.type}:${s.name}`),
-    ).toEqual(["function:exec_command", "function:apply_patch"]);
+    ).toEqual(["function:exec_command", "function:write_stdin", "function:apply_patch"]);
     expect(
       router(ws, { commandTool: "shell", applyPatchTool: "freeform" })
         .specs()

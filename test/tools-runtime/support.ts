@@ -144,3 +144,11 @@ export function processCommandLines(): string[] {
   }
   return lines;
 }
+
+/** A sleep duration whose `sleep N` command line is unique to this test run. */
+export const sleepMarker = (): string =>
+  `${30 + Math.floor(Math.random() * 1000)}.${Math.floor(Math.random() * 1000)}`;
+
+/** Whether a `sleep <marker>` process is alive anywhere on the host. */
+export const sleeping = (marker: string): boolean =>
+  processCommandLines().some((line) => line === `sleep ${marker}`);

@@ -28,5 +28,5 @@ export {
   type PatchDeps,
   type PatchOutcome,
 } from "./patch-orchestrator.js";
-export { SandboxedToolRouter, type ToolRouterOptions, WRITE_STDIN_UNSUPPORTED } from "./router.js";
+export { offersWriteStdin, SandboxedToolRouter, type ToolRouterOptions } from "./router.js";
 export { escalatedPermissions, isUnsandboxedProfile, type RuntimePermissions } from "./sandbox-choice.js";

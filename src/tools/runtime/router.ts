@@ -26,10 +26,17 @@ import {
   parseToolArguments,
   ShellArgsSchema,
   shellToolSpec,
+  WriteStdinArgsSchema,
+  writeStdinToolSpec,
 } from "../specs.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
 import { buildCommandEnv } from "../../sandbox/command-env.js";
-import { type CommandInvocation, type CommandOutcome, runCommand } from "./command-orchestrator.js";
+import {
+  type CommandInvocation,
+  type CommandOutcome,
+  type OrchestratorDeps,
+  runCommand,
+} from "./command-orchestrator.js";
 import {
   DEFAULT_OUTPUT_TOKENS,
   formatExecCommandOutput,
@@ -37,6 +44,8 @@ import {
   type RunSummary,
 } from "./output.js";
 import { applyPatch } from "./patch-orchestrator.js";
+import { DEFAULT_BACKGROUND_MAX_TIMEOUT_MS } from "./unified-exec/reply.js";
+import { UnifiedExec } from "./unified-exec/unified-exec.js";
 
 export interface ToolRouterOptions {
   /** Environment commands start from (the CLI passes its own); filtered by the policy below. */
@@ -50,8 +59,8 @@ export interface ToolRouterOptions {
   userShell?: string;
   /** `shell` calls without `timeout_ms`. Default 10 s (Codex). */
   shellTimeoutMs?: number;
-  /** `exec_command` runs to completion or this limit. Default 10 min. */
-  execCommandTimeoutMs?: number;
+  /** `background_terminal_max_timeout`: the longest an empty write_stdin poll waits. Default 300 s. */
+  backgroundTerminalMaxTimeoutMs?: number;
   bwrapPath?: string;
   permissionEnv?: PermissionEnv;
 }
@@ -62,8 +71,13 @@ const LocalShellActionSchema = z.looseObject({
   timeout_ms: z.number().int().nonnegative().nullish(),
 });
 
-export const WRITE_STDIN_UNSUPPORTED =
-  "write_stdin is not available: keel's exec_command runs each command to completion and returns all of its output, so no process stays open to write to.";
+/**
+ * Whether a model offered `commandTool` also gets write_stdin: unified exec pairs them. The model
+ * catalog's `shellType === "unified_exec"` decides this once it selects the tools.
+ */
+export function offersWriteStdin(commandTool: ToolRouterOptions["commandTool"]): boolean {
+  return (commandTool ?? "exec_command") === "exec_command";
+}
 
 const COMMAND_TOOLS = new Set(["shell", "exec_command", "local_shell", "container.exec", "write_stdin"]);
 
@@ -77,9 +91,13 @@ export class SandboxedToolRouter implements ToolRouter {
   private readonly commandEnv: Record<string, string>;
   /** Sandbox note kinds already reported per thread (see runCommand). */
   private readonly reportedNotes = new Set<string>();
+  private readonly unifiedExec: UnifiedExec;
 
   constructor(private readonly options: ToolRouterOptions) {
     this.commandEnv = buildCommandEnv(options.env, options.shellEnvironmentPolicy);
+    this.unifiedExec = new UnifiedExec(
+      options.backgroundTerminalMaxTimeoutMs ?? DEFAULT_BACKGROUND_MAX_TIMEOUT_MS,
+    );
   }
 
   specs(): ToolSpec[] {
@@ -88,7 +106,18 @@ export class SandboxedToolRouter implements ToolRouter {
       this.options.applyPatchTool === "freeform"
         ? applyPatchFreeformToolSpec()
         : applyPatchFunctionToolSpec();
-    return [{ ...command }, { ...patch }];
+    const stdin = offersWriteStdin(this.options.commandTool) ? [{ ...writeStdinToolSpec() }] : [];
+    return [{ ...command }, ...stdin, { ...patch }];
+  }
+
+  /** Kills the thread's unified exec processes (thread shutdown or unload). */
+  async shutdown(threadId: string): Promise<void> {
+    await this.unifiedExec.terminateAll(threadId);
+  }
+
+  /** The thread's unified exec processes that are still running. */
+  runningProcesses(threadId: string) {
+    return this.unifiedExec.running(threadId);
   }
 
   handles(name: string): boolean {
@@ -114,8 +143,10 @@ export class SandboxedToolRouter implements ToolRouter {
         return this.applyPatchTool(call, ctx);
       case "exec_command":
         return this.execCommand(call, ctx);
-      case "write_stdin":
-        return WRITE_STDIN_UNSUPPORTED;
+      case "write_stdin": {
+        const args = parseToolArguments(WriteStdinArgsSchema, call.input);
+        return args.ok ? this.unifiedExec.writeStdin(args.value, ctx) : args.message;
+      }
       case "local_shell":
       case "container.exec":
         if (call.kind === "local_shell") return this.localShell(call, ctx);
@@ -173,17 +204,36 @@ export class SandboxedToolRouter implements ToolRouter {
     if (!args.ok) return args.message;
     const a = args.value;
     const shell = a.shell ?? this.options.userShell ?? "/bin/bash";
+    const argv = [shell, a.login ? "-lc" : "-c", a.cmd];
+    const cwd = a.workdir === undefined ? ctx.cwd : path.resolve(ctx.cwd, a.workdir);
     const chunkId = randomBytes(3).toString("hex");
     const maxTokens = a.max_output_tokens ?? DEFAULT_OUTPUT_TOKENS;
-    return this.command(call, ctx, {
-      argv: [shell, a.login ? "-lc" : "-c", a.cmd],
-      workdir: a.workdir ?? null,
-      timeoutMs: Math.max(a.yield_time_ms, this.options.execCommandTimeoutMs ?? 600_000),
-      escalate: a.sandbox_permissions === "require_escalated",
-      justification: a.justification ?? null,
-      format: (run) => formatExecCommandOutput(run, chunkId, maxTokens),
-      source: "unified_exec_startup",
-    });
+    // An apply_patch invocation in cmd is applied as a patch, not run.
+    if (detectApplyPatchCommand(argv).type !== "none")
+      return this.command(call, ctx, {
+        argv,
+        workdir: a.workdir ?? null,
+        timeoutMs: 0,
+        escalate: false,
+        justification: null,
+        format: (run) => formatExecCommandOutput(run, chunkId, maxTokens),
+        source: "unified_exec_startup",
+      });
+    return this.unifiedExec.execCommand(
+      {
+        argv,
+        cmd: a.cmd,
+        cwd,
+        tty: a.tty,
+        yieldTimeMs: a.yield_time_ms,
+        maxOutputTokens: a.max_output_tokens,
+        escalate: a.sandbox_permissions === "require_escalated",
+        justification: a.justification ?? null,
+      },
+      call.callId,
+      ctx,
+      this.orchestratorDeps(),
+    );
   }
 
   private async command(
@@ -231,14 +281,18 @@ export class SandboxedToolRouter implements ToolRouter {
         source: req.source,
       },
       ctx,
-      {
-        commandEnv: this.commandEnv,
-        approvals: this.approvals,
-        reportedNotes: this.reportedNotes,
-        ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),
-      },
+      this.orchestratorDeps(),
     );
     return modelText(outcome, req.timeoutMs, req.format);
+  }
+
+  private orchestratorDeps(): OrchestratorDeps {
+    return {
+      commandEnv: this.commandEnv,
+      approvals: this.approvals,
+      reportedNotes: this.reportedNotes,
+      ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),
+    };
   }
 
   private patchDeps() {

@@ -1,0 +1,180 @@
+import { randomBytes } from "node:crypto";
+import type { ToolContext } from "../../../session/tool-router.js";
+import { currentModelInfo } from "../../../session/model-info.js";
+import type { WriteStdinArgs } from "../../specs.js";
+import { type LiveRun, type OrchestratorDeps, exitCodeOf, runCommand } from "../command-orchestrator.js";
+import { ExecProcess } from "./process.js";
+import { execYieldMs, formatExecReply, replyTokenBudget, WRITE_SETTLE_MS, writeYieldMs } from "./reply.js";
+import { ProcessStore } from "./store.js";
+
+/**
+ * Codex's environment overlay for unified exec: no colours, no pagers, a plain terminal type and
+ * UTF-8, so output stays readable text for the model.
+ */
+export const UNIFIED_EXEC_ENV: Readonly<Record<string, string>> = {
+  NO_COLOR: "1",
+  TERM: "dumb",
+  LANG: "C.UTF-8",
+  LC_CTYPE: "C.UTF-8",
+  LC_ALL: "C.UTF-8",
+  COLORTERM: "",
+  PAGER: "cat",
+  GIT_PAGER: "cat",
+  GH_PAGER: "cat",
+  CODEX_CI: "1",
+};
+
+export interface ExecRequest {
+  argv: string[];
+  /** The model's `cmd` (listed as the process's command). */
+  cmd: string;
+  cwd: string;
+  tty: boolean;
+  yieldTimeMs: number | undefined;
+  maxOutputTokens: number | undefined;
+  escalate: boolean;
+  justification: string | null;
+}
+
+export const unknownProcessText = (id: number): string => `write_stdin failed: Unknown process id ${id}`;
+export const STDIN_CLOSED_TEXT =
+  "write_stdin failed: stdin is closed for this session; rerun exec_command with tty=true to keep stdin open";
+const CTRL_C = "\u0003";
+
+const chunkId = (): string => randomBytes(3).toString("hex");
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * exec_command sessions and write_stdin: a command runs through the orchestrator (approval →
+ * sandbox → run → escalate) like every other, but is stored before the call waits, so it can
+ * outlive its yield, the turn and an interrupt; later calls read its output and write to it.
+ */
+export class UnifiedExec {
+  private readonly store = new ProcessStore();
+
+  constructor(private readonly backgroundMaxTimeoutMs: number) {}
+
+  async execCommand(
+    req: ExecRequest,
+    callId: string,
+    ctx: ToolContext,
+    deps: OrchestratorDeps,
+  ): Promise<string> {
+    const started = performance.now();
+    const id = this.store.reserve();
+    const process = new ExecProcess(id, ctx.threadId, callId, ctx.turnId, req.cmd, req.cwd, req.tty);
+    const yieldMs = execYieldMs(req.yieldTimeMs);
+    const live: LiveRun = {
+      onOutput: (text) => process.onOutput(text),
+      run: async (start, _output, complete) => {
+        process.handedOver = false;
+        process.launch(start, (result) => {
+          if (!process.handedOver) return;
+          complete(result, process.killed);
+          // Killed processes are gone; an exit is kept until a poll has told the model.
+          if (process.killed) this.store.remove(process);
+        });
+        // Stored before the wait: an interrupt ends the wait, never the process.
+        const pruned = this.store.add(process);
+        if (pruned) void pruned.terminate();
+        await process.waitExit(yieldMs, ctx.signal);
+        if (process.result !== null) return process.result;
+        process.handedOver = true;
+        return null;
+      },
+    };
+    let outcome: Awaited<ReturnType<typeof runCommand>>;
+    try {
+      outcome = await runCommand(
+        {
+          callId,
+          argv: req.argv,
+          cwd: req.cwd,
+          timeoutMs: 0,
+          sandboxPermissions: req.escalate ? "require_escalated" : "use_default",
+          justification: req.justification,
+          source: "unified_exec_startup",
+          processId: String(id),
+          live,
+        },
+        ctx,
+        { ...deps, commandEnv: { ...deps.commandEnv, ...UNIFIED_EXEC_ENV, CODEX_THREAD_ID: ctx.threadId } },
+      );
+    } finally {
+      if (process.result !== null || !process.handedOver) this.store.remove(process);
+    }
+    // The turn was interrupted: the runtime answers the call; the output stays for the next poll.
+    if (ctx.signal.aborted) return "aborted by user";
+    if (outcome.status !== "running" && (outcome.exitCode === -1 || outcome.status === "declined"))
+      return outcome.message ?? "the command did not run";
+    const unread = process.takeUnread();
+    const prefix = outcome.message ? `${outcome.message}\n` : "";
+    return formatExecReply({
+      chunkId: chunkId(),
+      wallMs: performance.now() - started,
+      exitCode: outcome.status === "running" ? null : outcome.exitCode,
+      sessionId: outcome.status === "running" ? id : null,
+      output: prefix + unread.text,
+      outputBytes: Buffer.byteLength(prefix, "utf8") + unread.bytes,
+      maxTokens: replyTokenBudget(req.maxOutputTokens, currentModelInfo(ctx.config).truncationPolicy),
+    });
+  }
+
+  async writeStdin(args: WriteStdinArgs, ctx: ToolContext): Promise<string> {
+    const started = performance.now();
+    const process = this.store.get(args.session_id);
+    if (process === undefined || process.threadId !== ctx.threadId)
+      return unknownProcessText(args.session_id);
+    const processId = String(process.id);
+    if (args.chars !== "") {
+      if (process.terminal !== null) {
+        process.write(args.chars);
+        await sleep(WRITE_SETTLE_MS);
+      } else if (args.chars === CTRL_C) {
+        process.interrupt();
+      } else {
+        return STDIN_CLOSED_TEXT;
+      }
+      ctx.emit({
+        type: "terminal_interaction",
+        call_id: process.callId,
+        process_id: processId,
+        stdin: args.chars,
+      });
+    } else if (process.result === null) {
+      ctx.emit({ type: "terminal_interaction", call_id: process.callId, process_id: processId, stdin: "" });
+    }
+    const waitMs = writeYieldMs(args.yield_time_ms, args.chars === "", this.backgroundMaxTimeoutMs);
+    await process.waitExit(waitMs, ctx.signal);
+    if (ctx.signal.aborted) return "aborted by user";
+    const result = process.result;
+    // Exited: this reply tells the model, so the id is free again.
+    if (result !== null) this.store.remove(process);
+    const unread = process.takeUnread();
+    return formatExecReply({
+      chunkId: chunkId(),
+      wallMs: performance.now() - started,
+      exitCode: result === null ? null : exitCodeOf(result),
+      sessionId: result === null ? process.id : null,
+      output: unread.text,
+      outputBytes: unread.bytes,
+      maxTokens: replyTokenBudget(args.max_output_tokens, currentModelInfo(ctx.config).truncationPolicy),
+    });
+  }
+
+  /** Processes of a thread still running, in id order. */
+  running(threadId: string): ExecProcess[] {
+    return this.store.list().filter((p) => p.threadId === threadId && p.result === null);
+  }
+
+  /** Kills every process of a thread (or of all threads) with its process group. */
+  async terminateAll(threadId?: string): Promise<void> {
+    const victims = this.store.list().filter((p) => threadId === undefined || p.threadId === threadId);
+    await Promise.all(
+      victims.map(async (p) => {
+        await p.terminate();
+        this.store.remove(p);
+      }),
+    );
+  }
+}
