@@ -1,7 +1,10 @@
+import fs from "node:fs";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { unknownModelInfo } from "../../src/model/catalog/model-info.js";
 import type { SessionConfiguration } from "../../src/permissions/index.js";
+import { RETRY_WITHOUT_SANDBOX_REASON } from "../../src/tools/runtime/index.js";
 import {
   configFor,
   context,
@@ -183,6 +186,18 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     expect(r.runningProcesses("thread-1")).toEqual([]);
     for (let i = 0; i < 50 && alive(m); i++) await sleep(20);
     expect(alive(m)).toBe(false);
+  });
+
+  it("goes through the orchestrator: a sandbox denial during the yield is escalated after approval", async () => {
+    const ws = workspace();
+    const t = context(withTokenBudget(configFor(ws, "on-request", "workspace-write")), ["approved"]);
+    const reply = outputText(
+      await router(ws).dispatch(functionCall("exec_command", { cmd: "echo hi > .git/escalated.txt" }), t.ctx),
+    );
+    expect(t.asked.map((a) => (a.kind === "exec" ? a.reason : null))).toEqual([RETRY_WITHOUT_SANDBOX_REASON]);
+    expect(reply).toMatch(/\nProcess exited with code 0\n/);
+    expect(fs.readFileSync(path.join(ws.root, ".git/escalated.txt"), "utf8")).toBe("hi\n");
+    expect(t.of("exec_command_end")).toHaveLength(1);
   });
 
   it("a sandboxed command never inherits the terminal of another session", async () => {
