@@ -120,7 +120,7 @@ export const ExecCommandArgsSchema = z.object({
   cmd: z.string().min(1, "cmd must not be empty"),
   workdir: z.string().optional(),
   shell: z.string().optional(),
-  login: z.boolean().default(true),
+  login: z.boolean().optional(),
   tty: z.boolean().default(false),
   yield_time_ms: z.number().nonnegative().optional(),
   max_output_tokens: nonNegativeInt.optional(),
@@ -133,43 +133,43 @@ const outputTokensProperty: JsonSchema = {
   description: "Most tokens of output to return (default 10000); the model's own limit may lower it.",
 };
 
-export function execCommandToolSpec(_options: CommandToolOptions = {}): FunctionToolSpec {
+/** exec_command's parameters, in Codex's (alphabetical) order; `login` only when login shells are allowed. */
+export function execCommandToolSpec(options: { allowLoginShell?: boolean } = {}): FunctionToolSpec {
+  // exec_command always offers prefix_rule, whatever the approval policy (as Codex does).
+  const { sandbox_permissions, justification, prefix_rule } = approvalProperties(true);
+  const properties: Record<string, JsonSchema> = {
+    cmd: { type: "string", description: "The shell command to run." },
+    justification: justification!,
+    ...(options.allowLoginShell === false
+      ? {}
+      : {
+          login: {
+            type: "boolean",
+            description: "Run the shell as a login shell (-l); false runs it plainly. Default true.",
+          } satisfies JsonSchema,
+        }),
+    max_output_tokens: outputTokensProperty,
+    prefix_rule: prefix_rule!,
+    sandbox_permissions: sandbox_permissions!,
+    shell: { type: "string", description: "Shell program to run cmd with; default: the user's shell." },
+    tty: {
+      type: "boolean",
+      description: "True gives the command a terminal (PTY) it can be typed into; false or absent: pipes.",
+    },
+    workdir: { type: "string", description: "Directory to run in; default: the turn's working directory." },
+    yield_time_ms: {
+      type: "number",
+      description:
+        "How long to wait for the command before answering; default 10000 ms, kept within 250-30000 ms.",
+    },
+  };
   return {
     type: "function",
     name: "exec_command",
     description:
       "Runs a shell command, optionally on a terminal; returns its output, or a session id for write_stdin when it is still running.",
     strict: false,
-    parameters: {
-      type: "object",
-      properties: {
-        cmd: { type: "string", description: "The shell command to run." },
-        // exec_command always offers prefix_rule, whatever the approval policy (as Codex does).
-        ...approvalProperties(true),
-        login: {
-          type: "boolean",
-          description: "Run the shell as a login shell (-l); false runs it plainly. Default true.",
-        },
-        max_output_tokens: outputTokensProperty,
-        shell: { type: "string", description: "Shell program to run cmd with; default: the user's shell." },
-        tty: {
-          type: "boolean",
-          description:
-            "True gives the command a terminal (PTY) it can be typed into; false or absent: pipes.",
-        },
-        workdir: {
-          type: "string",
-          description: "Directory to run in; default: the turn's working directory.",
-        },
-        yield_time_ms: {
-          type: "number",
-          description:
-            "How long to wait for the command before answering; default 10000 ms, kept within 250-30000 ms.",
-        },
-      },
-      required: ["cmd"],
-      additionalProperties: false,
-    },
+    parameters: { type: "object", properties, required: ["cmd"], additionalProperties: false },
   };
 }
 

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { unknownModelInfo } from "../../src/model/catalog/model-info.js";
 import type { SessionConfiguration } from "../../src/permissions/index.js";
-import { RETRY_WITHOUT_SANDBOX_REASON } from "../../src/tools/runtime/index.js";
+import { loadConfig } from "../../src/config/load.js";
+import { RETRY_WITHOUT_SANDBOX_REASON, type ToolRouterOptions } from "../../src/tools/runtime/index.js";
 import {
   configFor,
   context,
@@ -37,9 +38,12 @@ function withTokenBudget(config: SessionConfiguration): SessionConfiguration {
   };
 }
 
-function setup(sandbox: "workspace-write" | "danger-full-access" = "workspace-write") {
+function setup(
+  sandbox: "workspace-write" | "danger-full-access" = "workspace-write",
+  options: Partial<ToolRouterOptions> = {},
+) {
   const ws = workspace();
-  const r = router(ws);
+  const r = router(ws, options);
   const turn = (): TestContext => context(withTokenBudget(configFor(ws, "never", sandbox)));
   const call = async (t: TestContext, name: string, args: unknown) =>
     outputText(await r.dispatch(functionCall(name, args), t.ctx));
@@ -122,15 +126,17 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
   });
 
   it("clamps yields: 100 ms waits at least 250 ms, an empty poll at least 5 s; unknown ids are named", async () => {
-    const { r, turn, call } = setup("danger-full-access");
+    // background_terminal_max_timeout bounds the poll below, which asks for a minute.
+    const { r, turn, call } = setup("danger-full-access", { backgroundTerminalMaxTimeoutMs: 5000 });
     const t = turn();
     const m = marker();
     const first = await call(t, "exec_command", { cmd: `sleep ${m}`, yield_time_ms: 100 });
     expect(wallSeconds(first)).toBeGreaterThanOrEqual(0.25);
     const id = sessionOf(first);
     const at = performance.now();
-    const poll = await call(t, "write_stdin", { session_id: id, yield_time_ms: 1000 });
+    const poll = await call(t, "write_stdin", { session_id: id, yield_time_ms: 60_000 });
     expect(performance.now() - at).toBeGreaterThanOrEqual(4500);
+    expect(performance.now() - at).toBeLessThan(40_000);
     expect(sessionOf(poll)).toBe(id);
     expect(t.of("terminal_interaction")).toEqual([
       {
@@ -198,6 +204,34 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     expect(reply).toMatch(/\nProcess exited with code 0\n/);
     expect(fs.readFileSync(path.join(ws.root, ".git/escalated.txt"), "utf8")).toBe("hi\n");
     expect(t.of("exec_command_end")).toHaveLength(1);
+  });
+
+  it("allow_login_shell = false drops login: plain `-c`, and an explicit login is refused", async () => {
+    const { turn, call } = setup("workspace-write", { allowLoginShell: false, userShell: "/bin/bash" });
+    const t = turn();
+    expect(await call(t, "exec_command", { cmd: "echo hi", login: true })).toBe(
+      "login shell is disabled by config; omit `login` or set it to false.",
+    );
+    expect(await call(t, "exec_command", { cmd: "echo $TERM" })).toMatch(/Output:\ndumb\n$/);
+    expect(t.of("exec_command_begin")[0]?.command).toEqual(["/bin/bash", "-c", "echo $TERM"]);
+  });
+
+  it("reads background_terminal_max_timeout and allow_login_shell from config.toml", () => {
+    const ws = workspace();
+    fs.writeFileSync(
+      path.join(ws.home, "config.toml"),
+      "background_terminal_max_timeout = 6000\nallow_login_shell = false\n",
+    );
+    const loaded = loadConfig({
+      keelHome: ws.home,
+      processCwd: ws.root,
+      systemConfigFile: path.join(ws.home, "no-system.toml"),
+      requirementsFile: null,
+      env: {},
+      home: ws.home,
+    });
+    expect(loaded.backgroundTerminalMaxTimeoutMs).toBe(6000);
+    expect(loaded.allowLoginShell).toBe(false);
   });
 
   it("a sandboxed command never inherits the terminal of another session", async () => {

@@ -59,6 +59,8 @@ export interface ToolRouterOptions {
   userShell?: string;
   /** `shell` calls without `timeout_ms`. Default 10 s (Codex). */
   shellTimeoutMs?: number;
+  /** `allow_login_shell`: false keeps exec_command from running login shells. Default true. */
+  allowLoginShell?: boolean;
   /** `background_terminal_max_timeout`: the longest an empty write_stdin poll waits. Default 300 s. */
   backgroundTerminalMaxTimeoutMs?: number;
   bwrapPath?: string;
@@ -70,6 +72,8 @@ const LocalShellActionSchema = z.looseObject({
   working_directory: z.string().nullish(),
   timeout_ms: z.number().int().nonnegative().nullish(),
 });
+
+export const LOGIN_SHELL_DISABLED = "login shell is disabled by config; omit `login` or set it to false.";
 
 /**
  * Whether a model offered `commandTool` also gets write_stdin: unified exec pairs them. The model
@@ -101,7 +105,10 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   specs(): ToolSpec[] {
-    const command = this.options.commandTool === "shell" ? shellToolSpec() : execCommandToolSpec();
+    const command =
+      this.options.commandTool === "shell"
+        ? shellToolSpec()
+        : execCommandToolSpec({ allowLoginShell: this.options.allowLoginShell ?? true });
     const patch =
       this.options.applyPatchTool === "freeform"
         ? applyPatchFreeformToolSpec()
@@ -203,8 +210,10 @@ export class SandboxedToolRouter implements ToolRouter {
     const args = parseToolArguments(ExecCommandArgsSchema, call.input);
     if (!args.ok) return args.message;
     const a = args.value;
+    const allowLogin = this.options.allowLoginShell ?? true;
+    if (a.login === true && !allowLogin) return LOGIN_SHELL_DISABLED;
     const shell = a.shell ?? this.options.userShell ?? "/bin/bash";
-    const argv = [shell, a.login ? "-lc" : "-c", a.cmd];
+    const argv = [shell, (a.login ?? allowLogin) ? "-lc" : "-c", a.cmd];
     const cwd = a.workdir === undefined ? ctx.cwd : path.resolve(ctx.cwd, a.workdir);
     const chunkId = randomBytes(3).toString("hex");
     const maxTokens = a.max_output_tokens ?? DEFAULT_OUTPUT_TOKENS;
