@@ -4,12 +4,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { unknownModelInfo } from "../../src/model/catalog/model-info.js";
 import type { SessionConfiguration } from "../../src/permissions/index.js";
-import { loadConfig } from "../../src/config/load.js";
 import { RETRY_WITHOUT_SANDBOX_REASON, type ToolRouterOptions } from "../../src/tools/runtime/index.js";
 import {
   configFor,
   context,
   functionCall,
+  loadedConfig,
   outputText,
   router,
   sleeping,
@@ -222,14 +222,7 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
       path.join(ws.home, "config.toml"),
       "background_terminal_max_timeout = 6000\nallow_login_shell = false\n",
     );
-    const loaded = loadConfig({
-      keelHome: ws.home,
-      processCwd: ws.root,
-      systemConfigFile: path.join(ws.home, "no-system.toml"),
-      requirementsFile: null,
-      env: {},
-      home: ws.home,
-    });
+    const loaded = loadedConfig(ws);
     expect(loaded.backgroundTerminalMaxTimeoutMs).toBe(6000);
     expect(loaded.allowLoginShell).toBe(false);
   });
