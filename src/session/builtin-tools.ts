@@ -43,8 +43,8 @@ export class SessionToolRouter implements ToolRouter {
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
   }
 
-  async shutdown(threadId: string): Promise<void> {
-    await this.inner?.shutdown?.(threadId);
+  async terminateProcesses(threadId: string): Promise<void> {
+    await this.inner?.terminateProcesses?.(threadId);
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {

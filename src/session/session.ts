@@ -509,7 +509,7 @@ export class Session {
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
       // Background processes die with the thread; their items end before the rollout closes.
-      await this.router.shutdown(this.threadId).catch(() => undefined);
+      await this.router.terminateProcesses(this.threadId).catch(() => undefined);
       this.closed = true;
       try {
         await this.recorder.close();
@@ -525,6 +525,11 @@ export class Session {
     });
     this.channel.emit({ id: INITIAL_SUBMIT_ID, msg: { type: "shutdown_complete" } });
     this.channel.close();
+  }
+
+  /** Kills the thread's background processes (unified exec); their items end as failed. */
+  async cleanBackgroundTerminals(): Promise<void> {
+    await this.router.terminateProcesses(this.threadId);
   }
 
   get isClosed(): boolean {

@@ -123,7 +123,7 @@ export interface ToolRouter {
    */
   dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem>;
   /** The thread is shutting down or unloaded: stop what still runs for it (background processes). */
-  shutdown?(threadId: string): Promise<void>;
+  terminateProcesses?(threadId: string): Promise<void>;
 }
 
 /** Output item for a call, in the matching response type. */

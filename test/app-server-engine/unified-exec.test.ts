@@ -125,10 +125,33 @@ describe("unified exec over the app-server", () => {
     expect(poll).toContain(`Process running with session ID ${bg.params.item.processId}`);
     expect(poll).toMatch(/Output:\nready\n$/);
 
-    // Shutting the server down kills the process group; the item ends as failed with -1.
-    peer.close();
-    await new Promise((resolve) => child.once("exit", resolve));
+    // clean kills the process group; the item ends as failed with -1 under the turn that started it.
+    expect(await peer.request("thread/backgroundTerminals/clean", { threadId })).toEqual({});
+    const cleaned = await peer.notification("item/completed", (p) => p.item.id === "call_bg");
+    expect(cleaned.params).toMatchObject({
+      turnId: second.turn.id,
+      item: { status: "failed", exitCode: -1, processId: bg.params.item.processId },
+    });
     for (let i = 0; i < 100 && sleeping(m); i++) await sleep(20);
     expect(sleeping(m)).toBe(false);
+
+    // A process still running when the server shuts down dies with its thread — also one outside
+    // bwrap, which has no parent-death signal to rely on.
+    const m2 = `${m}1`;
+    fx.model.enqueue(
+      turn([functionCall("exec_command", { cmd: `sleep ${m2}`, yield_time_ms: 250 }, "call_last")]),
+      turn([message("left running")]),
+    );
+    const fourth = await peer.request("turn/start", {
+      threadId,
+      input: text("one more"),
+      sandboxPolicy: { type: "dangerFullAccess" },
+    });
+    await turnCompleted(peer, fourth.turn.id);
+    expect(sleeping(m2)).toBe(true);
+    peer.close();
+    await new Promise((resolve) => child.once("exit", resolve));
+    for (let i = 0; i < 100 && sleeping(m2); i++) await sleep(20);
+    expect(sleeping(m2)).toBe(false);
   });
 });

@@ -149,7 +149,7 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     expect(await call(t, "write_stdin", { session_id: 999_999 })).toBe(
       "write_stdin failed: Unknown process id 999999",
     );
-    await r.shutdown("thread-1");
+    await r.terminateProcesses("thread-1");
     expect(alive(m)).toBe(false);
   });
 
@@ -186,7 +186,7 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     expect(sessionOf(poll)).toBe(stored!.id);
     expect(bodyOf(poll)).toBe("before\n");
 
-    await r.shutdown("thread-1");
+    await r.terminateProcesses("thread-1");
     const [end] = first.of("exec_command_end");
     expect(end).toMatchObject({ status: "failed", exit_code: -1, turn_id: "turn-1" });
     expect(r.runningProcesses("thread-1")).toEqual([]);
@@ -236,6 +236,6 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     expect(fds).not.toContain("ptmx");
     expect(fds).not.toContain("/dev/pts");
     await call(t, "write_stdin", { session_id: id, chars: "\u0004" });
-    await r.shutdown("thread-1");
+    await r.terminateProcesses("thread-1");
   });
 });

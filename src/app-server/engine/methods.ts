@@ -15,6 +15,7 @@ export const ENGINE_METHODS = [
   "thread/archive",
   "thread/unarchive",
   "thread/compact/start",
+  "thread/backgroundTerminals/clean",
   "turn/start",
   "turn/steer",
   "turn/interrupt",

@@ -108,6 +108,18 @@ export function threadHandlers(engine: Engine): HandlerModule {
           };
         }),
 
+      "thread/backgroundTerminals/clean": (params) =>
+        wire(async () => {
+          const thread = engine.require(params.threadId);
+          const release = thread.outbox.hold();
+          try {
+            await thread.session.cleanBackgroundTerminals();
+          } finally {
+            afterResponse(release);
+          }
+          return {};
+        }),
+
       "thread/name/set": (params) =>
         wire(async () => {
           const loaded = engine.get(params.threadId);

@@ -118,7 +118,7 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   /** Kills the thread's unified exec processes (thread shutdown or unload). */
-  async shutdown(threadId: string): Promise<void> {
+  async terminateProcesses(threadId: string): Promise<void> {
     await this.unifiedExec.terminateAll(threadId);
   }
 
