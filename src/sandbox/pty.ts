@@ -64,6 +64,8 @@ export function openPty(): PtyPair | { error: string } {
   liveFds.add(pair.master);
   liveFds.add(pair.slave);
   const master = new tty.ReadStream(pair.master);
+  // EIO (the command side closed) ends the data, also for a late write: never an uncaught error.
+  master.on("error", () => {});
   let slaveOpen = true;
   let masterOpen = true;
   const closeSlave = () => {
