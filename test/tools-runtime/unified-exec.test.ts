@@ -227,6 +227,45 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     expect(loaded.allowLoginShell).toBe(false);
   });
 
+  it("input to a terminal launched outside the sandbox is reviewed write by write", async () => {
+    const ws = workspace();
+    const r = router(ws);
+    const t = context(withTokenBudget(configFor(ws, "on-request", "workspace-write")), [
+      "approved",
+      "denied",
+      "approved_for_session",
+      "approved",
+    ]);
+    const call = async (name: string, args: unknown) =>
+      outputText(await r.dispatch(functionCall(name, args), t.ctx));
+    const started = await call("exec_command", {
+      cmd: "cat",
+      tty: true,
+      yield_time_ms: 250,
+      sandbox_permissions: "require_escalated",
+      justification: "Run cat outside the sandbox?",
+    });
+    const id = sessionOf(started);
+    expect(await call("write_stdin", { session_id: id, chars: "no\n" })).toBe(
+      "write_stdin rejected: rejected by user",
+    );
+    expect(bodyOf(await call("write_stdin", { session_id: id, chars: "yes\n", yield_time_ms: 500 }))).toBe(
+      "yes\r\nyes\r\n",
+    );
+    // Approved "for the session" is not remembered: the next write asks again.
+    await call("write_stdin", { session_id: id, chars: "\u0004", yield_time_ms: 1000 });
+    expect(t.asked).toHaveLength(4);
+    expect(t.asked[1]).toMatchObject({
+      kind: "exec",
+      approvalId: expect.stringMatching(/^call_/),
+      command: ["write_stdin", "--session-id", String(id), "no\n"],
+      availableDecisions: ["approved", "abort"],
+    });
+    expect((t.asked[1] as { reason: string }).reason).toMatch(/^Send input to an existing terminal\./);
+    expect(t.of("terminal_interaction").map((e) => e.stdin)).toEqual(["yes\n", "\u0004"]);
+    await r.terminateProcesses("thread-1");
+  });
+
   it("a sandboxed command never inherits the terminal of another session", async () => {
     const { r, turn, call } = setup();
     const t = turn();

@@ -56,6 +56,8 @@ export interface LiveRun {
     start: (extra: LiveLaunchOptions) => Promise<SandboxRunResult>,
     output: OutputCollector,
     complete: (result: SandboxRunResult, killed: boolean) => void,
+    /** Whether this attempt runs outside the turn's sandbox (an approved escalation). */
+    escalated: boolean,
   ): Promise<SandboxRunResult | null>;
   /** Every piece of output, as decoded text (also while the call is still waiting). */
   onOutput(text: string): void;
@@ -269,6 +271,7 @@ export async function runCommand(
       unsandboxed ? escalatedPermissions(profile.fs) : profile,
       output,
       complete,
+      unsandboxed,
     );
     if (first === null) return running(output);
     let result = first;
@@ -298,7 +301,15 @@ export async function runCommand(
             deps.approvals.remember(ctx.threadId, ctx.approvalCache, key);
         }
         const retryOutput = new OutputCollector();
-        const retry = await attempt(inv, ctx, deps, escalatedPermissions(profile.fs), retryOutput, complete);
+        const retry = await attempt(
+          inv,
+          ctx,
+          deps,
+          escalatedPermissions(profile.fs),
+          retryOutput,
+          complete,
+          true,
+        );
         if (retry === null) return running(retryOutput);
         result = retry;
         if (result.setupError !== undefined)
@@ -352,6 +363,7 @@ async function attempt(
   perms: RuntimePermissions,
   output: OutputCollector,
   complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
+  escalated: boolean,
 ): Promise<SandboxRunResult | null> {
   const env = deps.commandEnv;
   // The policy resolves against the turn's cwd; the command itself starts in its own workdir.
@@ -424,7 +436,7 @@ async function attempt(
         flush();
         return r;
       });
-    const live = await inv.live.run(start, output, (r, killed) => complete(r, output, killed));
+    const live = await inv.live.run(start, output, (r, killed) => complete(r, output, killed), escalated);
     if (live !== null) reportNotes(live, ctx, deps.reportedNotes);
     return live;
   }

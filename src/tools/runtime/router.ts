@@ -152,7 +152,7 @@ export class SandboxedToolRouter implements ToolRouter {
         return this.execCommand(call, ctx);
       case "write_stdin": {
         const args = parseToolArguments(WriteStdinArgsSchema, call.input);
-        return args.ok ? this.unifiedExec.writeStdin(args.value, ctx) : args.message;
+        return args.ok ? this.unifiedExec.writeStdin(args.value, call.callId, ctx) : args.message;
       }
       case "local_shell":
       case "container.exec":

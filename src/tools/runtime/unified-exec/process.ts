@@ -22,6 +22,8 @@ export class ExecProcess {
   handedOver = false;
   /** Set when keel killed it (prune, clean, shutdown): its item ends as failed with exit code -1. */
   killed = false;
+  /** Runs outside the sandbox of the turn that started it (an approved escalation). */
+  escalated = false;
   private unread = new OutputCollector();
   private unreadBytes = 0;
   private spawned: SpawnedCommand | null = null;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ToolContext } from "../../../session/tool-router.js";
 import { currentModelInfo } from "../../../session/model-info.js";
+import { joinShellWords } from "../../shell-words.js";
 import type { WriteStdinArgs } from "../../specs.js";
 import { type LiveRun, type OrchestratorDeps, exitCodeOf, runCommand } from "../command-orchestrator.js";
 import { ExecProcess } from "./process.js";
@@ -39,6 +40,9 @@ export interface ExecRequest {
 export const unknownProcessText = (id: number): string => `write_stdin failed: Unknown process id ${id}`;
 export const STDIN_CLOSED_TEXT =
   "write_stdin failed: stdin is closed for this session; rerun exec_command with tty=true to keep stdin open";
+export const STDIN_REJECTED_TEXT = "write_stdin rejected: rejected by user";
+const STDIN_REVIEW_REASON =
+  "Send input to an existing terminal. This terminal was launched outside the sandbox, bypassing any managed network proxy. The cwd is its launch directory; the terminal's current directory and state may have changed.";
 const CTRL_C = "\u0003";
 
 const chunkId = (): string => randomBytes(3).toString("hex");
@@ -62,24 +66,25 @@ export class UnifiedExec {
   ): Promise<string> {
     const started = performance.now();
     const id = this.store.reserve();
-    const process = new ExecProcess(id, ctx.threadId, callId, ctx.turnId, req.cmd, req.cwd, req.tty);
+    const proc = new ExecProcess(id, ctx.threadId, callId, ctx.turnId, req.cmd, req.cwd, req.tty);
     const yieldMs = execYieldMs(req.yieldTimeMs);
     const live: LiveRun = {
-      onOutput: (text) => process.onOutput(text),
-      run: async (start, _output, complete) => {
-        process.handedOver = false;
-        process.launch(start, (result) => {
-          if (!process.handedOver) return;
-          complete(result, process.killed);
+      onOutput: (text) => proc.onOutput(text),
+      run: async (start, _output, complete, escalated) => {
+        proc.handedOver = false;
+        proc.escalated = escalated;
+        proc.launch(start, (result) => {
+          if (!proc.handedOver) return;
+          complete(result, proc.killed);
           // Killed processes are gone; an exit is kept until a poll has told the model.
-          if (process.killed) this.store.remove(process);
+          if (proc.killed) this.store.remove(proc);
         });
         // Stored before the wait: an interrupt ends the wait, never the process.
-        const pruned = this.store.add(process);
+        const pruned = this.store.add(proc);
         if (pruned) void pruned.terminate();
-        await process.waitExit(yieldMs, ctx.signal);
-        if (process.result !== null) return process.result;
-        process.handedOver = true;
+        await proc.waitExit(yieldMs, ctx.signal);
+        if (proc.result !== null) return proc.result;
+        proc.handedOver = true;
         return null;
       },
     };
@@ -101,13 +106,13 @@ export class UnifiedExec {
         { ...deps, commandEnv: { ...deps.commandEnv, ...UNIFIED_EXEC_ENV, CODEX_THREAD_ID: ctx.threadId } },
       );
     } finally {
-      if (process.result !== null || !process.handedOver) this.store.remove(process);
+      if (proc.result !== null || !proc.handedOver) this.store.remove(proc);
     }
     // The turn was interrupted: the runtime answers the call; the output stays for the next poll.
     if (ctx.signal.aborted) return "aborted by user";
     if (outcome.status !== "running" && (outcome.exitCode === -1 || outcome.status === "declined"))
       return outcome.message ?? "the command did not run";
-    const unread = process.takeUnread();
+    const unread = proc.takeUnread();
     const prefix = outcome.message ? `${outcome.message}\n` : "";
     return formatExecReply({
       chunkId: chunkId(),
@@ -120,46 +125,69 @@ export class UnifiedExec {
     });
   }
 
-  async writeStdin(args: WriteStdinArgs, ctx: ToolContext): Promise<string> {
+  async writeStdin(args: WriteStdinArgs, callId: string, ctx: ToolContext): Promise<string> {
     const started = performance.now();
-    const process = this.store.get(args.session_id);
-    if (process === undefined || process.threadId !== ctx.threadId)
-      return unknownProcessText(args.session_id);
-    const processId = String(process.id);
+    const proc = this.store.get(args.session_id);
+    if (proc === undefined || proc.threadId !== ctx.threadId) return unknownProcessText(args.session_id);
+    const processId = String(proc.id);
+    if (args.chars !== "" && !(await this.inputAllowed(proc, args.chars, callId, ctx)))
+      return STDIN_REJECTED_TEXT;
     if (args.chars !== "") {
-      if (process.terminal !== null) {
-        process.write(args.chars);
+      if (proc.terminal !== null) {
+        proc.write(args.chars);
         await sleep(WRITE_SETTLE_MS);
       } else if (args.chars === CTRL_C) {
-        process.interrupt();
+        proc.interrupt();
       } else {
         return STDIN_CLOSED_TEXT;
       }
       ctx.emit({
         type: "terminal_interaction",
-        call_id: process.callId,
+        call_id: proc.callId,
         process_id: processId,
         stdin: args.chars,
       });
-    } else if (process.result === null) {
-      ctx.emit({ type: "terminal_interaction", call_id: process.callId, process_id: processId, stdin: "" });
+    } else if (proc.result === null) {
+      ctx.emit({ type: "terminal_interaction", call_id: proc.callId, process_id: processId, stdin: "" });
     }
     const waitMs = writeYieldMs(args.yield_time_ms, args.chars === "", this.backgroundMaxTimeoutMs);
-    await process.waitExit(waitMs, ctx.signal);
+    await proc.waitExit(waitMs, ctx.signal);
     if (ctx.signal.aborted) return "aborted by user";
-    const result = process.result;
+    const result = proc.result;
     // Exited: this reply tells the model, so the id is free again.
-    if (result !== null) this.store.remove(process);
-    const unread = process.takeUnread();
+    if (result !== null) this.store.remove(proc);
+    const unread = proc.takeUnread();
     return formatExecReply({
       chunkId: chunkId(),
       wallMs: performance.now() - started,
       exitCode: result === null ? null : exitCodeOf(result),
-      sessionId: result === null ? process.id : null,
+      sessionId: result === null ? proc.id : null,
       output: unread.text,
       outputBytes: unread.bytes,
       maxTokens: replyTokenBudget(args.max_output_tokens, currentModelInfo(ctx.config).truncationPolicy),
     });
+  }
+
+  /**
+   * Input to a terminal running outside the sandbox while the turn is sandboxed is reviewed, each
+   * write on its own (an approval for the session is not remembered): it can do anything the
+   * escalated command can. Polls are never reviewed. Under `never` nobody can be asked: refused.
+   */
+  private async inputAllowed(proc: ExecProcess, chars: string, callId: string, ctx: ToolContext) {
+    if (!proc.escalated || ctx.config.fileSystemSandboxPolicy.kind !== "restricted") return true;
+    if (ctx.config.approvalPolicy.value === "never") return false;
+    const command = ["write_stdin", "--session-id", String(proc.id), chars];
+    const response = await ctx.requestApproval({
+      kind: "exec",
+      callId: proc.callId,
+      approvalId: callId,
+      command,
+      cwd: proc.cwd,
+      reason: STDIN_REVIEW_REASON,
+      commandActions: [{ type: "unknown", cmd: joinShellWords(command) }],
+      availableDecisions: ["approved", "abort"],
+    });
+    return response.decision === "approved" || response.decision === "approved_for_session";
   }
 
   /** Processes of a thread still running, in id order. */
