@@ -164,6 +164,10 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     const big = await call(t, "exec_command", { cmd: "seq 1 30000", max_output_tokens: 50_000 });
     expect(bodyOf(big).length).toBeLessThan(41_000);
     expect(bodyOf(big).length).toBeGreaterThan(39_000);
+    // Output deltas come in pieces of at most 8 KiB.
+    const sizes = t.of("exec_command_output_delta").map((d) => Buffer.byteLength(d.chunk));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(8192);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(2 * 168_894);
     // Beyond the process's 1 MiB buffer the count still covers everything printed.
     const huge = await call(t, "exec_command", { cmd: "head -c 3000000 /dev/zero | tr '\\0' a" });
     expect(huge).toContain("\nOriginal token count: 750000\n");

@@ -93,6 +93,9 @@ export interface OrchestratorDeps {
   maxDeltaEvents?: number;
 }
 
+/** Largest output delta event, in bytes of the command's output. */
+const MAX_DELTA_BYTES = 8192;
+
 export const REJECTED_BY_USER = "exec command rejected by user";
 export const RETRY_WITHOUT_SANDBOX_REASON = "command failed; retry without sandbox?";
 /**
@@ -399,12 +402,15 @@ async function attempt(
     return {
       decoder,
       on: (chunk: Buffer) => {
-        const text = decoder.write(chunk);
-        if (text === "") return;
-        output.push(text);
-        inv.live?.onOutput(text);
-        if (deltas++ < maxDeltas)
-          ctx.emit({ type: "exec_command_output_delta", call_id: inv.callId, stream: name, chunk: text });
+        // Deltas carry at most 8 KiB each (Codex), so a burst of output is not one huge event.
+        for (let at = 0; at < chunk.length; at += MAX_DELTA_BYTES) {
+          const text = decoder.write(chunk.subarray(at, at + MAX_DELTA_BYTES));
+          if (text === "") continue;
+          output.push(text);
+          inv.live?.onOutput(text);
+          if (deltas++ < maxDeltas)
+            ctx.emit({ type: "exec_command_output_delta", call_id: inv.callId, stream: name, chunk: text });
+        }
       },
     };
   };
