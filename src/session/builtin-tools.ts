@@ -1,6 +1,7 @@
 import type { ResponseItem } from "../protocol/items.js";
 import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
 import {
+  type BackgroundProcess,
   type ToolCall,
   type ToolContext,
   type ToolRouter,
@@ -45,6 +46,14 @@ export class SessionToolRouter implements ToolRouter {
 
   async terminateProcesses(threadId: string): Promise<void> {
     await this.inner?.terminateProcesses?.(threadId);
+  }
+
+  runningProcesses(threadId: string): BackgroundProcess[] {
+    return this.inner?.runningProcesses?.(threadId) ?? [];
+  }
+
+  async terminateProcess(threadId: string, processId: number): Promise<boolean> {
+    return (await this.inner?.terminateProcess?.(threadId, processId)) ?? false;
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {

@@ -44,7 +44,13 @@ import {
   type StartupNotices,
   startupEvents,
 } from "./startup.js";
-import type { ApprovalCache, ApprovalRequest, ApprovalResponse, ToolRouter } from "./tool-router.js";
+import type {
+  ApprovalCache,
+  ApprovalRequest,
+  ApprovalResponse,
+  BackgroundProcess,
+  ToolRouter,
+} from "./tool-router.js";
 import { compactHistory, runRegularTurn, type TurnHost } from "./turn.js";
 
 /** Where a session's history comes from (rollout.md §10). */
@@ -525,6 +531,16 @@ export class Session {
     });
     this.channel.emit({ id: INITIAL_SUBMIT_ID, msg: { type: "shutdown_complete" } });
     this.channel.close();
+  }
+
+  /** The thread's background processes (unified exec) still running, in id order. */
+  backgroundTerminals(): BackgroundProcess[] {
+    return this.router.runningProcesses(this.threadId);
+  }
+
+  /** Kills one background process; false when no such process runs. */
+  terminateBackgroundTerminal(processId: number): Promise<boolean> {
+    return this.router.terminateProcess(this.threadId, processId);
   }
 
   /** Kills the thread's background processes (unified exec); their items end as failed. */

@@ -125,6 +125,25 @@ describe("unified exec over the app-server", () => {
     expect(poll).toContain(`Process running with session ID ${bg.params.item.processId}`);
     expect(poll).toMatch(/Output:\nready\n$/);
 
+    const listed = await peer.request("thread/backgroundTerminals/list", { threadId });
+    expect(listed).toEqual({
+      data: [
+        {
+          itemId: "call_bg",
+          processId: bg.params.item.processId,
+          command: `echo ready; sleep ${m}`,
+          cwd: fx.workspace,
+          osPid: null,
+          cpuPercent: null,
+          rssKb: null,
+        },
+      ],
+      nextCursor: null,
+    });
+    expect(
+      await peer.request("thread/backgroundTerminals/terminate", { threadId, processId: "999999" }),
+    ).toEqual({ terminated: false });
+
     // clean kills the process group; the item ends as failed with -1 under the turn that started it.
     expect(await peer.request("thread/backgroundTerminals/clean", { threadId })).toEqual({});
     const cleaned = await peer.notification("item/completed", (p) => p.item.id === "call_bg");
@@ -134,6 +153,7 @@ describe("unified exec over the app-server", () => {
     });
     for (let i = 0; i < 100 && sleeping(m); i++) await sleep(20);
     expect(sleeping(m)).toBe(false);
+    expect((await peer.request("thread/backgroundTerminals/list", { threadId })).data).toEqual([]);
 
     // A process still running when the server shuts down dies with its thread — also one outside
     // bwrap, which has no parent-death signal to rely on.

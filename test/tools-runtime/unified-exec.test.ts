@@ -270,6 +270,22 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     await r.terminateProcesses("thread-1");
   });
 
+  it("terminates one process by id: its group dies and its item ends as failed, -1", async () => {
+    const { r, turn, call } = setup();
+    const t = turn();
+    const m = marker();
+    const id = sessionOf(await call(t, "exec_command", { cmd: `sleep ${m}`, yield_time_ms: 250 }));
+    expect(await r.terminateProcess("other-thread", id)).toBe(false);
+    expect(await r.terminateProcess("thread-1", id)).toBe(true);
+    expect(await r.terminateProcess("thread-1", id)).toBe(false);
+    expect(t.of("exec_command_end")[0]).toMatchObject({ status: "failed", exit_code: -1 });
+    for (let i = 0; i < 50 && alive(m); i++) await sleep(20);
+    expect(alive(m)).toBe(false);
+    expect(await call(t, "write_stdin", { session_id: id })).toBe(
+      `write_stdin failed: Unknown process id ${id}`,
+    );
+  });
+
   it("a sandboxed command never inherits the terminal of another session", async () => {
     const { r, turn, call } = setup();
     const t = turn();

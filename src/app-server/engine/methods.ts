@@ -15,6 +15,8 @@ export const ENGINE_METHODS = [
   "thread/archive",
   "thread/unarchive",
   "thread/compact/start",
+  "thread/backgroundTerminals/list",
+  "thread/backgroundTerminals/terminate",
   "thread/backgroundTerminals/clean",
   "turn/start",
   "turn/steer",

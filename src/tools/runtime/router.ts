@@ -5,6 +5,7 @@ import type { ShellEnvironmentPolicyToml } from "../../config/schema.js";
 import type { PermissionEnv } from "../../permissions/index.js";
 import type { ResponseItem } from "../../protocol/items.js";
 import {
+  type BackgroundProcess,
   type ToolCall,
   type ToolContext,
   type ToolRouter,
@@ -123,8 +124,12 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   /** The thread's unified exec processes that are still running. */
-  runningProcesses(threadId: string) {
+  runningProcesses(threadId: string): BackgroundProcess[] {
     return this.unifiedExec.running(threadId);
+  }
+
+  terminateProcess(threadId: string, processId: number): Promise<boolean> {
+    return this.unifiedExec.terminate(threadId, processId);
   }
 
   handles(name: string): boolean {

@@ -195,6 +195,15 @@ export class UnifiedExec {
     return this.store.list().filter((p) => p.threadId === threadId && p.result === null);
   }
 
+  /** Kills one running process of a thread; false when there is none with that id. */
+  async terminate(threadId: string, id: number): Promise<boolean> {
+    const proc = this.running(threadId).find((p) => p.id === id);
+    if (!proc) return false;
+    await proc.terminate();
+    this.store.remove(proc);
+    return true;
+  }
+
   /** Kills every process of a thread (or of all threads) with its process group. */
   async terminateAll(threadId?: string): Promise<void> {
     const victims = this.store.list().filter((p) => threadId === undefined || p.threadId === threadId);
