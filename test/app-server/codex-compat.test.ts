@@ -116,7 +116,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
     );
     const missing = Object.keys(clientRequests).filter((m) => !codexMethods.has(m));
     // `getAuthStatus` is a v1-era method Codex still serves outside the v2 schema; 0.169 dropped
-    // `thread/rollback`; 0.124 predates the other four.
+    // `thread/rollback`; 0.124 predates the others.
     const expected: Record<string, string[]> = {
       "0.169.0": ["thread/rollback", "getAuthStatus"],
       "0.124.0": [
@@ -125,6 +125,8 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "permissionProfile/list",
         "hooks/list",
         "plugin/installed",
+        "thread/backgroundTerminals/list",
+        "thread/backgroundTerminals/terminate",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

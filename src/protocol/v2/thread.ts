@@ -351,11 +351,11 @@ export const ThreadBackgroundTerminalsListParamsSchema = named(
     threadId: z.string(),
     /** The `processId` after which the page starts (from `nextCursor`). */
     cursor: z.string().nullish(),
-    limit: z.number().int().positive().nullish(),
+    limit: z.number().int().nonnegative().nullish(),
   }),
 );
-export const BackgroundTerminalSchema = named(
-  "BackgroundTerminal",
+export const ThreadBackgroundTerminalSchema = named(
+  "ThreadBackgroundTerminal",
   z.object({
     itemId: z.string(),
     processId: z.string(),
@@ -369,7 +369,7 @@ export const BackgroundTerminalSchema = named(
 );
 export const ThreadBackgroundTerminalsListResponseSchema = named(
   "ThreadBackgroundTerminalsListResponse",
-  z.object({ data: z.array(BackgroundTerminalSchema), nextCursor: z.string().nullable() }),
+  z.object({ data: z.array(ThreadBackgroundTerminalSchema), nextCursor: z.string().nullable() }),
 );
 export const ThreadBackgroundTerminalsTerminateParamsSchema = named(
   "ThreadBackgroundTerminalsTerminateParams",
