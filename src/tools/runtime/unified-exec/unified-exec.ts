@@ -106,7 +106,8 @@ export class UnifiedExec {
         { ...deps, commandEnv: { ...deps.commandEnv, ...UNIFIED_EXEC_ENV, CODEX_THREAD_ID: ctx.threadId } },
       );
     } finally {
-      if (proc.result !== null || !proc.handedOver) this.store.remove(proc);
+      // Not handed over: it exited within the yield (the reply says so) or never started.
+      if (!proc.handedOver) this.store.remove(proc);
     }
     // The turn was interrupted: the runtime answers the call; the output stays for the next poll.
     if (ctx.signal.aborted) return "aborted by user";
@@ -130,16 +131,16 @@ export class UnifiedExec {
     const proc = this.store.get(args.session_id);
     if (proc === undefined || proc.threadId !== ctx.threadId) return unknownProcessText(args.session_id);
     const processId = String(proc.id);
+    // A pipe session's stdin is /dev/null: only Ctrl-C (a signal) can reach it.
+    if (args.chars !== "" && proc.terminal === null && args.chars !== CTRL_C) return STDIN_CLOSED_TEXT;
     if (args.chars !== "" && !(await this.inputAllowed(proc, args.chars, callId, ctx)))
       return STDIN_REJECTED_TEXT;
     if (args.chars !== "") {
       if (proc.terminal !== null) {
         proc.write(args.chars);
         await sleep(WRITE_SETTLE_MS);
-      } else if (args.chars === CTRL_C) {
-        proc.interrupt();
       } else {
-        return STDIN_CLOSED_TEXT;
+        proc.interrupt();
       }
       ctx.emit({
         type: "terminal_interaction",
