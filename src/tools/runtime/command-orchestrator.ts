@@ -230,16 +230,14 @@ export async function runCommand(
   }
 
   try {
-    return await decideAndRun(complete);
+    return await decideAndRun();
   } catch (error) {
     // Aborted while waiting for an answer or a run: close the item, then let the turn unwind.
     notRun("failed", ctx.signal.aborted ? "aborted" : String((error as Error)?.message ?? error));
     throw error;
   }
 
-  async function decideAndRun(
-    complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
-  ): Promise<CommandOutcome> {
+  async function decideAndRun(): Promise<CommandOutcome> {
     // 1) approval
     const decision = decideCommandApproval({
       approvalPolicy: policy,
