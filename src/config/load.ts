@@ -164,6 +164,9 @@ export interface LoadedConfig {
   ephemeral: boolean;
   history: ConfigToml["history"] | null;
   shellEnvironmentPolicy: ShellEnvironmentPolicyToml | null;
+  /** `background_terminal_max_timeout` in ms; null = the default. */
+  backgroundTerminalMaxTimeoutMs: number | null;
+  allowLoginShell: boolean;
   mcpServers: Record<string, Record<string, unknown>>;
   ossProvider: string | null;
   /** Environment facts the permission model needs (`$TMPDIR`). */
@@ -373,6 +376,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     ephemeral: overrides.ephemeral ?? toml.ephemeral ?? false,
     history: toml.history ?? null,
     shellEnvironmentPolicy: toml.shell_environment_policy ?? null,
+    backgroundTerminalMaxTimeoutMs: toml.background_terminal_max_timeout ?? null,
+    allowLoginShell: toml.allow_login_shell ?? true,
     mcpServers: toml.mcp_servers ?? {},
     ossProvider: pick("oss_provider").value,
     permissionEnv,

@@ -104,6 +104,10 @@ export const ConfigTomlSchema = ConfigProfileSchema.extend({
   experimental_compact_prompt_file: z.string().optional(),
   history: HistorySchema.optional(),
   shell_environment_policy: ShellEnvironmentPolicySchema.optional(),
+  /** Longest wait of an empty write_stdin poll, in ms (Codex default 300000). */
+  background_terminal_max_timeout: z.number().int().nonnegative().optional(),
+  /** false: exec_command never runs a login shell (`login` leaves the tool). */
+  allow_login_shell: z.boolean().optional(),
   mcp_servers: z.record(z.string(), z.looseObject({})).optional(),
 });
 export type ConfigToml = z.infer<typeof ConfigTomlSchema>;

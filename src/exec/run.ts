@@ -169,6 +169,10 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     env: io.env,
     shellEnvironmentPolicy: loaded.shellEnvironmentPolicy,
     permissionEnv: loaded.permissionEnv,
+    allowLoginShell: loaded.allowLoginShell,
+    ...(loaded.backgroundTerminalMaxTimeoutMs !== null
+      ? { backgroundTerminalMaxTimeoutMs: loaded.backgroundTerminalMaxTimeoutMs }
+      : {}),
     ...(io.env.SHELL ? { userShell: io.env.SHELL } : {}),
   });
   const apiKey = io.env.KEEL_API_KEY || io.env.CODEX_API_KEY;

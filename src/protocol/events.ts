@@ -239,6 +239,14 @@ export const ExecCommandOutputDeltaEventSchema = z.object({
   chunk: z.string(),
 });
 
+/** Input a unified exec process was sent (`write_stdin`); `stdin` is empty for a poll. */
+export const TerminalInteractionEventSchema = z.object({
+  type: z.literal("terminal_interaction"),
+  call_id: z.string(),
+  process_id: z.string(),
+  stdin: z.string(),
+});
+
 export const ExecApprovalRequestEventSchema = z.object({
   type: z.literal("exec_approval_request"),
   call_id: z.string(),
@@ -346,6 +354,7 @@ export const EventMsgSchema = z.discriminatedUnion("type", [
   ExecCommandBeginEventSchema,
   ExecCommandOutputDeltaEventSchema,
   ExecCommandEndEventSchema,
+  TerminalInteractionEventSchema,
   ExecApprovalRequestEventSchema,
   ApplyPatchApprovalRequestEventSchema,
   RequestPermissionsEventSchema,

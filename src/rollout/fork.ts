@@ -1,9 +1,11 @@
 import type { KnownEventMsg, RolloutItem } from "../protocol/rollout.js";
 
 /** Model-visible note recorded when a turn is cut short (interrupt, or a fork of a running turn). */
+/** Codex's words: exec_command processes keep running after an interrupt, and the model is told. */
 export const DEFAULT_TURN_ABORTED_MARKER =
-  "<turn_aborted>\nThe user interrupted this turn. Tools that were running may have partly run; " +
-  "check the current state before retrying.\n</turn_aborted>";
+  "<turn_aborted>\nThe user interrupted the previous turn on purpose. Any running unified exec processes " +
+  "may still be running in the background. If any tools/commands were aborted, they may have partially " +
+  "executed.\n</turn_aborted>";
 
 /** The id of a turn that started but has no `task_complete`/`turn_aborted` yet, if any. */
 export function openTurnId(items: readonly RolloutItem[]): string | null {

@@ -17,5 +17,10 @@ export { type ProbeResult, probeBwrap } from "./linux/probe.js";
 export { buildSeccompProgram, currentSeccompArch, type SeccompArch } from "./linux/seccomp.js";
 export { buildSeatbeltCommand, buildSeatbeltProfile, type SeatbeltCommand } from "./macos/seatbelt.js";
 export { isUnrestrictedPlan, type SandboxPlan, type WritableRootPlan } from "./plan.js";
-export { type RunSandboxedOptions, runSandboxed, type SandboxRunResult } from "./runner.js";
+export {
+  type RunSandboxedOptions,
+  runSandboxed,
+  type SandboxRunResult,
+  type SpawnedCommand,
+} from "./runner.js";
 export { type QuarantinedFolder, quarantineNotice } from "./linux/quarantine.js";

@@ -23,6 +23,7 @@ import { type ResidueClaim, ResidueRegistry } from "./linux/residue.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
 import { isExistingDirectory } from "../permissions/abs-path.js";
+import { maskPtyFds, openPty, type PtyPair } from "./pty.js";
 
 export type SandboxStdin = "ignore" | "inherit" | string | Uint8Array;
 
@@ -51,6 +52,23 @@ export interface RunSandboxedOptions {
   maxOutputBytes?: number;
   /** Platform override (tests); default `process.platform`. */
   platform?: NodeJS.Platform;
+  /**
+   * Run the command on a pseudo-terminal (24×80) instead of pipes; its output arrives through
+   * `onStdout`. Falls back to pipes with stdin closed when no terminal can be opened.
+   */
+  tty?: boolean;
+  /** Called once the command was spawned, with what it takes input through. */
+  onSpawn?: (spawned: SpawnedCommand) => void;
+}
+
+/** A started command as its owner sees it: the process group and its input, if any. */
+export interface SpawnedCommand {
+  /** The leader of the command's own process group (bwrap's pid when sandboxed). */
+  pid: number;
+  /** The terminal's master end when `tty` got one (writes are the command's input). */
+  terminal: Writable | null;
+  /** Why `tty` was asked for but pipes were used. */
+  ttyError: string | null;
 }
 
 export interface SandboxRunResult {
@@ -82,6 +100,8 @@ export interface SandboxRunResult {
 /** Codex keeps at most 1 MiB of each stream of a command. */
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const STREAM_DRAIN_GRACE_MS = 2000;
+/** After a terminal command exited, how long its last output may take to arrive. */
+const PTY_DRAIN_MS = 50;
 
 let staleResidueCleaned = false;
 
@@ -363,8 +383,14 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
   const { options } = params;
   const stdinOption = options.stdin ?? "ignore";
   const stdinMode = stdinOption === "ignore" || stdinOption === "inherit" ? stdinOption : "pipe";
-  const stdio: ("pipe" | "ignore" | "inherit")[] = [stdinMode, "pipe", "pipe"];
+  // Opened right before the spawn: the slave end is closed here again as soon as the child has it.
+  const pty: PtyPair | { error: string } | null = options.tty ? openPty() : null;
+  const terminal = pty !== null && "master" in pty ? pty : null;
+  let stdio: ("pipe" | "ignore" | "inherit" | number)[] = terminal
+    ? [terminal.slaveFd, terminal.slaveFd, terminal.slaveFd]
+    : [stdinMode, "pipe", "pipe"];
   if (params.bwrap) stdio.push("pipe", "pipe");
+  stdio = maskPtyFds(stdio);
   const stdout = new OutputBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
   const stderr = new OutputBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
 
@@ -392,8 +418,31 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
         detached: params.sandboxed || stdinMode !== "inherit",
       });
     } catch (error) {
+      terminal?.close();
       resolve(finish(null, null, error as NodeJS.ErrnoException));
       return;
+    } finally {
+      terminal?.closeSlave();
+    }
+    if (child.pid !== undefined)
+      options.onSpawn?.({
+        pid: child.pid,
+        terminal: terminal?.master ?? null,
+        ttyError: pty !== null && "error" in pty ? pty.error : null,
+      });
+    // The master reports EIO once every holder of the slave end is gone: that is its end of data.
+    let terminalDrained: Promise<void> = Promise.resolve();
+    if (terminal) {
+      terminal.master.on("data", (chunk: Buffer | string) => {
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        stdout.push(bytes);
+        options.onStdout?.(bytes);
+      });
+      terminalDrained = new Promise((done) => {
+        terminal.master.once("error", () => done());
+        terminal.master.once("end", () => done());
+        terminal.master.once("close", () => done());
+      });
     }
 
     const timer =
@@ -444,6 +493,7 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
       spawnError = error;
       if (child.pid === undefined) {
         // never started: no 'close' is guaranteed
+        terminal?.close();
         if (timer) clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         resolve(finish(null, null, error));
@@ -453,7 +503,16 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
       if (timer) clearTimeout(timer);
       if (exitTimer) clearTimeout(exitTimer);
       options.signal?.removeEventListener("abort", onAbort);
-      resolve(finish(code, signal, spawnError));
+      if (!terminal) {
+        resolve(finish(code, signal, spawnError));
+        return;
+      }
+      // A background child may hold the terminal open; its last output gets a short grace only.
+      const grace = new Promise((done) => setTimeout(done, PTY_DRAIN_MS));
+      void Promise.race([terminalDrained, grace]).then(() => {
+        terminal.close();
+        resolve(finish(code, signal, spawnError));
+      });
     });
 
     function finish(

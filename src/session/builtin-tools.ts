@@ -4,6 +4,7 @@ import { currentModelInfo } from "./model-info.js";
 import { DEFAULT_TOOLS_CONFIG, selectTools } from "./tool-selection.js";
 import { ClientTools } from "./client-tools.js";
 import {
+  type BackgroundProcess,
   type ToolCall,
   type ToolContext,
   type ToolRouter,
@@ -60,6 +61,18 @@ export class SessionToolRouter implements ToolRouter {
     if (name === UPDATE_PLAN_TOOL.name || this.client.handles({ name, namespace: null, kind: "function" }))
       return false;
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
+  }
+
+  async terminateProcesses(threadId: string): Promise<void> {
+    await this.inner?.terminateProcesses?.(threadId);
+  }
+
+  runningProcesses(threadId: string): BackgroundProcess[] {
+    return this.inner?.runningProcesses?.(threadId) ?? [];
+  }
+
+  async terminateProcess(threadId: string, processId: number): Promise<boolean> {
+    return (await this.inner?.terminateProcess?.(threadId, processId)) ?? false;
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {

@@ -58,7 +58,13 @@ import {
   type StartupNotices,
   startupEvents,
 } from "./startup.js";
-import type { ApprovalCache, ApprovalRequest, ApprovalResponse, ToolRouter } from "./tool-router.js";
+import type {
+  ApprovalCache,
+  ApprovalRequest,
+  ApprovalResponse,
+  BackgroundProcess,
+  ToolRouter,
+} from "./tool-router.js";
 import { compactHistory, runRegularTurn, type TurnHost } from "./turn.js";
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
@@ -569,6 +575,8 @@ export class Session {
     if (this.closed) return;
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
+      // Background processes die with the thread; their items end before the rollout closes.
+      await this.router.terminateProcesses(this.threadId).catch(() => undefined);
       this.closed = true;
       try {
         await this.recorder.close();
@@ -584,6 +592,21 @@ export class Session {
     });
     this.channel.emit({ id: INITIAL_SUBMIT_ID, msg: { type: "shutdown_complete" } });
     this.channel.close();
+  }
+
+  /** The thread's background processes (unified exec) still running, in id order. */
+  backgroundTerminals(): BackgroundProcess[] {
+    return this.router.runningProcesses(this.threadId);
+  }
+
+  /** Kills one background process; false when no such process runs. */
+  terminateBackgroundTerminal(processId: number): Promise<boolean> {
+    return this.router.terminateProcess(this.threadId, processId);
+  }
+
+  /** Kills the thread's background processes (unified exec); their items end as failed. */
+  async cleanBackgroundTerminals(): Promise<void> {
+    await this.router.terminateProcesses(this.threadId);
   }
 
   get isClosed(): boolean {

@@ -135,6 +135,21 @@ export interface ToolRouter {
    * not exceptions; a throw is reported to the model as a failure text.
    */
   dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem>;
+  /** The thread is shutting down or unloaded: stop what still runs for it (background processes). */
+  terminateProcesses?(threadId: string): Promise<void>;
+  /** The thread's background processes still running, in id order. */
+  runningProcesses?(threadId: string): BackgroundProcess[];
+  /** Kills one background process; false when the thread has no such running process. */
+  terminateProcess?(threadId: string, processId: number): Promise<boolean>;
+}
+
+/** A command still running after its tool call returned (a unified exec session). */
+export interface BackgroundProcess {
+  id: number;
+  /** The call (and item) that started it. */
+  callId: string;
+  command: string;
+  cwd: string;
 }
 
 /** Output item for a call, in the matching response type. */

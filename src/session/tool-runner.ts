@@ -46,10 +46,8 @@ export class ToolCallRuntime {
     const output = raceAbort(run, this.context.signal).then(
       (item) => item,
       (error: unknown) => {
-        if (this.context.signal.aborted) {
-          const secs = ((Date.now() - started) / 1000).toFixed(1);
-          return toolOutputItem(call, `aborted by user after ${secs}s`);
-        }
+        if (this.context.signal.aborted)
+          return toolOutputItem(call, abortedText(call.name, Date.now() - started));
         return toolOutputItem(
           call,
           `tool ${call.name} failed: ${(error as Error)?.message ?? String(error)}`,
@@ -65,6 +63,14 @@ export class ToolCallRuntime {
     this.running.length = 0;
     return outputs;
   }
+}
+
+/** What the model reads for a call the user interrupted (Codex's wording per tool family). */
+function abortedText(tool: string, elapsedMs: number): string {
+  const secs = (elapsedMs / 1000).toFixed(1);
+  return tool === "exec_command" || tool === "write_stdin"
+    ? `Wall time: ${secs} seconds\naborted by user`
+    : `aborted by user after ${secs}s`;
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

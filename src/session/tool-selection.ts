@@ -40,7 +40,7 @@ export function effectiveShellTool(info: ModelInfo, tools: ToolsConfig): ShellTo
 interface ToolOffer {
   readonly name: string;
   readonly offered: (info: ModelInfo, tools: ToolsConfig) => boolean;
-  /** keel's own spec for this model; absent: the spec a tool router provides under `name`. */
+  /** keel's spec for this model when no tool router provides one under `name`. */
   readonly spec?: (info: ModelInfo) => ToolSpec;
 }
 
@@ -84,7 +84,8 @@ export function selectTools(info: ModelInfo, tools: ToolsConfig, provided: reado
   const selected: ToolSpec[] = [];
   for (const offer of TOOL_OFFERS) {
     if (!offer.offered(info, tools)) continue;
-    const spec = offer.spec ? offer.spec(info) : byName.get(offer.name);
+    // A router's spec wins (it knows its options, e.g. `allow_login_shell`); else keel's own.
+    const spec = byName.get(offer.name) ?? offer.spec?.(info);
     if (spec) selected.push({ ...spec });
   }
   return [...selected, ...provided.filter((s) => !OFFERED_NAMES.has(specName(s)))];

@@ -152,62 +152,67 @@ export function shellCommandToolSpec(options: CommandToolOptions = {}): Function
 
 // ── exec_command / write_stdin (unified exec) ──────────────────────────────────────────────
 
-export const EXEC_COMMAND_DEFAULT_YIELD_MS = 10_000;
-export const WRITE_STDIN_DEFAULT_YIELD_MS = 250;
-
 export const ExecCommandArgsSchema = z.object({
   cmd: z.string().min(1, "cmd must not be empty"),
   workdir: z.string().optional(),
   shell: z.string().optional(),
-  login: z.boolean().default(true),
+  login: z.boolean().optional(),
   tty: z.boolean().default(false),
-  yield_time_ms: nonNegativeInt.default(EXEC_COMMAND_DEFAULT_YIELD_MS),
+  yield_time_ms: z.number().nonnegative().optional(),
   max_output_tokens: nonNegativeInt.optional(),
   ...approvalFields,
 });
 export type ExecCommandArgs = z.infer<typeof ExecCommandArgsSchema>;
 
-export function execCommandToolSpec(options: CommandToolOptions = {}): FunctionToolSpec {
+const outputTokensProperty: JsonSchema = {
+  type: "number",
+  description: "Most tokens of output to return (default 10000); the model's own limit may lower it.",
+};
+
+/** exec_command's parameters, in Codex's (alphabetical) order; `login` only when login shells are allowed. */
+export function execCommandToolSpec(options: { allowLoginShell?: boolean } = {}): FunctionToolSpec {
+  // exec_command always offers prefix_rule, whatever the approval policy (as Codex does).
+  const { sandbox_permissions, justification, prefix_rule } = approvalProperties(true);
+  const properties: Record<string, JsonSchema> = {
+    cmd: { type: "string", description: "The shell command to run." },
+    justification: justification!,
+    ...(options.allowLoginShell === false
+      ? {}
+      : {
+          login: {
+            type: "boolean",
+            description: "Run the shell as a login shell (-l); false runs it plainly. Default true.",
+          } satisfies JsonSchema,
+        }),
+    max_output_tokens: outputTokensProperty,
+    prefix_rule: prefix_rule!,
+    sandbox_permissions: sandbox_permissions!,
+    shell: { type: "string", description: "Shell program to run cmd with; default: the user's shell." },
+    tty: {
+      type: "boolean",
+      description: "True gives the command a terminal (PTY) it can be typed into; false or absent: pipes.",
+    },
+    workdir: { type: "string", description: "Directory to run in; default: the turn's working directory." },
+    yield_time_ms: {
+      type: "number",
+      description:
+        "How long to wait for the command before answering; default 10000 ms, kept within 250-30000 ms.",
+    },
+  };
   return {
     type: "function",
     name: "exec_command",
     description:
-      "Runs a shell command and returns its output, or a session id to keep talking to it with write_stdin when it is still running after yield_time_ms.",
+      "Runs a shell command, optionally on a terminal; returns its output, or a session id for write_stdin when it is still running.",
     strict: false,
-    parameters: {
-      type: "object",
-      properties: {
-        cmd: { type: "string", description: "The shell command to run" },
-        workdir: {
-          type: "string",
-          description: "Directory to run in; defaults to the turn's working directory",
-        },
-        shell: { type: "string", description: "Shell binary to use; defaults to the user's shell" },
-        login: { type: "boolean", description: "Run the shell as a login shell (-l); defaults to true" },
-        tty: {
-          type: "boolean",
-          description: "Give the command a terminal (PTY) for interactive input; defaults to false (pipes)",
-        },
-        yield_time_ms: {
-          type: "number",
-          description: "How long to wait for output before returning, in milliseconds; defaults to 10000",
-        },
-        max_output_tokens: {
-          type: "number",
-          description: "Cap on the output returned, in tokens; longer output is truncated",
-        },
-        ...approvalProperties(options.includePrefixRule ?? false),
-      },
-      required: ["cmd"],
-      additionalProperties: false,
-    },
+    parameters: { type: "object", properties, required: ["cmd"], additionalProperties: false },
   };
 }
 
 export const WriteStdinArgsSchema = z.object({
   session_id: z.number().int(),
   chars: z.string().default(""),
-  yield_time_ms: nonNegativeInt.default(WRITE_STDIN_DEFAULT_YIELD_MS),
+  yield_time_ms: z.number().nonnegative().optional(),
   max_output_tokens: nonNegativeInt.optional(),
 });
 export type WriteStdinArgs = z.infer<typeof WriteStdinArgsSchema>;
@@ -216,21 +221,21 @@ export function writeStdinToolSpec(): FunctionToolSpec {
   return {
     type: "function",
     name: "write_stdin",
-    description:
-      "Writes characters to a running exec_command session and returns the output since the last call.",
+    description: "Sends characters to a running exec_command session and returns the output that followed.",
     strict: false,
     parameters: {
       type: "object",
       properties: {
-        session_id: { type: "number", description: "The session id returned by exec_command" },
-        chars: { type: "string", description: "Characters to write; empty to just poll for output" },
+        chars: {
+          type: "string",
+          description: "Characters to type, sent as they are; empty (the default) only waits for output.",
+        },
+        max_output_tokens: outputTokensProperty,
+        session_id: { type: "number", description: "The session id exec_command returned." },
         yield_time_ms: {
           type: "number",
-          description: "How long to wait for output before returning, in milliseconds; defaults to 250",
-        },
-        max_output_tokens: {
-          type: "number",
-          description: "Cap on the output returned, in tokens; longer output is truncated",
+          description:
+            "How long to wait for output: writes default to 250 ms (at most 30000 ms); empty polls wait 5000-300000 ms.",
         },
       },
       required: ["session_id"],

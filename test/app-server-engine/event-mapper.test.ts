@@ -115,6 +115,7 @@ const samples: Record<EventMsgType, EventMsg> = {
     duration: { secs: 1, nanos: 500_000_000 },
     status: "completed",
   },
+  terminal_interaction: { type: "terminal_interaction", call_id: "c1", process_id: "4242", stdin: "y\n" },
   apply_patch_approval_request: { type: "apply_patch_approval_request", call_id: "p1", ...base, changes },
   request_permissions: {
     type: "request_permissions",

@@ -126,6 +126,8 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "modelProvider/list",
         "hooks/list",
         "plugin/installed",
+        "thread/backgroundTerminals/list",
+        "thread/backgroundTerminals/terminate",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

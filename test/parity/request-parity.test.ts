@@ -25,12 +25,6 @@ import { KEEL_BIN, REPO_ROOT } from "../exec/support.js";
  * sub-agents, so their tools (get_goal…, tool_search, multi_agent_v1) are not part of the contract.
  */
 
-/**
- * Tools Codex offers whose spec and handler are built on other branches of issue 12 (unified
- * exec's write_stdin, request_user_input, view_image, web_search). Emptied when they merge.
- */
-const AWAITING_OTHER_BRANCHES = ["write_stdin"];
-
 const codexBin = path.join(REPO_ROOT, "node_modules/.bin/codex");
 const haveCodex = fs.existsSync(codexBin);
 // Codex's sandbox helper fails when CODEX_HOME is under the temp folder: use the ignored /tmp/ of the repo.
@@ -95,9 +89,9 @@ function shape(body: any) {
     reasoning: body.reasoning,
     include: body.include,
     text: body.text ?? null,
-    tools: (body.tools as { type: string; name?: string; format?: { type: string } }[])
-      .filter((t) => !AWAITING_OTHER_BRANCHES.includes(t.name ?? t.type))
-      .map((t) => `${t.type}:${t.name ?? ""}${t.format ? `/${t.format.type}` : ""}`),
+    tools: (body.tools as { type: string; name?: string; format?: { type: string } }[]).map(
+      (t) => `${t.type}:${t.name ?? ""}${t.format ? `/${t.format.type}` : ""}`,
+    ),
     parallel_tool_calls: body.parallel_tool_calls,
     tool_choice: body.tool_choice,
     store: body.store,

@@ -2,20 +2,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { WRITE_STDIN_UNSUPPORTED } from "../../src/tools/runtime/index.js";
 import {
   configFor,
   context,
   functionCall,
   outputText,
-  processCommandLines,
   router,
+  sleeping,
+  sleepMarker,
   workspace,
 } from "./support.js";
 
-/** A sleep whose command line is unique to this test run. */
-const marker = () => `${30 + Math.floor(Math.random() * 1000)}.${Math.floor(Math.random() * 1000)}`;
-const alive = (m: string) => processCommandLines().some((l) => l === `sleep ${m}`);
+const marker = sleepMarker;
+const alive = sleeping;
 
 describe("processes", () => {
   it("exec_command streams output deltas and answers in Codex's unified-exec shape", async () => {
@@ -61,12 +60,15 @@ describe("processes", () => {
     expect(out.length).toBeLessThan(1100);
   });
 
-  it("an interrupt kills the whole process tree", async () => {
+  // exec_command processes outlive an interrupt (unified-exec.test.ts); one-shot shell calls do not.
+  it("an interrupt kills the whole process tree of a shell call", async () => {
     const ws = workspace();
     const t = context(configFor(ws, "never", "workspace-write"));
     const m = marker();
     const running = router(ws).dispatch(
-      functionCall("exec_command", { cmd: `sleep ${m} & bash -c 'sleep ${m}' & sleep ${m}; echo done` }),
+      functionCall("shell", {
+        command: ["bash", "-c", `sleep ${m} & bash -c 'sleep ${m}' & sleep ${m}; echo done`],
+      }),
       t.ctx,
     );
     for (let i = 0; i < 100 && !alive(m); i++) await sleep(20);
@@ -126,15 +128,6 @@ describe("processes", () => {
     expect(out).toContain("KEEP_ME=yes");
     expect(out).toContain("ADDED=1");
     expect(out).not.toContain("OPENAI_API_KEY");
-  });
-
-  it("write_stdin explains that no session stays open", async () => {
-    const ws = workspace();
-    const t = context(configFor(ws, "never", "workspace-write"));
-    const out = outputText(
-      await router(ws).dispatch(functionCall("write_stdin", { session_id: 1, chars: "x" }), t.ctx),
-    );
-    expect(out).toBe(WRITE_STDIN_UNSUPPORTED);
   });
 
   it("shell_command runs its script in the user's shell and reports the exit code", async () => {

@@ -23,6 +23,22 @@ export function workspace(files: Record<string, string> = {}): { root: string; h
   return { root, home: tempDir("keel-home-") };
 }
 
+/** The configuration loaded from the workspace's keel home (its config.toml), no system layers. */
+export function loadedConfig(
+  ws: { root: string; home: string },
+  overrides: Parameters<typeof loadConfig>[0]["overrides"] = {},
+): ReturnType<typeof loadConfig> {
+  return loadConfig({
+    keelHome: ws.home,
+    processCwd: ws.root,
+    systemConfigFile: path.join(ws.home, "no-system.toml"),
+    requirementsFile: null,
+    env: {},
+    home: ws.home,
+    overrides,
+  });
+}
+
 /** The effective configuration for a turn in `root` under the given policy and sandbox mode. */
 export function configFor(
   ws: { root: string; home: string },
@@ -30,15 +46,7 @@ export function configFor(
   sandbox: SandboxMode,
   extraEntries: FileSystemSandboxEntry[] = [],
 ): SessionConfiguration {
-  const loaded = loadConfig({
-    keelHome: ws.home,
-    processCwd: ws.root,
-    systemConfigFile: path.join(ws.home, "no-system.toml"),
-    requirementsFile: null,
-    env: {},
-    home: ws.home,
-    overrides: { approvalPolicy: approval, sandboxMode: sandbox, cwd: ws.root },
-  });
+  const loaded = loadedConfig(ws, { approvalPolicy: approval, sandboxMode: sandbox, cwd: ws.root });
   const config = buildSessionConfiguration(loaded, { defaultBaseInstructions: "", defaultModel: "mock" });
   if (extraEntries.length === 0) return config;
   const fsPolicy = config.fileSystemSandboxPolicy;
@@ -144,3 +152,11 @@ export function processCommandLines(): string[] {
   }
   return lines;
 }
+
+/** A sleep duration whose `sleep N` command line is unique to this test run. */
+export const sleepMarker = (): string =>
+  `${30 + Math.floor(Math.random() * 1000)}.${Math.floor(Math.random() * 1000)}`;
+
+/** Whether a `sleep <marker>` process is alive anywhere on the host. */
+export const sleeping = (marker: string): boolean =>
+  processCommandLines().some((line) => line === `sleep ${marker}`);

@@ -22,7 +22,7 @@ import { handleUpdatePlan } from "../../src/tools/update-plan.js";
 describe("tool specs", () => {
   it.each<[FunctionToolSpec, z.ZodObject]>([
     [shellToolSpec({ includePrefixRule: true }), ShellArgsSchema],
-    [execCommandToolSpec({ includePrefixRule: true }), ExecCommandArgsSchema],
+    [execCommandToolSpec(), ExecCommandArgsSchema],
     [writeStdinToolSpec(), WriteStdinArgsSchema],
     [applyPatchFunctionToolSpec(), ApplyPatchArgsSchema],
     [updatePlanToolSpec(), UpdatePlanArgsSchema],
@@ -38,16 +38,25 @@ describe("tool specs", () => {
   it("offers prefix_rule only when asked", () => {
     expect(shellToolSpec().parameters.properties).not.toHaveProperty("prefix_rule");
     expect(shellToolSpec({ includePrefixRule: true }).parameters.properties).toHaveProperty("prefix_rule");
+    // exec_command: Codex 0.169's parameter set under every approval policy, in its order.
     expect(Object.keys(execCommandToolSpec().parameters.properties)).toEqual([
       "cmd",
-      "workdir",
-      "shell",
-      "login",
-      "tty",
-      "yield_time_ms",
-      "max_output_tokens",
-      "sandbox_permissions",
       "justification",
+      "login",
+      "max_output_tokens",
+      "prefix_rule",
+      "sandbox_permissions",
+      "shell",
+      "tty",
+      "workdir",
+      "yield_time_ms",
+    ]);
+    expect(execCommandToolSpec({ allowLoginShell: false }).parameters.properties).not.toHaveProperty("login");
+    expect(Object.keys(writeStdinToolSpec().parameters.properties)).toEqual([
+      "chars",
+      "max_output_tokens",
+      "session_id",
+      "yield_time_ms",
     ]);
   });
 
@@ -71,9 +80,7 @@ describe("parseToolArguments", () => {
       ok: true,
       value: {
         cmd: "ls",
-        login: true,
         tty: false,
-        yield_time_ms: 10_000,
         sandbox_permissions: "use_default",
       },
     });

@@ -150,6 +150,10 @@ export class Engine {
           env,
           shellEnvironmentPolicy: loaded.shellEnvironmentPolicy,
           permissionEnv: loaded.permissionEnv,
+          allowLoginShell: loaded.allowLoginShell,
+          ...(loaded.backgroundTerminalMaxTimeoutMs !== null
+            ? { backgroundTerminalMaxTimeoutMs: loaded.backgroundTerminalMaxTimeoutMs }
+            : {}),
           ...(env.SHELL ? { userShell: env.SHELL } : {}),
         });
     return {

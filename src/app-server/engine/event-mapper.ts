@@ -130,7 +130,7 @@ function asAgentStart(notification: Notification): Notification {
   if (params.item.type !== "commandExecution") return notification;
   return {
     ...notification,
-    params: { ...params, item: { ...params.item, source: "agent" } },
+    params: { ...params, item: { ...params.item, source: "agent", processId: null } },
   } as Notification;
 }
 
@@ -360,6 +360,16 @@ export class EventMapper {
         ];
       case "exec_command_end":
         return [this.commandEnd(msg, msg.turn_id || turnId)];
+      case "terminal_interaction":
+        return [
+          note("item/commandExecution/terminalInteraction", {
+            threadId,
+            turnId,
+            itemId: msg.call_id,
+            processId: msg.process_id,
+            stdin: msg.stdin,
+          }),
+        ];
       case "exec_approval_request": {
         let itemStarted: Notification | null = null;
         if (this.stash?.callId === msg.call_id) {

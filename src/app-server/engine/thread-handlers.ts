@@ -108,6 +108,46 @@ export function threadHandlers(engine: Engine): HandlerModule {
           };
         }),
 
+      "thread/backgroundTerminals/list": (params) =>
+        wire(async () => {
+          const thread = engine.require(params.threadId);
+          const after = params.cursor ? Number(params.cursor) : -1;
+          const live = thread.session.backgroundTerminals().filter((p) => p.id > after);
+          const page = params.limit ? live.slice(0, params.limit) : live;
+          return {
+            data: page.map((p) => ({
+              itemId: p.callId,
+              processId: String(p.id),
+              command: p.command,
+              cwd: p.cwd,
+              osPid: null,
+              cpuPercent: null,
+              rssKb: null,
+            })),
+            nextCursor: page.length < live.length ? String(page.at(-1)!.id) : null,
+          };
+        }),
+
+      "thread/backgroundTerminals/terminate": (params) =>
+        wire(async () => {
+          const thread = engine.require(params.threadId);
+          const id = Number(params.processId);
+          const terminated = Number.isInteger(id) && (await thread.session.terminateBackgroundTerminal(id));
+          return { terminated };
+        }),
+
+      "thread/backgroundTerminals/clean": (params) =>
+        wire(async () => {
+          const thread = engine.require(params.threadId);
+          const release = thread.outbox.hold();
+          try {
+            await thread.session.cleanBackgroundTerminals();
+          } finally {
+            afterResponse(release);
+          }
+          return {};
+        }),
+
       "thread/name/set": (params) =>
         wire(async () => {
           const loaded = engine.get(params.threadId);

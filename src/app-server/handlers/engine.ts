@@ -9,7 +9,7 @@ import type { HandlerModule, HandlerTable, RequestHandler } from "../router.js";
  * −32600 `<method> is not available yet`. `attachEngine` (src/app-server/engine/) replaces them
  * with one module per resource; `runAppServer` attaches it unless told not to. Still answered by
  * the placeholder with the engine attached: `thread/rollback`, `thread/shellCommand`,
- * `thread/metadata/update`, `thread/backgroundTerminals/clean` (no engine support yet).
+ * `thread/metadata/update` (no engine support yet).
  * `configRequirements/read` and `permissionProfile/list` have protocol-only answers (registered
  * after these) until the engine replaces them.
  */
@@ -19,7 +19,6 @@ export const engineMethods: readonly ClientRequestMethod[] = [
   "thread/rollback",
   "thread/shellCommand",
   "thread/metadata/update",
-  "thread/backgroundTerminals/clean",
 ];
 
 function placeholder(method: ClientRequestMethod): RequestHandler<ClientRequestMethod> {

@@ -164,6 +164,18 @@ export const clientRequests = {
     result: thread.ThreadMetadataUpdateResponseSchema,
     description: "Update a thread's git metadata.",
   },
+  "thread/backgroundTerminals/list": {
+    params: thread.ThreadBackgroundTerminalsListParamsSchema,
+    result: thread.ThreadBackgroundTerminalsListResponseSchema,
+    description: "List the running background terminals of a thread.",
+    experimental: true,
+  },
+  "thread/backgroundTerminals/terminate": {
+    params: thread.ThreadBackgroundTerminalsTerminateParamsSchema,
+    result: thread.ThreadBackgroundTerminalsTerminateResponseSchema,
+    description: "Kill one background terminal of a thread.",
+    experimental: true,
+  },
   "thread/backgroundTerminals/clean": {
     params: thread.ThreadBackgroundTerminalsCleanParamsSchema,
     result: EmptyResponseSchema,

@@ -347,6 +347,41 @@ export const ThreadBackgroundTerminalsCleanParamsSchema = named(
   z.object({ threadId: z.string() }),
 );
 
+export const ThreadBackgroundTerminalsListParamsSchema = named(
+  "ThreadBackgroundTerminalsListParams",
+  z.object({
+    threadId: z.string(),
+    /** The `processId` after which the page starts (from `nextCursor`). */
+    cursor: z.string().nullish(),
+    limit: z.number().int().nonnegative().nullish(),
+  }),
+);
+export const ThreadBackgroundTerminalSchema = named(
+  "ThreadBackgroundTerminal",
+  z.object({
+    itemId: z.string(),
+    processId: z.string(),
+    /** The command as the model wrote it (`cmd`). */
+    command: z.string(),
+    cwd: z.string(),
+    osPid: z.number().int().nullable(),
+    cpuPercent: z.number().nullable(),
+    rssKb: z.number().int().nullable(),
+  }),
+);
+export const ThreadBackgroundTerminalsListResponseSchema = named(
+  "ThreadBackgroundTerminalsListResponse",
+  z.object({ data: z.array(ThreadBackgroundTerminalSchema), nextCursor: z.string().nullable() }),
+);
+export const ThreadBackgroundTerminalsTerminateParamsSchema = named(
+  "ThreadBackgroundTerminalsTerminateParams",
+  z.object({ threadId: z.string(), processId: z.string() }),
+);
+export const ThreadBackgroundTerminalsTerminateResponseSchema = named(
+  "ThreadBackgroundTerminalsTerminateResponse",
+  z.object({ terminated: z.boolean() }),
+);
+
 export const ThreadEmptyResponseSchema = EmptyResponseSchema;
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import {
   compileSandboxPlan,
   quarantineNotice,
   runSandboxed,
+  type RunSandboxedOptions,
   type SandboxRunResult,
 } from "../../sandbox/index.js";
 import type { ToolContext } from "../../session/tool-router.js";
@@ -34,9 +35,35 @@ export interface CommandInvocation {
   sandboxPermissions: "use_default" | "require_escalated";
   justification: string | null;
   source: "agent" | "unified_exec_startup";
+  /** The unified exec session id the command runs under (item `processId`). */
+  processId?: string | null;
+  /** Set for unified exec: the command may outlive the call (see `LiveRun`). */
+  live?: LiveRun;
 }
 
-export type CommandStatus = "completed" | "failed" | "declined";
+/** What a live attempt's launcher may add to the one-shot run. */
+export type LiveLaunchOptions = Pick<RunSandboxedOptions, "tty" | "onSpawn" | "signal">;
+
+/**
+ * A unified exec session's way to run one attempt: it starts the command with `start` (no
+ * timeout, the session's own kill signal), stores it, and waits for its yield. It resolves with
+ * the result when the command exited in that time (the orchestrator then finishes it, escalating
+ * after a sandbox denial), or `null` when the command is still running: it then belongs to the
+ * session, which calls `complete` once it exits.
+ */
+export interface LiveRun {
+  run(
+    start: (extra: LiveLaunchOptions) => Promise<SandboxRunResult>,
+    output: OutputCollector,
+    complete: (result: SandboxRunResult, killed: boolean) => void,
+    /** Whether this attempt runs outside the turn's sandbox (an approved escalation). */
+    escalated: boolean,
+  ): Promise<SandboxRunResult | null>;
+  /** Every piece of output, as decoded text (also while the call is still waiting). */
+  onOutput(text: string): void;
+}
+
+export type CommandStatus = "completed" | "failed" | "declined" | "running";
 
 export interface CommandOutcome {
   status: CommandStatus;
@@ -105,7 +132,8 @@ function approvalOf(decision: ReviewDecision): AskResult {
   return "declined";
 }
 
-function exitCodeOf(result: SandboxRunResult): number {
+/** The exit code a run reports to the model (timeouts 124, signals 128+n, never-ran -1). */
+export function exitCodeOf(result: SandboxRunResult): number {
   if (result.timedOut) return TIMEOUT_EXIT_CODE;
   if (result.exitCode !== null) return result.exitCode;
   if (result.signal !== null) return 128 + (os.constants.signals[result.signal] ?? 0);
@@ -136,8 +164,9 @@ export async function runCommand(
     cwd: inv.cwd,
     parsed_cmd: actions,
     source: inv.source,
+    process_id: inv.processId ?? null,
   };
-  ctx.emit({ type: "exec_command_begin", ...base, process_id: null });
+  ctx.emit({ type: "exec_command_begin", ...base });
 
   const finish = (outcome: Omit<CommandOutcome, "durationMs">, stdout = "", stderr = ""): CommandOutcome => {
     const durationMs = performance.now() - started;
@@ -181,6 +210,30 @@ export async function runCommand(
     return approvalOf(response.decision);
   };
 
+  /** Handed over to its session: the item stays open until the session completes it. */
+  function running(output: OutputCollector): CommandOutcome {
+    return {
+      status: "running",
+      exitCode: -1,
+      aggregatedOutput: output.text(),
+      durationMs: performance.now() - started,
+      timedOut: false,
+      aborted: false,
+      message: null,
+      sandboxed: true,
+    };
+  }
+
+  /** Ends a handed-over command's item when it exits or is killed (Codex: failed, -1). */
+  function complete(result: SandboxRunResult, output: OutputCollector, killed: boolean): void {
+    reportNotes(result, ctx, deps.reportedNotes);
+    if (killed) {
+      finish({ ...summary(result, output), status: "failed", exitCode: -1 });
+      return;
+    }
+    finish({ ...summary(result, output), message: reportQuarantine(result, null, ctx) });
+  }
+
   try {
     return await decideAndRun();
   } catch (error) {
@@ -217,13 +270,17 @@ export async function runCommand(
 
     // 2) first attempt with the turn's profile (or escalated, if that is what was approved)
     const output = new OutputCollector();
-    let result = await attempt(
+    const first = await attempt(
       inv,
       ctx,
       deps,
       unsandboxed ? escalatedPermissions(profile.fs) : profile,
       output,
+      complete,
+      unsandboxed,
     );
+    if (first === null) return running(output);
+    let result = first;
     if (result.setupError !== undefined) {
       return notRun("failed", `the command was not run: ${result.setupError}`);
     }
@@ -250,7 +307,17 @@ export async function runCommand(
             deps.approvals.remember(ctx.threadId, ctx.approvalCache, key);
         }
         const retryOutput = new OutputCollector();
-        result = await attempt(inv, ctx, deps, escalatedPermissions(profile.fs), retryOutput);
+        const retry = await attempt(
+          inv,
+          ctx,
+          deps,
+          escalatedPermissions(profile.fs),
+          retryOutput,
+          complete,
+          true,
+        );
+        if (retry === null) return running(retryOutput);
+        result = retry;
         if (result.setupError !== undefined)
           return notRun("failed", `the command was not run: ${result.setupError}`);
         return finish(summary(result, retryOutput), result.stdout, result.stderr);
@@ -293,14 +360,19 @@ function summary(result: SandboxRunResult, output: OutputCollector): Omit<Comman
   };
 }
 
-/** One run under `perms`, streaming output deltas for the call. */
+/**
+ * One run under `perms`, streaming output deltas for the call. Null: a live run that is still
+ * running and now belongs to its session.
+ */
 async function attempt(
   inv: CommandInvocation,
   ctx: ToolContext,
   deps: OrchestratorDeps,
   perms: RuntimePermissions,
   output: OutputCollector,
-): Promise<SandboxRunResult> {
+  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
+  escalated: boolean,
+): Promise<SandboxRunResult | null> {
   const env = deps.commandEnv;
   // The policy resolves against the turn's cwd; the command itself starts in its own workdir.
   let plan: ReturnType<typeof compileSandboxPlan>;
@@ -340,6 +412,7 @@ async function attempt(
           const text = decoder.write(chunk.subarray(at, at + DELTA_MAX_BYTES));
           if (text === "") continue;
           output.push(text);
+          inv.live?.onOutput(text);
           if (deltas++ < maxDeltas)
             ctx.emit({ type: "exec_command_output_delta", call_id: inv.callId, stream: name, chunk: text });
         }
@@ -348,13 +421,11 @@ async function attempt(
   };
   const out = stream("stdout");
   const err = stream("stderr");
-  const result = await runSandboxed({
+  const options: RunSandboxedOptions = {
     argv: inv.argv,
     cwd: inv.cwd,
     plan,
     env,
-    timeoutMs: inv.timeoutMs,
-    signal: ctx.signal,
     onStdout: out.on,
     onStderr: err.on,
     // The runner's own copy of each stream is bounded too; the collector above is what counts.
@@ -362,11 +433,28 @@ async function attempt(
     stateDir: path.join(ctx.config.keelHome, "sandbox"),
     keelHome: ctx.config.keelHome,
     ...(deps.bwrapPath ? { bwrapPath: deps.bwrapPath } : {}),
-  });
-  for (const s of [out, err]) {
-    const rest = s.decoder.end();
-    if (rest) output.push(rest);
+  };
+  const flush = () => {
+    for (const s of [out, err]) {
+      const rest = s.decoder.end();
+      if (rest) {
+        output.push(rest);
+        inv.live?.onOutput(rest);
+      }
+    }
+  };
+  if (inv.live) {
+    const start = (extra: LiveLaunchOptions) =>
+      runSandboxed({ ...options, ...extra }).then((r) => {
+        flush();
+        return r;
+      });
+    const live = await inv.live.run(start, output, (r, killed) => complete(r, output, killed), escalated);
+    if (live !== null) reportNotes(live, ctx, deps.reportedNotes);
+    return live;
   }
+  const result = await runSandboxed({ ...options, timeoutMs: inv.timeoutMs, signal: ctx.signal });
+  flush();
   reportNotes(result, ctx, deps.reportedNotes);
   return result;
 }

@@ -32,5 +32,5 @@ export {
   type PatchDeps,
   type PatchOutcome,
 } from "./patch-orchestrator.js";
-export { SandboxedToolRouter, type ToolRouterOptions, WRITE_STDIN_UNSUPPORTED } from "./router.js";
+export { SandboxedToolRouter, type ToolRouterOptions } from "./router.js";
 export { escalatedPermissions, isUnsandboxedProfile, type RuntimePermissions } from "./sandbox-choice.js";

@@ -5,6 +5,7 @@ import type { ShellEnvironmentPolicyToml } from "../../config/schema.js";
 import type { PermissionEnv } from "../../permissions/index.js";
 import type { ResponseItem } from "../../protocol/items.js";
 import {
+  type BackgroundProcess,
   type ToolCall,
   type ToolContext,
   type ToolRouter,
@@ -22,13 +23,21 @@ import {
   ExecCommandArgsSchema,
   parseToolArguments,
   ShellArgsSchema,
+  execCommandToolSpec,
   ShellCommandArgsSchema,
+  WriteStdinArgsSchema,
+  writeStdinToolSpec,
 } from "../specs.js";
 import { mediaToolSpecs } from "../media-tools.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
 import { buildCommandEnv } from "../../sandbox/command-env.js";
-import { type CommandInvocation, type CommandOutcome, runCommand } from "./command-orchestrator.js";
+import {
+  type CommandInvocation,
+  type CommandOutcome,
+  type OrchestratorDeps,
+  runCommand,
+} from "./command-orchestrator.js";
 import {
   DEFAULT_OUTPUT_TOKENS,
   formatExecCommandOutput,
@@ -38,6 +47,8 @@ import {
 } from "./output.js";
 import { toolOutputPolicy } from "./output-policy.js";
 import { applyPatch } from "./patch-orchestrator.js";
+import { DEFAULT_BACKGROUND_MAX_TIMEOUT_MS } from "./unified-exec/reply.js";
+import { UnifiedExec } from "./unified-exec/unified-exec.js";
 
 export interface ToolRouterOptions {
   /** Environment commands start from (the CLI passes its own); filtered by the policy below. */
@@ -47,8 +58,10 @@ export interface ToolRouterOptions {
   userShell?: string;
   /** `shell` calls without `timeout_ms`. Default 10 s (Codex). */
   shellTimeoutMs?: number;
-  /** `exec_command` runs to completion or this limit. Default 10 min. */
-  execCommandTimeoutMs?: number;
+  /** `allow_login_shell`: false keeps exec_command from running login shells. Default true. */
+  allowLoginShell?: boolean;
+  /** `background_terminal_max_timeout`: the longest an empty write_stdin poll waits. Default 300 s. */
+  backgroundTerminalMaxTimeoutMs?: number;
   bwrapPath?: string;
   permissionEnv?: PermissionEnv;
 }
@@ -59,8 +72,7 @@ const LocalShellActionSchema = z.looseObject({
   timeout_ms: z.number().int().nonnegative().nullish(),
 });
 
-export const WRITE_STDIN_UNSUPPORTED =
-  "write_stdin is not available: keel's exec_command runs each command to completion and returns all of its output, so no process stays open to write to.";
+export const LOGIN_SHELL_DISABLED = "login shell is disabled by config; omit `login` or set it to false.";
 
 const COMMAND_TOOLS = new Set([
   "shell",
@@ -81,18 +93,41 @@ export class SandboxedToolRouter implements ToolRouter {
   private readonly commandEnv: Record<string, string>;
   /** Sandbox note kinds already reported per thread (see runCommand). */
   private readonly reportedNotes = new Set<string>();
+  private readonly unifiedExec: UnifiedExec;
 
   constructor(private readonly options: ToolRouterOptions) {
     this.commandEnv = buildCommandEnv(options.env, options.shellEnvironmentPolicy);
+    this.unifiedExec = new UnifiedExec(
+      options.backgroundTerminalMaxTimeoutMs ?? DEFAULT_BACKGROUND_MAX_TIMEOUT_MS,
+    );
   }
 
   /**
-   * The media tools (their gate needs the turn's config); which of this router's other tools a
-   * model is offered, and in which form, is decided per model by `selectTools`
-   * (src/session/tool-selection.ts). Every form is accepted here.
+   * The specs that depend on this router's options or the turn's config (exec_command with or
+   * without `login`, write_stdin, the media tools). Which tools a model is offered, and in which
+   * form, is decided per model by `selectTools` (src/session/tool-selection.ts); every form is
+   * accepted here.
    */
   specs(ctx?: Pick<ToolContext, "config">): ToolSpec[] {
-    return ctx ? mediaToolSpecs(ctx.config) : [];
+    return [
+      { ...execCommandToolSpec({ allowLoginShell: this.options.allowLoginShell ?? true }) },
+      { ...writeStdinToolSpec() },
+      ...(ctx ? mediaToolSpecs(ctx.config) : []),
+    ];
+  }
+
+  /** Kills the thread's unified exec processes (thread shutdown or unload). */
+  async terminateProcesses(threadId: string): Promise<void> {
+    await this.unifiedExec.terminateAll(threadId);
+  }
+
+  /** The thread's unified exec processes that are still running. */
+  runningProcesses(threadId: string): BackgroundProcess[] {
+    return this.unifiedExec.running(threadId);
+  }
+
+  terminateProcess(threadId: string, processId: number): Promise<boolean> {
+    return this.unifiedExec.terminate(threadId, processId);
   }
 
   handles(name: string): boolean {
@@ -121,8 +156,10 @@ export class SandboxedToolRouter implements ToolRouter {
         return this.execCommand(call, ctx);
       case "shell_command":
         return this.shellCommand(call, ctx);
-      case "write_stdin":
-        return WRITE_STDIN_UNSUPPORTED;
+      case "write_stdin": {
+        const args = parseToolArguments(WriteStdinArgsSchema, call.input);
+        return args.ok ? this.unifiedExec.writeStdin(args.value, call.callId, ctx) : args.message;
+      }
       case "local_shell":
       case "container.exec":
         if (call.kind === "local_shell") return this.localShell(call, ctx);
@@ -194,18 +231,39 @@ export class SandboxedToolRouter implements ToolRouter {
     const args = parseToolArguments(ExecCommandArgsSchema, call.input);
     if (!args.ok) return args.message;
     const a = args.value;
+    const allowLogin = this.options.allowLoginShell ?? true;
+    if (a.login === true && !allowLogin) return LOGIN_SHELL_DISABLED;
     const shell = a.shell ?? this.options.userShell ?? "/bin/bash";
+    const argv = [shell, (a.login ?? allowLogin) ? "-lc" : "-c", a.cmd];
+    const cwd = a.workdir === undefined ? ctx.cwd : path.resolve(ctx.cwd, a.workdir);
     const chunkId = randomBytes(3).toString("hex");
     const maxTokens = a.max_output_tokens ?? DEFAULT_OUTPUT_TOKENS;
-    return this.command(call, ctx, {
-      argv: [shell, a.login ? "-lc" : "-c", a.cmd],
-      workdir: a.workdir ?? null,
-      timeoutMs: Math.max(a.yield_time_ms, this.options.execCommandTimeoutMs ?? 600_000),
-      escalate: a.sandbox_permissions === "require_escalated",
-      justification: a.justification ?? null,
-      format: (run) => formatExecCommandOutput(run, chunkId, maxTokens, toolOutputPolicy(ctx.config)),
-      source: "unified_exec_startup",
-    });
+    // An apply_patch invocation in cmd is applied as a patch, not run.
+    if (detectApplyPatchCommand(argv).type !== "none")
+      return this.command(call, ctx, {
+        argv,
+        workdir: a.workdir ?? null,
+        timeoutMs: 0,
+        escalate: false,
+        justification: null,
+        format: (run) => formatExecCommandOutput(run, chunkId, maxTokens, toolOutputPolicy(ctx.config)),
+        source: "unified_exec_startup",
+      });
+    return this.unifiedExec.execCommand(
+      {
+        argv,
+        cmd: a.cmd,
+        cwd,
+        tty: a.tty,
+        yieldTimeMs: a.yield_time_ms,
+        maxOutputTokens: a.max_output_tokens,
+        escalate: a.sandbox_permissions === "require_escalated",
+        justification: a.justification ?? null,
+      },
+      call.callId,
+      ctx,
+      this.orchestratorDeps(),
+    );
   }
 
   private async command(
@@ -253,14 +311,18 @@ export class SandboxedToolRouter implements ToolRouter {
         source: req.source,
       },
       ctx,
-      {
-        commandEnv: this.commandEnv,
-        approvals: this.approvals,
-        reportedNotes: this.reportedNotes,
-        ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),
-      },
+      this.orchestratorDeps(),
     );
     return modelText(outcome, req.timeoutMs, req.format);
+  }
+
+  private orchestratorDeps(): OrchestratorDeps {
+    return {
+      commandEnv: this.commandEnv,
+      approvals: this.approvals,
+      reportedNotes: this.reportedNotes,
+      ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),
+    };
   }
 
   private patchDeps() {
