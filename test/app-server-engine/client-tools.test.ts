@@ -102,7 +102,7 @@ describe("request_user_input", () => {
     const { fx, peer, turnId } = await questionTurn(QUESTIONS, null);
     await turnCompleted(peer, turnId);
     const names = toolNames(fx.model.requests[0]!.body);
-    expect(names.indexOf("function:request_user_input")).toBe(names.indexOf("function:exec_command") + 1);
+    expect(names.indexOf("function:request_user_input")).toBe(names.indexOf("function:write_stdin") + 1);
     expect(outputOf(fx.model.requests[1]!.body, "call_q")).toBe(
       "request_user_input is unavailable in Default mode",
     );

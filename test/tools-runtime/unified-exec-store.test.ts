@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { SandboxRunResult } from "../../src/sandbox/index.js";
 import { ExecProcess } from "../../src/tools/runtime/unified-exec/process.js";
 import { MAX_PROCESSES, PROTECTED_RECENT, ProcessStore } from "../../src/tools/runtime/unified-exec/store.js";
-import { execYieldMs, replyTokenBudget, writeYieldMs } from "../../src/tools/runtime/unified-exec/reply.js";
+import { execYieldMs, writeYieldMs } from "../../src/tools/runtime/unified-exec/reply.js";
 
 const exitedResult = { exitCode: 0, signal: null } as SandboxRunResult;
 
@@ -79,9 +79,5 @@ describe("unified exec process store", () => {
     expect(writeYieldMs(1000, true, 300_000)).toBe(5000);
     expect(writeYieldMs(999_999, true, 300_000)).toBe(300_000);
     expect(writeYieldMs(999_999, true, 1000)).toBe(5000);
-    expect(replyTokenBudget(undefined, { mode: "tokens", limit: 10_000 })).toBe(10_000);
-    expect(replyTokenBudget(50_000, { mode: "tokens", limit: 10_000 })).toBe(10_000);
-    expect(replyTokenBudget(200, { mode: "tokens", limit: 10_000 })).toBe(200);
-    expect(replyTokenBudget(undefined, { mode: "bytes", limit: 10_000 })).toBe(2500);
   });
 });

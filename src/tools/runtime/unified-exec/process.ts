@@ -8,6 +8,8 @@ export interface UnreadOutput {
   text: string;
   /** Bytes printed in all, also those a full buffer dropped from the middle. */
   bytes: number;
+  /** Bytes the full buffer dropped from the middle (0: `text` is all of it). */
+  omittedBytes: number;
 }
 
 /**
@@ -85,7 +87,7 @@ export class ExecProcess {
 
   /** Hands out what was printed since the last call and starts a new buffer. */
   takeUnread(): UnreadOutput {
-    const out = { text: this.unread.text(), bytes: this.unreadBytes };
+    const out = { text: this.unread.text(), bytes: this.unreadBytes, omittedBytes: this.unread.omittedBytes };
     this.unread = new OutputCollector();
     this.unreadBytes = 0;
     return out;

@@ -1,5 +1,5 @@
 import type { TruncationPolicy } from "../../../model/catalog/model-info.js";
-import { DEFAULT_OUTPUT_TOKENS, truncateMiddle } from "../output.js";
+import { execReply } from "../exec-reply.js";
 
 /** exec_command waits this long by default, and at least / at most the bounds below (Codex). */
 export const EXEC_DEFAULT_YIELD_MS = 10_000;
@@ -29,15 +29,6 @@ export function writeYieldMs(
   return Math.min(asked, MAX_YIELD_MS);
 }
 
-/**
- * The token budget of one reply: the call's `max_output_tokens` (default 10k), never more than
- * the model's own tool-output budget (a byte budget counts 4 bytes a token).
- */
-export function replyTokenBudget(requested: number | undefined, model: TruncationPolicy): number {
-  const modelTokens = model.mode === "tokens" ? model.limit : Math.ceil(model.limit / 4);
-  return Math.min(requested ?? DEFAULT_OUTPUT_TOKENS, modelTokens);
-}
-
 export interface ExecReply {
   chunkId: string;
   wallMs: number;
@@ -47,21 +38,34 @@ export interface ExecReply {
   output: string;
   /** Bytes the process printed for this reply (more than `output` when a full buffer dropped some). */
   outputBytes: number;
-  maxTokens: number;
+  /** Bytes the full buffer dropped from the middle of `output`. */
+  omittedBytes: number;
+  /** The turn's tool-output policy (the model's, or `tool_output_token_limit`). */
+  policy: TruncationPolicy;
+  /** The call's `max_output_tokens`: it can only lower the policy. */
+  maxOutputTokens: number | undefined;
 }
 
-/** The text the model reads for an exec_command / write_stdin call (Codex's header block). */
+/**
+ * The text the model reads for an exec_command / write_stdin call: Codex's header block, then the
+ * output cut as Codex cuts it (src/tools/runtime/exec-reply.ts).
+ */
 export function formatExecReply(reply: ExecReply): string {
   const status =
     reply.exitCode !== null
       ? `Process exited with code ${reply.exitCode}`
       : `Process running with session ID ${reply.sessionId}`;
-  return [
+  const originalTokens = Math.ceil(reply.outputBytes / 4);
+  const header = [
     `Chunk ID: ${reply.chunkId}`,
     `Wall time: ${(reply.wallMs / 1000).toFixed(4)} seconds`,
     status,
-    `Original token count: ${Math.ceil(reply.outputBytes / 4)}`,
+    `Original token count: ${originalTokens}`,
     "Output:",
-    truncateMiddle(reply.output, reply.maxTokens),
+    "",
   ].join("\n");
+  return execReply(header, reply.output, reply.policy, reply.maxOutputTokens, {
+    originalTokens,
+    ...(reply.omittedBytes > 0 ? { omittedBytes: reply.omittedBytes } : {}),
+  });
 }

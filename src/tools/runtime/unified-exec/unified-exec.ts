@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { ToolContext } from "../../../session/tool-router.js";
-import { currentModelInfo } from "../../../session/model-info.js";
 import { joinShellWords } from "../../shell-words.js";
 import type { WriteStdinArgs } from "../../specs.js";
 import { type LiveRun, type OrchestratorDeps, exitCodeOf, runCommand } from "../command-orchestrator.js";
 import { ExecProcess } from "./process.js";
-import { execYieldMs, formatExecReply, replyTokenBudget, WRITE_SETTLE_MS, writeYieldMs } from "./reply.js";
+import { toolOutputPolicy } from "../output-policy.js";
+import { execYieldMs, formatExecReply, WRITE_SETTLE_MS, writeYieldMs } from "./reply.js";
 import { ProcessStore } from "./store.js";
 
 /**
@@ -122,7 +122,9 @@ export class UnifiedExec {
       sessionId: outcome.status === "running" ? id : null,
       output: prefix + unread.text,
       outputBytes: Buffer.byteLength(prefix, "utf8") + unread.bytes,
-      maxTokens: replyTokenBudget(req.maxOutputTokens, currentModelInfo(ctx.config).truncationPolicy),
+      omittedBytes: unread.omittedBytes,
+      policy: toolOutputPolicy(ctx.config),
+      maxOutputTokens: req.maxOutputTokens,
     });
   }
 
@@ -165,7 +167,9 @@ export class UnifiedExec {
       sessionId: result === null ? proc.id : null,
       output: unread.text,
       outputBytes: unread.bytes,
-      maxTokens: replyTokenBudget(args.max_output_tokens, currentModelInfo(ctx.config).truncationPolicy),
+      omittedBytes: unread.omittedBytes,
+      policy: toolOutputPolicy(ctx.config),
+      maxOutputTokens: args.max_output_tokens,
     });
   }
 
