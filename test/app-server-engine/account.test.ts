@@ -80,6 +80,27 @@ describe("account methods (API-key login in $KEEL_HOME/auth.json)", () => {
     expect((await peer.request("account/read", {})).account).toBeNull();
   });
 
+  it("reads a broken auth.json as signed out, as Codex 0.169 does, so a client can start and sign in again", async () => {
+    const fx = await fixture();
+    useOpenAiProvider(fx);
+    fs.writeFileSync(authFile(fx), "{bad", { mode: 0o600 });
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    expect(await peer.request("account/read", {})).toEqual({
+      account: null,
+      userId: null,
+      requiresOpenaiAuth: true,
+      workspaceRouting: null,
+    });
+    expect(await peer.request("getAuthStatus", { includeToken: true })).toEqual({
+      authMethod: null,
+      authToken: null,
+      requiresOpenaiAuth: true,
+    });
+    await peer.request("account/login/start", { type: "apiKey", apiKey: "sk-proj-replaced-0123456789" });
+    expect((await peer.request("account/read", {})).account).toEqual({ type: "apiKey" });
+  });
+
   it("answers ChatGPT sign-in with a clear error and writes nothing", async () => {
     const fx = await fixture();
     useOpenAiProvider(fx);
