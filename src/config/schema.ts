@@ -71,7 +71,14 @@ export type WebSearchToolConfig = z.infer<typeof WebSearchToolConfigSchema>;
 
 /** `[tools]`: switches for optional tools (`web_search` is the older boolean form, or a table). */
 export const ToolsTomlSchema = z.looseObject({
-  web_search: z.union([z.boolean(), WebSearchToolConfigSchema]).optional(),
+  web_search: z
+    .union([z.boolean(), WebSearchToolConfigSchema], {
+      error: (issue) =>
+        issue.code === "invalid_union"
+          ? 'expected true, false or a table of context_size ("low", "medium" or "high"), allowed_domains and location'
+          : undefined,
+    })
+    .optional(),
   view_image: z.boolean().optional(),
 });
 

@@ -131,6 +131,15 @@ describe("keel exec: images and web search", () => {
     expect(r.stderr).toMatch(/tools\.web_search/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(s.server.modelRequests()).toEqual([]);
+    const plain = await setup();
+    const wrong = await keel(["exec", "-c", 'tools.web_search={context_size="huge"}', "search"], {
+      cwd: plain.repo,
+      env: plain.env,
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      'expected true, false or a table of context_size ("low", "medium" or "high")',
+    );
   });
 
   it("the transcript shows each search as Codex exec prints it", async () => {
