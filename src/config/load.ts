@@ -47,6 +47,7 @@ import {
   ConfigTomlSchema,
   type ConfigToml,
   type ShellEnvironmentPolicyToml,
+  type WebSearchToolConfig,
 } from "./schema.js";
 import { strictConfigError, unknownKeysInLayers, unrecognizedSettingsWarning } from "./unknown-keys.js";
 import { resolveCompactPrompt } from "./compact-prompt.js";
@@ -135,7 +136,7 @@ export interface LoadedConfig {
   serviceTier: Sourced<string | null>;
   /** `web_search` (profile, then top level); the legacy features are read beside it. */
   webSearch: Sourced<WebSearchMode | null>;
-  tools: Sourced<{ web_search?: boolean; view_image?: boolean } | null>;
+  tools: Sourced<{ web_search?: boolean | WebSearchToolConfig; view_image?: boolean } | null>;
   /** `tool_output_token_limit`: the budget of one tool output, in tokens. */
   toolOutputTokenLimit: Sourced<number | null>;
 

@@ -51,9 +51,34 @@ export type ShellEnvironmentPolicyToml = z.infer<typeof ShellEnvironmentPolicySc
 
 export const WindowsTomlSchema = z.looseObject({ sandbox: z.enum(["elevated", "unelevated"]).optional() });
 
-/** `[tools]`: switches for optional tools (`web_search` here is the older boolean form). */
+/**
+ * `[tools] web_search` as a table (Codex 0.169's `WebSearchToolConfig`): what the hosted search
+ * may use. Unknown keys are refused, as Codex refuses them.
+ */
+export const WebSearchToolConfigSchema = z.strictObject({
+  context_size: z.enum(["low", "medium", "high"]).optional(),
+  allowed_domains: z.array(z.string()).optional(),
+  location: z
+    .strictObject({
+      country: z.string().optional(),
+      region: z.string().optional(),
+      city: z.string().optional(),
+      timezone: z.string().optional(),
+    })
+    .optional(),
+});
+export type WebSearchToolConfig = z.infer<typeof WebSearchToolConfigSchema>;
+
+/** `[tools]`: switches for optional tools (`web_search` is the older boolean form, or a table). */
 export const ToolsTomlSchema = z.looseObject({
-  web_search: z.boolean().optional(),
+  web_search: z
+    .union([z.boolean(), WebSearchToolConfigSchema], {
+      error: (issue) =>
+        issue.code === "invalid_union"
+          ? 'expected true, false or a table of context_size ("low", "medium" or "high"), allowed_domains and location'
+          : undefined,
+    })
+    .optional(),
   view_image: z.boolean().optional(),
 });
 

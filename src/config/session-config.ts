@@ -5,6 +5,7 @@ import { configuredWebSearchMode } from "../tools/web-search.js";
 import { defaultModelForProvider } from "./default-model.js";
 import { ConfigError } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
+import type { WebSearchToolConfig } from "./schema.js";
 
 /** What the config does not know and the session module supplies. */
 export interface SessionConfigurationExtras {
@@ -77,6 +78,7 @@ export function buildSessionConfiguration(
         loaded.features,
       ),
       allowed: loaded.requirements.webSearchModes,
+      tool: webSearchToolConfig(loaded),
     },
   };
 }
@@ -84,7 +86,13 @@ export function buildSessionConfiguration(
 /** The legacy `[tools] web_search` boolean: true = live, false = disabled. */
 function legacyWebSearch(loaded: LoadedConfig): "live" | "disabled" | null {
   const flag = loaded.tools.value?.web_search;
-  return flag === undefined ? null : flag ? "live" : "disabled";
+  return typeof flag !== "boolean" ? null : flag ? "live" : "disabled";
+}
+
+/** `[tools] web_search` as a table (the boolean form configures nothing of the tool). */
+function webSearchToolConfig(loaded: LoadedConfig): WebSearchToolConfig | null {
+  const value = loaded.tools.value?.web_search;
+  return typeof value === "object" ? value : null;
 }
 
 function toolsConfig(loaded: LoadedConfig): ToolsConfig {

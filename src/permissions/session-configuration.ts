@@ -1,5 +1,6 @@
 import type { ModelCatalog, Verbosity } from "../model/catalog/model-info.js";
 import type { ToolsConfig } from "../session/tool-selection.js";
+import type { WebSearchToolConfig } from "../config/schema.js";
 import type {
   ApprovalsReviewer,
   AskForApproval,
@@ -83,6 +84,8 @@ export interface SessionConfiguration {
   readonly webSearch?: {
     readonly configured: "disabled" | "cached" | "live" | null;
     readonly allowed: readonly ("disabled" | "cached" | "live")[] | null;
+    /** `[tools] web_search` as a table: context size, allowed domains, location (absent: none). */
+    readonly tool?: WebSearchToolConfig | null;
   };
   /** `tool_output_token_limit`: replaces the model's tool-output budget (absent: the model's). */
   readonly toolOutputTokenLimit?: number | null;

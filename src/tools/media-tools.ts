@@ -18,6 +18,6 @@ export function mediaToolSpecs(config: SessionConfiguration): ToolSpec[] {
   );
   return [
     ...(viewImageToolEnabled(info) ? [viewImageToolSpec()] : []),
-    ...(webSearchToolEnabled(mode) ? [webSearchToolSpec(mode, info)] : []),
+    ...(webSearchToolEnabled(mode) ? [webSearchToolSpec(mode, info, config.webSearch?.tool ?? null)] : []),
   ];
 }

@@ -1,4 +1,5 @@
 import type { WebSearchMode } from "../config/requirements-toml.js";
+import type { WebSearchToolConfig } from "../config/schema.js";
 import type { ModelInfo } from "../model/catalog/model-info.js";
 import type { ToolSpec } from "../protocol/model.js";
 import type { SandboxPolicy } from "../protocol/permissions.js";
@@ -45,11 +46,21 @@ export function webSearchToolEnabled(mode: WebSearchMode): boolean {
   return mode !== "disabled";
 }
 
-/** The tool as Codex sends it: `external_web_access` is true only for live search. */
-export function webSearchToolSpec(mode: WebSearchMode, info: ModelInfo): ToolSpec {
+/**
+ * The tool as Codex sends it: `external_web_access` is true only for live search; a
+ * `[tools] web_search` table adds the domain filter, the user's location and the context size.
+ */
+export function webSearchToolSpec(
+  mode: WebSearchMode,
+  info: ModelInfo,
+  tool: WebSearchToolConfig | null = null,
+): ToolSpec {
   return {
     type: "web_search",
     external_web_access: mode === "live",
+    ...(tool?.allowed_domains ? { filters: { allowed_domains: tool.allowed_domains } } : {}),
+    ...(tool?.location ? { user_location: { type: "approximate", ...tool.location } } : {}),
+    ...(tool?.context_size ? { search_context_size: tool.context_size } : {}),
     ...(info.webSearchToolType === "text_and_image" ? { search_content_types: ["text", "image"] } : {}),
   };
 }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { textTurn } from "../support/model-server.js";
-import { type Fixture, fixture, stdioServer, text, turnCompleted } from "./support.js";
+import { type Fixture, fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
 
 /** The built-in `openai` provider, pointed at the scripted model server (it needs OpenAI auth). */
 function useOpenAiProvider(fx: Fixture): void {
@@ -20,6 +20,21 @@ function useOpenAiProvider(fx: Fixture): void {
 
 const authFile = (fx: Fixture) => path.join(fx.home, "auth.json");
 
+/** What account/read and getAuthStatus say with OpenAI auth required and no usable key. */
+async function expectSignedOut(peer: Peer): Promise<void> {
+  expect(await peer.request("account/read", {})).toEqual({
+    account: null,
+    userId: null,
+    requiresOpenaiAuth: true,
+    workspaceRouting: null,
+  });
+  expect(await peer.request("getAuthStatus", { includeToken: true })).toEqual({
+    authMethod: null,
+    authToken: null,
+    requiresOpenaiAuth: true,
+  });
+}
+
 describe("account methods (API-key login in $KEEL_HOME/auth.json)", () => {
   it("logs in with an API key, reports it as Codex does, uses it for the model request, and logs out", async () => {
     const fx = await fixture();
@@ -27,17 +42,7 @@ describe("account methods (API-key login in $KEEL_HOME/auth.json)", () => {
     const { peer } = stdioServer(fx);
     await peer.initialize();
 
-    expect(await peer.request("account/read", {})).toEqual({
-      account: null,
-      userId: null,
-      requiresOpenaiAuth: true,
-      workspaceRouting: null,
-    });
-    expect(await peer.request("getAuthStatus", { includeToken: true })).toEqual({
-      authMethod: null,
-      authToken: null,
-      requiresOpenaiAuth: true,
-    });
+    await expectSignedOut(peer);
 
     const key = "sk-proj-login-test-0123456789";
     expect(await peer.request("account/login/start", { type: "apiKey", apiKey: key })).toEqual({
@@ -78,6 +83,17 @@ describe("account methods (API-key login in $KEEL_HOME/auth.json)", () => {
     expect((await peer.notification("account/updated")).params).toEqual({ authMode: null, planType: null });
     expect(fs.existsSync(authFile(fx))).toBe(false);
     expect((await peer.request("account/read", {})).account).toBeNull();
+  });
+
+  it("reads a broken auth.json as signed out, as Codex 0.169 does, so a client can start and sign in again", async () => {
+    const fx = await fixture();
+    useOpenAiProvider(fx);
+    fs.writeFileSync(authFile(fx), "{bad", { mode: 0o600 });
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    await expectSignedOut(peer);
+    await peer.request("account/login/start", { type: "apiKey", apiKey: "sk-proj-replaced-0123456789" });
+    expect((await peer.request("account/read", {})).account).toEqual({ type: "apiKey" });
   });
 
   it("answers ChatGPT sign-in with a clear error and writes nothing", async () => {

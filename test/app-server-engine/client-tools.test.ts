@@ -330,6 +330,90 @@ describe("dynamic tools", () => {
   });
 });
 
+describe("dynamic tools Codex refuses at thread/start", () => {
+  const schema = { type: "object", properties: {} };
+  const fn = (name: string, extra: Record<string, unknown> = {}) => ({
+    type: "function",
+    name,
+    description: "d",
+    inputSchema: schema,
+    ...extra,
+  });
+  const legacy = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    description: "d",
+    inputSchema: schema,
+    ...extra,
+  });
+  const ns = (name: string, tools: unknown[]) => ({ type: "namespace", name, description: "d", tools });
+  // Each answer is what Codex 0.169's app-server said to the same thread/start.
+  const refused: [unknown[], string][] = [
+    [[legacy("a"), legacy("a")], "duplicate dynamic tool name: a"],
+    [[fn("")], "dynamic tool name must not be empty"],
+    [[fn(" a")], "dynamic tool name has leading/trailing whitespace:  a"],
+    [[fn("mcp__x")], "dynamic tool name is reserved: mcp__x"],
+    [[fn("mcp")], "dynamic tool name is reserved: mcp"],
+    [[fn("a b")], "dynamic tool name must match ^[a-zA-Z0-9_-]+$ to match Responses API: a b"],
+    [
+      [legacy("a", { inputSchema: 5 })],
+      "dynamic tool input schema is not supported for a: invalid type: number, expected struct JsonSchema",
+    ],
+    [[ns("ns", [fn("a"), fn("a")])], "duplicate dynamic tool name in namespace ns: a"],
+    [[ns("ns", [])], "dynamic tool namespace must contain at least one tool: ns"],
+    [[ns("", [fn("a")])], "dynamic tool namespace must not be empty"],
+    [
+      [ns("a b", [fn("a")])],
+      "dynamic tool namespace must match ^[a-zA-Z0-9_-]+$ to match Responses API: a b",
+    ],
+    [[ns("mcp__x", [fn("a")])], "dynamic tool namespace is reserved: mcp__x"],
+    [[ns("ns", [fn("a")]), ns("ns", [fn("b")])], "duplicate dynamic tool namespace: ns"],
+    [
+      [ns("ns", [fn("a")]), legacy("b")],
+      "Invalid request: dynamic tools must use either canonical or legacy format consistently",
+    ],
+    [
+      [ns("ns", [legacy("a")])],
+      "Invalid request: dynamic tools must use either canonical or legacy format consistently",
+    ],
+    [
+      [legacy("a", { namespace: "ns" }), legacy("a", { namespace: "ns" })],
+      "duplicate dynamic tool name in namespace ns: a",
+    ],
+    [
+      [legacy("a", { namespace: "a b" })],
+      "dynamic tool namespace must match ^[a-zA-Z0-9_-]+$ to match Responses API: a b",
+    ],
+  ];
+  const accepted: unknown[][] = [
+    [ns("a", [fn("a")]), fn("a")],
+    [legacy("a", { namespace: "ns" }), legacy("a")],
+    [ns("ns", [fn("a", { deferLoading: true })])],
+    [fn("Lookup-ticket_2")],
+  ];
+
+  it("refuses each bad declaration with Codex's message, and starts no thread", async () => {
+    const fx = await fixture();
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    for (const [dynamicTools, message] of refused) {
+      await expect(peer.request("thread/start", { cwd: fx.workspace, dynamicTools })).rejects.toThrow(
+        `thread/start: ${message}`,
+      );
+    }
+    expect(peer.received.filter((m) => m.method === "thread/started")).toEqual([]);
+  });
+
+  it("accepts what Codex accepts", async () => {
+    const fx = await fixture();
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    for (const dynamicTools of accepted) {
+      const { thread } = await peer.request("thread/start", { cwd: fx.workspace, dynamicTools });
+      expect(thread.id).toEqual(expect.any(String));
+    }
+  });
+});
+
 describe("collaboration modes", () => {
   it("collaborationMode/list returns Codex's presets", async () => {
     const fx = await fixture();

@@ -90,6 +90,58 @@ describe("keel exec: images and web search", () => {
     ]);
   });
 
+  it("a [tools] web_search table shapes the hosted tool as Codex 0.169 sends it", async () => {
+    const s = await setup({
+      providerExtra: [
+        "",
+        "[tools.web_search]",
+        'context_size = "high"',
+        'allowed_domains = ["example.com", "docs.rs"]',
+        'location = { country = "US", city = "Boston", region = "MA", timezone = "America/New_York" }',
+        "",
+      ].join("\n"),
+    });
+    s.server.enqueue(textTurn("ok"));
+    const r = await keel(["exec", "-c", 'web_search="live"', "search"], { cwd: s.repo, env: s.env });
+    expect(r.stderr).not.toMatch(/web_search/);
+    expect(r.code).toBe(0);
+    // Captured from Codex 0.169 with the same table (search_content_types aside: model-dependent).
+    const tools = s.server.modelRequests()[0]!.body.tools;
+    expect(tools.filter((t: { type: string }) => t.type === "web_search")).toEqual([
+      {
+        type: "web_search",
+        external_web_access: true,
+        filters: { allowed_domains: ["example.com", "docs.rs"] },
+        user_location: {
+          type: "approximate",
+          country: "US",
+          region: "MA",
+          city: "Boston",
+          timezone: "America/New_York",
+        },
+        search_context_size: "high",
+      },
+    ]);
+  });
+
+  it("a [tools] web_search table with a key Codex does not know is refused with the key named", async () => {
+    const s = await setup({ providerExtra: '\n[tools.web_search]\nallowed_domain = ["example.com"]\n' });
+    const r = await keel(["exec", "search"], { cwd: s.repo, env: s.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tools\.web_search/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(s.server.modelRequests()).toEqual([]);
+    const plain = await setup();
+    const wrong = await keel(["exec", "-c", 'tools.web_search={context_size="huge"}', "search"], {
+      cwd: plain.repo,
+      env: plain.env,
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      'expected true, false or a table of context_size ("low", "medium" or "high")',
+    );
+  });
+
   it("the transcript shows each search as Codex exec prints it", async () => {
     const s = await setup();
     s.server.enqueue(

@@ -1,5 +1,6 @@
 import { deleteStoredAuth, readStoredAuth, saveApiKey } from "../../auth/auth-file.js";
 import { CHATGPT_UNAVAILABLE_WIRE } from "../../auth/messages.js";
+import { UserError } from "../../lib/errors.js";
 import type { LoginAccountParams } from "../../protocol/v2/account.js";
 import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
@@ -34,9 +35,23 @@ export function accountHandlers(engine: Engine): HandlerModule {
     if (modelProvider.requires_openai_auth !== true) return { required: false, signedIn: false, token: null };
     const fromEnv = modelProvider.env_key ? engine.config.env[modelProvider.env_key]?.trim() : undefined;
     if (fromEnv) return { required: true, signedIn: true, token: null };
-    const stored = readStoredAuth(home, warn);
+    const stored = readableStoredAuth();
     const token = stored?.mode === "apikey" ? stored.apiKey : null;
     return { required: true, signedIn: token !== null, token };
+  };
+
+  /**
+   * A broken auth.json reads as signed out, as in Codex: the TUI aborts start-up when account/read
+   * fails, and signing in again (which replaces the file) is the way out.
+   */
+  const readableStoredAuth = () => {
+    try {
+      return readStoredAuth(home, warn);
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      warn(`${error.message}; treating it as signed out`);
+      return null;
+    }
   };
 
   const announce = (authMode: "apikey" | null) => {

@@ -15,6 +15,7 @@ import {
   threadOverrides,
 } from "./config-loader.js";
 import { tokenUsageToV2 } from "./convert.js";
+import { dynamicToolsProblem } from "./dynamic-tool-checks.js";
 import type { Engine } from "./engine.js";
 import type { LoadedThread } from "./loaded-thread.js";
 import { afterResponse } from "./outbox.js";
@@ -59,6 +60,8 @@ async function createSession(
 }
 
 async function startThread(engine: Engine, params: ThreadStartParams, connection: Connection) {
+  const toolProblem = dynamicToolsProblem(params.dynamicTools ?? []);
+  if (toolProblem) throw invalidRequest(toolProblem);
   const overrides = threadOverrides(params);
   const loaded = applyTrustIntent(
     engine.config,
