@@ -42,6 +42,22 @@ describe("request body from the catalog and the config", () => {
     });
   });
 
+  // Captured from Codex 0.169 (service_tier = fast/flex/priority/bogus with gpt-5.5, an unknown
+  // model and gpt-daybreak-blue-latest, whose catalog entry advertises no tier).
+  const tiers: [string, string, string | null][] = [
+    ["gpt-5.5", "fast", "priority"],
+    ["gpt-5.5", "priority", "priority"],
+    ["gpt-5.5", "flex", "flex"],
+    ["gpt-5.5", "bogus", null],
+    ["my-custom-model", "fast", null],
+    ["my-custom-model", "flex", "flex"],
+    ["gpt-daybreak-blue-latest", "fast", null],
+  ];
+  it.each(tiers)("%s with service_tier = %s sends %s, as Codex", async (model, tier, sent) => {
+    const { body } = await firstRequest(model, `service_tier = "${tier}"\n`);
+    expect(body.service_tier ?? null).toBe(sent);
+  });
+
   it("takes the newer catalog models' efforts (max, ultra) from config", async () => {
     const { body } = await firstRequest("gpt-6-astra", 'model_reasoning_effort = "max"\n');
     expect(body.reasoning).toEqual({ effort: "max" });
