@@ -8,7 +8,12 @@ import type { ModelInfo } from "./catalog/model-info.js";
  */
 export function wireServiceTier(configured: string | null | undefined, info: ModelInfo): string | null {
   if (!configured) return null;
-  const tier = configured === "fast" ? "priority" : configured;
+  const tier = serviceTierId(configured);
   if (tier === "flex" || info.serviceTiers.includes(tier)) return tier;
   return null;
+}
+
+/** The API's id of a configured tier: Codex's "fast" is the API's "priority". */
+export function serviceTierId(configured: string): string {
+  return configured === "fast" ? "priority" : configured;
 }

@@ -54,8 +54,17 @@ describe("request body from the catalog and the config", () => {
     ["gpt-daybreak-blue-latest", "fast", null],
   ];
   it.each(tiers)("%s with service_tier = %s sends %s, as Codex", async (model, tier, sent) => {
-    const { body } = await firstRequest(model, `service_tier = "${tier}"\n`);
+    const { body, msgs } = await firstRequest(model, `service_tier = "${tier}"\n`);
     expect(body.service_tier ?? null).toBe(sent);
+    const warnings = msgs.filter(isType("warning")).map((m) => m.message);
+    const id = tier === "fast" ? "priority" : tier;
+    expect(warnings.filter((w) => w.startsWith("Configured service tier"))).toEqual(
+      sent === null
+        ? [
+            `Configured service tier \`${id}\` is not advertised as supported for model \`${model}\` and will be omitted from requests.`,
+          ]
+        : [],
+    );
   });
 
   it("takes the newer catalog models' efforts (max, ultra) from config", async () => {
