@@ -51,23 +51,71 @@ function customAsFunction(name: string, description: string, format: unknown) {
   };
 }
 
+interface FunctionSpec {
+  name: string;
+  description: string;
+  parameters: unknown;
+  strict?: boolean;
+}
+
+function chatFunction(name: string, f: FunctionSpec) {
+  return {
+    type: "function",
+    function: {
+      name,
+      description: f.description,
+      parameters: f.parameters,
+      ...(f.strict === undefined ? {} : { strict: f.strict }),
+    },
+  };
+}
+
+/**
+ * Chat completions has no namespaces: a namespaced tool (a client's dynamic tools) travels as a
+ * function named `<namespace>__<name>`, and a call of that name is read back into both parts.
+ */
+export function chatToolName(namespace: string | null | undefined, name: string): string {
+  return namespace ? `${namespace}__${name}` : name;
+}
+
+function namespaceTools(tool: unknown): { namespace: string; tools: FunctionSpec[] } | null {
+  const t = tool as { type: string; name?: unknown; tools?: unknown };
+  if (t.type !== "namespace" || typeof t.name !== "string" || !Array.isArray(t.tools)) return null;
+  const tools = (t.tools as { type?: unknown }[]).filter((f) => f.type === "function") as FunctionSpec[];
+  return { namespace: t.name, tools };
+}
+
+/** What a chat tool call's name stands for: a custom tool, or a function of a namespace. */
+export interface ChatToolNames {
+  custom: ReadonlySet<string>;
+  namespaced: ReadonlyMap<string, { namespace: string; name: string }>;
+}
+
+export function chatToolNames(tools: ModelRequest["tools"]): ChatToolNames {
+  const custom = new Set<string>();
+  const namespaced = new Map<string, { namespace: string; name: string }>();
+  for (const tool of tools ?? []) {
+    const t = tool as { type: string; name?: unknown };
+    if (t.type === "custom" && typeof t.name === "string") custom.add(t.name);
+    const group = namespaceTools(tool);
+    for (const f of group?.tools ?? [])
+      namespaced.set(chatToolName(group!.namespace, f.name), { namespace: group!.namespace, name: f.name });
+  }
+  return { custom, namespaced };
+}
+
 function chatTools(request: ModelRequest): unknown[] {
   const tools: unknown[] = [];
   for (const tool of request.tools ?? []) {
     const t = tool as { type: string; name?: string; description?: string; format?: unknown };
     if (t.type === "function") {
-      const f = tool as { name: string; description: string; parameters: unknown; strict?: boolean };
-      tools.push({
-        type: "function",
-        function: {
-          name: f.name,
-          description: f.description,
-          parameters: f.parameters,
-          ...(f.strict === undefined ? {} : { strict: f.strict }),
-        },
-      });
+      const f = tool as FunctionSpec;
+      tools.push(chatFunction(f.name, f));
     } else if (t.type === "custom" && t.name) {
       tools.push(customAsFunction(t.name, t.description ?? "", t.format));
+    } else {
+      const group = namespaceTools(tool);
+      for (const f of group?.tools ?? []) tools.push(chatFunction(chatToolName(group!.namespace, f.name), f));
     }
     // hosted tools (web_search, …) exist only in the Responses API
   }
@@ -122,7 +170,10 @@ export function toChatMessages(instructions: string, input: readonly ResponseIte
         pushToolCall({
           id: String(it.call_id),
           type: "function",
-          function: { name: String(it.name), arguments: String(it.arguments) },
+          function: {
+            name: chatToolName(it.namespace as string | null | undefined, String(it.name)),
+            arguments: String(it.arguments),
+          },
         });
         break;
       case "custom_tool_call":
@@ -192,7 +243,7 @@ interface PendingCall {
  * Maps chat chunks to stream events. Chat has no item lifecycle, so items are announced when their
  * first delta arrives and completed (reasoning, message, then tool calls by index) at `[DONE]`.
  */
-export function chatAdapter(providerName: string, customToolNames: ReadonlySet<string>): WireAdapter {
+export function chatAdapter(providerName: string, toolNames: ChatToolNames): WireAdapter {
   let done = false;
   let finished = false;
   let created = false;
@@ -218,7 +269,7 @@ export function chatAdapter(providerName: string, customToolNames: ReadonlySet<s
       });
     }
     for (const index of [...calls.keys()].sort((a, b) => a - b)) {
-      events.push({ type: "output_item_done", item: toolCallItem(calls.get(index)!, customToolNames) });
+      events.push({ type: "output_item_done", item: toolCallItem(calls.get(index)!, toolNames) });
     }
     events.push({ type: "completed", response_id: responseId, usage });
     return events;
@@ -283,7 +334,7 @@ export function chatAdapter(providerName: string, customToolNames: ReadonlySet<s
           if (!call) {
             call = { id: part.id ?? `call_${randomUUID()}`, name: part.function?.name ?? "", arguments: "" };
             calls.set(part.index, call);
-            events.push({ type: "output_item_added", item: toolCallItem(call, customToolNames) });
+            events.push({ type: "output_item_added", item: toolCallItem(call, toolNames) });
           } else if (part.function?.name) {
             call.name += part.function.name;
           }
@@ -304,8 +355,8 @@ export function chatAdapter(providerName: string, customToolNames: ReadonlySet<s
   };
 }
 
-function toolCallItem(call: PendingCall, customToolNames: ReadonlySet<string>): ResponseItem {
-  if (customToolNames.has(call.name)) {
+function toolCallItem(call: PendingCall, toolNames: ChatToolNames): ResponseItem {
+  if (toolNames.custom.has(call.name)) {
     let input = call.arguments;
     try {
       const parsed = JSON.parse(call.arguments) as { input?: unknown };
@@ -314,6 +365,16 @@ function toolCallItem(call: PendingCall, customToolNames: ReadonlySet<string>): 
       // partial or non-JSON arguments: pass the raw text through
     }
     return { type: "custom_tool_call", call_id: call.id, name: call.name, input };
+  }
+  const namespaced = toolNames.namespaced.get(call.name);
+  if (namespaced) {
+    return {
+      type: "function_call",
+      call_id: call.id,
+      name: namespaced.name,
+      namespace: namespaced.namespace,
+      arguments: call.arguments,
+    };
   }
   return { type: "function_call", call_id: call.id, name: call.name, arguments: call.arguments };
 }

@@ -1,6 +1,6 @@
 import type { ResolvedModelProvider } from "../config/model-provider.js";
 import type { ModelRequest, ModelStreamEvent } from "../protocol/model.js";
-import { chatAdapter, chatBody } from "./chat.js";
+import { chatAdapter, chatBody, chatToolNames } from "./chat.js";
 import { ModelError } from "./errors.js";
 import {
   abortableSleep,
@@ -94,18 +94,14 @@ class HttpModelClient implements ModelClient {
     const body = chat
       ? chatBody(request)
       : responsesBody(request, promptCacheKey, this.clientMetadata(options, headers));
-    const customTools = new Set(
-      (request.tools ?? []).flatMap((t) =>
-        t.type === "custom" && typeof t.name === "string" ? [t.name] : [],
-      ),
-    );
+    const toolNames = chatToolNames(request.tools);
     const maxStreamRetries = streamMaxRetries(info);
     const idleMs = streamIdleTimeoutMs(info);
 
     for (let streamRetry = 0; ; streamRetry++) {
       signal?.throwIfAborted();
       const response = yield* this.open(url, headers, body, idleMs, signal);
-      const adapter: WireAdapter = chat ? chatAdapter(info.name, customTools) : responsesAdapter(info.name);
+      const adapter: WireAdapter = chat ? chatAdapter(info.name, toolNames) : responsesAdapter(info.name);
       const prelude: ModelStreamEvent[] = [];
       const limits = parseRateLimits(response.headers);
       if (limits) prelude.push({ type: "rate_limits", snapshot: limits });

@@ -33,6 +33,7 @@ const ModelFactsShape = {
   web_search_tool_type: z.enum(["text", "text_and_image"]).optional(),
   upgrade: z.looseObject({ model: z.string() }).nullish(),
   additional_speed_tiers: z.array(z.string()).optional(),
+  service_tiers: z.array(z.looseObject({ id: z.string() })).optional(),
 };
 
 /** The facts one entry or family may set (every key optional). */

@@ -1,7 +1,7 @@
 import type { ResponseItem } from "../protocol/items.js";
 import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
 import { currentModelInfo } from "./model-info.js";
-import { DEFAULT_TOOLS_CONFIG, selectTools } from "./tool-selection.js";
+import { callAllowed, DEFAULT_TOOLS_CONFIG, selectTools } from "./tool-selection.js";
 import { ClientTools } from "./client-tools.js";
 import {
   type BackgroundProcess,
@@ -22,8 +22,11 @@ function runUpdatePlan(call: ToolCall, ctx: ToolContext): ResponseItem {
   return toolOutputItem(call, result.output);
 }
 
+/** Codex 0.169's answer to a call of a tool it did not offer (one text per call kind). */
 export function unsupportedToolOutput(call: ToolCall): ResponseItem {
-  return toolOutputItem(call, `unsupported call: ${call.name}`);
+  const text =
+    call.kind === "custom" ? `unsupported custom tool call: ${call.name}` : `unsupported call: ${call.name}`;
+  return toolOutputItem(call, text);
 }
 
 /**
@@ -78,7 +81,8 @@ export class SessionToolRouter implements ToolRouter {
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
     if (call.name === UPDATE_PLAN_TOOL.name && call.kind === "function") return runUpdatePlan(call, ctx);
     if (this.client.handles(call)) return this.client.dispatch(call, ctx);
-    if (!this.inner?.handles(call.name)) return unsupportedToolOutput(call);
+    if (!this.inner?.handles(call.name) || !callAllowed(call.name, this.specs(ctx)))
+      return unsupportedToolOutput(call);
     try {
       return await this.inner.dispatch(call, ctx);
     } catch (error) {

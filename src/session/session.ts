@@ -42,6 +42,7 @@ import {
 import { ClientTools, storedDynamicTools } from "./client-tools.js";
 import { autoCompactLimit } from "./compaction.js";
 import { currentModelInfo } from "./model-info.js";
+import { serviceTierWarnings } from "./service-tier-warning.js";
 import {
   baselineFromTurnContext,
   type ContextBaseline,
@@ -265,7 +266,11 @@ export class Session {
     session.emitConfigured(reconstructed, historyMeta);
     const notices: StartupNotices = {
       ...opts.notices,
-      startupWarnings: [...(opts.notices?.startupWarnings ?? []), ...(agents?.warnings ?? [])],
+      startupWarnings: [
+        ...(opts.notices?.startupWarnings ?? []),
+        ...(agents?.warnings ?? []),
+        ...serviceTierWarnings(config),
+      ],
     };
     for (const msg of startupEvents(notices, config.approvalPolicy.value, config.keelHome)) {
       session.emit(INITIAL_SUBMIT_ID, msg);

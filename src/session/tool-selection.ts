@@ -70,6 +70,28 @@ const TOOL_OFFERS: readonly ToolOffer[] = [
 
 const OFFERED_NAMES = new Set(TOOL_OFFERS.map((o) => o.name));
 
+/**
+ * Built-in tools that may run only when this turn offered them. Codex registers their handlers
+ * from the same selection as their specs, so a call of one it did not offer (apply_patch for a
+ * model without it, `shell` when exec_command is offered) is refused. view_image is left out:
+ * Codex answers it even unoffered ("… you do not support image inputs").
+ */
+const GATED_NAMES: ReadonlyMap<string, string> = new Map([
+  ["exec_command", "exec_command"],
+  ["write_stdin", "write_stdin"],
+  ["shell_command", "shell_command"],
+  ["shell", "shell"],
+  ["container.exec", "shell"],
+  ["local_shell", "local_shell"],
+  ["apply_patch", "apply_patch"],
+]);
+
+/** Whether a call named `name` may run given the turn's tool list (tools keel does not gate may). */
+export function callAllowed(name: string, offered: readonly ToolSpec[]): boolean {
+  const gate = GATED_NAMES.get(name);
+  return gate === undefined || offered.some((spec) => specName(spec) === gate);
+}
+
 function specName(spec: ToolSpec): string {
   return typeof spec.name === "string" ? spec.name : spec.type;
 }

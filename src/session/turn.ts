@@ -4,6 +4,7 @@ import type { ModelRequest, RateLimitSnapshot, ReasoningSettings, TokenUsage } f
 import type { RolloutItem } from "../protocol/rollout.js";
 import type { ModelInfo } from "../model/catalog/model-info.js";
 import type { ModelClient } from "../model/client.js";
+import { wireServiceTier } from "../model/service-tier.js";
 import type { SessionConfiguration } from "../permissions/index.js";
 import type { ActiveTurn } from "./active-turn.js";
 import { buildReplacementHistory, COMPACTION_PROMPT, compactionRequestInput } from "./compaction.js";
@@ -233,6 +234,7 @@ function buildRequest(
   const info = currentModelInfo(config);
   const reasoning = reasoningSettings(config, info);
   const verbosity = info.supportsVerbosity ? (config.modelVerbosity ?? info.defaultVerbosity) : null;
+  const serviceTier = wireServiceTier(config.serviceTier, info);
   return {
     model: config.collaborationMode.settings.model,
     instructions: host.baseInstructions,
@@ -241,7 +243,7 @@ function buildRequest(
     parallel_tool_calls: info.supportsParallelToolCalls,
     ...(reasoning ? { reasoning } : {}),
     ...(verbosity ? { verbosity } : {}),
-    ...(config.serviceTier ? { service_tier: config.serviceTier } : {}),
+    ...(serviceTier ? { service_tier: serviceTier } : {}),
     ...(isJsonObject(outputSchema) ? { output_schema: outputSchema } : {}),
   };
 }

@@ -1,7 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { failedTurn, functionCall, message, reasoning, textTurn, turn } from "../support/model-server.js";
+import {
+  customToolCall,
+  failedTurn,
+  functionCall,
+  message,
+  reasoning,
+  textTurn,
+  turn,
+} from "../support/model-server.js";
 import { type Fixture, fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
 
 /** Turns over the built server's stdio transport (spec app-server.md §7, §9, §13.3). */
@@ -364,12 +372,13 @@ describe("turns over stdio", () => {
   it("asks before applying a patch; accepted edits complete with the turn's diff, declined ones are marked", async () => {
     const fx = await fixture();
     const { peer } = stdioServer(fx);
-    const threadId = await startThread(fx, peer);
+    // A model offered apply_patch (an unknown model is not, and its calls are refused, as in Codex).
+    const threadId = await startThread(fx, peer, { model: "gpt-5.5" });
     const patch = (file: string) => `*** Begin Patch\n*** Add File: ${file}\n+hello\n*** End Patch\n`;
     fx.model.enqueue(
-      turn([functionCall("apply_patch", { input: patch("added.txt") }, "call_patch")]),
+      turn([customToolCall("apply_patch", patch("added.txt"), "call_patch")]),
       textTurn("Added."),
-      turn([functionCall("apply_patch", { input: patch("refused.txt") }, "call_refused")]),
+      turn([customToolCall("apply_patch", patch("refused.txt"), "call_refused")]),
       textTurn("Left it."),
     );
     const mark = peer.received.length;

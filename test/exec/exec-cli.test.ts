@@ -2,7 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ThreadEventSchema } from "../../src/protocol/exec-events.js";
-import { functionCall, httpError, reasoning, textTurn, turn } from "../support/model-server.js";
+import {
+  customToolCall,
+  functionCall,
+  httpError,
+  reasoning,
+  textTurn,
+  turn,
+} from "../support/model-server.js";
 import { pngBytes } from "../support/images.js";
 import { tempDir } from "../support/tmp.js";
 import { fillUp, useTmpfs } from "../support/tmpfs.js";
@@ -57,7 +64,7 @@ describe("keel exec", () => {
   it("a sandbox denial goes back to the model under the default `never` policy", async () => {
     const s = await setup();
     s.server.enqueue(
-      turn([functionCall("shell", { command: ["bash", "-lc", "echo x > written.txt"] }, "call_1")]),
+      turn([functionCall("exec_command", { cmd: "echo x > written.txt" }, "call_1")]),
       textTurn("Could not."),
     );
     const r = await keel(["exec", "write a file"], { cwd: s.repo, env: s.env });
@@ -151,8 +158,12 @@ describe("keel exec", () => {
   it("a patch shows up as a file_change item", async () => {
     const s = await setup();
     const patch = "*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch";
-    s.server.enqueue(turn([functionCall("apply_patch", { input: patch }, "call_1")]), textTurn("Patched."));
-    const r = await keel(["exec", "--json", "--full-auto", "patch it"], { cwd: s.repo, env: s.env });
+    // gpt-5.5 is offered apply_patch (the default mock model is not, and its calls are refused).
+    s.server.enqueue(turn([customToolCall("apply_patch", patch, "call_1")]), textTurn("Patched."));
+    const r = await keel(["exec", "--json", "--full-auto", "-m", "gpt-5.5", "patch it"], {
+      cwd: s.repo,
+      env: s.env,
+    });
     expect(r.code).toBe(0);
     const change = jsonLines(r.stdout).find((e) => e.item?.type === "file_change");
     expect(change).toEqual({

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { functionCall, textTurn, turn } from "../support/model-server.js";
+import { customToolCall, functionCall, textTurn, turn } from "../support/model-server.js";
 import { inputItems, jsonLines, keel, setup } from "./support.js";
 
 /**
@@ -76,11 +76,13 @@ describe("keel exec: protected config folders", () => {
     it(`apply_patch of ${target} is refused under approval never`, async () => {
       const s = await setup();
       const input = `*** Begin Patch\n*** Add File: ${target}\n+${DANGER}\n*** End Patch`;
-      s.server.enqueue(turn([functionCall("apply_patch", { input }, "call_1")]), textTurn("Done."));
-      const r = await keel(["exec", "--sandbox", "workspace-write", "patch it"], { cwd: s.repo, env: s.env });
+      s.server.enqueue(turn([customToolCall("apply_patch", input, "call_1")]), textTurn("Done."));
+      const args = ["exec", "--sandbox", "workspace-write", "-m", "gpt-5.5", "patch it"];
+      const r = await keel(args, { cwd: s.repo, env: s.env });
       expect(r.code).toBe(0);
       const guard = target.startsWith(".git") ? ".git" : "sub/.keel";
-      expect(toolOutput(s.server.modelRequests()[1]!.body)).toBe(
+      const [output] = inputItems(s.server.modelRequests()[1]!.body, "custom_tool_call_output");
+      expect(output.output).toBe(
         `patch rejected: ${path.join(s.repo, target)} is inside the protected path ${path.join(s.repo, guard)}; ` +
           "writing there needs approval, but approval required by policy, but AskForApproval is set to Never",
       );

@@ -109,6 +109,51 @@ describe("chat completions client", () => {
     expect(body.tools[1].function.parameters.properties.input.description).toContain("start: x");
   });
 
+  it("offers a namespace's tools (a client's dynamic tools) as <namespace>__<name> functions and reads calls back", async () => {
+    const { server, client } = await harness(chat);
+    server.enqueue(turn([functionCall("crm__lookup", { id: 7 }, "call_1")]));
+    const tools = [
+      {
+        type: "namespace",
+        name: "crm",
+        description: "Customer records",
+        tools: [
+          {
+            type: "function",
+            name: "lookup",
+            description: "Find one",
+            strict: false,
+            parameters: { type: "object" },
+          },
+        ],
+      },
+    ];
+    const history: ResponseItem[] = [
+      { type: "message", role: "user", content: [{ type: "input_text", text: "find 6" }] },
+      { type: "function_call", name: "lookup", namespace: "crm", arguments: '{"id":6}', call_id: "c0" },
+      { type: "function_call_output", call_id: "c0", output: "none" },
+    ];
+
+    const result = await collectResponse(client.stream(request({ tools, input: history })));
+
+    expect(result.items).toEqual([
+      { type: "function_call", call_id: "call_1", name: "lookup", namespace: "crm", arguments: '{"id":7}' },
+    ]);
+    const body = server.requests[0]!.body;
+    expect(body.tools).toEqual([
+      {
+        type: "function",
+        function: {
+          name: "crm__lookup",
+          description: "Find one",
+          parameters: { type: "object" },
+          strict: false,
+        },
+      },
+    ]);
+    expect(body.messages[2].tool_calls[0].function.name).toBe("crm__lookup");
+  });
+
   it("sends tool results back as tool messages after the assistant's calls", async () => {
     const { server, client } = await harness(chat);
     server.enqueue(textTurn("done"));

@@ -18,7 +18,8 @@ import { KEEL_BIN, REPO_ROOT } from "../exec/support.js";
  * Issue 12's request parity: for a model Codex knows (`gpt-5.5`) and one it does not
  * (`my-custom-model`), a text, a shell and a patch turn make the real Codex 0.169 (devDependency)
  * and keel send requests of the same shape — keys and their order, `reasoning`, `include`, `text`,
- * the tools (names and types, in order), `parallel_tool_calls`, `tool_choice`, `store`, `stream`.
+ * the tools (names and types, in order), the input items' types and roles, the layout of tool
+ * outputs, `parallel_tool_calls`, `tool_choice`, `store`, `stream`.
  * Ids, timestamps and instruction text differ by design and are not compared.
  *
  * Codex runs with `[features] goals = false, multi_agent = false`: keel has no goals and no
@@ -92,6 +93,16 @@ function shape(body: any) {
     tools: (body.tools as { type: string; name?: string; format?: { type: string } }[]).map(
       (t) => `${t.type}:${t.name ?? ""}${t.format ? `/${t.format.type}` : ""}`,
     ),
+    // The conversation as the model reads it: item types and roles in order, and each tool
+    // output's layout (numbers and the random chunk id blanked), e.g. apply_patch's result.
+    input: (body.input as { type: string; role?: string }[]).map((i) => `${i.type}:${i.role ?? ""}`),
+    outputs: (body.input as { type: string; output?: unknown }[])
+      .filter((i) => i.type.endsWith("_output"))
+      .map((i) =>
+        String(i.output)
+          .replace(/^Chunk ID: \w+$/m, "Chunk ID: …")
+          .replace(/\d+(\.\d+)?/g, "#"),
+      ),
     parallel_tool_calls: body.parallel_tool_calls,
     tool_choice: body.tool_choice,
     store: body.store,

@@ -42,6 +42,31 @@ describe("request body from the catalog and the config", () => {
     });
   });
 
+  // Captured from Codex 0.169 (service_tier = fast/flex/priority/bogus with gpt-5.5, an unknown
+  // model and gpt-daybreak-blue-latest, whose catalog entry advertises no tier).
+  const tiers: [string, string, string | null][] = [
+    ["gpt-5.5", "fast", "priority"],
+    ["gpt-5.5", "priority", "priority"],
+    ["gpt-5.5", "flex", "flex"],
+    ["gpt-5.5", "bogus", null],
+    ["my-custom-model", "fast", null],
+    ["my-custom-model", "flex", "flex"],
+    ["gpt-daybreak-blue-latest", "fast", null],
+  ];
+  it.each(tiers)("%s with service_tier = %s sends %s, as Codex", async (model, tier, sent) => {
+    const { body, msgs } = await firstRequest(model, `service_tier = "${tier}"\n`);
+    expect(body.service_tier ?? null).toBe(sent);
+    const warnings = msgs.filter(isType("warning")).map((m) => m.message);
+    const id = tier === "fast" ? "priority" : tier;
+    expect(warnings.filter((w) => w.startsWith("Configured service tier"))).toEqual(
+      sent === null
+        ? [
+            `Configured service tier \`${id}\` is not advertised as supported for model \`${model}\` and will be omitted from requests.`,
+          ]
+        : [],
+    );
+  });
+
   it("takes the newer catalog models' efforts (max, ultra) from config", async () => {
     const { body } = await firstRequest("gpt-6-astra", 'model_reasoning_effort = "max"\n');
     expect(body.reasoning).toEqual({ effort: "max" });

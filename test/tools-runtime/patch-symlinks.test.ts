@@ -101,7 +101,7 @@ describe("apply_patch and symlinks in the last path component", () => {
       ws,
       "*** Update File: alias\n@@\n-one\n+two\n*** Add File: pending\n+new",
     );
-    expect(out).toBe("Success. Updated the following files:\nA pending\nM alias\n");
+    expect(JSON.parse(out).output).toBe("Success. Updated the following files:\nA pending\nM alias\n");
     expect(fs.readFileSync(path.join(ws.root, "real.txt"), "utf8")).toBe("two\n");
     expect(fs.readFileSync(path.join(ws.root, "fresh.txt"), "utf8")).toBe("new\n");
     expect(fs.lstatSync(path.join(ws.root, "alias")).isSymbolicLink()).toBe(true);
@@ -112,7 +112,7 @@ describe("apply_patch and symlinks in the last path component", () => {
     const ws = workspace({ "real.txt": "keep\n" });
     fs.symlinkSync("real.txt", path.join(ws.root, "alias"));
     const { out } = await applyUnderNever(ws, "*** Delete File: alias");
-    expect(out).toBe("Success. Updated the following files:\nD alias\n");
+    expect(JSON.parse(out).output).toBe("Success. Updated the following files:\nD alias\n");
     expect(fs.existsSync(path.join(ws.root, "alias"))).toBe(false);
     expect(fs.readFileSync(path.join(ws.root, "real.txt"), "utf8")).toBe("keep\n");
   });

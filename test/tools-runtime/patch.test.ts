@@ -17,7 +17,11 @@ describe("apply_patch through the orchestrator", () => {
       "*** Add File: notes.md\n+# Notes\n*** Update File: src/app.txt\n@@\n one\n-two\n+three",
     );
     const out = outputText(await router(ws).dispatch(functionCall("apply_patch", { input }), t.ctx));
-    expect(out).toBe("Success. Updated the following files:\nA notes.md\nM src/app.txt\n");
+    // The function form: a command's JSON result, as Codex's structured exec output.
+    expect(JSON.parse(out)).toEqual({
+      output: "Success. Updated the following files:\nA notes.md\nM src/app.txt\n",
+      metadata: { exit_code: 0, duration_seconds: expect.any(Number) },
+    });
     expect(read(ws.root, "notes.md")).toBe("# Notes\n");
     expect(read(ws.root, "src/app.txt")).toBe("one\nthree\n");
     expect(t.events.map((e) => e.type)).toEqual(["patch_apply_begin", "patch_apply_end", "turn_diff"]);
@@ -39,7 +43,13 @@ describe("apply_patch through the orchestrator", () => {
     const ws = workspace();
     const r = router(ws);
     const t = context(configFor(ws, "never", "workspace-write"));
-    await r.dispatch(customCall("apply_patch", patch("*** Add File: a.txt\n+a")), t.ctx);
+    const freeform = outputText(
+      await r.dispatch(customCall("apply_patch", patch("*** Add File: a.txt\n+a")), t.ctx),
+    );
+    // Codex 0.169 answers the freeform tool with a command's plain-text result (c169-gpt55-patch).
+    expect(freeform).toMatch(
+      /^Exit code: 0\nWall time: \d+\.\d seconds\nOutput:\nSuccess\. Updated the following files:\nA a\.txt\n$/,
+    );
     const cmd = `apply_patch <<'EOF'\n${patch("*** Add File: b.txt\n+b")}\nEOF\n`;
     const out = outputText(await r.dispatch(functionCall("exec_command", { cmd }), t.ctx));
     expect(out).toContain("Process exited with code 0");

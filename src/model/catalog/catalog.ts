@@ -77,6 +77,7 @@ function modelInfoFrom(slug: string, m: CatalogFacts, known: boolean): ModelInfo
     priority: m.priority ?? base.priority,
     upgrade: m.upgrade?.model ?? null,
     additionalSpeedTiers: m.additional_speed_tiers ?? [],
+    serviceTiers: m.service_tiers?.map((t) => t.id) ?? base.serviceTiers,
   };
 }
 

@@ -54,6 +54,8 @@ export interface ModelInfo {
   /** The model `model/list` suggests moving to, if any. */
   readonly upgrade: string | null;
   readonly additionalSpeedTiers: readonly string[];
+  /** Wire ids of the service tiers the model advertises (`service_tiers[].id`, e.g. "priority"). */
+  readonly serviceTiers: readonly string[];
 }
 
 export interface ModelCatalog {
@@ -90,6 +92,7 @@ export function unknownModelInfo(slug: string): ModelInfo {
     priority: Number.MAX_SAFE_INTEGER,
     upgrade: null,
     additionalSpeedTiers: [],
+    serviceTiers: [],
   };
 }
 

@@ -20,7 +20,10 @@ import { WriteAccess, type WriteVerdict } from "./path-access.js";
 export const PATCH_REJECTED_BY_USER = "patch rejected by user";
 
 export interface PatchOutcome {
-  /** "refused": checks or the policy said no, nothing was touched; "declined": the user said no. */
+  /**
+   * "refused": the patch does not apply, or checks or the policy said no, nothing was touched;
+   * "declined": the user said no. Only "completed" and "failed" are reported as a command's result.
+   */
   status: "completed" | "failed" | "declined" | "refused";
   /** Text for the model. */
   message: string;
@@ -66,11 +69,8 @@ export async function applyPatch(
   try {
     plan = await planPatch(parsed, cwd, { readFile: (p) => fs.readFile(p, "utf8") });
   } catch (error) {
-    return {
-      status: "failed",
-      message: `apply_patch verification failed: ${(error as Error).message}`,
-      applied: null,
-    };
+    // Codex checks the patch against the files before it runs anything: the text goes back as is.
+    return refused(`apply_patch verification failed: ${(error as Error).message}`);
   }
   const changes = fileChangesOf(plan);
 

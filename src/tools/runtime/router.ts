@@ -18,6 +18,7 @@ import {
   detectApplyPatchText,
   effectiveCwd,
 } from "../patch-invocation.js";
+import type { ParsedPatch } from "../patch-parser.js";
 import {
   ApplyPatchArgsSchema,
   ExecCommandArgsSchema,
@@ -180,7 +181,34 @@ export class SandboxedToolRouter implements ToolRouter {
     if (detection.type !== "patch") {
       return `apply_patch verification failed: ${detection.type === "error" ? detection.message : "not a patch"}`;
     }
-    return (await applyPatch(call.callId, detection.parsed, ctx.cwd, ctx, this.patchDeps())).message;
+    // Codex 0.169 reports an applied (or failed) patch as a command's result: the freeform tool
+    // in the plain-text form, the function tool in the JSON form (captured in c169-gpt55-patch).
+    const policy = toolOutputPolicy(ctx.config);
+    const format =
+      call.kind === "custom"
+        ? (run: RunSummary) => formatShellCommandOutput(run, policy)
+        : (run: RunSummary) => formatShellOutput(run, policy);
+    return this.patchAsCommand(call, detection.parsed, ctx.cwd, ctx, format);
+  }
+
+  /** Applies a patch; once it ran (applied or failed), its result is formatted as a command's. */
+  private async patchAsCommand(
+    call: ToolCall,
+    parsed: ParsedPatch,
+    cwd: string,
+    ctx: ToolContext,
+    format: (run: RunSummary) => string,
+  ): Promise<string> {
+    const started = performance.now();
+    const outcome = await applyPatch(call.callId, parsed, cwd, ctx, this.patchDeps());
+    if (outcome.status !== "completed" && outcome.status !== "failed") return outcome.message;
+    return format({
+      exitCode: outcome.status === "completed" ? 0 : 1,
+      durationMs: performance.now() - started,
+      output: outcome.message,
+      timedOut: false,
+      timeoutMs: null,
+    });
   }
 
   private async shell(call: ToolCall, ctx: ToolContext): Promise<string> {
@@ -282,24 +310,8 @@ export class SandboxedToolRouter implements ToolRouter {
     const cwd = req.workdir === null ? ctx.cwd : path.resolve(ctx.cwd, req.workdir);
     const patch: ApplyPatchDetection = detectApplyPatchCommand(req.argv);
     if (patch.type === "error") return `apply_patch verification failed: ${patch.message}`;
-    if (patch.type === "patch") {
-      const started = performance.now();
-      const outcome = await applyPatch(
-        call.callId,
-        patch.parsed,
-        effectiveCwd(patch, cwd),
-        ctx,
-        this.patchDeps(),
-      );
-      if (outcome.status !== "completed" && outcome.status !== "failed") return outcome.message;
-      return req.format({
-        exitCode: outcome.status === "completed" ? 0 : 1,
-        durationMs: performance.now() - started,
-        output: outcome.message,
-        timedOut: false,
-        timeoutMs: null,
-      });
-    }
+    if (patch.type === "patch")
+      return this.patchAsCommand(call, patch.parsed, effectiveCwd(patch, cwd), ctx, req.format);
     const outcome = await runCommand(
       {
         callId: call.callId,
