@@ -18,6 +18,7 @@ export const ENGINE_METHODS = [
   "thread/backgroundTerminals/list",
   "thread/backgroundTerminals/terminate",
   "thread/backgroundTerminals/clean",
+  "thread/shellCommand",
   "turn/start",
   "turn/steer",
   "turn/interrupt",
