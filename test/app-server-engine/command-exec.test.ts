@@ -146,10 +146,10 @@ describe("command/exec", () => {
     const first = await ws.connect("first");
     await first.initialize();
     const marker = `${fx.workspace}/alive-${Date.now()}`;
+    // Without a processId too: the connection owns every process it started.
     void first.call("command/exec", {
       command: ["bash", "-c", `touch ${marker}; exec sleep 600`],
       env: { MARK: marker },
-      processId: "c1",
       disableTimeout: true,
     });
     for (let i = 0; i < 200 && !fs.existsSync(marker); i++) await sleep(20);

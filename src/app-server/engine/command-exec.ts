@@ -78,8 +78,8 @@ function overlayEnv(base: Record<string, string>, overlay: CommandExecParams["en
 
 export function commandExecHandlers(engine: Engine): HandlerModule {
   /** Live processes with a client id, per connection. */
-  const live = new Map<Connection, Map<string, Running>>();
-  const liveOf = (connection: Connection): Map<string, Running> => {
+  const live = new Map<Connection, Map<string | symbol, Running>>();
+  const liveOf = (connection: Connection): Map<string | symbol, Running> => {
     let map = live.get(connection);
     if (!map) {
       map = new Map();
@@ -125,12 +125,14 @@ export function commandExecHandlers(engine: Engine): HandlerModule {
           };
 
           const processId = params.processId ?? null;
-          const running = processId === null ? null : liveOf(connection);
-          if (processId !== null && running!.has(processId))
+          // Every process is the connection's, named or not: a closed connection kills it.
+          const running = liveOf(connection);
+          const key = processId ?? Symbol("command/exec");
+          if (running.has(key))
             throw invalidRequest(`duplicate active command/exec process id ${JSON.stringify(processId)}`);
           const abort = new AbortController();
           const entry: Running = { abort, terminal: null };
-          if (processId !== null) running!.set(processId, entry);
+          running.set(key, entry);
 
           const cap = params.disableOutputCap === true ? null : (params.outputBytesCap ?? DEFAULT_CAP_BYTES);
           const streams = { stdout: new CappedStream(cap), stderr: new CappedStream(cap) };
@@ -183,7 +185,7 @@ export function commandExecHandlers(engine: Engine): HandlerModule {
               stderr: streams.stderr.text(),
             };
           } finally {
-            if (processId !== null && running!.get(processId) === entry) running!.delete(processId);
+            if (running.get(key) === entry) running.delete(key);
           }
         }),
 
