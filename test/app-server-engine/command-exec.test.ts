@@ -130,6 +130,16 @@ describe("command/exec", () => {
       processId: "k1",
       disableTimeout: true,
     });
+    let duplicate: Awaited<ReturnType<Peer["call"]>> | null = null;
+    for (let i = 0; i < 100; i++) {
+      duplicate = await peer.call("command/exec", { command: ["true"], processId: "k1", tty: true });
+      if (duplicate.error) break;
+      await sleep(20);
+    }
+    expect(duplicate?.error).toEqual({
+      code: -32600,
+      message: 'duplicate active command/exec process id: "k1"',
+    });
     let terminated: Awaited<ReturnType<Peer["call"]>> | null = null;
     for (let i = 0; i < 100; i++) {
       terminated = await peer.call("command/exec/terminate", { processId: "k1" });
@@ -137,7 +147,8 @@ describe("command/exec", () => {
       await sleep(20);
     }
     expect(terminated?.result).toEqual({});
-    expect((await long).result.exitCode).not.toBe(0);
+    // Codex 0.169: a terminated command answers 137 (SIGKILL).
+    expect((await long).result).toEqual({ exitCode: 137, stdout: "", stderr: "" });
   });
 
   it("kills the processes of a closed connection; the server keeps running", async () => {

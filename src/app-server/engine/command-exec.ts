@@ -21,6 +21,7 @@ import { wire } from "./wire-errors.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CAP_BYTES = 1024 * 1024;
+const KILLED_EXIT_CODE = 137;
 
 interface Running {
   abort: AbortController;
@@ -129,7 +130,7 @@ export function commandExecHandlers(engine: Engine): HandlerModule {
           const running = liveOf(connection);
           const key = processId ?? Symbol("command/exec");
           if (running.has(key))
-            throw invalidRequest(`duplicate active command/exec process id ${JSON.stringify(processId)}`);
+            throw invalidRequest(`duplicate active command/exec process id: ${JSON.stringify(processId)}`);
           const abort = new AbortController();
           const entry: Running = { abort, terminal: null };
           running.set(key, entry);
@@ -179,6 +180,13 @@ export function commandExecHandlers(engine: Engine): HandlerModule {
               throw invalidRequest(`command/exec could not start: ${result.setupError}`);
             // Codex: a timed-out command answers 124 with no output.
             if (result.timedOut) return { exitCode: exitCodeOf(result), stdout: "", stderr: "" };
+            // Codex kills a terminated command with SIGKILL: 137, whatever signal ended it here.
+            if (abort.signal.aborted)
+              return {
+                exitCode: KILLED_EXIT_CODE,
+                stdout: streams.stdout.text(),
+                stderr: streams.stderr.text(),
+              };
             return {
               exitCode: exitCodeOf(result),
               stdout: streams.stdout.text(),
