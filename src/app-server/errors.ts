@@ -7,6 +7,7 @@ import { errorMessage } from "../lib/errors.js";
  */
 export const ErrorCode = {
   invalidRequest: -32600,
+  invalidParams: -32602,
   internalError: -32603,
   overloaded: -32001,
 } as const;
@@ -32,6 +33,10 @@ export class RpcError extends Error {
 
 export function invalidRequest(message: string, data?: unknown): RpcError {
   return new RpcError(ErrorCode.invalidRequest, message, data);
+}
+
+export function invalidParams(message: string): RpcError {
+  return new RpcError(ErrorCode.invalidParams, message);
 }
 
 export function internalError(message: string): RpcError {

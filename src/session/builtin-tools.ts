@@ -10,6 +10,7 @@ import {
   type ToolRouter,
   type ToolSpec,
   toolOutputItem,
+  type UserShellResult,
 } from "./tool-router.js";
 
 /** Tools the session implements itself, so the loop works without the tools orchestrator. */
@@ -72,6 +73,11 @@ export class SessionToolRouter implements ToolRouter {
 
   runningProcesses(threadId: string): BackgroundProcess[] {
     return this.inner?.runningProcesses?.(threadId) ?? [];
+  }
+
+  async runUserShell(command: string, callId: string, ctx: ToolContext): Promise<UserShellResult> {
+    if (!this.inner?.runUserShell) throw new Error("this session cannot run shell commands");
+    return this.inner.runUserShell(command, callId, ctx);
   }
 
   async terminateProcess(threadId: string, processId: number): Promise<boolean> {

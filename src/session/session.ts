@@ -66,7 +66,10 @@ import type {
   BackgroundProcess,
   ToolRouter,
 } from "./tool-router.js";
-import { compactHistory, runRegularTurn, type TurnHost } from "./turn.js";
+import { FileTurnDiffTracker } from "./diff-tracker.js";
+import { userShellRecord } from "./user-shell.js";
+import { toolOutputPolicy } from "../tools/runtime/output-policy.js";
+import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "./turn.js";
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
 import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
@@ -503,6 +506,34 @@ export class Session {
     return turn.turnId;
   }
 
+  /**
+   * The user's own `!` command (thread/shellCommand), as Codex runs it: inside the running turn
+   * when there is one, else as a turn of its own that calls no model. Its record joins the
+   * history, so the model sees command and output on its next request.
+   */
+  async shellCommand(command: string): Promise<void> {
+    this.assertOpen();
+    const running = this.active;
+    if (running && !running.abortReason && !running.finishing) {
+      void this.runUserShell(running, command).catch(() => undefined);
+      return;
+    }
+    await this.spawnTask("regular", async (t) => {
+      await this.runUserShell(t, command);
+      return null;
+    });
+  }
+
+  private async runUserShell(turn: ActiveTurn, command: string): Promise<void> {
+    const config = this.configuration;
+    const ctx = turnToolContext(this.host, turn, config, new FileTurnDiffTracker(config.cwd));
+    const ran = await this.router.runUserShell(command, this.nextItemId(), ctx);
+    const result = turn.signal.aborted
+      ? { ...ran, exitCode: -1, output: USER_SHELL_ABORTED, durationMs: 0 }
+      : ran;
+    this.record([userShellRecord(command, result, toolOutputPolicy(config))]);
+  }
+
   /** Manual compaction as its own task (replaces a running turn). */
   async compact(): Promise<string> {
     this.assertOpen();
@@ -912,6 +943,8 @@ export class Session {
     };
   }
 }
+
+const USER_SHELL_ABORTED = "command aborted by user";
 
 function safeLoginShell(): string {
   try {

@@ -141,6 +141,16 @@ export interface ToolRouter {
   runningProcesses?(threadId: string): BackgroundProcess[];
   /** Kills one background process; false when the thread has no such running process. */
   terminateProcess?(threadId: string, processId: number): Promise<boolean>;
+  /** Runs the user's own `!` command (thread/shellCommand); its item is emitted through `ctx`. */
+  runUserShell?(command: string, callId: string, ctx: ToolContext): Promise<UserShellResult>;
+}
+
+/** How a user `!` command ended; `output` is the whole aggregated output (or why it did not run). */
+export interface UserShellResult {
+  exitCode: number;
+  output: string;
+  durationMs: number;
+  timedOut: boolean;
 }
 
 /** A command still running after its tool call returned (a unified exec session). */

@@ -31,6 +31,7 @@ import type {
   ApprovalResponse,
   ToolContext,
   ToolRouter,
+  TurnDiffTracker,
 } from "./tool-router.js";
 import { ToolCallRuntime } from "./tool-runner.js";
 
@@ -142,6 +143,28 @@ export interface RegularTurnResult {
  * outputs back and repeats until the model answers without calling a tool and no steered input
  * is waiting. Throws the abort reason when the turn is aborted (after recording what finished).
  */
+/** What a tool run inside `turn` may use: its id, cwd, config, abort signal and the client. */
+export function turnToolContext(
+  host: TurnHost,
+  turn: ActiveTurn,
+  config: SessionConfiguration,
+  diffTracker: TurnDiffTracker,
+): ToolContext {
+  return {
+    threadId: host.threadId,
+    turnId: turn.turnId,
+    cwd: config.cwd,
+    config,
+    signal: turn.signal,
+    emit: (msg) => host.emit(turn.turnId, msg),
+    requestApproval: (request) => host.requestApproval(turn, request),
+    requestUserInput: (request) => host.requestUserInput(turn, request),
+    callDynamicTool: (request) => host.callDynamicTool(turn, request),
+    approvalCache: host.approvalCache,
+    diffTracker,
+  };
+}
+
 export async function runRegularTurn(
   host: TurnHost,
   turn: ActiveTurn,
@@ -160,19 +183,7 @@ export async function runRegularTurn(
     for (const steered of turn.takePendingInput()) recordUserInput(host, turn, steered, newItemId());
 
     const config = host.config();
-    const context: ToolContext = {
-      threadId: host.threadId,
-      turnId: turn.turnId,
-      cwd: config.cwd,
-      config,
-      signal: turn.signal,
-      emit: (msg) => host.emit(turn.turnId, msg),
-      requestApproval: (request) => host.requestApproval(turn, request),
-      requestUserInput: (request) => host.requestUserInput(turn, request),
-      callDynamicTool: (request) => host.callDynamicTool(turn, request),
-      approvalCache: host.approvalCache,
-      diffTracker,
-    };
+    const context = turnToolContext(host, turn, config, diffTracker);
     const runtime = new ToolCallRuntime(host.router, context);
     const request = buildRequest(
       host,

@@ -1,6 +1,7 @@
 import type { HandlerTable } from "../router.js";
 import type { AppServer } from "../server.js";
 import { accountHandlers } from "./account-handlers.js";
+import { commandExecHandlers } from "./command-exec.js";
 import { configHandlers } from "./config-handlers.js";
 import { Engine, type EngineOptions } from "./engine.js";
 import { threadHandlers } from "./thread-handlers.js";
@@ -21,6 +22,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     turnHandlers,
     configHandlers,
     accountHandlers,
+    commandExecHandlers,
   ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);

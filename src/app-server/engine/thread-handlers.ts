@@ -210,6 +210,20 @@ export function threadHandlers(engine: Engine): HandlerModule {
           }
           return {};
         }),
+
+      // The user's `!` command: answered once its turn (or its item in the running turn) started.
+      "thread/shellCommand": (params) =>
+        wire(async () => {
+          const thread = engine.require(params.threadId);
+          if (params.command.trim() === "") throw invalidRequest("command must not be empty");
+          const release = thread.outbox.hold();
+          try {
+            await thread.session.shellCommand(params.command);
+          } finally {
+            afterResponse(release);
+          }
+          return {};
+        }),
     },
   };
 }

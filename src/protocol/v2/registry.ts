@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import * as account from "./account.js";
 import * as approvals from "./approvals.js";
+import * as commandExec from "./command-exec.js";
 import * as config from "./config.js";
 import * as init from "./initialize.js";
 import * as items from "./items.js";
@@ -159,6 +160,21 @@ export const clientRequests = {
     result: EmptyResponseSchema,
     description: "Run a user `!` shell command in a thread (unsandboxed).",
   },
+  "command/exec": {
+    params: commandExec.CommandExecParamsSchema,
+    result: commandExec.CommandExecResponseSchema,
+    description: "Run a standalone command under the configured sandbox; answers when it exits.",
+  },
+  "command/exec/write": {
+    params: commandExec.CommandExecWriteParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Write base64 bytes to a running command/exec terminal.",
+  },
+  "command/exec/terminate": {
+    params: commandExec.CommandExecTerminateParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Kill a running command/exec process.",
+  },
   "thread/metadata/update": {
     params: thread.ThreadMetadataUpdateParamsSchema,
     result: thread.ThreadMetadataUpdateResponseSchema,
@@ -311,6 +327,10 @@ export const clientNotifications = {
 } as const satisfies Record<string, NotificationSpec>;
 
 export const serverNotifications = {
+  "command/exec/outputDelta": {
+    params: commandExec.CommandExecOutputDeltaNotificationSchema,
+    description: "Output of a streaming command/exec process (base64).",
+  },
   error: { params: turn.ErrorNotificationSchema, description: "A turn failed, or a retried stream error." },
   "thread/started": {
     params: thread.ThreadStartedNotificationSchema,

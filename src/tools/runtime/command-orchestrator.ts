@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { unrestrictedFsPolicy } from "../../permissions/fs-policy.js";
 import { decideCommandApproval, resolvePrompt } from "../../permissions/index.js";
 import type { CommandAction, ReviewDecision } from "../../protocol/events.js";
 import {
@@ -34,7 +35,11 @@ export interface CommandInvocation {
   timeoutMs: number;
   sandboxPermissions: "use_default" | "require_escalated";
   justification: string | null;
-  source: "agent" | "unified_exec_startup";
+  /**
+   * `user_shell`: the user's own `!` command (thread/shellCommand). Like Codex it is neither
+   * reviewed nor sandboxed: the user typed it, so the user already approved it.
+   */
+  source: "agent" | "unified_exec_startup" | "user_shell";
   /** The unified exec session id the command runs under (item `processId`). */
   processId?: string | null;
   /** Set for unified exec: the command may outlive the call (see `LiveRun`). */
@@ -243,6 +248,15 @@ export async function runCommand(
   }
 
   async function decideAndRun(): Promise<CommandOutcome> {
+    if (inv.source === "user_shell") {
+      const output = new OutputCollector();
+      const unrestricted: RuntimePermissions = { fs: unrestrictedFsPolicy(), net: "enabled" };
+      const result = await attempt(inv, ctx, deps, unrestricted, output, complete, true);
+      if (result === null) return running(output);
+      if (result.setupError !== undefined)
+        return notRun("failed", `the command was not run: ${result.setupError}`);
+      return finish(summary(result, output), result.stdout, result.stderr);
+    }
     // 1) approval
     const decision = decideCommandApproval({
       approvalPolicy: policy,

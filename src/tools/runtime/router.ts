@@ -11,6 +11,7 @@ import {
   type ToolRouter,
   type ToolSpec,
   toolOutputItem,
+  type UserShellResult,
 } from "../../session/tool-router.js";
 import {
   type ApplyPatchDetection,
@@ -84,6 +85,8 @@ const COMMAND_TOOLS = new Set([
   "write_stdin",
 ]);
 
+const USER_SHELL_TIMEOUT_MS = 60 * 60 * 1000;
+
 /**
  * The tools that touch the machine — shell / exec_command / apply_patch — behind the session's
  * ToolRouter seam. Every call goes through the orchestrator (approval → sandbox → run →
@@ -129,6 +132,25 @@ export class SandboxedToolRouter implements ToolRouter {
 
   terminateProcess(threadId: string, processId: number): Promise<boolean> {
     return this.unifiedExec.terminate(threadId, processId);
+  }
+
+  /** The user's own `!` command: a login shell, unsandboxed, unreviewed, one hour at most (Codex). */
+  async runUserShell(command: string, callId: string, ctx: ToolContext): Promise<UserShellResult> {
+    const outcome = await runCommand(
+      {
+        callId,
+        argv: [this.options.userShell ?? "/bin/bash", "-lc", command],
+        cwd: ctx.cwd,
+        timeoutMs: USER_SHELL_TIMEOUT_MS,
+        sandboxPermissions: "use_default",
+        justification: null,
+        source: "user_shell",
+      },
+      ctx,
+      this.orchestratorDeps(),
+    );
+    const output = outcome.exitCode === -1 && outcome.message ? outcome.message : outcome.aggregatedOutput;
+    return { exitCode: outcome.exitCode, output, durationMs: outcome.durationMs, timedOut: outcome.timedOut };
   }
 
   handles(name: string): boolean {
