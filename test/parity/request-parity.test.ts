@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -28,8 +29,9 @@ import { KEEL_BIN, REPO_ROOT } from "../exec/support.js";
 
 const codexBin = path.join(REPO_ROOT, "node_modules/.bin/codex");
 const haveCodex = fs.existsSync(codexBin);
-// Codex's sandbox helper fails when CODEX_HOME is under the temp folder: use the ignored /tmp/ of the repo.
-const scratch = path.join(REPO_ROOT, "tmp", `parity-${process.pid}`);
+// Codex's sandbox helper fails when its home or the workspace is under /tmp (a clone there
+// included): everything lives in the user's cache, as the TUI tests do.
+const scratch = path.join(os.homedir(), ".cache", "keel-parity", `run-${process.pid}`);
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const PATCH = "*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n";
