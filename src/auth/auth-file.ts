@@ -36,14 +36,17 @@ export function readStoredAuth(home: string, onWarning?: (message: string) => vo
   const file = authFilePath(home);
   let text: string;
   try {
-    const fd = fs.openSync(file, "r");
+    // Non-blocking: a FIFO (or device) placed there must not hang the server on `account/read`.
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     try {
+      if (!fs.fstatSync(fd).isFile()) throw new UserError(`${file} is not a regular file`, 1);
       repairMode(fd, file, onWarning);
       text = fs.readFileSync(fd, "utf8");
     } finally {
       fs.closeSync(fd);
     }
   } catch (error) {
+    if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
     throw new UserError(`cannot read ${file}: ${(error as Error).message}`, 1);

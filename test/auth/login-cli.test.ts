@@ -81,6 +81,20 @@ describe("keel login / login status / logout (Codex 0.169's texts and exit codes
     expect(JSON.parse(fs.readFileSync(file, "utf8")).OPENAI_API_KEY).toBe("sk-new");
   });
 
+  it("refuses an auth.json that is not a regular file (a FIFO there must not hang keel)", () => {
+    const home = tempDir("keel-login-");
+    const fifo = path.join(home, "auth.json");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const run = spawnSync(bin, ["login", "status"], {
+      encoding: "utf8",
+      timeout: 10_000,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, KEEL_HOME: home },
+    });
+    expect(run.signal).toBeNull(); // not killed by the timeout: it did not block on the FIFO
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/auth\.json is not a regular file\n$/);
+  });
+
   it("reports a malformed auth.json precisely, without a stack trace", () => {
     const home = tempDir("keel-login-");
     fs.writeFileSync(path.join(home, "auth.json"), "{garbage", { mode: 0o600 });
