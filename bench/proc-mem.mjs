@@ -28,14 +28,15 @@ export function processTree(rootPid) {
   return [...seen];
 }
 
-function statusKb(pid) {
+/** {rssKb, hwmKb} of one process (VmRSS, VmHWM); zeros once it has exited. */
+export function processMemory(pid) {
   try {
     const text = fs.readFileSync(`/proc/${pid}/status`, "utf8");
     const rss = /^VmRSS:\s+(\d+)/m.exec(text);
     const hwm = /^VmHWM:\s+(\d+)/m.exec(text);
-    return { rss: rss ? Number(rss[1]) : 0, hwm: hwm ? Number(hwm[1]) : 0 };
+    return { rssKb: rss ? Number(rss[1]) : 0, hwmKb: hwm ? Number(hwm[1]) : 0 };
   } catch {
-    return { rss: 0, hwm: 0 };
+    return { rssKb: 0, hwmKb: 0 };
   }
 }
 
@@ -45,20 +46,28 @@ export function treeMemory(pid) {
   let hwmKb = 0;
   const pids = processTree(pid);
   for (const p of pids) {
-    const s = statusKb(p);
-    rssKb += s.rss;
-    hwmKb += s.hwm;
+    const s = processMemory(p);
+    rssKb += s.rssKb;
+    hwmKb += s.hwmKb;
   }
   return { rssKb, hwmKb, processes: pids.length };
 }
 
-/** Samples the tree's summed VmRSS every `intervalMs` until `stop()`; returns the peak. */
-export function startPeakSampler(pid, intervalMs = 10) {
+/** `treeMemory`'s shape for one process alone (not the commands it runs). */
+export function singleProcess(pid) {
+  return { ...processMemory(pid), processes: 1 };
+}
+
+/**
+ * Samples the tree's summed VmRSS every `intervalMs` until `stop()`; returns the peak. `measure`
+ * picks what is sampled (e.g. one process alone: `singleProcess`).
+ */
+export function startPeakSampler(pid, intervalMs = 10, measure = treeMemory) {
   let peakKb = 0;
   let maxProcesses = 0;
   let samples = 0;
   const sample = () => {
-    const m = treeMemory(pid);
+    const m = measure(pid);
     samples++;
     if (m.rssKb > peakKb) peakKb = m.rssKb;
     if (m.processes > maxProcesses) maxProcesses = m.processes;

@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { RUN_MARKER, startBenchModelServer } from "./model-server.mjs";
-import { startPeakSampler } from "./proc-mem.mjs";
+import { processMemory, singleProcess, startPeakSampler } from "./proc-mem.mjs";
 import { AppServerClient } from "./rpc.mjs";
 import { IDLE_WAIT_MS, runTurn, threadStartParams } from "./scenario.mjs";
 import { serverSpec } from "./servers.mjs";
@@ -34,34 +34,6 @@ const LIMITS = [null, 100];
 const MiB = 1024 * 1024;
 
 const log = (msg) => process.stderr.write(`[bench:output] ${msg}\n`);
-
-/** VmRSS and VmHWM (kB) of one process. */
-function processMemory(pid) {
-  const text = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0);
-  return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
-}
-
-/** Samples one process's VmRSS every `intervalMs` (the server alone, not the command it runs). */
-function processPeakSampler(pid, intervalMs = 10) {
-  let peakKb = 0;
-  const sample = () => {
-    try {
-      peakKb = Math.max(peakKb, processMemory(pid).rssKb);
-    } catch {
-      // exited
-    }
-  };
-  sample();
-  const timer = setInterval(sample, intervalMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return peakKb;
-    },
-  };
-}
 
 async function lastToolOutput(origin) {
   const requests = await (await fetch(`${origin}/__control/requests`)).json();
@@ -113,7 +85,7 @@ function bigOutputMemory(side, ctx) {
         deltaBytes += Buffer.byteLength(msg.params.delta);
     };
     client.listeners.add(countDeltas);
-    const server = processPeakSampler(client.pid);
+    const server = startPeakSampler(client.pid, 10, singleProcess);
     const tree = startPeakSampler(client.pid, 10);
     const t0 = performance.now();
     let turn;
@@ -123,7 +95,7 @@ function bigOutputMemory(side, ctx) {
       client.listeners.delete(countDeltas);
     }
     const turnMs = performance.now() - t0;
-    const peakKb = Math.max(server.stop(), processMemory(client.pid).hwmKb);
+    const peakKb = Math.max(server.stop().peakKb, processMemory(client.pid).hwmKb);
     const treePeakKb = tree.stop().peakKb;
     const command = turn.items.find((i) => i.type === "commandExecution");
     return {
