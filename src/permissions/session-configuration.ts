@@ -23,6 +23,7 @@ import type { PermissionEnv } from "./env.js";
 import { fsPoliciesEqual } from "./fs-policy.js";
 import { networkFromLegacy } from "./legacy-sandbox.js";
 import { profileFromRuntime, profileToLegacySandboxPolicy, profileToRuntime } from "./profile.js";
+import type { McpServerConfig } from "../mcp/types.js";
 
 /**
  * The cloneable per-session settings snapshot (session.md §2.1) and the pure update step
@@ -89,6 +90,8 @@ export interface SessionConfiguration {
   };
   /** `tool_output_token_limit`: replaces the model's tool-output budget (absent: the model's). */
   readonly toolOutputTokenLimit?: number | null;
+  /** `[mcp_servers.*]` (config plus the thread's own), validated; absent: none. */
+  readonly mcpServers?: readonly McpServerConfig[];
 }
 
 /** Every field optional: absent = keep. `serviceTier` / `finalOutputJsonSchema`: null clears. */

@@ -333,6 +333,70 @@ export const WebSearchBeginEventSchema = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------
+// MCP (spec mcp.md). Core spellings as Codex persists them.
+
+/** `{state:"starting"|"ready"|"cancelled"}` or `{state:"failed", error}`. */
+export const McpStartupStatusSchema = z.discriminatedUnion("state", [
+  z.object({ state: z.literal("starting") }),
+  z.object({ state: z.literal("ready") }),
+  z.object({ state: z.literal("failed"), error: z.string() }),
+  z.object({ state: z.literal("cancelled") }),
+]);
+export type McpStartupStatus = z.infer<typeof McpStartupStatusSchema>;
+
+/** One server of the thread changed start-up state (v2 `mcpServer/startupStatus/updated`). */
+export const McpStartupUpdateEventSchema = z.object({
+  type: z.literal("mcp_startup_update"),
+  server: z.string(),
+  status: McpStartupStatusSchema,
+});
+
+/** Every server of a start (or reload) settled. */
+export const McpStartupCompleteEventSchema = z.object({
+  type: z.literal("mcp_startup_complete"),
+  ready: z.array(z.string()),
+  failed: z.array(z.object({ server: z.string(), error: z.string() })),
+  cancelled: z.array(z.string()),
+});
+
+/** `{server, tool, arguments}`: the raw (unsanitised) names and the parsed arguments. */
+export const McpInvocationSchema = z.object({
+  server: z.string(),
+  tool: z.string(),
+  arguments: z.unknown().optional(),
+});
+export type McpInvocation = z.infer<typeof McpInvocationSchema>;
+
+export const McpToolCallBeginEventSchema = z.object({
+  type: z.literal("mcp_tool_call_begin"),
+  call_id: z.string(),
+  invocation: McpInvocationSchema,
+});
+
+/**
+ * The call ended. `result` is Rust's `Result<CallToolResult, String>` as serde writes it:
+ * `{Ok: <MCP CallToolResult>}` or `{Err: "<message>"}`.
+ */
+export const McpToolCallEndEventSchema = z.object({
+  type: z.literal("mcp_tool_call_end"),
+  call_id: z.string(),
+  invocation: McpInvocationSchema,
+  duration: z.object({ secs: z.number(), nanos: z.number() }),
+  result: z.union([z.object({ Ok: z.looseObject({}) }), z.object({ Err: z.string() })]),
+});
+
+/** An MCP server (or an MCP tool approval) asks the user; answered with `resolveElicitation`. */
+export const ElicitationRequestEventSchema = z.object({
+  type: z.literal("elicitation_request"),
+  server_name: z.string(),
+  /** keel's key for the answer (unique within the session). */
+  id: z.string(),
+  turn_id: z.string().nullable(),
+  /** The MCP `elicitation/create` params (`mode`, `message`, `requestedSchema` or `url`, `_meta`). */
+  request: z.looseObject({ message: z.string() }),
+});
+
+// ---------------------------------------------------------------------------------------------
 // The union and the envelope
 
 export const EventMsgSchema = z.discriminatedUnion("type", [
@@ -375,6 +439,11 @@ export const EventMsgSchema = z.discriminatedUnion("type", [
   WebSearchBeginEventSchema,
   WebSearchEndEventSchema,
   ViewImageToolCallEventSchema,
+  McpStartupUpdateEventSchema,
+  McpStartupCompleteEventSchema,
+  McpToolCallBeginEventSchema,
+  McpToolCallEndEventSchema,
+  ElicitationRequestEventSchema,
 ]);
 export type EventMsg = z.infer<typeof EventMsgSchema>;
 export type EventMsgType = EventMsg["type"];

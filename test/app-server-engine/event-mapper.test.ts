@@ -177,6 +177,27 @@ const samples: Record<EventMsgType, EventMsg> = {
     action: { type: "find_in_page", url: "https://e.com", pattern: "rain" },
   },
   view_image_tool_call: { type: "view_image_tool_call", call_id: "call-img", path: "/w/a.png" },
+  mcp_startup_update: { type: "mcp_startup_update", server: "docs", status: { state: "starting" } },
+  mcp_startup_complete: { type: "mcp_startup_complete", ready: ["docs"], failed: [], cancelled: [] },
+  mcp_tool_call_begin: {
+    type: "mcp_tool_call_begin",
+    call_id: "call-mcp",
+    invocation: { server: "docs", tool: "echo", arguments: { text: "hi" } },
+  },
+  mcp_tool_call_end: {
+    type: "mcp_tool_call_end",
+    call_id: "call-mcp",
+    invocation: { server: "docs", tool: "echo", arguments: { text: "hi" } },
+    duration: { secs: 0, nanos: 5_000_000 },
+    result: { Ok: { content: [{ type: "text", text: "hi" }] } },
+  },
+  elicitation_request: {
+    type: "elicitation_request",
+    server_name: "docs",
+    id: "elicit-1",
+    turn_id: T,
+    request: { mode: "form", message: "Name?", requestedSchema: { type: "object", properties: {} } },
+  },
 };
 
 const notifications = (outputs: MapperOutput[]) =>

@@ -476,6 +476,13 @@ export class EventMapper {
           note("thread/name/updated", name === null ? { threadId } : { threadId, threadName: name }),
         ];
       }
+      // MCP events reach the wire once the MCP client lands (issue 13, in progress).
+      case "mcp_startup_update":
+      case "mcp_startup_complete":
+      case "mcp_tool_call_begin":
+      case "mcp_tool_call_end":
+      case "elicitation_request":
+        return [];
       default: {
         const unhandled: never = msg;
         return unhandled;
