@@ -7,6 +7,7 @@
 //   last input item is a tool output          → text "Ran it: hi"
 //   last user message contains SHELL_MARKER   → exec_command {"cmd":"echo hi"}
 //   last user message starts with RUN_MARKER  → exec_command {"cmd": the rest of the message}
+//   last user message contains MCP_MARKER     → `echo {"text":"hi"}` in namespace `mcp__bench0`
 //   anything else                             → a 24-word text answer
 //
 // Usage as a module: `const server = await startBenchModelServer(); server.url; await server.stop()`.
@@ -22,6 +23,7 @@ const root = path.dirname(here);
 export const CACHE_DIR = path.join(here, ".cache");
 export const SHELL_MARKER = "[bench:shell]";
 export const RUN_MARKER = "[bench:run] ";
+export const MCP_MARKER = "[bench:mcp]";
 export const TEXT_ANSWER =
   "Sure. Here is a short answer of about two dozen words, streamed word by word like a real model would stream it.";
 
@@ -69,6 +71,17 @@ function responder(lib) {
         cmd: userText.slice(RUN_MARKER.length),
         yield_time_ms: 30000,
       });
+    }
+    if (userText.includes(MCP_MARKER)) {
+      return lib.turn([
+        lib.rawItem({
+          type: "function_call",
+          namespace: "mcp__bench0",
+          name: "echo",
+          arguments: JSON.stringify({ text: "hi" }),
+          call_id: `call_mcp_${Date.now()}`,
+        }),
+      ]);
     }
     if (userText.includes(SHELL_MARKER)) {
       return lib.functionCallTurn("exec_command", { cmd: "echo hi", yield_time_ms: 10000 });

@@ -86,6 +86,24 @@ function toolOutputTables(t) {
   return out.join("\n");
 }
 
+/** MCP side by side (bench/mcp.mjs): start-up with five servers and one tool call in a turn. */
+function mcpTable(t) {
+  if (t.error) return `MCP bench failed: ${t.error}`;
+  const rows = [
+    ["threadStartReplyMs", `\`thread/start\` reply, ${t.servers} MCP servers configured`, 0.5],
+    ["allServersReadyMs", `… until all ${t.servers} servers are \`ready\``, null],
+    ["mcpCallMs", "one MCP tool call in a turn (`mcpToolCall` started → completed)", 0.5],
+    ["mcpTurnMs", "… the whole turn (two model requests)", null],
+  ];
+  return comparedTable(
+    rows.map(([key, label, target]) => {
+      const s = t.summary?.[key] ?? {};
+      const met = target === null || s.ratio === undefined ? undefined : s.ratio <= target;
+      return { label, unit: "ms", keel: s.keel, codex: s.codex, ratio: s.ratio, target, met };
+    }),
+  );
+}
+
 export function renderMarkdown(res) {
   const m = res.machine;
   const lines = [
@@ -103,6 +121,7 @@ export function renderMarkdown(res) {
   if (errs.length > 0) lines.push("Errors:", "", ...errs.map((e) => `- ${e}`), "");
   lines.push(keelOnly(res.keelOnly ?? {}), "");
   if (res.toolOutput) lines.push(toolOutputTables(res.toolOutput), "");
+  if (res.mcp) lines.push(mcpTable(res.mcp), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
 }
