@@ -79,6 +79,8 @@ class CappedStream {
 export class StandaloneProcess {
   private input: Writable | null = null;
   private resizer: ((size: TerminalSize) => void) | null = null;
+  /** Requests that arrived before the command was spawned (bwrap takes a moment): run at spawn. */
+  private pending: (() => void)[] | null = [];
   private readonly abort = new AbortController();
   readonly started: Promise<void>;
   readonly done: Promise<StandaloneOutcome>;
@@ -120,6 +122,9 @@ export class StandaloneProcess {
         this.resizer = child.resize;
         // A pipe nobody writes to yet must not fail the server when the command exits.
         child.stdin?.on("error", () => {});
+        const queued = this.pending ?? [];
+        this.pending = null;
+        for (const op of queued) op();
         spawned();
       },
     });
@@ -140,25 +145,31 @@ export class StandaloneProcess {
     return this.spec.tty || this.spec.streamStdin;
   }
 
-  get isTerminal(): boolean {
-    return this.spec.tty && this.resizer !== null;
+  private whenSpawned(op: () => void): void {
+    if (this.pending !== null) this.pending.push(op);
+    else op();
   }
 
   write(bytes: Buffer): void {
-    if (this.input && !this.input.destroyed && bytes.length > 0) this.input.write(bytes);
+    this.whenSpawned(() => {
+      if (this.input && !this.input.destroyed && bytes.length > 0) this.input.write(bytes);
+    });
   }
 
   /** End of input: EOF on a pipe, the EOF character on a terminal. */
   closeStdin(): void {
-    if (!this.input || this.input.destroyed) return;
-    if (this.spec.tty) this.input.write("\u0004");
-    else this.input.end();
+    this.whenSpawned(() => {
+      if (!this.input || this.input.destroyed) return;
+      if (this.spec.tty) this.input.write("\u0004");
+      else this.input.end();
+    });
   }
 
   /** False when the command is not on a terminal. */
   resize(size: TerminalSize): boolean {
-    if (!this.spec.tty || this.resizer === null) return false;
-    this.resizer(size);
+    if (!this.spec.tty) return false;
+    if (this.pending === null && this.resizer === null) return false;
+    this.whenSpawned(() => this.resizer?.(size));
     return true;
   }
 
