@@ -50,7 +50,7 @@ export interface StandaloneOutcome {
 export class SpawnFailure extends Error {}
 
 /** Keeps at most `cap` bytes of a stream; `take` says how much of a chunk still fits. */
-class CappedStream {
+export class CappedStream {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   /** Set once the stream had more bytes than the cap. */
