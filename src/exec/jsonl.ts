@@ -18,6 +18,8 @@ export class ThreadEventMapper {
   private todo: { id: string; items: { text: string; completed: boolean }[] } | null = null;
   private usage: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
   private turnError: string | null = null;
+  /** Between task_started and the turn's end; Codex prints no item events outside a turn. */
+  private turnOpen = false;
 
   private nextId(): string {
     return `item_${this.counter++}`;
@@ -29,6 +31,7 @@ export class ThreadEventMapper {
         return [{ type: "thread.started", thread_id: msg.session_id }];
       case "task_started":
         this.turnError = null;
+        this.turnOpen = true;
         return [{ type: "turn.started" }];
       case "item_completed":
         return this.completedItem(msg.item);
@@ -40,13 +43,17 @@ export class ThreadEventMapper {
           type: "command_execution",
           command: joinShellWords(msg.command),
           aggregated_output: "",
+          exit_code: null,
           status: "in_progress",
         };
         return [{ type: "item.started", item }];
       }
       case "exec_command_end": {
-        const id = this.commands.get(msg.call_id) ?? this.nextId();
+        const known = this.commands.get(msg.call_id);
         this.commands.delete(msg.call_id);
+        // A session still running when the turn ended is killed on exit: Codex reports nothing.
+        if (!this.turnOpen && known !== undefined) return [];
+        const id = known ?? this.nextId();
         // "failed" also with exit code 0: the sandbox's check after the command can fail it.
         const status =
           msg.status === "declined"
@@ -115,6 +122,7 @@ export class ThreadEventMapper {
         this.turnError = msg.message;
         return [{ type: "error", message: msg.message }];
       case "task_complete": {
+        this.turnOpen = false;
         const events = this.closeTodo();
         events.push(
           this.turnError === null
@@ -124,6 +132,7 @@ export class ThreadEventMapper {
         return events;
       }
       case "turn_aborted":
+        this.turnOpen = false;
         return this.closeTodo();
       default:
         return [];

@@ -259,6 +259,8 @@ export const ExecApprovalRequestEventSchema = z.object({
   proposed_execpolicy_amendment: z.array(z.string()).nullish(),
   additional_permissions: RequestedPermissionsSchema.nullish(),
   available_decisions: z.array(ReviewDecisionSchema).nullish(),
+  /** Input to a running terminal rather than a new command (absent: a command). */
+  approval_kind: z.enum(["command", "write_stdin"]).nullish(),
 });
 
 export const ApplyPatchApprovalRequestEventSchema = z.object({

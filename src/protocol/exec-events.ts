@@ -15,8 +15,8 @@ export const ThreadItemSchema = z.discriminatedUnion("type", [
     type: z.literal("command_execution"),
     command: z.string(),
     aggregated_output: z.string(),
-    /** Absent while the command runs. */
-    exit_code: z.number().int().optional(),
+    /** null while the command runs (Codex 0.169 sends it so). */
+    exit_code: z.number().int().nullable().optional(),
     status: CommandExecutionStatusSchema,
   }),
   z.object({

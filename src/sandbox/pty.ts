@@ -49,15 +49,24 @@ export interface PtyPair {
   closeSlave(): void;
   /** Closes the master; the command sees a hang-up. */
   close(): void;
+  /** Sets the window size (the command gets SIGWINCH). */
+  resize(size: TerminalSize): void;
 }
 
-/** Opens a 24×80 terminal pair, or explains why none is available (then callers use pipes). */
-export function openPty(): PtyPair | { error: string } {
+export interface TerminalSize {
+  rows: number;
+  cols: number;
+}
+
+/** Opens a terminal pair (24×80 unless told), or explains why none is available (then callers use pipes). */
+export function openPty(
+  size: TerminalSize = { rows: PTY_ROWS, cols: PTY_COLS },
+): PtyPair | { error: string } {
   const lib = loadNative();
   if (lib === null) return { error: `no pseudo-terminal support: ${nativeError}` };
   let pair: { master: number; slave: number };
   try {
-    pair = lib.open(PTY_COLS, PTY_ROWS);
+    pair = lib.open(size.cols, size.rows);
   } catch (error) {
     return { error: `cannot open a pseudo-terminal: ${(error as Error).message}` };
   }
@@ -84,6 +93,9 @@ export function openPty(): PtyPair | { error: string } {
     slaveFd: pair.slave,
     master,
     closeSlave,
+    resize: (next) => {
+      if (masterOpen && liveFds.has(pair.master)) lib.resize(pair.master, next.cols, next.rows);
+    },
     close: () => {
       closeSlave();
       if (!masterOpen) return;

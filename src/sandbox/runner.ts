@@ -23,9 +23,10 @@ import { type ResidueClaim, ResidueRegistry } from "./linux/residue.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
 import { isExistingDirectory } from "../permissions/abs-path.js";
-import { maskPtyFds, openPty, type PtyPair } from "./pty.js";
+import { maskPtyFds, openPty, type PtyPair, type TerminalSize } from "./pty.js";
 
-export type SandboxStdin = "ignore" | "inherit" | string | Uint8Array;
+/** `"stream"`: a pipe kept open for the owner to write to (see `SpawnedCommand.stdin`). */
+export type SandboxStdin = "ignore" | "inherit" | "stream" | string | Uint8Array;
 
 export interface RunSandboxedOptions {
   argv: readonly string[];
@@ -57,6 +58,8 @@ export interface RunSandboxedOptions {
    * `onStdout`. Falls back to pipes with stdin closed when no terminal can be opened.
    */
   tty?: boolean;
+  /** The terminal's size when `tty` gets one (default 24×80). */
+  ptySize?: TerminalSize;
   /** Called once the command was spawned, with what it takes input through. */
   onSpawn?: (spawned: SpawnedCommand) => void;
 }
@@ -69,6 +72,10 @@ export interface SpawnedCommand {
   terminal: Writable | null;
   /** Why `tty` was asked for but pipes were used. */
   ttyError: string | null;
+  /** The open stdin pipe when `stdin` is `"stream"`. */
+  stdin: Writable | null;
+  /** Resizes the terminal; null when the command runs on pipes. */
+  resize: ((size: TerminalSize) => void) | null;
 }
 
 export interface SandboxRunResult {
@@ -95,6 +102,10 @@ export interface SandboxRunResult {
    * its name: the run counts as failed whatever the command's exit status.
    */
   quarantineError?: string;
+  /** Set when the program itself could not be started (not found, not executable …). */
+  spawnError?: string;
+  /** Set when output was still open after the post-exit grace and reading stopped. */
+  outputDrainTimedOut?: boolean;
 }
 
 /** Codex keeps at most 1 MiB of each stream of a command. */
@@ -351,6 +362,22 @@ class OutputBuffer {
   }
 }
 
+/** An errno as the OS words it (`No such file or directory (os error 2)`), as Codex reports it. */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  ENOEXEC: "Exec format error",
+  ENOTDIR: "Not a directory",
+  E2BIG: "Argument list too long",
+};
+
+function osErrorText(error: NodeJS.ErrnoException): string {
+  const code = error.code ?? "";
+  const text = ERRNO_TEXT[code];
+  const errno = (os.constants.errno as Record<string, number>)[code];
+  return text !== undefined && errno !== undefined ? `${text} (os error ${errno})` : error.message;
+}
+
 function killGroup(child: ChildProcess): void {
   if (child.pid === undefined) return;
   try {
@@ -384,7 +411,7 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
   const stdinOption = options.stdin ?? "ignore";
   const stdinMode = stdinOption === "ignore" || stdinOption === "inherit" ? stdinOption : "pipe";
   // Opened right before the spawn: the slave end is closed here again as soon as the child has it.
-  const pty: PtyPair | { error: string } | null = options.tty ? openPty() : null;
+  const pty: PtyPair | { error: string } | null = options.tty ? openPty(options.ptySize) : null;
   const terminal = pty !== null && "master" in pty ? pty : null;
   let stdio: ("pipe" | "ignore" | "inherit" | number)[] = terminal
     ? [terminal.slaveFd, terminal.slaveFd, terminal.slaveFd]
@@ -429,6 +456,8 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
         pid: child.pid,
         terminal: terminal?.master ?? null,
         ttyError: pty !== null && "error" in pty ? pty.error : null,
+        stdin: stdinOption === "stream" && !terminal ? child.stdin : null,
+        resize: terminal ? (size) => terminal.resize(size) : null,
       });
     // The master reports EIO once every holder of the slave end is gone: that is its end of data.
     let terminalDrained: Promise<void> = Promise.resolve();
@@ -468,7 +497,10 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
     });
     if (stdinMode === "pipe" && child.stdin) {
       child.stdin.on("error", () => {});
-      child.stdin.end(typeof stdinOption === "string" ? stdinOption : Buffer.from(stdinOption as Uint8Array));
+      if (stdinOption !== "stream")
+        child.stdin.end(
+          typeof stdinOption === "string" ? stdinOption : Buffer.from(stdinOption as Uint8Array),
+        );
     }
     if (params.bwrap) {
       const seccompPipe = child.stdio[3] as Writable;
@@ -483,9 +515,11 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
     }
 
     let exitTimer: NodeJS.Timeout | null = null;
+    let drainTimedOut = false;
     child.on("exit", () => {
       // Unsandboxed background children may keep stdout open forever; stop waiting after a grace.
       exitTimer = setTimeout(() => {
+        drainTimedOut = true;
         for (const stream of child.stdio) (stream as Readable | null)?.destroy?.();
       }, STREAM_DRAIN_GRACE_MS);
     });
@@ -537,6 +571,7 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
         errText += `${params.file}: ${notFound ? "command not found" : error.message}\n`;
         return {
           ...base,
+          spawnError: osErrorText(error),
           exitCode: notFound ? 127 : 126,
           signal: null,
           stdout: outText,
@@ -575,6 +610,7 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
         sandboxDenied: false,
       };
       if (setupError !== undefined) result.setupError = setupError;
+      if (drainTimedOut) result.outputDrainTimedOut = true;
       result.sandboxDenied =
         setupError === undefined &&
         !timedOut &&

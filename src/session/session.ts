@@ -806,6 +806,7 @@ export class Session {
           proposed_execpolicy_amendment: request.proposedExecpolicyAmendment ?? null,
           additional_permissions: request.additionalPermissions ?? null,
           available_decisions: request.availableDecisions ?? null,
+          ...(request.approvalKind ? { approval_kind: request.approvalKind } : {}),
         });
         break;
       case "patch":

@@ -48,7 +48,11 @@ export interface ExecApprovalRequest {
   proposedExecpolicyAmendment?: string[] | null;
   additionalPermissions?: RequestedPermissions | null;
   availableDecisions?: ReviewDecision[] | null;
+  /** What is reviewed: a command (default) or input to a running terminal (`write_stdin`). */
+  approvalKind?: ExecApprovalKind;
 }
+
+export type ExecApprovalKind = "command" | "write_stdin";
 
 export interface PatchApprovalRequest {
   kind: "patch";

@@ -48,7 +48,7 @@ describe("command/exec", () => {
       expect(answer.error, JSON.stringify(params)).toEqual({ code, message });
     }
     for (const method of ["command/exec/write", "command/exec/terminate"]) {
-      const answer = await peer.call(method, { processId: "nope" });
+      const answer = await peer.call(method, { processId: "nope", deltaBase64: "eA==" });
       expect(answer.error).toEqual({ code: -32600, message: 'no active command/exec for process id "nope"' });
     }
   });
@@ -149,6 +149,155 @@ describe("command/exec", () => {
     expect(terminated?.result).toEqual({});
     // Codex 0.169: a terminated command answers 137 (SIGKILL).
     expect((await long).result).toEqual({ exitCode: 137, stdout: "", stderr: "" });
+  });
+
+  it("sizes and resizes a terminal; refuses resize, input and caps as Codex 0.169 does", async () => {
+    const { peer } = await server();
+    const sized = await peer.request("command/exec", {
+      command: ["stty", "size"],
+      processId: "z1",
+      tty: true,
+      size: { rows: 30, cols: 100 },
+    });
+    // A terminal streams without being asked: the answer repeats nothing.
+    expect(sized).toEqual({ exitCode: 0, stdout: "", stderr: "" });
+    expect(deltas(peer, "z1", "stdout")).toBe("30 100\r\n");
+
+    const resized = peer.call("command/exec", {
+      command: ["bash", "-c", "stty size; read x; stty size"],
+      processId: "z2",
+      tty: true,
+      size: { rows: 10, cols: 20 },
+    });
+    for (let i = 0; i < 500 && !deltas(peer, "z2", "stdout").includes("10 20"); i++) await sleep(20);
+    expect(
+      (await peer.call("command/exec/resize", { processId: "z2", size: { rows: 40, cols: 120 } })).result,
+    ).toEqual({});
+    await peer.request("command/exec/write", {
+      processId: "z2",
+      deltaBase64: Buffer.from("\n").toString("base64"),
+    });
+    expect((await resized).result.exitCode).toBe(0);
+    expect(deltas(peer, "z2", "stdout")).toMatch(/10 20\r\n[\s\S]*40 120\r\n$/);
+
+    const piped = peer.call("command/exec", {
+      command: ["sleep", "600"],
+      processId: "z3",
+      streamStdoutStderr: true,
+      disableTimeout: true,
+    });
+    let refused: Awaited<ReturnType<Peer["call"]>> | null = null;
+    for (let i = 0; i < 100; i++) {
+      refused = await peer.call("command/exec/resize", { processId: "z3", size: { rows: 5, cols: 5 } });
+      if (refused.error?.message !== 'no active command/exec for process id "z3"') break;
+      await sleep(20);
+    }
+    expect(refused?.error).toEqual({
+      code: -32600,
+      message: "failed to resize PTY: process is not attached to a PTY",
+    });
+    expect((await peer.call("command/exec/write", { processId: "z3", deltaBase64: "eA==" })).error).toEqual({
+      code: -32600,
+      message: "stdin streaming is not enabled for this command/exec",
+    });
+    expect((await peer.call("command/exec/write", { processId: "z3" })).error).toEqual({
+      code: -32602,
+      message: "command/exec/write requires deltaBase64 or closeStdin",
+    });
+    await peer.request("command/exec/terminate", { processId: "z3" });
+    expect((await piped).result.exitCode).toBe(137);
+
+    const errors: [unknown, number, string][] = [
+      [
+        { command: ["true"], outputBytesCap: 5, disableOutputCap: true },
+        -32602,
+        "command/exec cannot set both outputBytesCap and disableOutputCap",
+      ],
+      [
+        { command: ["true"], processId: "z4", tty: true, size: { rows: 0, cols: 0 } },
+        -32602,
+        "command/exec size rows and cols must be greater than 0",
+      ],
+      [
+        { command: ["true"], permissionProfile: ":read-only", sandboxPolicy: { type: "readOnly" } },
+        -32600,
+        "`permissionProfile` cannot be combined with `sandboxPolicy`",
+      ],
+    ];
+    for (const [params, code, message] of errors)
+      expect((await peer.call("command/exec", params)).error, JSON.stringify(params)).toEqual({
+        code,
+        message,
+      });
+  });
+
+  it("streams stdin through a pipe without a terminal, ended by closeStdin", async () => {
+    const { peer } = await server();
+    const cat = peer.call("command/exec", {
+      command: ["bash", "-c", "cat; echo done"],
+      processId: "c1",
+      streamStdin: true,
+    });
+    let written: Awaited<ReturnType<Peer["call"]>> | null = null;
+    for (let i = 0; i < 100; i++) {
+      written = await peer.call("command/exec/write", {
+        processId: "c1",
+        deltaBase64: Buffer.from("abc\n").toString("base64"),
+      });
+      if (!written.error) break;
+      await sleep(20);
+    }
+    expect(written?.result).toEqual({});
+    await peer.request("command/exec/write", { processId: "c1", closeStdin: true });
+    // Not a terminal: no echo, no \r, and the output is buffered into the answer.
+    expect((await cat).result).toEqual({ exitCode: 0, stdout: "abc\ndone\n", stderr: "" });
+    const nocap = await peer.request("command/exec", {
+      command: ["bash", "-c", "head -c 1100000 /dev/zero | tr '\\0' c"],
+      disableOutputCap: true,
+    });
+    expect(nocap.stdout.length).toBe(1_100_000);
+  });
+
+  it("runs under a named permission profile, refused (not downgraded) when requirements forbid it", async () => {
+    const fx = await fixture({ topLevel: { sandbox_mode: "workspace-write" } });
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    const ro = await peer.request("command/exec", {
+      command: ["bash", "-c", "touch ro-file; echo $?"],
+      cwd: fx.workspace,
+      permissionProfile: ":read-only",
+    });
+    expect(ro.stdout).toBe("1\n");
+    expect(fs.existsSync(path.join(fx.workspace, "ro-file"))).toBe(false);
+    const unknown = await peer.call("command/exec", { command: ["true"], permissionProfile: "nope" });
+    expect(unknown.error.code).toBe(-32600);
+    expect(unknown.error.message).toMatch(/^invalid permission profile: .*`nope`/);
+
+    const strict = await fixture({
+      topLevel: { sandbox_mode: "read-only" },
+      requirements: 'allowed_sandbox_modes = ["read-only"]\n',
+    });
+    const locked = stdioServer(strict).peer;
+    await locked.initialize();
+    const denied = await locked.call("command/exec", {
+      command: ["touch", path.join(strict.workspace, "escaped")],
+      cwd: strict.workspace,
+      permissionProfile: ":danger-full-access",
+    });
+    expect(denied.error?.code).toBe(-32600);
+    expect(fs.existsSync(path.join(strict.workspace, "escaped"))).toBe(false);
+    const ws = await locked.call("command/exec", {
+      command: ["true"],
+      cwd: strict.workspace,
+      permissionProfile: ":workspace",
+    });
+    expect(ws.error?.code).toBe(-32600);
+    const allowed = await locked.request("command/exec", {
+      command: ["true"],
+      cwd: strict.workspace,
+      permissionProfile: ":read-only",
+    });
+    expect(allowed.exitCode).toBe(0);
   });
 
   it("kills the processes of a closed connection; the server keeps running", async () => {

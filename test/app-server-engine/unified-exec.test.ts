@@ -174,4 +174,74 @@ describe("unified exec over the app-server", () => {
     for (let i = 0; i < 100 && sleeping(m2); i++) await sleep(20);
     expect(sleeping(m2)).toBe(false);
   });
+
+  it("an escalated terminal asks before each write (kind writeStdin); a decline reaches the model", async () => {
+    const fx = await fixture();
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    const thread = await peer.request("thread/start", {
+      cwd: fx.workspace,
+      approvalPolicy: "on-request",
+      sandbox: "workspace-write",
+    });
+    const threadId = thread.thread.id as string;
+    fx.model.enqueue(
+      turn([
+        functionCall(
+          "exec_command",
+          {
+            cmd: "cat",
+            tty: true,
+            yield_time_ms: 500,
+            sandbox_permissions: "require_escalated",
+            justification: "run cat outside the sandbox",
+          },
+          "call_cat",
+        ),
+      ]),
+      writeTurn("echo one\n", "call_w1"),
+      writeTurn("two\n", "call_w2"),
+      // The last output is the refusal: take the session id from the first answer.
+      () =>
+        turn([
+          functionCall(
+            "write_stdin",
+            { session_id: sessionIn(fx.model.modelRequests()[1]!), chars: "\u0004", yield_time_ms: 500 },
+            "call_w3",
+          ),
+        ]),
+      turn([message("done")]),
+    );
+    const started = await peer.request("turn/start", { threadId, input: text("talk to an escalated cat") });
+    const answer = async (decision: string) => {
+      const request = await peer.serverRequest("item/commandExecution/requestApproval");
+      peer.send({ id: request.id, result: { decision } });
+      return request.params;
+    };
+    // The command itself: an ordinary approval.
+    expect((await answer("accept")).kind).toBeUndefined();
+    const first = await answer("accept");
+    // The session id the model was given (the item's processId is null while it waited).
+    const processId = sessionIn(fx.model.modelRequests()[1]!);
+    expect(first).toMatchObject({
+      threadId,
+      turnId: started.turn.id,
+      itemId: "call_cat",
+      approvalId: "call_w1",
+      kind: "writeStdin",
+      command: `write_stdin --session-id ${processId} 'echo one\n'`,
+      commandActions: [{ type: "unknown", command: `write_stdin --session-id ${processId} 'echo one\n'` }],
+      reason:
+        "Send input to an existing terminal. This terminal was launched outside the sandbox, bypassing any managed network proxy. The cwd is its launch directory; the terminal's current directory and state may have changed.",
+      availableDecisions: ["accept", "cancel"],
+    });
+    expect(await answer("decline")).toMatchObject({ approvalId: "call_w2", kind: "writeStdin" });
+    expect(await answer("accept")).toMatchObject({ approvalId: "call_w3", kind: "writeStdin" });
+    expect((await turnCompleted(peer, started.turn.id)).params.turn.status).toBe("completed");
+
+    const requests = fx.model.modelRequests();
+    expect(lastOutput(requests[2]!)).toMatch(/Output:\necho one\r\necho one\r\n$/);
+    expect(lastOutput(requests[3]!)).toBe("write_stdin rejected: rejected by user");
+    expect(lastOutput(requests[4]!)).toContain("Process exited with code 0");
+  });
 });

@@ -128,6 +128,10 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "plugin/installed",
         "thread/backgroundTerminals/list",
         "thread/backgroundTerminals/terminate",
+        "process/spawn",
+        "process/writeStdin",
+        "process/resizePty",
+        "process/kill",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

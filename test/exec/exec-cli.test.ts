@@ -120,6 +120,7 @@ describe("keel exec", () => {
           type: "command_execution",
           command: "/bin/bash -lc 'echo listed'",
           aggregated_output: "",
+          exit_code: null,
           status: "in_progress",
         },
       },

@@ -5,7 +5,7 @@ import { sleeping, sleepMarker } from "../tools-runtime/support.js";
 import { jsonLines, keel, setup } from "./support.js";
 
 describe("keel exec with unified exec sessions", () => {
-  it("--json shows a session's command item; a process still running at the end is killed and reported", async () => {
+  it("--json shows a session's command item; a process still running at the end is killed, silently as in Codex 0.169", async () => {
     const s = await setup();
     const m = sleepMarker();
     s.server.enqueue(
@@ -27,22 +27,14 @@ describe("keel exec with unified exec sessions", () => {
         type: "command_execution",
         command: `/bin/bash -lc 'echo up; sleep ${m}'`,
         aggregated_output: "",
+        exit_code: null,
         status: "in_progress",
       },
     });
-    // The turn ends with the process still running; keel's exit kills it and says so.
-    expect(events.at(-2)?.type).toBe("turn.completed");
-    expect(events.at(-1)).toEqual({
-      type: "item.completed",
-      item: {
-        id: commands[0].item.id,
-        type: "command_execution",
-        command: `/bin/bash -lc 'echo up; sleep ${m}'`,
-        aggregated_output: "up\n",
-        exit_code: -1,
-        status: "failed",
-      },
-    });
+    // The turn ends with the process still running; keel's exit kills it. Codex prints no
+    // item.completed for it (captured in /work/capture/m14app/cap/c169-session).
+    expect(events.at(-1)?.type).toBe("turn.completed");
+    expect(commands).toHaveLength(1);
     expect(sleeping(m)).toBe(false);
   });
 });

@@ -232,6 +232,14 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
     expect(loaded.allowLoginShell).toBe(false);
   });
 
+  it("a command that cannot be started is answered with Codex's spawn-error text", async () => {
+    const { ws, turn, call } = setup();
+    const missing = path.join(ws.root, "no-such-dir");
+    const reply = await call(turn(), "exec_command", { cmd: "pwd", workdir: missing });
+    expect(reply).toMatch(/^exec_command failed for `pwd`: .*no-such-dir/);
+    expect(reply).not.toContain("Process running");
+  });
+
   it("input to a terminal launched outside the sandbox is reviewed write by write", async () => {
     const ws = workspace();
     const r = router(ws);
@@ -265,6 +273,7 @@ describe("unified exec: exec_command sessions and write_stdin", () => {
       approvalId: expect.stringMatching(/^call_/),
       command: ["write_stdin", "--session-id", String(id), "no\n"],
       availableDecisions: ["approved", "abort"],
+      approvalKind: "write_stdin",
     });
     expect((t.asked[1] as { reason: string }).reason).toMatch(/^Send input to an existing terminal\./);
     expect(t.of("terminal_interaction").map((e) => e.stdin)).toEqual(["yes\n", "\u0004"]);

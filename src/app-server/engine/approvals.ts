@@ -51,6 +51,7 @@ export function translateApproval(
           params: {
             ...scope,
             ...(event.approval_id ? { approvalId: event.approval_id } : {}),
+            ...(event.approval_kind === "write_stdin" ? { kind: "writeStdin" as const } : {}),
             reason: event.reason ?? null,
             command: shellJoin(event.command),
             cwd: event.cwd,

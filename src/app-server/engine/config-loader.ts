@@ -86,20 +86,46 @@ export function loadEngineConfig(
   sessionConfig?: Readonly<Record<string, unknown>> | null,
 ): LoadedConfig {
   try {
-    return loadConfig({
-      keelHome: source.keelHome,
-      processCwd: source.processCwd,
-      systemConfigFile: source.systemConfigFile,
-      requirementsFile: source.requirementsFile,
-      cliOverrides: source.cliOverrides,
-      sessionConfig: sessionConfig ?? undefined,
-      overrides,
-      env: source.env,
-      home: source.env.HOME,
-      strictConfig: source.strictConfig,
-    });
+    return loadEngineConfigRaw(source, overrides, sessionConfig);
   } catch (error) {
     if (error instanceof ConfigError) throw invalidRequest(`failed to load configuration: ${error.message}`);
+    throw error;
+  }
+}
+
+function loadEngineConfigRaw(
+  source: EngineConfigSource,
+  overrides: TypedOverrides,
+  sessionConfig?: Readonly<Record<string, unknown>> | null,
+): LoadedConfig {
+  return loadConfig({
+    keelHome: source.keelHome,
+    processCwd: source.processCwd,
+    systemConfigFile: source.systemConfigFile,
+    requirementsFile: source.requirementsFile,
+    cliOverrides: source.cliOverrides,
+    sessionConfig: sessionConfig ?? undefined,
+    overrides,
+    env: source.env,
+    home: source.env.HOME,
+    strictConfig: source.strictConfig,
+  });
+}
+
+/**
+ * A named permission profile (`:workspace`, a `[permissions.<id>]` id) compiled at `cwd` without
+ * requirements: callers check those themselves, so a disallowed profile is refused rather than
+ * silently downgraded. A configuration problem (unknown profile …) comes back as `error`.
+ */
+export function compileNamedPermissions(
+  source: EngineConfigSource,
+  id: string,
+  cwd: string,
+): { loaded: LoadedConfig } | { error: string } {
+  try {
+    return { loaded: loadEngineConfigRaw({ ...source, requirementsFile: null }, { permissions: id, cwd }) };
+  } catch (error) {
+    if (error instanceof ConfigError) return { error: error.message };
     throw error;
   }
 }

@@ -11,7 +11,7 @@ import type { TurnStartParams } from "../../protocol/v2/turn.js";
 import { builtinModeInstructions } from "../../session/index.js";
 import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
-import { loadEngineConfig } from "./config-loader.js";
+import { compileNamedPermissions } from "./config-loader.js";
 import { userInputFromV2 } from "./convert.js";
 import type { Engine } from "./engine.js";
 import type { LoadedThread } from "./loaded-thread.js";
@@ -36,7 +36,9 @@ function effort(value: string | null | undefined): ReasoningEffort | null {
  * session's constraint check decides, so a disallowed profile is rejected rather than downgraded.
  */
 function compileNamedProfile(engine: Engine, id: string, cwd: string) {
-  const loaded = loadEngineConfig({ ...engine.config, requirementsFile: null }, { permissions: id, cwd });
+  const named = compileNamedPermissions(engine.config, id, cwd);
+  if ("error" in named) throw invalidRequest(`failed to load configuration: ${named.error}`);
+  const { loaded } = named;
   return {
     profile: profileFromRuntime(loaded.fileSystemSandboxPolicy, loaded.networkSandboxPolicy),
     active: loaded.activePermissionProfile,

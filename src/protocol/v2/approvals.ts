@@ -90,6 +90,8 @@ export const CommandExecutionRequestApprovalParamsSchema = named(
     availableDecisions: z.array(CommandExecutionApprovalDecisionSchema).nullish(),
     /** [cur] */
     environmentId: z.string().nullish(),
+    /** [cur] What is reviewed; Codex's default is `command`. */
+    kind: z.enum(["command", "writeStdin", "humanCommand"]).optional(),
   }),
 );
 export type CommandExecutionRequestApprovalParams = z.infer<

@@ -8,6 +8,7 @@ import * as items from "./items.js";
 import * as model from "./model.js";
 import * as misc from "./misc.js";
 import * as permissionProfile from "./permissionProfile.js";
+import * as proc from "./process.js";
 import { EmptyResponseSchema, NoParamsSchema } from "./shared.js";
 import * as thread from "./thread.js";
 import * as turn from "./turn.js";
@@ -164,16 +165,46 @@ export const clientRequests = {
     params: commandExec.CommandExecParamsSchema,
     result: commandExec.CommandExecResponseSchema,
     description: "Run a standalone command under the configured sandbox; answers when it exits.",
+    exclusiveFields: [["permissionProfile", "sandboxPolicy"]],
   },
   "command/exec/write": {
     params: commandExec.CommandExecWriteParamsSchema,
     result: EmptyResponseSchema,
     description: "Write base64 bytes to a running command/exec terminal.",
   },
+  "command/exec/resize": {
+    params: commandExec.CommandExecResizeParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Resize the terminal of a running command/exec tty process.",
+  },
   "command/exec/terminate": {
     params: commandExec.CommandExecTerminateParamsSchema,
     result: EmptyResponseSchema,
     description: "Kill a running command/exec process.",
+  },
+  "process/spawn": {
+    params: proc.ProcessSpawnParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Start an unsandboxed process on the server's host; output and exit come as notifications.",
+    experimental: true,
+  },
+  "process/writeStdin": {
+    params: proc.ProcessWriteStdinParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Write base64 bytes to (or close) the stdin of a process/spawn process.",
+    experimental: true,
+  },
+  "process/resizePty": {
+    params: proc.ProcessResizePtyParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Resize the terminal of a process/spawn tty process.",
+    experimental: true,
+  },
+  "process/kill": {
+    params: proc.ProcessKillParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Kill a process/spawn process (it exits with 137).",
+    experimental: true,
   },
   "thread/metadata/update": {
     params: thread.ThreadMetadataUpdateParamsSchema,
@@ -330,6 +361,16 @@ export const serverNotifications = {
   "command/exec/outputDelta": {
     params: commandExec.CommandExecOutputDeltaNotificationSchema,
     description: "Output of a streaming command/exec process (base64).",
+  },
+  "process/outputDelta": {
+    params: proc.ProcessOutputDeltaNotificationSchema,
+    description: "Output of a streaming process/spawn process (base64).",
+    experimental: true,
+  },
+  "process/exited": {
+    params: proc.ProcessExitedNotificationSchema,
+    description: "A process/spawn process exited, with its buffered output.",
+    experimental: true,
   },
   error: { params: turn.ErrorNotificationSchema, description: "A turn failed, or a retried stream error." },
   "thread/started": {

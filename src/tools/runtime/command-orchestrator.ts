@@ -89,6 +89,8 @@ export interface CommandOutcome {
   message: string | null;
   /** How the last attempt ran: sandboxed, or outside the sandbox. */
   sandboxed: boolean;
+  /** Why the command could not be started at all (the sandbox or the process could not be set up). */
+  startError?: string;
 }
 
 export interface OrchestratorDeps {
@@ -188,7 +190,7 @@ export async function runCommand(
     });
     return full;
   };
-  const notRun = (status: CommandStatus, message: string): CommandOutcome =>
+  const notRun = (status: CommandStatus, message: string, startError?: string): CommandOutcome =>
     finish({
       status,
       exitCode: -1,
@@ -197,6 +199,7 @@ export async function runCommand(
       aborted: false,
       message,
       sandboxed: false,
+      ...(startError !== undefined ? { startError } : {}),
     });
 
   const commandKey = { kind: "command" as const, argv: inv.argv, cwd: inv.cwd };
@@ -254,7 +257,7 @@ export async function runCommand(
       const result = await attempt(inv, ctx, deps, unrestricted, output, complete, true);
       if (result === null) return running(output);
       if (result.setupError !== undefined)
-        return notRun("failed", `the command was not run: ${result.setupError}`);
+        return notRun("failed", `the command was not run: ${result.setupError}`, result.setupError);
       return finish(summary(result, output), result.stdout, result.stderr);
     }
     // 1) approval
@@ -296,7 +299,7 @@ export async function runCommand(
     if (first === null) return running(output);
     let result = first;
     if (result.setupError !== undefined) {
-      return notRun("failed", `the command was not run: ${result.setupError}`);
+      return notRun("failed", `the command was not run: ${result.setupError}`, result.setupError);
     }
 
     // 3) escalation after a sandbox denial
@@ -333,7 +336,7 @@ export async function runCommand(
         if (retry === null) return running(retryOutput);
         result = retry;
         if (result.setupError !== undefined)
-          return notRun("failed", `the command was not run: ${result.setupError}`);
+          return notRun("failed", `the command was not run: ${result.setupError}`, result.setupError);
         return finish(summary(result, retryOutput), result.stdout, result.stderr);
       }
     }

@@ -40,6 +40,9 @@ export interface ExecRequest {
 export const unknownProcessText = (id: number): string => `write_stdin failed: Unknown process id ${id}`;
 export const STDIN_CLOSED_TEXT =
   "write_stdin failed: stdin is closed for this session; rerun exec_command with tty=true to keep stdin open";
+/** Codex's reply when the command could not be started at all (unified-exec.md §4). */
+export const spawnFailedText = (cmd: string, error: string): string =>
+  `exec_command failed for \`${cmd}\`: ${error}`;
 export const STDIN_REJECTED_TEXT = "write_stdin rejected: rejected by user";
 const STDIN_REVIEW_REASON =
   "Send input to an existing terminal. This terminal was launched outside the sandbox, bypassing any managed network proxy. The cwd is its launch directory; the terminal's current directory and state may have changed.";
@@ -111,6 +114,8 @@ export class UnifiedExec {
     }
     // The turn was interrupted: the runtime answers the call; the output stays for the next poll.
     if (ctx.signal.aborted) return "aborted by user";
+    if (outcome.status !== "running" && outcome.startError !== undefined)
+      return spawnFailedText(req.cmd, outcome.startError);
     if (outcome.status !== "running" && (outcome.exitCode === -1 || outcome.status === "declined"))
       return outcome.message ?? "the command did not run";
     const unread = proc.takeUnread();
@@ -191,6 +196,7 @@ export class UnifiedExec {
       reason: STDIN_REVIEW_REASON,
       commandActions: [{ type: "unknown", cmd: joinShellWords(command) }],
       availableDecisions: ["approved", "abort"],
+      approvalKind: "write_stdin",
     });
     return response.decision === "approved" || response.decision === "approved_for_session";
   }
