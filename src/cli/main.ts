@@ -7,6 +7,7 @@ import { registerDebugCommand } from "./commands/debug.js";
 import { registerExecCommand } from "./commands/exec.js";
 import { registerLoginCommands } from "./commands/login.js";
 import { registerMcpCommand } from "./commands/mcp.js";
+import { registerMcpServerCommand } from "./commands/mcp-server.js";
 import { registerPermissionsCommand } from "./commands/permissions.js";
 import { registerSandboxCommand } from "./commands/sandbox.js";
 import { KEEL_VERSION } from "./version.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerPermissionsCommand(program);
   registerDebugCommand(program);
   registerMcpCommand(program);
+  registerMcpServerCommand(program);
   return program;
 }
 

@@ -1,0 +1,215 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ElicitRequestSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  functionCall,
+  type ModelServer,
+  mockProviderToml,
+  startModelServer,
+  textTurn,
+  turn,
+} from "../support/model-server.js";
+import { tempDir } from "../support/tmp.js";
+
+/**
+ * `keel mcp-server` from a real MCP client (the SDK's Client over stdio) with a real model server,
+ * real sandbox and real files: the tools, a turn whose command needs approval (asked as an
+ * elicitation), the answer deciding, and `keel-reply` continuing the thread.
+ */
+
+const bin = path.resolve(import.meta.dirname, "../../bin/keel");
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+type Answer = Record<string, unknown>;
+
+async function connect(answer: Answer) {
+  const server: ModelServer = await startModelServer();
+  const home = tempDir("keel-mcp-home-");
+  const cwd = tempDir("keel-mcp-cwd-");
+  fs.writeFileSync(path.join(home, "config.toml"), mockProviderToml(server.url));
+  const transport = new StdioClientTransport({
+    command: bin,
+    args: ["mcp-server"],
+    cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, KEEL_HOME: home, TMPDIR: "/tmp" },
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "test-client", version: "1.0.0" }, { capabilities: { elicitation: {} } });
+  const elicitations: Record<string, unknown>[] = [];
+  const notifications: Record<string, unknown>[] = [];
+  client.setRequestHandler(ElicitRequestSchema, async () => answer as never);
+  client.fallbackNotificationHandler = async (n) => {
+    notifications.push(n as Record<string, unknown>);
+  };
+  await client.connect(transport);
+  // The SDK drops the fields it does not know (`codex_*`) from the request it hands the handler:
+  // record the raw messages to see what keel sent.
+  const deliver = transport.onmessage;
+  transport.onmessage = (message: JSONRPCMessage) => {
+    if ("method" in message && message.method === "elicitation/create") {
+      elicitations.push((message as { params: Record<string, unknown> }).params);
+    }
+    deliver?.(message);
+  };
+  cleanups.push(async () => {
+    await client.close();
+    await server.close();
+  });
+  return { client, server, cwd, elicitations, notifications };
+}
+
+const outsideDir = () => tempDir("keel-mcp-outside-");
+
+/** A turn that runs `touch made.txt` (inside the workspace) and tries a write outside it. */
+function scriptTouch(server: ModelServer, outside: string) {
+  const cmd = `touch made.txt; touch ${outside}/escaped.txt || true`;
+  server.enqueue(
+    turn([functionCall("exec_command", { cmd }, "call_1")]),
+    textTurn("first done"),
+    textTurn("second answer"),
+  );
+}
+
+function startArgs(cwd: string) {
+  return {
+    prompt: "make the file",
+    "approval-policy": "untrusted",
+    sandbox: "workspace-write",
+    cwd,
+    // /tmp would be writable in workspace-write: keep the sandbox to the workspace alone.
+    config: {
+      "sandbox_workspace_write.exclude_slash_tmp": true,
+      "sandbox_workspace_write.exclude_tmpdir_env_var": true,
+    },
+  };
+}
+
+describe("keel mcp-server", () => {
+  it("lists the keel and keel-reply tools with Codex's parameters and result schema", async () => {
+    const { client } = await connect({ action: "decline" });
+    expect(client.getServerVersion()).toMatchObject({ name: "keel-mcp-server", title: "keel" });
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(["keel", "keel-reply"]);
+    const [start, reply] = tools;
+    expect(Object.keys(start?.inputSchema.properties ?? {}).sort()).toEqual([
+      "approval-policy",
+      "base-instructions",
+      "compact-prompt",
+      "config",
+      "cwd",
+      "developer-instructions",
+      "model",
+      "profile",
+      "prompt",
+      "sandbox",
+    ]);
+    expect(start?.inputSchema.required).toEqual(["prompt"]);
+    expect(Object.keys(reply?.inputSchema.properties ?? {}).sort()).toEqual([
+      "conversationId",
+      "prompt",
+      "threadId",
+    ]);
+    for (const tool of tools) {
+      expect(tool.outputSchema).toEqual({
+        type: "object",
+        properties: { threadId: { type: "string" }, content: { type: "string" } },
+        required: ["threadId", "content"],
+      });
+    }
+  });
+
+  it("asks for the command's approval; accepted, it runs in the sandbox; keel-reply continues", async () => {
+    const { client, server, cwd, elicitations, notifications } = await connect({
+      action: "accept",
+      content: {},
+    });
+    const outside = outsideDir();
+    scriptTouch(server, outside);
+
+    const first = await client.callTool({ name: "keel", arguments: startArgs(cwd) });
+    expect(first.isError).toBeFalsy();
+    const threadId = (first.structuredContent as { threadId: string }).threadId;
+    expect(first.content).toEqual([{ type: "text", text: "first done" }]);
+    expect(first.structuredContent).toEqual({ threadId, content: "first done" });
+
+    expect(elicitations).toHaveLength(1);
+    expect(elicitations[0]).toMatchObject({
+      message: `Allow keel to run \`/bin/bash -lc 'touch made.txt; touch ${outside}/escaped.txt || true'\` in \`${cwd}\`?`,
+      requestedSchema: { type: "object", properties: {} },
+      threadId,
+      codex_elicitation: "exec-approval",
+      codex_call_id: "call_1",
+      codex_command: ["/bin/bash", "-lc", `touch made.txt; touch ${outside}/escaped.txt || true`],
+      codex_cwd: cwd,
+    });
+    expect(typeof elicitations[0]?.codex_event_id).toBe("string");
+    expect(typeof elicitations[0]?.codex_mcp_tool_call_id).toBe("string");
+    // Ran, inside the sandbox: the workspace file exists, the write outside it was refused.
+    expect(fs.existsSync(path.join(cwd, "made.txt"))).toBe(true);
+    expect(fs.existsSync(path.join(outside, "escaped.txt"))).toBe(false);
+
+    // Progress as `codex/event` notifications tied to the tools/call request and the thread.
+    const events = notifications
+      .filter((n) => n.method === "codex/event")
+      .map((n) => n.params as { _meta: { threadId: string }; msg: { type: string } });
+    const types = events.map((e) => e.msg.type);
+    expect(types[0]).toBe("session_configured");
+    expect(types).toContain("exec_approval_request");
+    expect(types.at(-1)).toBe("task_complete");
+    expect(new Set(events.map((e) => e._meta.threadId))).toEqual(new Set([threadId]));
+
+    const second = await client.callTool({ name: "keel-reply", arguments: { threadId, prompt: "and now?" } });
+    expect(second.structuredContent).toEqual({ threadId, content: "second answer" });
+    // The same thread: the third model request carries the first turn's history.
+    const requests = server.modelRequests();
+    expect(requests).toHaveLength(3);
+    const input = JSON.stringify(requests[2]?.body);
+    expect(input).toContain("make the file");
+    expect(input).toContain("and now?");
+  });
+
+  it("declined, the command does not run; a Codex-style `decision` answer decides too", async () => {
+    const { client, server, cwd, elicitations } = await connect({ action: "decline" });
+    const outside = outsideDir();
+    scriptTouch(server, outside);
+    const result = await client.callTool({ name: "keel", arguments: startArgs(cwd) });
+    expect(result.structuredContent).toMatchObject({ content: "first done" });
+    expect(elicitations).toHaveLength(1);
+    expect(fs.existsSync(path.join(cwd, "made.txt"))).toBe(false);
+    const output = JSON.stringify(server.modelRequests()[1]?.body);
+    expect(output).toContain("rejected");
+
+    // `action: accept` but `decision: denied` (Codex's field wins): still not run.
+    const codexStyle = await connect({ action: "accept", content: {}, decision: "denied" });
+    scriptTouch(codexStyle.server, outside);
+    await codexStyle.client.callTool({ name: "keel", arguments: startArgs(codexStyle.cwd) });
+    expect(codexStyle.elicitations).toHaveLength(1);
+    expect(fs.existsSync(path.join(codexStyle.cwd, "made.txt"))).toBe(false);
+  });
+
+  it("answers bad arguments and unknown threads with an error result", async () => {
+    const { client } = await connect({ action: "decline" });
+    expect(await client.callTool({ name: "keel", arguments: {} })).toEqual({
+      content: [
+        { type: "text", text: "Failed to parse configuration for keel tool: missing field `prompt`" },
+      ],
+      isError: true,
+    });
+    const unknown = "01a23c02-5028-75d0-8f11-b6e721abd784";
+    expect(
+      await client.callTool({ name: "keel-reply", arguments: { threadId: unknown, prompt: "x" } }),
+    ).toEqual({
+      content: [{ type: "text", text: `Session not found for thread_id: ${unknown}` }],
+      isError: true,
+    });
+    const bad = await client.callTool({ name: "keel", arguments: { prompt: "x", sandbox: "everything" } });
+    expect(bad.isError).toBe(true);
+    expect(JSON.stringify(bad.content)).toContain("unknown variant `everything` for `sandbox`");
+  });
+});
