@@ -5,6 +5,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ElicitRequestSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  customToolCall,
   functionCall,
   type ModelServer,
   mockProviderToml,
@@ -28,11 +29,11 @@ afterEach(async () => {
 
 type Answer = Record<string, unknown>;
 
-async function connect(answer: Answer) {
-  const server: ModelServer = await startModelServer();
-  const home = tempDir("keel-mcp-home-");
-  const cwd = tempDir("keel-mcp-cwd-");
-  fs.writeFileSync(path.join(home, "config.toml"), mockProviderToml(server.url));
+async function connect(answer: Answer, reuse?: { server: ModelServer; home: string; cwd: string }) {
+  const server: ModelServer = reuse?.server ?? (await startModelServer());
+  const home = reuse?.home ?? tempDir("keel-mcp-home-");
+  const cwd = reuse?.cwd ?? tempDir("keel-mcp-cwd-");
+  if (!reuse) fs.writeFileSync(path.join(home, "config.toml"), mockProviderToml(server.url));
   const transport = new StdioClientTransport({
     command: bin,
     args: ["mcp-server"],
@@ -59,9 +60,9 @@ async function connect(answer: Answer) {
   };
   cleanups.push(async () => {
     await client.close();
-    await server.close();
+    if (!reuse) await server.close();
   });
-  return { client, server, cwd, elicitations, notifications };
+  return { client, server, home, cwd, elicitations, notifications };
 }
 
 const outsideDir = () => tempDir("keel-mcp-outside-");
@@ -191,6 +192,53 @@ describe("keel mcp-server", () => {
     await codexStyle.client.callTool({ name: "keel", arguments: startArgs(codexStyle.cwd) });
     expect(codexStyle.elicitations).toHaveLength(1);
     expect(fs.existsSync(path.join(codexStyle.cwd, "made.txt"))).toBe(false);
+  });
+
+  it("asks for a patch's approval with its changes; accepted, the patch applies", async () => {
+    const { client, server, cwd, elicitations } = await connect({ action: "accept", content: {} });
+    const patch = "*** Begin Patch\n*** Add File: added.txt\n+hello\n*** End Patch\n";
+    server.enqueue(turn([customToolCall("apply_patch", patch, "call_p")]), textTurn("patched"));
+    const result = await client.callTool({
+      name: "keel",
+      // A model whose tools include apply_patch (the `model` argument is honoured).
+      arguments: {
+        prompt: "patch it",
+        model: "gpt-5.5",
+        "approval-policy": "untrusted",
+        sandbox: "read-only",
+        cwd,
+      },
+    });
+    expect(result.structuredContent).toMatchObject({ content: "patched" });
+    expect(elicitations).toHaveLength(1);
+    expect(elicitations[0]).toMatchObject({
+      // The reason first, as Codex words it.
+      message: `${path.join(cwd, "added.txt")} is outside the writable roots of the sandbox\nAllow keel to apply proposed code changes?`,
+      codex_reason: `${path.join(cwd, "added.txt")} is outside the writable roots of the sandbox`,
+      codex_elicitation: "patch-approval",
+      codex_call_id: "call_p",
+      codex_changes: { [path.join(cwd, "added.txt")]: { type: "add", content: "hello\n" } },
+    });
+    expect(fs.readFileSync(path.join(cwd, "added.txt"), "utf8")).toBe("hello\n");
+  });
+
+  it("keel-reply continues a thread started by an earlier server process", async () => {
+    const first = await connect({ action: "decline" });
+    first.server.enqueue(textTurn("one"), textTurn("two"));
+    const started = await first.client.callTool({
+      name: "keel",
+      arguments: { prompt: "remember 42", cwd: first.cwd },
+    });
+    const threadId = (started.structuredContent as { threadId: string }).threadId;
+    await first.client.close();
+
+    const second = await connect({ action: "decline" }, first);
+    const reply = await second.client.callTool({
+      name: "keel-reply",
+      arguments: { conversationId: threadId, prompt: "what was it?" },
+    });
+    expect(reply.structuredContent).toEqual({ threadId, content: "two" });
+    expect(JSON.stringify(first.server.modelRequests()[1]?.body)).toContain("remember 42");
   });
 
   it("answers bad arguments and unknown threads with an error result", async () => {
