@@ -1,6 +1,7 @@
 import { storedApiKey } from "../auth/auth-file.js";
 import { KEEL_VERSION } from "../cli/version.js";
-import { loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
+import { requireUsableKeelHome } from "../config/home.js";
+import { configLocationsFromEnv, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { errorMessage } from "../lib/errors.js";
 import type { Event, EventMsg } from "../protocol/events.js";
 import { ThreadStore } from "../rollout/store.js";

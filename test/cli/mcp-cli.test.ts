@@ -90,7 +90,22 @@ describe("keel mcp matches codex mcp 0.169", () => {
   });
 });
 
-describe("keel mcp usage errors", () => {
+describe("keel mcp beyond the captured steps", () => {
+  it("list and get see -c overrides; add and remove never touch other lines", () => {
+    const { config, run } = keelHome();
+    fs.writeFileSync(config, '# mine\n[mcp_servers.a]   # first\ncommand = "a"\n\n# keep me\n[z]\nk = 1\n');
+    const listed = run(["mcp", "list", "--json", "-c", 'mcp_servers.extra.url="http://x"']);
+    expect(JSON.parse(listed.stdout).map((s: { name: string }) => s.name)).toEqual(["a", "extra"]);
+    expect(run(["mcp", "get", "extra", "-c", 'mcp_servers.extra.url="http://x"']).stdout).toContain(
+      "url: http://x",
+    );
+    expect(run(["mcp", "add", "b", "--", "b"]).status).toBe(0);
+    expect(run(["mcp", "remove", "a"]).status).toBe(0);
+    expect(fs.readFileSync(config, "utf8")).toBe(
+      '# mine\n# keep me\n[z]\nk = 1\n\n[mcp_servers.b]\ncommand = "b"\n',
+    );
+  });
+
   it("rejects a malformed --env pair with Codex's reason and exit code 2", () => {
     const { run } = keelHome();
     const got = run(["mcp", "add", "ok", "--env", "=v", "--", "x"]);

@@ -6,9 +6,11 @@ import { ElicitRequestSchema, type JSONRPCMessage } from "@modelcontextprotocol/
 import { afterEach, describe, expect, it } from "vitest";
 import {
   customToolCall,
+  failedTurn,
   functionCall,
-  type ModelServer,
   mockProviderToml,
+  type ModelServer,
+  stall,
   startModelServer,
   textTurn,
   turn,
@@ -239,6 +241,36 @@ describe("keel mcp-server", () => {
     });
     expect(reply.structuredContent).toEqual({ threadId, content: "two" });
     expect(JSON.stringify(first.server.modelRequests()[1]?.body)).toContain("remember 42");
+  });
+
+  it("a failed turn is an error result; a cancelled tools/call interrupts its turn", async () => {
+    const { client, server, cwd, notifications } = await connect({ action: "decline" });
+    server.enqueue(failedTurn("the model broke"));
+    const failed = await client.callTool({ name: "keel", arguments: { prompt: "go", cwd } });
+    expect(failed.isError).toBe(true);
+    expect(JSON.stringify(failed.content)).toContain("the model broke");
+
+    // The model stalls mid-answer; the client gives up on the call (notifications/cancelled).
+    server.enqueue(stall(textTurn("never finished"), 2, 60_000));
+    const controller = new AbortController();
+    const pending = client.callTool({ name: "keel", arguments: { prompt: "slow", cwd } }, undefined, {
+      signal: controller.signal,
+    });
+    await server.waitForModelRequests(2);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    // The interrupted thread is free again: its next turn runs (a stalled turn would refuse it).
+    const configured = notifications
+      .map((n) => n.params as { _meta: { threadId: string }; msg: { type: string } })
+      .filter((p) => p.msg.type === "session_configured");
+    const threadId = configured.at(-1)?._meta.threadId;
+    server.enqueue(textTurn("after"));
+    await expect
+      .poll(
+        async () =>
+          (await client.callTool({ name: "keel-reply", arguments: { threadId, prompt: "again" } })).content,
+      )
+      .toEqual([{ type: "text", text: "after" }]);
   });
 
   it("answers bad arguments and unknown threads with an error result", async () => {
