@@ -69,11 +69,9 @@ export class KeelMcpServer {
   private startQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly io: McpServerIo) {
-    const { keelHome } = loadConfigFromEnv({
-      env: io.env,
-      processCwd: io.processCwd,
-      cliOverrides: io.cliOverrides,
-    });
+    // Only the home here: a broken config.toml is reported by each tool call, not fatal at start.
+    const { keelHome } = configLocationsFromEnv(io.env);
+    requireUsableKeelHome(keelHome, io.env);
     this.store = new ThreadStore({ home: keelHome, onWarning: (m) => io.stderr(`warning: ${m}\n`) });
     this.manager = new SessionManager({
       store: this.store,

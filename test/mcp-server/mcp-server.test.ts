@@ -273,6 +273,21 @@ describe("keel mcp-server", () => {
       .toEqual([{ type: "text", text: "after" }]);
   });
 
+  it("a broken config.toml fails the call with its reason, and the server stays up", async () => {
+    const server = await startModelServer();
+    cleanups.push(() => server.close());
+    const home = tempDir("keel-mcp-home-");
+    const cwd = tempDir("keel-mcp-cwd-");
+    fs.writeFileSync(path.join(home, "config.toml"), "model = \n");
+    const { client } = await connect({ action: "decline" }, { server, home, cwd });
+    const result = await client.callTool({ name: "keel", arguments: { prompt: "x", cwd } });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(
+      /Failed to start keel session: .*config\.toml:1:\d+: TOML syntax error/,
+    );
+    expect((await client.listTools()).tools).toHaveLength(2);
+  });
+
   it("answers bad arguments and unknown threads with an error result", async () => {
     const { client } = await connect({ action: "decline" });
     expect(await client.callTool({ name: "keel", arguments: {} })).toEqual({
