@@ -6,6 +6,8 @@ import { registerAppServerCommand } from "./commands/app-server.js";
 import { registerDebugCommand } from "./commands/debug.js";
 import { registerExecCommand } from "./commands/exec.js";
 import { registerLoginCommands } from "./commands/login.js";
+import { registerMcpCommand } from "./commands/mcp.js";
+import { registerMcpServerCommand } from "./commands/mcp-server.js";
 import { registerPermissionsCommand } from "./commands/permissions.js";
 import { registerSandboxCommand } from "./commands/sandbox.js";
 import { KEEL_VERSION } from "./version.js";
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerSandboxCommand(program);
   registerPermissionsCommand(program);
   registerDebugCommand(program);
+  registerMcpCommand(program);
+  registerMcpServerCommand(program);
   return program;
 }
 

@@ -197,6 +197,7 @@ export function loadConfigFromEnv(options: {
   processCwd: string;
   cliOverrides?: readonly string[];
   overrides?: LoadConfigOptions["overrides"];
+  sessionConfig?: LoadConfigOptions["sessionConfig"];
   strictConfig?: boolean;
 }): LoadedConfig {
   const locations = configLocationsFromEnv(options.env);
@@ -208,6 +209,7 @@ export function loadConfigFromEnv(options: {
     processCwd: options.processCwd,
     cliOverrides: options.cliOverrides ?? [],
     ...(options.overrides ? { overrides: options.overrides } : {}),
+    ...(options.sessionConfig ? { sessionConfig: options.sessionConfig } : {}),
     env: options.env,
     home: options.env.HOME,
     strictConfig: options.strictConfig,
