@@ -4,6 +4,7 @@ import { accountHandlers } from "./account-handlers.js";
 import { commandExecHandlers } from "./command-exec.js";
 import { configHandlers } from "./config-handlers.js";
 import { Engine, type EngineOptions } from "./engine.js";
+import { skillsHandlers } from "./skills.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
@@ -28,6 +29,9 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     Object.assign(table, built.handlers);
     server.router.registerModule(built);
   }
+  const skills = skillsHandlers(engine.skills, server, engine.config);
+  Object.assign(table, skills.handlers);
+  server.router.registerModule(skills);
   engine.handlers = table as HandlerTable;
   return engine;
 }

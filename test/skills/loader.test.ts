@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { skillMetadata } from "../../src/app-server/engine/skills.js";
+import { loadSkills } from "../../src/skills/loader.js";
+import { DEFAULT_SKILLS_SETTINGS } from "../../src/skills/settings.js";
+import { buildSkillTree, listFixture } from "./tree.js";
+
+describe("skill discovery", () => {
+  it("finds the fixture tree's skills and errors exactly as Codex lists them (spec §7.1, §7.2)", async () => {
+    const tree = buildSkillTree();
+    const outcome = await loadSkills(
+      { keelHome: tree.keelHome, home: tree.userHome, cwd: tree.cwd, adminRoot: null, extraRoots: [] },
+      DEFAULT_SKILLS_SETTINGS,
+    );
+    const expected = JSON.parse(tree.expand(JSON.stringify(listFixture().result.data[0])));
+    const actual = { cwd: tree.cwd, skills: outcome.skills.map(skillMetadata), errors: outcome.errors };
+    expect(actual).toEqual(expected);
+    expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+  });
+});
