@@ -23,7 +23,7 @@ export function appendSkillConfigEntry(keelHome: string, selector: SkillSelector
   entry.enabled = enabled;
 
   const separator = before === "" || before.endsWith("\n") ? "" : "\n";
-  const appended = `${before}${separator}\n[[skills.config]]\n${stringify(entry)}\n`;
+  const appended = `${before}${separator}\n[[skills.config]]\n${stringify(entry).trimEnd()}\n`;
   try {
     const parsed = parseTomlText(appended, file);
     const list = isTable(parsed.skills) ? parsed.skills.config : undefined;
