@@ -198,7 +198,7 @@ describe("skills over the app-server", () => {
     fs.writeFileSync(file, "---\nname: userskill\ndescription: edited description\n---\n");
     await peer.notification("skills/changed");
     const skills = (await peer.request("skills/list", { cwds: [sf.tree.cwd] })).data[0].skills as Message[];
-    expect(skills.find((s) => s.name === "userskill").description).toBe("edited description");
+    expect(skills.find((s) => s.name === "userskill")?.description).toBe("edited description");
   });
 
   it("a SKILL.md created mid-thread is offered in the next turn (§4, §7.8)", async () => {
