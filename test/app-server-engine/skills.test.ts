@@ -96,7 +96,7 @@ describe("skills over the app-server", () => {
     const captured = sf.tree.expand(instructionsFixture()).replace(/<\/skills_instructions>$/, "");
     const block = developer[1]![0]!;
     expect(block.startsWith(captured)).toBe(true);
-    expect(block.slice(captured.length)).toMatch(/^### How to use skills\n[^]*\n<\/skills_instructions>$/);
+    expect(block.slice(captured.length)).toMatch(/^### How to use skills\n[\s\S]*\n<\/skills_instructions>$/);
     expect(block).not.toContain("reposkill");
     expect(block).toContain(`- longdesc: ${"y".repeat(1021)}... (file: r4/bad-longdesc/SKILL.md)`);
   });
