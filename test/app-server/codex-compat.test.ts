@@ -128,6 +128,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "plugin/installed",
         "thread/backgroundTerminals/list",
         "thread/backgroundTerminals/terminate",
+        "skills/extraRoots/set",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());
