@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { readSkillExtras } from "./openai-yaml.js";
+import { extrasFile, readSkillExtras } from "./openai-yaml.js";
 import { type RootInputs, skillRoots } from "./roots.js";
 import { scanRoot } from "./scan.js";
 import { type SkillsSettings, skillEnabled } from "./settings.js";
@@ -12,11 +12,21 @@ export type DiscoveryInputs = Omit<RootInputs, "projectRootMarkers" | "bundledEn
 const SCOPE_ORDER: Record<SkillScope, number> = { repo: 0, user: 1, system: 2, admin: 3 };
 
 /**
+ * Parsed skill files by path, reused while the SKILL.md and its openai.yaml are unchanged (same
+ * inode, size and mtime): turns rescan every time, and most turns find nothing new.
+ */
+export type SkillFileCache = Map<string, { stamp: string; result: Skill | SkillError | null }>;
+
+/**
  * Discovers the skills for one cwd (spec skills.md §1–§3): every root scanned, each SKILL.md
  * parsed once (the same file reached twice counts once), skills with the same name all kept.
  * Sorted as `skills/list` reports them: scope, then name, then path.
  */
-export async function loadSkills(inputs: DiscoveryInputs, settings: SkillsSettings): Promise<SkillsOutcome> {
+export async function loadSkills(
+  inputs: DiscoveryInputs,
+  settings: SkillsSettings,
+  cache: SkillFileCache = new Map(),
+): Promise<SkillsOutcome> {
   const roots = skillRoots({
     ...inputs,
     projectRootMarkers: settings.projectRootMarkers,
@@ -33,13 +43,14 @@ export async function loadSkills(inputs: DiscoveryInputs, settings: SkillsSettin
     seen.add(key);
     return true;
   });
-  const loaded = await Promise.all(unique.map(({ root, file }) => loadOne(root, file, settings)));
+  const loaded = await Promise.all(unique.map(({ root, file }) => loadCached(root, file, cache)));
   const skills: Skill[] = [];
   const errors: SkillError[] = [];
   for (const result of loaded) {
     if (result === null) continue;
     if ("message" in result) errors.push(result);
-    else skills.push(result);
+    // `enabled` follows this load's settings, not those of the cached parse.
+    else skills.push({ ...result, enabled: skillEnabled(result, settings.rules) });
   }
   skills.sort(
     (a, b) =>
@@ -49,26 +60,33 @@ export async function loadSkills(inputs: DiscoveryInputs, settings: SkillsSettin
   return { cwd: inputs.cwd, skills, errors, roots, includeInstructions: settings.includeInstructions };
 }
 
-async function loadOne(
+async function loadCached(
   root: SkillRoot,
   file: string,
-  settings: SkillsSettings,
+  cache: SkillFileCache,
 ): Promise<Skill | SkillError | null> {
+  const [skillStamp, extrasStamp] = await Promise.all([fileStamp(file), fileStamp(extrasFile(file))]);
+  const stamp = [root.path, root.scope, skillStamp, extrasStamp].join("\0");
+  const hit = cache.get(file);
+  if (hit && hit.stamp === stamp) return hit.result;
+  const result = await loadOne(root, file);
+  cache.set(file, { stamp, result });
+  return result;
+}
+
+async function fileStamp(file: string): Promise<string> {
+  const st = await fs.stat(file).catch(() => null);
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : "-";
+}
+
+async function loadOne(root: SkillRoot, file: string): Promise<Skill | SkillError | null> {
   const text = await fs.readFile(file, "utf8").catch(() => null);
   if (text === null) return null;
   const parsed = parseSkillFile(text, file);
   // Broken system skills are keel's problem, not the user's: they are not reported.
   if (!parsed.ok) return root.scope === "system" ? null : { path: file, message: parsed.message };
   const extras = await readSkillExtras(path.dirname(file));
-  const identity = { name: parsed.value.name, path: file };
-  return {
-    ...parsed.value,
-    ...extras,
-    path: file,
-    scope: root.scope,
-    root: root.path,
-    enabled: skillEnabled(identity, settings.rules),
-  };
+  return { ...parsed.value, ...extras, path: file, scope: root.scope, root: root.path, enabled: true };
 }
 
 function compare(a: string, b: string): number {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { loadSkills } from "./loader.js";
+import { loadSkills, type SkillFileCache } from "./loader.js";
 import type { SkillsSettings } from "./settings.js";
 import type { SkillsOutcome } from "./types.js";
 
@@ -20,6 +20,7 @@ export interface SkillsManagerOptions {
 export class SkillsManager {
   private extra: string[] = [];
   private readonly cache = new Map<string, Promise<SkillsOutcome>>();
+  private readonly files: SkillFileCache = new Map();
 
   constructor(private readonly options: SkillsManagerOptions) {}
 
@@ -54,6 +55,7 @@ export class SkillsManager {
         extraRoots: this.extra,
       },
       this.options.settings(cwd),
+      this.files,
     );
     this.cache.set(cwd, outcome);
     outcome.catch(() => this.cache.delete(cwd));

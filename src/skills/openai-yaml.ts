@@ -12,7 +12,7 @@ const NONE: SkillExtras = { interface: null, dependencies: null, allowImplicitIn
 export async function readSkillExtras(skillDir: string): Promise<SkillExtras> {
   let doc: unknown;
   try {
-    doc = parseYaml(await fs.readFile(path.join(skillDir, "agents", "openai.yaml"), "utf8"));
+    doc = parseYaml(await fs.readFile(extrasFile(path.join(skillDir, "SKILL.md")), "utf8"));
   } catch {
     return NONE;
   }
@@ -73,4 +73,9 @@ function record(value: unknown): Record<string, unknown> | null {
 
 function text(value: unknown): string | null {
   return typeof value === "string" ? value : null;
+}
+
+/** Where the optional metadata of the skill at `skillMd` lives. */
+export function extrasFile(skillMd: string): string {
+  return path.join(path.dirname(skillMd), "agents", "openai.yaml");
 }

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { skillMetadata } from "../../src/app-server/engine/skills.js";
 import { loadSkills } from "../../src/skills/loader.js";
@@ -15,5 +17,30 @@ describe("skill discovery", () => {
     const actual = { cwd: tree.cwd, skills: outcome.skills.map(skillMetadata), errors: outcome.errors };
     expect(actual).toEqual(expected);
     expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+  });
+});
+
+describe("the parsed-file cache", () => {
+  it("serves unchanged files, rereads edited ones and applies each load's enable rules", async () => {
+    const tree = buildSkillTree();
+    const inputs = {
+      keelHome: tree.keelHome,
+      home: tree.userHome,
+      cwd: tree.cwd,
+      adminRoot: null,
+      extraRoots: [],
+    };
+    const cache = new Map();
+    const find = (outcome: Awaited<ReturnType<typeof loadSkills>>) =>
+      outcome.skills.find((s) => s.name === "homeskill");
+    expect(find(await loadSkills(inputs, DEFAULT_SKILLS_SETTINGS, cache))?.description).toBe(
+      "skill in ~/.agents/skills",
+    );
+    const file = path.join(tree.userHome, ".agents/skills/homeskill/SKILL.md");
+    fs.writeFileSync(file, "---\nname: homeskill\ndescription: changed\n---\n");
+    expect(find(await loadSkills(inputs, DEFAULT_SKILLS_SETTINGS, cache))?.description).toBe("changed");
+    const off = { ...DEFAULT_SKILLS_SETTINGS, rules: [{ name: "homeskill", enabled: false }] };
+    expect(find(await loadSkills(inputs, off, cache))?.enabled).toBe(false);
+    expect(find(await loadSkills(inputs, DEFAULT_SKILLS_SETTINGS, cache))?.enabled).toBe(true);
   });
 });
