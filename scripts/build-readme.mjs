@@ -21,6 +21,7 @@ const ORDER = [
   ["persistence.md", "Persistence: resume, fork, names"],
   ["tools.md", "Tools"],
   ["mcp-cli.md", "MCP: keel mcp and keel mcp-server"],
+  ["skills.md", "Skills"],
   ["app-server.md", "App-server protocol"],
   ["tui.md", "The Codex TUI"],
   ["library.md", "Library API"],

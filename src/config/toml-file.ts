@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 import { parse, TomlError, type TomlTable } from "smol-toml";
 import { ConfigError } from "./errors.js";
 
@@ -50,4 +51,12 @@ export function readTomlFile(file: string): TomlFile {
 
 export function fingerprint(text: string): string {
   return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+}
+
+/** Replaces `file` with `text` atomically (temp file + rename), creating its folder. */
+export function writeTextAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  fs.renameSync(tmp, file);
 }

@@ -2,7 +2,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { storedApiKey } from "../auth/auth-file.js";
 import { KEEL_VERSION } from "../cli/version.js";
-import { type LoadedConfig, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
+import {
+  configLocationsFromEnv,
+  type LoadedConfig,
+  loadConfigFromEnv,
+  type TypedOverrides,
+} from "../config/load.js";
 import { findGitWorktreeRoot } from "../config/project.js";
 import { errorMessage, UserError } from "../lib/errors.js";
 import { chooseOssProvider, OSS_PROVIDER_IDS } from "../model/providers.js";
@@ -16,6 +21,7 @@ import {
   sessionOptionsFromConfig,
   type ThreadOptions,
 } from "../session/index.js";
+import { SkillsManager, skillsSettingsFromToml } from "../skills/index.js";
 import { SandboxedToolRouter } from "../tools/runtime/index.js";
 import { imageInputs, readOutputSchema, resolvePrompt } from "./input.js";
 import { ThreadEventMapper } from "./jsonl.js";
@@ -183,6 +189,12 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     source: "exec",
     originator: "keel_exec",
     toolRouter: router,
+    skills: new SkillsManager({
+      keelHome: loaded.keelHome,
+      home: io.env.HOME ?? null,
+      adminRoot: path.join(path.dirname(configLocationsFromEnv(io.env).systemConfigFile), "skills"),
+      settings: () => skillsSettingsFromToml(loaded.toml as Record<string, unknown>),
+    }),
     modelClientOptions: {
       env: io.env,
       // The SDK hands its key over as CODEX_API_KEY; it stands in for the OpenAI provider's key.

@@ -113,6 +113,8 @@ export const UserInputSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text"), text: z.string() }),
   z.object({ type: z.literal("image"), image_url: z.string() }),
   z.object({ type: z.literal("local_image"), path: z.string() }),
+  /** An explicitly chosen skill; `path` is its SKILL.md (spec skills.md §5). */
+  z.object({ type: z.literal("skill"), name: z.string(), path: z.string() }),
 ]);
 export type UserInput = z.infer<typeof UserInputSchema>;
 

@@ -34,6 +34,8 @@ export interface ContextBaseline {
   permissions: string | null;
   /** The `<collaboration_mode>` block last injected; null or absent = none. */
   collaborationMode?: string | null;
+  /** The `<skills_instructions>` block last injected; null = none, absent = unknown. */
+  skills?: string | null;
 }
 
 export interface EnvironmentFacts {
@@ -76,6 +78,7 @@ export function contextItemsForTurn(
   config: SessionConfiguration,
   facts: EnvironmentFacts,
   baseline: ContextBaseline,
+  skills: string | null = null,
 ): MessageItem[] {
   const env = environmentOf(config, facts);
   const permissions = permissionsTextOf(config);
@@ -85,8 +88,11 @@ export function contextItemsForTurn(
   const mode = collaborationModeBlock(config.collaborationMode.settings.developerInstructions);
   // Like Codex, the mode is told once and again only when it (or its text) changes.
   const modeChanged = mode !== null && mode !== (baseline.collaborationMode ?? null);
-  if (full || baseline.permissions !== permissions || modeChanged) {
+  // The skills list is rescanned every turn; like Codex it leads the developer message.
+  const skillsChanged = skills !== null && skills !== baseline.skills;
+  if (full || baseline.permissions !== permissions || modeChanged || skillsChanged) {
     const developer: string[] = [];
+    if (skills !== null && (full || skillsChanged)) developer.push(skills);
     if (full || baseline.permissions !== permissions) developer.push(permissions);
     const extra = config.developerInstructions;
     if (full && extra && extra.trim() !== "") developer.push(extra);
@@ -106,6 +112,7 @@ export function contextItemsForTurn(
   baseline.environment = env;
   baseline.permissions = permissions;
   baseline.collaborationMode = mode;
+  baseline.skills = skills;
   return items;
 }
 

@@ -67,6 +67,7 @@ import type {
   ToolRouter,
 } from "./tool-router.js";
 import { FileTurnDiffTracker } from "./diff-tracker.js";
+import type { SkillsSource } from "./skills.js";
 import { userShellRecord } from "./user-shell.js";
 import { toolOutputPolicy } from "../tools/runtime/output-policy.js";
 import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "./turn.js";
@@ -105,6 +106,8 @@ export interface SessionOptions {
   dynamicTools?: readonly DynamicToolSpec[] | null;
   /** `[features] default_mode_request_user_input`: questions are allowed in Default mode too. */
   requestUserInputInDefaultMode?: boolean;
+  /** The skills offered to the model and invocable with `$name` (default: none). */
+  skills?: SkillsSource | null;
   /** A client for the thread; default: keel's HTTP client for `provider`. */
   modelClient?: (threadId: string) => ModelClient;
   modelClientOptions?: Omit<ModelClientOptions, "provider" | "threadId">;
@@ -895,6 +898,7 @@ export class Session {
       approvalCache,
       baseInstructions: this.baseInstructions,
       baseline: this.baseline,
+      skills: this.opts.skills ?? null,
       config: () => this.configuration,
       environmentFacts: () => this.environmentFacts(),
       history: () => this.historyItems,

@@ -34,6 +34,8 @@ import type {
   TurnDiffTracker,
 } from "./tool-router.js";
 import { ToolCallRuntime } from "./tool-runner.js";
+import { invokedSkillMessages, skillsInstructionsText, type SkillsSource, turnSkills } from "./skills.js";
+import type { SkillsOutcome } from "../skills/index.js";
 
 /** What a running task needs from its session. Implemented by `Session`; not a public API. */
 export interface TurnHost {
@@ -56,6 +58,8 @@ export interface TurnHost {
   tokenInfo(): TokenUsageInfo | null;
   /** Tokens of the current context per the last response; null when unknown (e.g. right after compaction). */
   contextTokens(): number | null;
+  /** Where this session's skills come from; null = no skills. */
+  readonly skills: SkillsSource | null;
   setRateLimits(snapshot: RateLimitSnapshot): void;
   rateLimits(): RateLimitSnapshot | null;
   windowGeneration(): number;
@@ -87,7 +91,8 @@ export function userInputMessage(input: readonly UserInput[], cwd: string, info:
     else if (i.type === "image") {
       label++;
       content.push(remoteImageContent(i.image_url, info));
-    } else content.push(...localImageContent(i.path, cwd, ++label, info));
+    } else if (i.type === "local_image") content.push(...localImageContent(i.path, cwd, ++label, info));
+    // A `skill` item reaches the model as the skill's own message (see injectInvokedSkills).
   }
   return { type: "message", role: "user", content };
 }
@@ -124,10 +129,10 @@ function needsCompaction(host: TurnHost): boolean {
 }
 
 /** Injects the context the model has not seen yet and writes the turn's `turn_context` line. */
-function recordTurnContext(host: TurnHost, turn: ActiveTurn): void {
+function recordTurnContext(host: TurnHost, turn: ActiveTurn, skills: SkillsOutcome | null): void {
   const config = host.config();
   const facts = host.environmentFacts();
-  const items = contextItemsForTurn(config, facts, host.baseline);
+  const items = contextItemsForTurn(config, facts, host.baseline, skillsInstructionsText(skills));
   if (items.length > 0) host.record(items);
   host.persist([
     { type: "turn_context", payload: turnContextItem(turn.turnId, config, environmentOf(config, facts)) },
@@ -173,14 +178,19 @@ export async function runRegularTurn(
   outputSchema: unknown | null = null,
 ): Promise<RegularTurnResult> {
   if (needsCompaction(host)) await compactHistory(host, turn);
-  recordTurnContext(host, turn);
+  const skills = await turnSkills(host.skills, host.config().cwd);
+  recordTurnContext(host, turn, skills);
   recordUserInput(host, turn, input, newItemId());
+  host.record(await invokedSkillMessages(input, skills));
 
   const diffTracker = new FileTurnDiffTracker(host.config().cwd);
   let lastAgentMessage: string | null = null;
   for (;;) {
     turn.signal.throwIfAborted();
-    for (const steered of turn.takePendingInput()) recordUserInput(host, turn, steered, newItemId());
+    for (const steered of turn.takePendingInput()) {
+      recordUserInput(host, turn, steered, newItemId());
+      host.record(await invokedSkillMessages(steered, skills));
+    }
 
     const config = host.config();
     const context = turnToolContext(host, turn, config, diffTracker);
@@ -212,7 +222,7 @@ export async function runRegularTurn(
     if (!followUp) break;
     if (needsCompaction(host)) {
       await compactHistory(host, turn);
-      recordTurnContext(host, turn);
+      recordTurnContext(host, turn, skills);
     }
   }
   const diff = await diffTracker.unifiedDiff();
@@ -317,6 +327,7 @@ export async function compactHistory(host: TurnHost, turn: ActiveTurn): Promise<
   host.advanceWindow();
   host.baseline.environment = null;
   host.baseline.permissions = null;
+  host.baseline.skills = null;
   host.emit(turn.turnId, { type: "context_compacted" });
   host.emit(turn.turnId, { type: "item_completed", ...lifecycle });
 }

@@ -132,6 +132,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "process/writeStdin",
         "process/resizePty",
         "process/kill",
+        "skills/extraRoots/set",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

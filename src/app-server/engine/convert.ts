@@ -67,8 +67,8 @@ export function rateLimitsToV2(snapshot: CoreRateLimits | null | undefined): Rat
 // User input
 
 /**
- * v2 input → the engine's input. Skills and mentions have no engine counterpart yet; they reach
- * the model as a markdown link to what they name.
+ * v2 input → the engine's input. Mentions have no engine counterpart yet; they reach the model
+ * as a markdown link to what they name.
  */
 export function userInputFromV2(input: readonly UserInput[]): CoreUserInput[] {
   return input.map((item): CoreUserInput => {
@@ -79,8 +79,10 @@ export function userInputFromV2(input: readonly UserInput[]): CoreUserInput[] {
         return { type: "image", image_url: item.url };
       case "localImage":
         return { type: "local_image", path: item.path };
+      case "skill":
+        return { type: "skill", name: item.name, path: item.path };
       default:
-        // skill, mention
+        // mention
         return { type: "text", text: `[${item.name}](${item.path})` };
     }
   });
@@ -93,6 +95,8 @@ export function userInputToV2(input: readonly CoreUserInput[]): UserInput[] {
         return { type: "text", text: item.text, text_elements: [] };
       case "image":
         return { type: "image", url: item.image_url };
+      case "skill":
+        return { type: "skill", name: item.name, path: item.path };
       default:
         return { type: "localImage", path: item.path };
     }

@@ -22,6 +22,7 @@ import type { HandlerTable } from "../router.js";
 import type { AppServer } from "../server.js";
 import type { EngineConfigSource } from "./config-loader.js";
 import { LoadedThread, type ThreadFacts } from "./loaded-thread.js";
+import { EngineSkills } from "./skills.js";
 import { settleStaleTurns, turnsToV2 } from "./thread-view.js";
 
 export const DEFAULT_IDLE_UNLOAD_MS = 30 * 60 * 1000;
@@ -72,6 +73,8 @@ export class Engine {
   readonly store: ThreadStore;
   readonly manager: SessionManager;
   readonly config: EngineConfigSource;
+  /** Skills shared by every thread and the `skills/*` methods. */
+  readonly skills: EngineSkills;
   /** The handlers `attachEngine` registered, by method. */
   handlers: HandlerTable = {};
   private readonly threads = new Map<string, LoadedThread>();
@@ -105,6 +108,7 @@ export class Engine {
       },
     });
     this.manager = new SessionManager({ store: this.store });
+    this.skills = new EngineSkills(this.config, server);
     this.idleMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     this.schedule = options.scheduler ?? realScheduler;
     server.setLoadedThreads({
@@ -168,6 +172,7 @@ export class Engine {
       source: "vscode",
       ...(client ? { originator: client.name } : {}),
       toolRouter,
+      skills: this.skills.manager,
       modelClientOptions: {
         env,
         storedApiKey: () => storedApiKey(loaded.keelHome, (m) => this.server.log(`warning: ${m}`)),
@@ -209,6 +214,8 @@ export class Engine {
       },
     );
     this.threads.set(thread.id, thread);
+    // The session is configured by now: Codex starts its skills watcher at this point.
+    this.skills.startWatching();
     return thread;
   }
 
@@ -297,6 +304,7 @@ export class Engine {
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
+    this.skills.close();
     for (const thread of this.threads.values()) {
       thread.idleTimer?.();
       thread.idleTimer = null;

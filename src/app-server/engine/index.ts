@@ -5,6 +5,7 @@ import { commandExecHandlers } from "./command-exec.js";
 import { configHandlers } from "./config-handlers.js";
 import { Engine, type EngineOptions } from "./engine.js";
 import { processHandlers } from "./process-handlers.js";
+import { skillsHandlers } from "./skills.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
@@ -30,6 +31,9 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     Object.assign(table, built.handlers);
     server.router.registerModule(built);
   }
+  const skills = skillsHandlers(engine.skills, server, engine.config);
+  Object.assign(table, skills.handlers);
+  server.router.registerModule(skills);
   engine.handlers = table as HandlerTable;
   return engine;
 }

@@ -40,4 +40,7 @@ export const ENGINE_METHODS = [
   "account/login/start",
   "account/login/cancel",
   "account/logout",
+  "skills/list",
+  "skills/extraRoots/set",
+  "skills/config/write",
 ] as const satisfies readonly ClientRequestMethod[];

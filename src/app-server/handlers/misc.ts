@@ -11,9 +11,9 @@ const COLLABORATION_MODE_PRESETS = [
 ] as const;
 
 /**
- * Start-up list methods with the minimal answers both official TUIs accept (spec §11). Skills,
- * hooks and MCP servers are empty until those subsystems exist; plugins and apps are not part
- * of keel.
+ * Start-up list methods with the minimal answers both official TUIs accept (spec §11). Hooks and
+ * MCP servers are empty until those subsystems exist; skills are empty only without the engine
+ * (which answers `skills/*` itself); plugins and apps are not part of keel.
  */
 export const miscHandlers: HandlerModule = {
   resource: "misc",

@@ -20,9 +20,60 @@ export const SkillsListParamsSchema = named(
 );
 export type SkillsListParams = z.infer<typeof SkillsListParamsSchema>;
 
+export const SkillScopeSchema = named("SkillScope", z.enum(["user", "repo", "system", "admin"]));
+
+export const SkillInterfaceSchema = named(
+  "SkillInterface",
+  z.object({
+    displayName: z.string().nullish(),
+    shortDescription: z.string().nullish(),
+    iconSmall: z.string().nullish(),
+    iconLarge: z.string().nullish(),
+    iconSmallUrl: z.string().nullish(),
+    iconLargeUrl: z.string().nullish(),
+    brandColor: z.string().nullish(),
+    defaultPrompt: z.string().nullish(),
+  }),
+);
+
+export const SkillToolDependencySchema = named(
+  "SkillToolDependency",
+  z.object({
+    type: z.string(),
+    value: z.string(),
+    description: z.string().nullish(),
+    transport: z.string().nullish(),
+    command: z.string().nullish(),
+    url: z.string().nullish(),
+  }),
+);
+
+export const SkillDependenciesSchema = named(
+  "SkillDependencies",
+  z.object({ tools: z.array(SkillToolDependencySchema) }),
+);
+
 export const SkillMetadataSchema = named(
   "SkillMetadata",
-  z.looseObject({ name: z.string(), description: z.string(), path: z.string() }),
+  z.object({
+    name: z.string(),
+    description: z.string(),
+    /** Legacy `metadata.short-description` of SKILL.md. */
+    shortDescription: z.string().nullish(),
+    interface: SkillInterfaceSchema.nullish(),
+    dependencies: SkillDependenciesSchema.nullish(),
+    /** Absolute path of the SKILL.md. */
+    path: z.string(),
+    scope: SkillScopeSchema,
+    enabled: z.boolean(),
+    pluginId: z.string().nullish(),
+  }),
+);
+export type SkillMetadata = z.infer<typeof SkillMetadataSchema>;
+
+export const SkillErrorInfoSchema = named(
+  "SkillErrorInfo",
+  z.object({ path: z.string(), message: z.string() }),
 );
 
 export const SkillsListEntrySchema = named(
@@ -30,7 +81,7 @@ export const SkillsListEntrySchema = named(
   z.object({
     cwd: z.string(),
     skills: z.array(SkillMetadataSchema),
-    errors: z.array(z.looseObject({ path: z.string(), message: z.string() })),
+    errors: z.array(SkillErrorInfoSchema),
   }),
 );
 
@@ -39,6 +90,34 @@ export const SkillsListResponseSchema = named(
   z.object({ data: z.array(SkillsListEntrySchema) }),
 );
 export type SkillsListResponse = z.infer<typeof SkillsListResponseSchema>;
+
+// skills/extraRoots/set, skills/config/write
+
+/** Codex's `AbsolutePathBuf`: a relative path is refused when the request is parsed. */
+const AbsolutePathSchema = z.string().refine((p) => p.startsWith("/"), { message: "path must be absolute" });
+
+export const SkillsExtraRootsSetParamsSchema = named(
+  "SkillsExtraRootsSetParams",
+  z.object({ extraRoots: z.array(AbsolutePathSchema) }),
+);
+export const SkillsExtraRootsSetResponseSchema = named("SkillsExtraRootsSetResponse", z.object({}));
+
+export const SkillsConfigWriteParamsSchema = named(
+  "SkillsConfigWriteParams",
+  z.object({
+    /** Name-based selector. */
+    name: z.string().nullish(),
+    /** Path-based selector (a SKILL.md). */
+    path: AbsolutePathSchema.nullish(),
+    enabled: z.boolean(),
+  }),
+);
+export type SkillsConfigWriteParams = z.infer<typeof SkillsConfigWriteParamsSchema>;
+
+export const SkillsConfigWriteResponseSchema = named(
+  "SkillsConfigWriteResponse",
+  z.object({ effectiveEnabled: z.boolean() }),
+);
 
 // hooks/list [cur]
 

@@ -312,6 +312,16 @@ export const clientRequests = {
     result: misc.SkillsListResponseSchema,
     description: "List skills available per working directory.",
   },
+  "skills/extraRoots/set": {
+    params: misc.SkillsExtraRootsSetParamsSchema,
+    result: misc.SkillsExtraRootsSetResponseSchema,
+    description: "Replace the extra skill roots (scanned as user skills).",
+  },
+  "skills/config/write": {
+    params: misc.SkillsConfigWriteParamsSchema,
+    result: misc.SkillsConfigWriteResponseSchema,
+    description: "Enable or disable a skill by name or path in the user config.toml.",
+  },
   "hooks/list": {
     params: misc.HooksListParamsSchema,
     result: misc.HooksListResponseSchema,
