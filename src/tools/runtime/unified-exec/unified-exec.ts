@@ -103,7 +103,7 @@ export class UnifiedExec {
           live,
         },
         ctx,
-        { ...deps, commandEnv: { ...deps.commandEnv, ...UNIFIED_EXEC_ENV, CODEX_THREAD_ID: ctx.threadId } },
+        { ...deps, commandEnv: { ...deps.commandEnv, ...UNIFIED_EXEC_ENV } },
       );
     } finally {
       // Not handed over: it exited within the yield (the reply says so) or never started.
