@@ -71,6 +71,9 @@ export class UnifiedExec {
     const live: LiveRun = {
       onOutput: (text) => proc.onOutput(text),
       run: async (start, _output, complete, escalated) => {
+        // Codex counts the yield from the launch, not from when the command is up (a sandbox
+        // takes tens of ms to set up): the call returns at the yield, whatever the launch cost.
+        const launched = performance.now();
         proc.handedOver = false;
         proc.escalated = escalated;
         proc.launch(start, (result) => {
@@ -82,7 +85,7 @@ export class UnifiedExec {
         // Stored before the wait: an interrupt ends the wait, never the process.
         const pruned = this.store.add(proc);
         if (pruned) void pruned.terminate();
-        await proc.waitExit(yieldMs, ctx.signal);
+        await proc.waitExit(Math.max(0, launched + yieldMs - performance.now()), ctx.signal);
         if (proc.result !== null) return proc.result;
         proc.handedOver = true;
         return null;
@@ -137,6 +140,8 @@ export class UnifiedExec {
     if (args.chars !== "" && proc.terminal === null && args.chars !== CTRL_C) return STDIN_CLOSED_TEXT;
     if (args.chars !== "" && !(await this.inputAllowed(proc, args.chars, callId, ctx)))
       return STDIN_REJECTED_TEXT;
+    // After any review: the user's think time is not the command's.
+    const waitFrom = performance.now();
     if (args.chars !== "") {
       if (proc.terminal !== null) {
         proc.write(args.chars);
@@ -154,7 +159,8 @@ export class UnifiedExec {
       ctx.emit({ type: "terminal_interaction", call_id: proc.callId, process_id: processId, stdin: "" });
     }
     const waitMs = writeYieldMs(args.yield_time_ms, args.chars === "", this.backgroundMaxTimeoutMs);
-    await proc.waitExit(waitMs, ctx.signal);
+    // The settle time after a write is part of the wait (Codex: a 250 ms write returns at 250 ms).
+    await proc.waitExit(Math.max(0, waitFrom + waitMs - performance.now()), ctx.signal);
     if (ctx.signal.aborted) return "aborted by user";
     const result = proc.result;
     // Exited: this reply tells the model, so the id is free again.
