@@ -18,11 +18,20 @@ const BASHRC = [
   "",
 ].join("\n");
 
-function setup(options: Partial<ToolRouterOptions> = {}) {
+function setup(
+  options: Partial<ToolRouterOptions> = {},
+  extraEnv: (home: string) => Record<string, string> = () => ({}),
+) {
   const ws = workspace();
   fs.writeFileSync(path.join(ws.home, ".bashrc"), BASHRC);
   const r = router(ws, {
-    env: { PATH: process.env.PATH, HOME: ws.home, TERM: "xterm-parent", KEEL_PROBE_SECRET_TOKEN: "s" },
+    env: {
+      PATH: process.env.PATH,
+      HOME: ws.home,
+      TERM: "xterm-parent",
+      KEEL_PROBE_SECRET_TOKEN: "s",
+      ...extraEnv(ws.home),
+    },
     shellEnvironmentPolicy: { set: { KEEL_PROBE_SET: "from-policy" } },
     userShell: "/bin/bash",
     ...options,
@@ -72,6 +81,18 @@ describe("shell snapshot", () => {
 
     await r.endSession("thread-1");
     expect(files()).toEqual([]);
+  });
+
+  it("works for a POSIX sh user shell too ($ENV, export -p)", async () => {
+    const { ws, r, call, start } = setup({ userShell: "/bin/sh" }, (home) => ({
+      ENV: path.join(home, "shrc"),
+    }));
+    fs.writeFileSync(path.join(ws.home, "shrc"), "export SNAP_SH='it''s here'\nalias ll='ls -l'\n");
+    start();
+    const snapshot = await r.shellSnapshot("thread-1");
+    expect(fs.readFileSync(snapshot!.path, "utf8")).toContain("alias ll=");
+    expect(await call("exec_command", { cmd: "echo $SNAP_SH" })).toContain("Output:\nits here\n");
+    await r.endSession("thread-1");
   });
 
   it("the user's own command sources it too", async () => {
