@@ -95,6 +95,19 @@ describe("shell snapshot", () => {
     await r.endSession("thread-1");
   });
 
+  it("a sandboxed command cannot rewrite the snapshot that unsandboxed commands source", async () => {
+    const { r, t, call, start } = setup();
+    start();
+    const snapshot = await r.shellSnapshot("thread-1");
+    const before = fs.readFileSync(snapshot!.path, "utf8");
+    const reply = await call("exec_command", { cmd: `echo 'export PLANTED=1' >> '${snapshot!.path}'` });
+    expect(reply).not.toContain("Process exited with code 0");
+    expect(fs.readFileSync(snapshot!.path, "utf8")).toBe(before);
+    // The user's own command runs outside the sandbox and sources the file: nothing was planted.
+    expect((await r.runUserShell(`echo \${PLANTED-none}`, "call_u", t.ctx)).output).toBe("none\n");
+    await r.endSession("thread-1");
+  });
+
   it("the user's own command sources it too", async () => {
     const { r, t, start } = setup();
     start();
