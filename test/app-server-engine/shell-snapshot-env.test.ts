@@ -56,6 +56,24 @@ describe("shell snapshot and environment policy over the app-server", () => {
     expect(snapshots()).toEqual([]);
   });
 
+  it("[features] shell_snapshot = false in config.toml: no snapshot, commands run without one", async () => {
+    const fx = await fixture({ extraToml: "\n[features]\nshell_snapshot = false\n" });
+    fs.writeFileSync(path.join(fx.home, ".bashrc"), "export SNAP_RC=from-rc\n");
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    const started = await peer.request("thread/start", { cwd: fx.workspace, approvalPolicy: "never" });
+    fx.model.enqueue(
+      turn([functionCall("exec_command", { cmd: `echo \${SNAP_RC-unset}` }, "c1")]),
+      turn([message("done")]),
+    );
+    const t = await peer.request("turn/start", { threadId: started.thread.id, input: text("probe") });
+    await turnCompleted(peer, t.turn.id);
+    expect(lastOutput(fx.model.modelRequests().at(-1)!)).toContain("Output:\nunset\n");
+    // With the feature on, the capture takes about 50 ms (see the test above): 2 s is ample.
+    await sleep(2000);
+    expect(fs.existsSync(path.join(fx.home, "shell_snapshots"))).toBe(false);
+  });
+
   it("command/exec gets the policy's environment, without the thread id or the unified exec overlay", async () => {
     const fx = await fixture({ extraToml: POLICY });
     fx.env.KEEL_PROBE_DROPPED = "leak";
