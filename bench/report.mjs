@@ -92,7 +92,7 @@ function unifiedExecTable(u) {
   const ms = (v) => (typeof v === "number" ? `${v.toFixed(0)} ms` : "–");
   const ratio = (v) => (typeof v === "number" ? v.toFixed(2) : "–");
   const out = [
-    "| unified exec (medians) | keel | Codex | keel/Codex | above the 250 ms yield | target |",
+    "| unified exec (medians) | keel | Codex | keel/Codex | above the fixed wait | target |",
     "|---|--:|--:|--:|--:|--:|",
   ];
   for (const [label, r] of [

@@ -6,7 +6,7 @@
 //   exec_command latency  = commandExecution item/started → the "writing" message's item/started
 //   write_stdin round trip = that message's item/started → the final message's item/started
 // Each span holds one model round trip to the same local server on both sides, plus the waits
-// both runtimes make by design (the 250 ms yield, which includes the settle after a write), so ratios are also given
+// both runtimes make by design (250 ms; 100 ms + 250 ms after a write), so ratios are also given
 // above those waits. Prints one JSON object on stdout.
 //
 //   node bench/unified-exec.mjs [--pairs 3] [--rounds 3]
@@ -26,8 +26,8 @@ const { values } = parseArgs({
 });
 const PAIRS = Number(values.pairs);
 const ROUNDS = Number(values.rounds);
-/** What each call waits by design on both sides: the 250 ms yield (a write's settle is inside it). */
-const FIXED_WAIT_MS = { execMs: 250, writeMs: 250 };
+/** What each call waits by design on both sides (Codex's code): the yield; after a write, 100 ms + the yield. */
+const FIXED_WAIT_MS = { execMs: 250, writeMs: 350 };
 
 const log = (msg) => process.stderr.write(`[bench:uexec] ${msg}\n`);
 

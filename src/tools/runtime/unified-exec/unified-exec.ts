@@ -68,12 +68,10 @@ export class UnifiedExec {
     const id = this.store.reserve();
     const proc = new ExecProcess(id, ctx.threadId, callId, ctx.turnId, req.cmd, req.cwd, req.tty);
     const yieldMs = execYieldMs(req.yieldTimeMs);
+    let waitStarted = started;
     const live: LiveRun = {
       onOutput: (text) => proc.onOutput(text),
       run: async (start, _output, complete, escalated) => {
-        // Codex counts the yield from the launch, not from when the command is up (a sandbox
-        // takes tens of ms to set up): the call returns at the yield, whatever the launch cost.
-        const launched = performance.now();
         proc.handedOver = false;
         proc.escalated = escalated;
         proc.launch(start, (result) => {
@@ -85,7 +83,9 @@ export class UnifiedExec {
         // Stored before the wait: an interrupt ends the wait, never the process.
         const pruned = this.store.add(proc);
         if (pruned) void pruned.terminate();
-        await proc.waitExit(Math.max(0, launched + yieldMs - performance.now()), ctx.signal);
+        // Codex's wall time starts here, once the command is up, as does the yield.
+        waitStarted = performance.now();
+        await proc.waitExit(yieldMs, ctx.signal);
         if (proc.result !== null) return proc.result;
         proc.handedOver = true;
         return null;
@@ -120,7 +120,7 @@ export class UnifiedExec {
     const prefix = outcome.message ? `${outcome.message}\n` : "";
     return formatExecReply({
       chunkId: chunkId(),
-      wallMs: performance.now() - started,
+      wallMs: performance.now() - waitStarted,
       exitCode: outcome.status === "running" ? null : outcome.exitCode,
       sessionId: outcome.status === "running" ? id : null,
       output: prefix + unread.text,
@@ -132,7 +132,6 @@ export class UnifiedExec {
   }
 
   async writeStdin(args: WriteStdinArgs, callId: string, ctx: ToolContext): Promise<string> {
-    const started = performance.now();
     const proc = this.store.get(args.session_id);
     if (proc === undefined || proc.threadId !== ctx.threadId) return unknownProcessText(args.session_id);
     const processId = String(proc.id);
@@ -140,8 +139,6 @@ export class UnifiedExec {
     if (args.chars !== "" && proc.terminal === null && args.chars !== CTRL_C) return STDIN_CLOSED_TEXT;
     if (args.chars !== "" && !(await this.inputAllowed(proc, args.chars, callId, ctx)))
       return STDIN_REJECTED_TEXT;
-    // After any review: the user's think time is not the command's.
-    const waitFrom = performance.now();
     if (args.chars !== "") {
       if (proc.terminal !== null) {
         proc.write(args.chars);
@@ -159,8 +156,9 @@ export class UnifiedExec {
       ctx.emit({ type: "terminal_interaction", call_id: proc.callId, process_id: processId, stdin: "" });
     }
     const waitMs = writeYieldMs(args.yield_time_ms, args.chars === "", this.backgroundMaxTimeoutMs);
-    // The settle time after a write is part of the wait (Codex: a 250 ms write returns at 250 ms).
-    await proc.waitExit(Math.max(0, waitFrom + waitMs - performance.now()), ctx.signal);
+    // Codex's wall time counts the wait only, not the settle after a write.
+    const waitStarted = performance.now();
+    await proc.waitExit(waitMs, ctx.signal);
     if (ctx.signal.aborted) return "aborted by user";
     const result = proc.result;
     // Exited: this reply tells the model, so the id is free again.
@@ -168,7 +166,7 @@ export class UnifiedExec {
     const unread = proc.takeUnread();
     return formatExecReply({
       chunkId: chunkId(),
-      wallMs: performance.now() - started,
+      wallMs: performance.now() - waitStarted,
       exitCode: result === null ? null : exitCodeOf(result),
       sessionId: result === null ? proc.id : null,
       output: unread.text,
