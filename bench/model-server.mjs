@@ -8,6 +8,8 @@
 //   last user message contains SHELL_MARKER   → exec_command {"cmd":"echo hi"}
 //   last user message starts with RUN_MARKER  → exec_command {"cmd": the rest of the message}
 //   last user message contains MCP_MARKER     → `echo {"text":"hi"}` in namespace `mcp__bench0`
+//   last user message is UEXEC_MARKER         → exec_command {"cmd":"cat","tty":true}; its reply
+//                                               (a session) → a message and write_stdin "ping\n"
 //   anything else                             → a 24-word text answer
 //
 // Usage as a module: `const server = await startBenchModelServer(); server.url; await server.stop()`.
@@ -24,6 +26,8 @@ export const CACHE_DIR = path.join(here, ".cache");
 export const SHELL_MARKER = "[bench:shell]";
 export const RUN_MARKER = "[bench:run] ";
 export const MCP_MARKER = "[bench:mcp]";
+export const UEXEC_MARKER = "[bench:uexec]";
+export const UEXEC_WRITING = "writing";
 export const TEXT_ANSWER =
   "Sure. Here is a short answer of about two dozen words, streamed word by word like a real model would stream it.";
 
@@ -62,6 +66,18 @@ function responder(lib) {
   return (request) => {
     const input = Array.isArray(request.body?.input) ? request.body.input : [];
     const last = input[input.length - 1];
+    // The unified exec round: both calls use the shortest yield both runtimes allow (250 ms).
+    const session = /Process running with session ID (\d+)/.exec(String(last?.output ?? ""));
+    if (lastUserText(input) === UEXEC_MARKER) {
+      if (last?.type === "message") {
+        return lib.functionCallTurn("exec_command", { cmd: "cat", tty: true, yield_time_ms: 250 });
+      }
+      const sinceUser = input.slice(input.findLastIndex((i) => i.type === "message" && i.role === "user"));
+      if (session && !sinceUser.some((i) => i.type === "function_call" && i.name === "write_stdin")) {
+        const args = { session_id: Number(session[1]), chars: "ping\n", yield_time_ms: 250 };
+        return lib.turn([lib.message(UEXEC_WRITING), lib.functionCall("write_stdin", args)]);
+      }
+    }
     if (last?.type === "function_call_output" || last?.type === "custom_tool_call_output") {
       return lib.textTurn("Ran it: hi");
     }

@@ -104,6 +104,27 @@ function mcpTable(t) {
   );
 }
 
+/** exec_command that yields a session, and a write_stdin round trip (bench/unified-exec.mjs). */
+function unifiedExecTable(u) {
+  if (u.error) return `Unified exec bench failed: ${u.error}`;
+  const ms = (v) => (typeof v === "number" ? `${v.toFixed(0)} ms` : "–");
+  const ratio = (v) => (typeof v === "number" ? v.toFixed(2) : "–");
+  const out = [
+    "| unified exec (medians) | keel | Codex | keel/Codex | above the fixed wait | target |",
+    "|---|--:|--:|--:|--:|--:|",
+  ];
+  for (const [label, r] of [
+    ["`exec_command` yielding a session (`cat`, tty, yield 250 ms)", u.execCommand],
+    ['`write_stdin` round trip ("ping\\n", yield 250 ms)', u.writeStdin],
+  ]) {
+    out.push(
+      `| ${label} | ${ms(r.keel)} | ${ms(r.codex)} | ${ratio(r.ratio)} | ${ratio(r.ratioAboveFixedWait)} | ≤ ${u.target.toFixed(2)} |`,
+    );
+  }
+  if (u.errors?.length) out.push("", ...u.errors.map((e) => `- ${e}`));
+  return out.join("\n");
+}
+
 export function renderMarkdown(res) {
   const m = res.machine;
   const lines = [
@@ -122,6 +143,7 @@ export function renderMarkdown(res) {
   lines.push(keelOnly(res.keelOnly ?? {}), "");
   if (res.toolOutput) lines.push(toolOutputTables(res.toolOutput), "");
   if (res.mcp) lines.push(mcpTable(res.mcp), "");
+  if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
 }

@@ -176,6 +176,7 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     shellEnvironmentPolicy: loaded.shellEnvironmentPolicy,
     permissionEnv: loaded.permissionEnv,
     allowLoginShell: loaded.allowLoginShell,
+    shellSnapshot: loaded.features.shell_snapshot ?? true,
     ...(loaded.backgroundTerminalMaxTimeoutMs !== null
       ? { backgroundTerminalMaxTimeoutMs: loaded.backgroundTerminalMaxTimeoutMs }
       : {}),

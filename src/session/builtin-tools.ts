@@ -67,6 +67,14 @@ export class SessionToolRouter implements ToolRouter {
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
   }
 
+  startSession(threadId: string, cwd: string, keelHome: string): void {
+    this.inner?.startSession?.(threadId, cwd, keelHome);
+  }
+
+  async endSession(threadId: string): Promise<void> {
+    await this.inner?.endSession?.(threadId);
+  }
+
   async terminateProcesses(threadId: string): Promise<void> {
     await this.inner?.terminateProcesses?.(threadId);
   }

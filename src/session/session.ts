@@ -268,6 +268,8 @@ export class Session {
       reconstructed?.baseInstructions ??
       (config.baseInstructions.trim() !== "" ? config.baseInstructions : KEEL_BASE_INSTRUCTIONS);
     const session = new Session(opts, opened.recorder, config, baseInstructions, opened.thread);
+    // In the background: start-up never waits for the shell snapshot.
+    session.router.startSession(session.threadId, config.cwd, config.keelHome);
 
     session.emitConfigured(reconstructed, historyMeta);
     const notices: StartupNotices = {
@@ -616,6 +618,7 @@ export class Session {
       await this.abortActive("interrupted");
       // Background processes die with the thread; their items end before the rollout closes.
       await this.router.terminateProcesses(this.threadId).catch(() => undefined);
+      await this.router.endSession(this.threadId).catch(() => undefined);
       this.closed = true;
       try {
         await this.recorder.close();

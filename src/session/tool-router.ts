@@ -139,6 +139,10 @@ export interface ToolRouter {
    * not exceptions; a throw is reported to the model as a failure text.
    */
   dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem>;
+  /** A session started (new, resumed or forked): prepare per-thread state such as the shell snapshot. */
+  startSession?(threadId: string, cwd: string, keelHome: string): void;
+  /** The session ended: drop per-thread state (the shell snapshot file). */
+  endSession?(threadId: string): Promise<void>;
   /** The thread is shutting down or unloaded: stop what still runs for it (background processes). */
   terminateProcesses?(threadId: string): Promise<void>;
   /** The thread's background processes still running, in id order. */

@@ -56,4 +56,19 @@ describe("tool selection from the model catalog", () => {
     expect(first("disabled")).toBe("function:request_user_input");
     expect(names({ ...gpt55, applyPatchToolType: "function" })).toContain("function:apply_patch");
   });
+
+  it("with features.unified_exec on (Codex 0.169 cannot turn it off), every catalog entry gets exec_command", () => {
+    const commandTools = (info: ModelInfo) =>
+      names(info).filter((n) => /exec_command|write_stdin|shell|local_shell/.test(n));
+    for (const info of [...BUILTIN_MODEL_CATALOG.list(), unknown]) {
+      expect(commandTools(info), info.slug).toEqual(["function:exec_command", "function:write_stdin"]);
+    }
+    for (const shellType of ["shell_command", "default", "unified_exec"] as const) {
+      expect(commandTools({ ...gpt55, shellType })).toEqual([
+        "function:exec_command",
+        "function:write_stdin",
+      ]);
+    }
+    expect(commandTools({ ...gpt55, shellType: "disabled" })).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../../src/config/load.js";
+import { unknownModelInfo } from "../../src/model/catalog/model-info.js";
 import { buildSessionConfiguration } from "../../src/config/session-config.js";
 import type { SessionConfiguration } from "../../src/permissions/index.js";
 import type { EventMsg, ReviewDecision } from "../../src/protocol/events.js";
@@ -160,3 +161,14 @@ export const sleepMarker = (): string =>
 /** Whether a `sleep <marker>` process is alive anywhere on the host. */
 export const sleeping = (marker: string): boolean =>
   processCommandLines().some((line) => line === `sleep ${marker}`);
+
+/** A model whose tool-output budget is 10k tokens, as gpt-5.5's (the default catalog has bytes). */
+export function withTokenBudget(config: SessionConfiguration): SessionConfiguration {
+  return {
+    ...config,
+    modelCatalog: {
+      resolve: (slug) => ({ ...unknownModelInfo(slug), truncationPolicy: { mode: "tokens", limit: 10_000 } }),
+      list: () => [],
+    },
+  };
+}

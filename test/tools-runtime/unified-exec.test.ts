@@ -2,8 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { unknownModelInfo } from "../../src/model/catalog/model-info.js";
-import type { SessionConfiguration } from "../../src/permissions/index.js";
 import { RETRY_WITHOUT_SANDBOX_REASON, type ToolRouterOptions } from "../../src/tools/runtime/index.js";
 import {
   configFor,
@@ -15,6 +13,7 @@ import {
   sleeping,
   sleepMarker,
   type TestContext,
+  withTokenBudget,
   workspace,
 } from "./support.js";
 
@@ -27,17 +26,6 @@ const sessionOf = (reply: string): number => {
 };
 const bodyOf = (reply: string): string => reply.slice(reply.indexOf("\nOutput:\n") + "\nOutput:\n".length);
 const wallSeconds = (reply: string): number => Number(/^Wall time: ([\d.]+) seconds$/m.exec(reply)?.[1]);
-
-/** A model whose tool-output budget is 10k tokens, as gpt-5.5's (the default catalog has bytes). */
-function withTokenBudget(config: SessionConfiguration): SessionConfiguration {
-  return {
-    ...config,
-    modelCatalog: {
-      resolve: (slug) => ({ ...unknownModelInfo(slug), truncationPolicy: { mode: "tokens", limit: 10_000 } }),
-      list: () => [],
-    },
-  };
-}
 
 function setup(
   sandbox: "workspace-write" | "danger-full-access" = "workspace-write",

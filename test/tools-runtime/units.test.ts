@@ -22,7 +22,7 @@ describe("buildCommandEnv", () => {
     expect(buildCommandEnv({ ...base, ...more }, null)).toEqual({ PATH: "/bin", HOME: "/h", LANG: "C" });
   });
   it("follows inherit / ignore_default_excludes / exclude / set / include_only", () => {
-    expect(buildCommandEnv(base, { inherit: "core" })).toEqual({ PATH: "/bin", HOME: "/h" });
+    expect(buildCommandEnv(base, { inherit: "core" })).toEqual({ PATH: "/bin", HOME: "/h", LANG: "C" });
     expect(buildCommandEnv(base, { ignore_default_excludes: true, exclude: ["LA*"] })).toEqual({
       PATH: "/bin",
       HOME: "/h",

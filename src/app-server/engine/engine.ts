@@ -155,6 +155,7 @@ export class Engine {
           shellEnvironmentPolicy: loaded.shellEnvironmentPolicy,
           permissionEnv: loaded.permissionEnv,
           allowLoginShell: loaded.allowLoginShell,
+          shellSnapshot: loaded.features.shell_snapshot ?? true,
           ...(loaded.backgroundTerminalMaxTimeoutMs !== null
             ? { backgroundTerminalMaxTimeoutMs: loaded.backgroundTerminalMaxTimeoutMs }
             : {}),

@@ -96,6 +96,11 @@ export interface CommandOutcome {
 export interface OrchestratorDeps {
   /** The environment commands start with (already filtered). */
   commandEnv: Record<string, string>;
+  /**
+   * The argv actually spawned for a command's argv and cwd (the shell snapshot wraps login-shell
+   * commands); approvals, items and the model still see the original.
+   */
+  launchArgv?: (argv: string[], cwd: string) => string[];
   approvals: SessionApprovals;
   /** `threadId` + note kind already reported as a warning; shared across a thread's commands. */
   reportedNotes: Set<string>;
@@ -439,7 +444,7 @@ async function attempt(
   const out = stream("stdout");
   const err = stream("stderr");
   const options: RunSandboxedOptions = {
-    argv: inv.argv,
+    argv: deps.launchArgv?.(inv.argv, inv.cwd) ?? inv.argv,
     cwd: inv.cwd,
     plan,
     env,

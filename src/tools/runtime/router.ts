@@ -33,7 +33,7 @@ import {
 import { mediaToolSpecs } from "../media-tools.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
-import { buildCommandEnv } from "../../sandbox/command-env.js";
+import { buildCommandEnv, explicitEnvNames } from "../../sandbox/command-env.js";
 import {
   type CommandInvocation,
   type CommandOutcome,
@@ -51,6 +51,9 @@ import { toolOutputPolicy } from "./output-policy.js";
 import { applyPatch } from "./patch-orchestrator.js";
 import { DEFAULT_BACKGROUND_MAX_TIMEOUT_MS } from "./unified-exec/reply.js";
 import { UnifiedExec } from "./unified-exec/unified-exec.js";
+import type { ShellSnapshot } from "./shell-snapshot/snapshot.js";
+import { ShellSnapshots } from "./shell-snapshot/snapshots.js";
+import { wrapWithSnapshot } from "./shell-snapshot/wrap.js";
 
 export interface ToolRouterOptions {
   /** Environment commands start from (the CLI passes its own); filtered by the policy below. */
@@ -62,6 +65,8 @@ export interface ToolRouterOptions {
   shellTimeoutMs?: number;
   /** `allow_login_shell`: false keeps exec_command from running login shells. Default true. */
   allowLoginShell?: boolean;
+  /** `[features] shell_snapshot` (default true, as in Codex 0.169): snapshot the login shell. */
+  shellSnapshot?: boolean;
   /** `background_terminal_max_timeout`: the longest an empty write_stdin poll waits. Default 300 s. */
   backgroundTerminalMaxTimeoutMs?: number;
   bwrapPath?: string;
@@ -94,13 +99,16 @@ const USER_SHELL_TIMEOUT_MS = 60 * 60 * 1000;
  */
 export class SandboxedToolRouter implements ToolRouter {
   private readonly approvals = new SessionApprovals();
-  private readonly commandEnv: Record<string, string>;
   /** Sandbox note kinds already reported per thread (see runCommand). */
   private readonly reportedNotes = new Set<string>();
   private readonly unifiedExec: UnifiedExec;
+  private readonly snapshots: ShellSnapshots;
 
   constructor(private readonly options: ToolRouterOptions) {
-    this.commandEnv = buildCommandEnv(options.env, options.shellEnvironmentPolicy);
+    this.snapshots = new ShellSnapshots(
+      this.userShell,
+      (options.shellSnapshot ?? true) && (options.allowLoginShell ?? true),
+    );
     this.unifiedExec = new UnifiedExec(
       options.backgroundTerminalMaxTimeoutMs ?? DEFAULT_BACKGROUND_MAX_TIMEOUT_MS,
     );
@@ -118,6 +126,25 @@ export class SandboxedToolRouter implements ToolRouter {
       { ...writeStdinToolSpec() },
       ...(ctx ? mediaToolSpecs(ctx.config) : []),
     ];
+  }
+
+  private get userShell(): string {
+    return this.options.userShell ?? "/bin/bash";
+  }
+
+  /** A session starts: its shell snapshot is taken in the background (nothing waits for it). */
+  startSession(threadId: string, cwd: string, keelHome: string): void {
+    this.snapshots.start({ threadId, cwd, keelHome, env: this.commandEnvFor(threadId) });
+  }
+
+  /** A session ended: its snapshot (taken or still being taken) is deleted. */
+  endSession(threadId: string): Promise<void> {
+    return this.snapshots.end(threadId);
+  }
+
+  /** The thread's shell snapshot once its capture is over (null: none, disabled or failed). */
+  shellSnapshot(threadId: string): Promise<ShellSnapshot | null> {
+    return this.snapshots.settled(threadId);
   }
 
   /** Kills the thread's unified exec processes (thread shutdown or unload). */
@@ -139,7 +166,7 @@ export class SandboxedToolRouter implements ToolRouter {
     const outcome = await runCommand(
       {
         callId,
-        argv: [this.options.userShell ?? "/bin/bash", "-lc", command],
+        argv: [this.userShell, "-lc", command],
         cwd: ctx.cwd,
         timeoutMs: USER_SHELL_TIMEOUT_MS,
         sandboxPermissions: "use_default",
@@ -147,7 +174,7 @@ export class SandboxedToolRouter implements ToolRouter {
         source: "user_shell",
       },
       ctx,
-      this.orchestratorDeps(),
+      this.orchestratorDeps(ctx),
     );
     const output = outcome.exitCode === -1 && outcome.message ? outcome.message : outcome.aggregatedOutput;
     return { exitCode: outcome.exitCode, output, durationMs: outcome.durationMs, timedOut: outcome.timedOut };
@@ -253,7 +280,7 @@ export class SandboxedToolRouter implements ToolRouter {
     if (!args.ok) return args.message;
     const a = args.value;
     return this.command(call, ctx, {
-      argv: [this.options.userShell ?? "/bin/bash", a.login ? "-lc" : "-c", a.command],
+      argv: [this.userShell, a.login ? "-lc" : "-c", a.command],
       workdir: a.workdir ?? null,
       timeoutMs: a.timeout_ms ?? this.options.shellTimeoutMs ?? 10_000,
       escalate: a.sandbox_permissions === "require_escalated",
@@ -283,7 +310,7 @@ export class SandboxedToolRouter implements ToolRouter {
     const a = args.value;
     const allowLogin = this.options.allowLoginShell ?? true;
     if (a.login === true && !allowLogin) return LOGIN_SHELL_DISABLED;
-    const shell = a.shell ?? this.options.userShell ?? "/bin/bash";
+    const shell = a.shell ?? this.userShell;
     const argv = [shell, (a.login ?? allowLogin) ? "-lc" : "-c", a.cmd];
     const cwd = a.workdir === undefined ? ctx.cwd : path.resolve(ctx.cwd, a.workdir);
     const chunkId = randomBytes(3).toString("hex");
@@ -312,7 +339,7 @@ export class SandboxedToolRouter implements ToolRouter {
       },
       call.callId,
       ctx,
-      this.orchestratorDeps(),
+      this.orchestratorDeps(ctx),
     );
   }
 
@@ -345,14 +372,22 @@ export class SandboxedToolRouter implements ToolRouter {
         source: req.source,
       },
       ctx,
-      this.orchestratorDeps(),
+      this.orchestratorDeps(ctx),
     );
     return modelText(outcome, req.timeoutMs, req.format);
   }
 
-  private orchestratorDeps(): OrchestratorDeps {
+  /** The environment of a thread's commands: the policy's, with the thread id. */
+  private commandEnvFor(threadId: string): Record<string, string> {
+    return buildCommandEnv(this.options.env, this.options.shellEnvironmentPolicy, { threadId });
+  }
+
+  private orchestratorDeps(ctx: ToolContext): OrchestratorDeps {
+    const restore = explicitEnvNames(this.options.shellEnvironmentPolicy);
     return {
-      commandEnv: this.commandEnv,
+      commandEnv: this.commandEnvFor(ctx.threadId),
+      launchArgv: (argv, cwd) =>
+        wrapWithSnapshot(argv, cwd, this.snapshots.current(ctx.threadId), this.userShell, restore),
       approvals: this.approvals,
       reportedNotes: this.reportedNotes,
       ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),

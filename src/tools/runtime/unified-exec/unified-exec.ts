@@ -71,6 +71,7 @@ export class UnifiedExec {
     const id = this.store.reserve();
     const proc = new ExecProcess(id, ctx.threadId, callId, ctx.turnId, req.cmd, req.cwd, req.tty);
     const yieldMs = execYieldMs(req.yieldTimeMs);
+    let waitStarted = started;
     const live: LiveRun = {
       onOutput: (text) => proc.onOutput(text),
       run: async (start, _output, complete, escalated) => {
@@ -85,6 +86,8 @@ export class UnifiedExec {
         // Stored before the wait: an interrupt ends the wait, never the process.
         const pruned = this.store.add(proc);
         if (pruned) void pruned.terminate();
+        // Codex's wall time starts here, once the command is up, as does the yield.
+        waitStarted = performance.now();
         await proc.waitExit(yieldMs, ctx.signal);
         if (proc.result !== null) return proc.result;
         proc.handedOver = true;
@@ -106,7 +109,7 @@ export class UnifiedExec {
           live,
         },
         ctx,
-        { ...deps, commandEnv: { ...deps.commandEnv, ...UNIFIED_EXEC_ENV, CODEX_THREAD_ID: ctx.threadId } },
+        { ...deps, commandEnv: { ...deps.commandEnv, ...UNIFIED_EXEC_ENV } },
       );
     } finally {
       // Not handed over: it exited within the yield (the reply says so) or never started.
@@ -122,7 +125,7 @@ export class UnifiedExec {
     const prefix = outcome.message ? `${outcome.message}\n` : "";
     return formatExecReply({
       chunkId: chunkId(),
-      wallMs: performance.now() - started,
+      wallMs: performance.now() - waitStarted,
       exitCode: outcome.status === "running" ? null : outcome.exitCode,
       sessionId: outcome.status === "running" ? id : null,
       output: prefix + unread.text,
@@ -134,7 +137,6 @@ export class UnifiedExec {
   }
 
   async writeStdin(args: WriteStdinArgs, callId: string, ctx: ToolContext): Promise<string> {
-    const started = performance.now();
     const proc = this.store.get(args.session_id);
     if (proc === undefined || proc.threadId !== ctx.threadId) return unknownProcessText(args.session_id);
     const processId = String(proc.id);
@@ -159,6 +161,8 @@ export class UnifiedExec {
       ctx.emit({ type: "terminal_interaction", call_id: proc.callId, process_id: processId, stdin: "" });
     }
     const waitMs = writeYieldMs(args.yield_time_ms, args.chars === "", this.backgroundMaxTimeoutMs);
+    // Codex's wall time counts the wait only, not the settle after a write.
+    const waitStarted = performance.now();
     await proc.waitExit(waitMs, ctx.signal);
     if (ctx.signal.aborted) return "aborted by user";
     const result = proc.result;
@@ -167,7 +171,7 @@ export class UnifiedExec {
     const unread = proc.takeUnread();
     return formatExecReply({
       chunkId: chunkId(),
-      wallMs: performance.now() - started,
+      wallMs: performance.now() - waitStarted,
       exitCode: result === null ? null : exitCodeOf(result),
       sessionId: result === null ? proc.id : null,
       output: unread.text,
