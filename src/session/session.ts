@@ -69,6 +69,10 @@ import type {
 import { FileTurnDiffTracker } from "./diff-tracker.js";
 import { userShellRecord } from "./user-shell.js";
 import { toolOutputPolicy } from "../tools/runtime/output-policy.js";
+import { Elicitations } from "./elicitations.js";
+import { McpTools } from "./mcp-tools.js";
+import { mcpMayAskUser } from "../tools/mcp-approval.js";
+import type { McpConnectionManager, McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
 import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "./turn.js";
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
@@ -175,6 +179,12 @@ export class Session {
   private readonly client: ModelClient;
   private readonly router: SessionToolRouter;
   private readonly approvalKeys = new Set<string>();
+  /** MCP questions waiting for the user (tool approvals and servers' `elicitation/create`). */
+  private readonly elicitations = new Elicitations((turnId, msg) =>
+    this.emit(turnId ?? INITIAL_SUBMIT_ID, msg),
+  );
+  /** The thread's MCP clients (TEMPORARY field until the MCP core's `session.mcp` lands). */
+  private mcpManager: McpConnectionManager | null = null;
   private readonly baseline: ContextBaseline = { environment: null, permissions: null };
   private readonly host: TurnHost;
   private configuration: SessionConfiguration;
@@ -215,6 +225,7 @@ export class Session {
       new ClientTools(storedDynamicTools(opts.dynamicTools ?? opened?.session.dynamicTools ?? null), {
         userInputInDefaultMode: opts.requestUserInputInDefaultMode ?? false,
       }),
+      new McpTools(() => this.mcpManager),
     );
     this.host = this.makeHost();
     if (opts.listener) this.channel.subscribe(opts.listener);
@@ -588,6 +599,25 @@ export class Session {
     return this.active?.resolveClientRequest("dynamicTool", callId, result) ?? false;
   }
 
+  /** Answers an `elicitation_request` (an MCP server's question or an MCP tool approval). */
+  resolveElicitation(id: string, result: McpElicitationResult): boolean {
+    return this.elicitations.resolve(id, result);
+  }
+
+  /**
+   * A server's `elicitation/create`: the client is asked (under the running turn, if any), unless
+   * the approval policy forbids asking, when Codex declines without asking.
+   */
+  private serverElicitation(
+    server: string,
+    request: McpElicitationRequest,
+    signal: AbortSignal,
+  ): Promise<McpElicitationResult> {
+    if (!mcpMayAskUser(this.configuration.approvalPolicy.value))
+      return Promise.resolve({ action: "decline" });
+    return this.elicitations.ask(server, this.active?.turnId ?? null, request, signal);
+  }
+
   pendingApprovals(): { turnId: string; key: string; request: ApprovalRequest }[] {
     const turn = this.active;
     return turn ? turn.pendingApprovals().map((p) => ({ turnId: turn.turnId, ...p })) : [];
@@ -611,6 +641,7 @@ export class Session {
     if (this.closed) return;
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
+      this.elicitations.cancelAll();
       // Background processes die with the thread; their items end before the rollout closes.
       await this.router.terminateProcesses(this.threadId).catch(() => undefined);
       this.closed = true;
@@ -940,6 +971,8 @@ export class Session {
       requestApproval: (turn, request) => this.requestApproval(turn, request),
       requestUserInput: (turn, request) => askClient(turn, (msg) => this.emit(turn.turnId, msg), request),
       callDynamicTool: (turn, request) => callClientTool(turn, (msg) => this.emit(turn.turnId, msg), request),
+      requestElicitation: (turn, server, request) =>
+        this.elicitations.ask(server, turn.turnId, request, turn.signal),
     };
   }
 }
