@@ -72,7 +72,7 @@ import { toolOutputPolicy } from "../tools/runtime/output-policy.js";
 import { Elicitations } from "./elicitations.js";
 import { McpTools } from "./mcp-tools.js";
 import { mcpMayAskUser } from "../tools/mcp-approval.js";
-import type { McpConnectionManager, McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
+import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
 import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "./turn.js";
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
@@ -184,8 +184,6 @@ export class Session {
   private readonly elicitations = new Elicitations((turnId, msg) =>
     this.emit(turnId ?? INITIAL_SUBMIT_ID, msg),
   );
-  /** The thread's MCP clients (TEMPORARY field until the MCP core's `session.mcp` lands). */
-  private mcpManager: McpConnectionManager | null = null;
   private readonly baseline: ContextBaseline = { environment: null, permissions: null };
   private readonly host: TurnHost;
   private configuration: SessionConfiguration;
@@ -228,7 +226,7 @@ export class Session {
       new ClientTools(storedDynamicTools(opts.dynamicTools ?? opened?.session.dynamicTools ?? null), {
         userInputInDefaultMode: opts.requestUserInputInDefaultMode ?? false,
       }),
-      new McpTools(() => this.mcpManager),
+      new McpTools(() => this.mcp),
     );
     this.host = this.makeHost();
     if (opts.listener) this.channel.subscribe(opts.listener);
@@ -311,8 +309,7 @@ export class Session {
           this.emit(INITIAL_SUBMIT_ID, { type: "mcp_startup_update", server, status }),
         onStartupComplete: (summary) =>
           this.emit(INITIAL_SUBMIT_ID, { type: "mcp_startup_complete", ...summary }),
-        // Answered by the client once the app-server forwards elicitations.
-        onElicitation: async () => ({ action: "cancel" }),
+        onElicitation: (server, request, signal) => this.serverElicitation(server, request, signal),
       },
     });
     this.mcp.start();

@@ -133,7 +133,7 @@ export function functionCall(
     name,
     arguments: typeof args === "string" ? args : JSON.stringify(args),
     callId,
-    ...(namespace === undefined ? {} : { namespace }),
+    ...(namespace ? { namespace } : {}),
   };
 }
 
