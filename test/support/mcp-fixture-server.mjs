@@ -117,7 +117,8 @@ async function callTool(server, name, args, extra) {
     case "fail":
       return text("it failed", { isError: true });
     case "throw":
-      throw new McpError(-32603, "boom");
+      // A bare error with a code: the SDK's McpError would prefix its message.
+      throw Object.assign(new Error("boom"), { code: -32603 });
     case "slow": {
       const ms = Number(args?.ms ?? 1000);
       try {
