@@ -185,3 +185,31 @@ describe("MCP call results as the model reads them", () => {
     expect(items.map((m) => m.params.item.id)).toEqual(["c_empty"]);
   });
 });
+
+describe("MCP calls in a stored thread", () => {
+  it("thread/read shows the mcpToolCall items (extended history)", async () => {
+    const t = await mcpThread({
+      topLevel: { approval_policy: "never", sandbox_mode: "danger-full-access" },
+      threadParams: { persistExtendedHistory: true },
+    });
+    const turnId = await startMcpTurn(t, [
+      { name: "echo", args: { text: "hi" }, callId: "c1" },
+      { name: "fail", callId: "c2" },
+    ]);
+    await turnCompleted(t.peer, turnId);
+    const read = await t.peer.request("thread/read", { threadId: t.threadId, includeTurns: true });
+    const items = read.thread.turns.at(-1).items.filter((i: { type: string }) => i.type === "mcpToolCall");
+    expect(items).toEqual([
+      expect.objectContaining({
+        server: "fx",
+        tool: "echo",
+        status: "completed",
+        arguments: { text: "hi" },
+        result: { content: [{ type: "text", text: "hi" }], structuredContent: null, _meta: null },
+        error: null,
+        readOnlyHint: true,
+      }),
+      expect.objectContaining({ tool: "fail", status: "failed", error: null, readOnlyHint: null }),
+    ]);
+  });
+});

@@ -29,6 +29,8 @@ export async function mcpThread(
     /** More TOML after the server table (e.g. `[mcp_servers.fx.tools.plain]`). */
     extraToml?: string;
     args?: string[];
+    /** More `thread/start` params. */
+    threadParams?: Record<string, unknown>;
   } = {},
 ): Promise<McpTurnFixture> {
   const log = logFile();
@@ -38,7 +40,7 @@ export async function mcpThread(
   });
   const peer = inProcessServer(fx).connect();
   await peer.initialize();
-  const result = await peer.request("thread/start", { cwd: fx.workspace });
+  const result = await peer.request("thread/start", { cwd: fx.workspace, ...options.threadParams });
   await peer.notification("thread/started");
   const threadId = result.thread.id as string;
   // Once the server has been asked for its tools, the turn's ≤1 s wait for servers still
