@@ -69,8 +69,14 @@ describe("MCP tool approvals", () => {
     });
     await turnCompleted(t.peer, turnId);
     const body = t.fx.model.requests[1]!.body;
-    expect(outputOf(body, "c_decline")[1]).toEqual({ type: "input_text", text: "user rejected MCP tool call" });
-    expect(outputOf(body, "c_cancel")[1]).toEqual({ type: "input_text", text: "user cancelled MCP tool call" });
+    expect(outputOf(body, "c_decline")[1]).toEqual({
+      type: "input_text",
+      text: "user rejected MCP tool call",
+    });
+    expect(outputOf(body, "c_cancel")[1]).toEqual({
+      type: "input_text",
+      text: "user cancelled MCP tool call",
+    });
     expect(toolCalls(t)).toEqual([]);
   });
 
@@ -91,7 +97,7 @@ describe("MCP tool approvals", () => {
     expect(fs.readFileSync(path.join(t.fx.home, "config.toml"), "utf8")).not.toContain("approval_mode");
   });
 
-  it("persist always: writes approval_mode = \"approve\" for the tool to config.toml", async () => {
+  it('persist always: writes approval_mode = "approve" for the tool to config.toml', async () => {
     const t = await mcpThread();
     const turnId = await startMcpTurn(t, [{ name: "destroy", callId: "c1" }]);
     await answerApproval(t, { action: "accept", content: {}, _meta: { persist: "always" } });
@@ -101,7 +107,7 @@ describe("MCP tool approvals", () => {
     expect(toml).toMatch(/\[mcp_servers\.fx\.tools\.destroy\]\napproval_mode = "approve"/);
   });
 
-  it("approval_mode = \"prompt\" asks even for a read-only tool, without persist choices", async () => {
+  it('approval_mode = "prompt" asks even for a read-only tool, without persist choices', async () => {
     const t = await mcpThread({ serverToml: 'default_tools_approval_mode = "prompt"' });
     const turnId = await startMcpTurn(t, [{ name: "echo", args: { text: "x" }, callId: "c1" }]);
     const request = await answerApproval(t, { action: "accept" });

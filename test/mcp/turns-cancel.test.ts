@@ -21,9 +21,9 @@ describe("MCP call cancellation", () => {
       readLog(t.log).find((e) => e.method === "notifications/cancelled"),
     );
     expect(cancelled.params).toMatchObject({ reason: "MCP request cancelled by caller" });
-    expect(
-      t.peer.received.some((m) => m.method === "item/completed" && m.params.item.id === "c_slow"),
-    ).toBe(false);
+    expect(t.peer.received.some((m) => m.method === "item/completed" && m.params.item.id === "c_slow")).toBe(
+      false,
+    );
 
     t.fx.model.enqueue(textTurn("again"));
     const { turn: next } = await t.peer.request("turn/start", { threadId: t.threadId, input: text("next") });

@@ -52,7 +52,8 @@ describe("mcpApprovalDecision", () => {
 
   it("auto mode, a read-only tool: runs everywhere", () => {
     for (const policy of ["untrusted", "on-request", "never"] as const)
-      for (const sandbox of [WRITE, READ, FULL]) expect(decide("auto", readOnly, policy, sandbox).kind).toBe("run");
+      for (const sandbox of [WRITE, READ, FULL])
+        expect(decide("auto", readOnly, policy, sandbox).kind).toBe("run");
   });
 
   it("prompt mode asks even for read-only tools, without persist; never refuses in a sandbox", () => {
@@ -68,12 +69,18 @@ describe("mcpApprovalDecision", () => {
 
   it("granular policy without mcp_elicitations behaves like never", () => {
     const granular: AskForApproval = {
-      granular: { sandbox_approval: true, rules: true, skill_approval: false, request_permissions: false, mcp_elicitations: false },
+      granular: {
+        sandbox_approval: true,
+        rules: true,
+        skill_approval: false,
+        request_permissions: false,
+        mcp_elicitations: false,
+      },
     };
     expect(decide("auto", risky, granular, WRITE).kind).toBe("deny");
-    expect(decide("auto", risky, { granular: { ...granular.granular, mcp_elicitations: true } }, WRITE).kind).toBe(
-      "prompt",
-    );
+    expect(
+      decide("auto", risky, { granular: { ...granular.granular, mcp_elicitations: true } }, WRITE).kind,
+    ).toBe("prompt");
   });
 
   it("invariants: approve always runs; a prompt only when the policy may ask; never prompts under never", () => {

@@ -51,7 +51,10 @@ describe("mcpModelOutput", () => {
   });
 
   it("a model without image input gets the placeholder, in the item's result too", () => {
-    const sanitized = sanitizeMcpResult({ content: [{ type: "image", data: PNG, mimeType: "image/png" }] }, textOnly);
+    const sanitized = sanitizeMcpResult(
+      { content: [{ type: "image", data: PNG, mimeType: "image/png" }] },
+      textOnly,
+    );
     expect(sanitized.content).toEqual([{ type: "text", text: MCP_IMAGE_UNSUPPORTED_TEXT }]);
     expect(mcpModelOutput({ ok: true, result: sanitized }, 0, textOnly)).toEqual([
       { type: "input_text", text: wallTimeHeader(0) },
@@ -60,7 +63,11 @@ describe("mcpModelOutput", () => {
   });
 
   it("structuredContent wins, as one string; isError is not shown", () => {
-    const result = { content: [{ type: "text", text: "x" }], structuredContent: { answer: 42 }, isError: true };
+    const result = {
+      content: [{ type: "text", text: "x" }],
+      structuredContent: { answer: 42 },
+      isError: true,
+    };
     expect(mcpModelOutput({ ok: true, result }, 12.34, images)).toBe(
       'Wall time: 0.0123 seconds\nOutput:\n{"answer":42}',
     );
@@ -75,7 +82,12 @@ describe("mcpModelOutput", () => {
 
   it("output_token_limit cuts the text in the middle to about 4.8 bytes a token", () => {
     const long = "x".repeat(5000);
-    const out = mcpModelOutput({ ok: true, result: { content: [{ type: "text", text: long }] } }, 0, images, 100);
+    const out = mcpModelOutput(
+      { ok: true, result: { content: [{ type: "text", text: long }] } },
+      0,
+      images,
+      100,
+    );
     const texts = (out as { text: string }[]).map((p) => p.text).join("");
     expect(texts.length).toBeLessThan(600);
     expect(texts).toMatch(/…\d+ tokens truncated…/);
