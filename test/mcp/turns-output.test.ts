@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { turnCompleted } from "../app-server-engine/support.js";
-import { readLog } from "./fixture.js";
+import { eventually, readLog } from "./fixture.js";
 import { completedItem, mcpThread, outputOf, startMcpTurn, WALL } from "./turns-support.js";
 
 /**
@@ -211,5 +211,21 @@ describe("MCP calls in a stored thread", () => {
       }),
       expect.objectContaining({ tool: "fail", status: "failed", error: null, readOnlyHint: null }),
     ]);
+  });
+});
+
+describe("servers still starting", () => {
+  it("a turn does not wait for a slow server: its tools join the first request after it is ready", async () => {
+    const t = await mcpThread({ args: ["--start-delay-ms", "4000"], waitForTools: false });
+    const first = await startMcpTurn(t, []);
+    await turnCompleted(t.peer, first);
+    const before = toolNames(t.fx.model.requests[0]!.body);
+    // The server is configured (resource tools) but not ready (no namespace).
+    expect(before).toContain("function:list_mcp_resources");
+    expect(before).not.toContain("namespace:mcp__fx");
+    await eventually(() => (readLog(t.log).some((e) => e.method === "tools/list") ? true : undefined), 20_000);
+    const second = await startMcpTurn(t, []);
+    await turnCompleted(t.peer, second);
+    expect(toolNames(t.fx.model.requests.at(-1)!.body)).toContain("namespace:mcp__fx");
   });
 });

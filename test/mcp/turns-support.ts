@@ -29,6 +29,8 @@ export async function mcpThread(
     /** More TOML after the server table (e.g. `[mcp_servers.fx.tools.plain]`). */
     extraToml?: string;
     args?: string[];
+    /** Wait until the server was asked for its tools (default true). */
+    waitForTools?: boolean;
     /** More `thread/start` params. */
     threadParams?: Record<string, unknown>;
   } = {},
@@ -45,7 +47,7 @@ export async function mcpThread(
   const threadId = result.thread.id as string;
   // Once the server has been asked for its tools, the turn's ≤1 s wait for servers still
   // starting covers the rest of the handshake.
-  if (!options.serverToml?.includes("enabled = false"))
+  if (options.waitForTools !== false && !options.serverToml?.includes("enabled = false"))
     await eventually(() => (readLog(log).some((e) => e.method === "tools/list") ? true : undefined), 20_000);
   return { fx, peer, threadId, log };
 }
