@@ -266,7 +266,10 @@ export class McpTools {
     const { server, cursor, uri } = parsed.args;
     const read = call.name === READ_MCP_RESOURCE;
     if (read && (server === undefined || uri === undefined))
-      return toolOutputItem(call, "failed to parse function arguments: missing field `server` or `uri`");
+      return toolOutputItem(
+        call,
+        `failed to parse function arguments: missing field \`${server === undefined ? "server" : "uri"}\``,
+      );
     const invocation: McpInvocation = {
       server: read ? server! : CODEX_SERVER,
       tool: call.name,

@@ -229,3 +229,19 @@ describe("servers still starting", () => {
     expect(toolNames(t.fx.model.requests.at(-1)!.body)).toContain("namespace:mcp__fx");
   });
 });
+
+describe("resource tools", () => {
+  it("list_mcp_resources answers with the servers' listing as JSON and a `codex` item", async () => {
+    const t = await mcpThread();
+    const turnId = await startMcpTurn(t, [
+      { name: "list_mcp_resources", args: {}, callId: "c_list", namespace: "" },
+      { name: "read_mcp_resource", args: { server: "fx" }, callId: "c_read", namespace: "" },
+    ]);
+    const item = await completedItem(t.peer, "c_list");
+    expect(item).toMatchObject({ server: "codex", tool: "list_mcp_resources" });
+    await turnCompleted(t.peer, turnId);
+    const body = t.fx.model.requests[1]!.body;
+    expect(typeof outputOf(body, "c_list")).toBe("string");
+    expect(outputOf(body, "c_read")).toBe("failed to parse function arguments: missing field `uri`");
+  });
+});
