@@ -28,7 +28,12 @@ const only = option("tools")?.split(",").filter(Boolean) ?? null;
 const httpPort = option("http");
 
 function log(entry) {
-  if (logFile) appendFileSync(logFile, `${JSON.stringify({ pid: process.pid, ...entry })}\n`);
+  if (!logFile) return;
+  try {
+    appendFileSync(logFile, `${JSON.stringify({ pid: process.pid, ...entry })}\n`);
+  } catch {
+    // The test that owned the log may already have removed it.
+  }
 }
 
 // 1x1 transparent PNG.
