@@ -93,7 +93,7 @@ export async function connectMcpServer(
       instructions: client.getInstructions() ?? null,
       serverInfo: (client.getServerVersion() as Record<string, unknown> | undefined) ?? null,
       serverCapabilities: (client.getServerCapabilities() as Record<string, unknown> | undefined) ?? null,
-      close: () => client.close(),
+      close: () => closeClient(client, transport),
     };
   } catch (error) {
     await client.close().catch(() => {});
@@ -102,6 +102,13 @@ export async function connectMcpServer(
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** Ends an HTTP session with DELETE (as Codex does) before closing the transport. */
+async function closeClient(client: Client, transport: Transport): Promise<void> {
+  const http = transport as Transport & { terminateSession?: () => Promise<void> };
+  await http.terminateSession?.().catch(() => {});
+  await client.close();
 }
 
 async function handshake(client: Client, transport: Transport): Promise<void> {
