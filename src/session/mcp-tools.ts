@@ -19,7 +19,7 @@ import {
   parseResourceArgs,
   READ_MCP_RESOURCE,
 } from "../tools/mcp-resources.js";
-import { qualifyMcpTools } from "./mcp-names.js";
+import { qualifyMcpTools } from "../mcp/tool-names.js";
 import { currentModelInfo } from "./model-info.js";
 import { type ToolCall, type ToolContext, type ToolSpec, toolOutputItem } from "./tool-router.js";
 
@@ -35,6 +35,17 @@ const CODEX_SERVER = "codex";
 
 function enabledServers(config: SessionConfiguration): readonly McpServerConfig[] {
   return (config.mcpServers ?? []).filter((s) => s.enabled);
+}
+
+/** The ready servers' tools under the names the model sees (the core's naming rules). */
+function modelTools(manager: McpConnectionManager): { namespace: string; name: string; tool: McpTool }[] {
+  const tools = manager.tools();
+  const byRaw = new Map(tools.map((t) => [`${t.server}\u0000${t.name}`, t]));
+  return qualifyMcpTools(tools).map((q) => ({
+    namespace: q.namespace,
+    name: q.name,
+    tool: byRaw.get(`${q.server}\u0000${q.tool}`)!,
+  }));
 }
 
 function durationOf(ms: number): { secs: number; nanos: number } {
@@ -85,7 +96,7 @@ export class McpTools {
     if (!manager || enabledServers(config).length === 0) return { resources: [], namespaces: [] };
     const instructions = new Map(manager.servers().map((s) => [s.name, s.instructions]));
     const namespaces = new Map<string, { server: string; tools: ToolSpec[] }>();
-    for (const q of qualifyMcpTools(manager.tools())) {
+    for (const q of modelTools(manager)) {
       let group = namespaces.get(q.namespace);
       if (!group) {
         group = { server: q.tool.server, tools: [] };
@@ -104,8 +115,9 @@ export class McpTools {
       namespaces: [...namespaces].map(([name, group]) => ({
         type: "namespace",
         name,
-        description: instructions.get(group.server) ?? "",
-        tools: group.tools.sort((a, b) => String(a.name).localeCompare(String(b.name))),
+        // Codex's fallback when the server gives no instructions.
+        description: instructions.get(group.server) || `Tools in the ${name} namespace.`,
+        tools: group.tools.sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1)),
       })),
     };
   }
@@ -120,7 +132,7 @@ export class McpTools {
   supportsParallel(namespace: string): boolean {
     const manager = this.manager();
     if (!manager) return false;
-    const found = qualifyMcpTools(manager.tools()).find((q) => q.namespace === namespace);
+    const found = modelTools(manager).find((q) => q.namespace === namespace);
     const server = found ? this.servers.find((s) => s.name === found.tool.server) : undefined;
     return server?.supportsParallelToolCalls ?? false;
   }
@@ -128,9 +140,7 @@ export class McpTools {
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
     const manager = this.manager()!;
     if (!call.namespace) return this.dispatchResource(manager, call, ctx);
-    const found = qualifyMcpTools(manager.tools()).find(
-      (q) => q.namespace === call.namespace && q.name === call.name,
-    );
+    const found = modelTools(manager).find((q) => q.namespace === call.namespace && q.name === call.name);
     // Codex's text joins the namespace and the name without a separator.
     if (!found) return toolOutputItem(call, `unsupported call: ${call.namespace}${call.name}`);
     let args: unknown;
@@ -270,11 +280,18 @@ export class McpTools {
         call,
         `failed to parse function arguments: missing field \`${server === undefined ? "server" : "uri"}\``,
       );
+    // Codex names the server asked, or itself for a listing of every server.
     const invocation: McpInvocation = {
-      server: read ? server! : CODEX_SERVER,
+      server: server ?? CODEX_SERVER,
       tool: call.name,
       arguments: parsed.args,
     };
+    const method =
+      call.name === LIST_MCP_RESOURCES
+        ? "resources/list"
+        : call.name === LIST_MCP_RESOURCE_TEMPLATES
+          ? "resources/templates/list"
+          : "resources/read";
     const started = Date.now();
     ctx.emit({ type: "mcp_tool_call_begin", call_id: call.callId, invocation });
     let text: string;
@@ -290,7 +307,8 @@ export class McpTools {
       outcome = { ok: true, result: { content: [{ type: "text", text }] } };
     } catch (error) {
       if (ctx.signal.aborted) throw ctx.signal.reason ?? error;
-      text = `resources/${read ? "read" : "list"} failed: ${(error as Error)?.message ?? String(error)}`;
+      const target = read ? `\`${server}\` (${uri})` : `\`${server}\``;
+      text = `${method} failed: ${method} failed for ${target}: ${jsonRpcCause(error)}`;
       outcome = { ok: false, message: text };
     }
     ctx.emit({
@@ -302,6 +320,13 @@ export class McpTools {
     });
     return toolOutputItem(call, text);
   }
+}
+
+/** Codex's `Mcp error: -32601: Method not found` (the SDK's message starts with its own prefix). */
+function jsonRpcCause(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = ((error as Error)?.message ?? String(error)).replace(/^MCP error -?\d+: /, "");
+  return typeof code === "number" ? `Mcp error: ${code}: ${message}` : message;
 }
 
 /** The approval question (spec mcp.md §5), in the MCP elicitation form Codex sends. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { turnCompleted } from "../app-server-engine/support.js";
-import { eventually, readLog } from "./fixture.js";
+import { fixture, inProcessServer, text, turnCompleted } from "../app-server-engine/support.js";
+import { functionCall, textTurn, turn } from "../support/model-server.js";
+import { eventually, fixtureToml, logFile, readLog } from "./fixture.js";
 import { completedItem, mcpThread, outputOf, startMcpTurn, WALL } from "./turns-support.js";
 
 /**
@@ -223,7 +224,10 @@ describe("servers still starting", () => {
     // The server is configured (resource tools) but not ready (no namespace).
     expect(before).toContain("function:list_mcp_resources");
     expect(before).not.toContain("namespace:mcp__fx");
-    await eventually(() => (readLog(t.log).some((e) => e.method === "tools/list") ? true : undefined), 20_000);
+    await eventually(
+      () => (readLog(t.log).some((e) => e.method === "tools/list") ? true : undefined),
+      20_000,
+    );
     const second = await startMcpTurn(t, []);
     await turnCompleted(t.peer, second);
     expect(toolNames(t.fx.model.requests.at(-1)!.body)).toContain("namespace:mcp__fx");
@@ -231,17 +235,89 @@ describe("servers still starting", () => {
 });
 
 describe("resource tools", () => {
-  it("list_mcp_resources answers with the servers' listing as JSON and a `codex` item", async () => {
+  it("answer with the listing or contents as JSON; items name the server, or `codex` for all", async () => {
     const t = await mcpThread();
     const turnId = await startMcpTurn(t, [
-      { name: "list_mcp_resources", args: {}, callId: "c_list", namespace: "" },
-      { name: "read_mcp_resource", args: { server: "fx" }, callId: "c_read", namespace: "" },
+      { name: "list_mcp_resources", args: {}, callId: "c_all", namespace: "" },
+      { name: "list_mcp_resource_templates", args: { server: "fx" }, callId: "c_tpl", namespace: "" },
+      {
+        name: "read_mcp_resource",
+        args: { server: "fx", uri: "fixture://first" },
+        callId: "c_read",
+        namespace: "",
+      },
+      { name: "read_mcp_resource", args: { server: "fx" }, callId: "c_bad", namespace: "" },
+      { name: "list_mcp_resources", args: { server: "nope" }, callId: "c_nope", namespace: "" },
     ]);
-    const item = await completedItem(t.peer, "c_list");
-    expect(item).toMatchObject({ server: "codex", tool: "list_mcp_resources" });
+    expect(await completedItem(t.peer, "c_all")).toMatchObject({
+      server: "codex",
+      tool: "list_mcp_resources",
+      status: "completed",
+    });
+    expect(await completedItem(t.peer, "c_tpl")).toMatchObject({ server: "fx", status: "completed" });
+    expect(await completedItem(t.peer, "c_nope")).toMatchObject({
+      server: "nope",
+      status: "failed",
+      result: null,
+    });
     await turnCompleted(t.peer, turnId);
     const body = t.fx.model.requests[1]!.body;
-    expect(typeof outputOf(body, "c_list")).toBe("string");
-    expect(outputOf(body, "c_read")).toBe("failed to parse function arguments: missing field `uri`");
+    const all = JSON.parse(outputOf(body, "c_all"));
+    expect(all.resources.map((r: { server: string; uri: string }) => `${r.server} ${r.uri}`)).toEqual([
+      "fx fixture://first",
+      "fx fixture://second",
+    ]);
+    expect(JSON.parse(outputOf(body, "c_tpl"))).toMatchObject({ resourceTemplates: [{ name: "item" }] });
+    expect(JSON.parse(outputOf(body, "c_read")).contents[0]).toMatchObject({ uri: "fixture://first" });
+    expect(outputOf(body, "c_bad")).toBe("failed to parse function arguments: missing field `uri`");
+    expect(outputOf(body, "c_nope")).toMatch(/^resources\/list failed: resources\/list failed for `nope`: /);
+  });
+});
+
+describe("colliding names (acceptance test 4, model side)", () => {
+  it("hashes colliding servers and tools as Codex 0.169 does, and calls the right raw tool", async () => {
+    const logA = logFile();
+    const logB = logFile();
+    const fx = await fixture({
+      topLevel: { approval_policy: "never", sandbox_mode: "danger-full-access" },
+      extraToml: `\n${fixtureToml("my-server.v2", ["--log", logA, "--tools", "a.b,a_b"])}${fixtureToml("my_server_v2", ["--log", logB, "--tools", "a.b,a_b"])}`,
+    });
+    const peer = inProcessServer(fx).connect();
+    await peer.initialize();
+    const { thread } = await peer.request("thread/start", { cwd: fx.workspace });
+    for (const log of [logA, logB])
+      await eventually(
+        () => (readLog(log).some((e) => e.method === "tools/list") ? true : undefined),
+        20_000,
+      );
+    fx.model.enqueue(
+      turn([functionCall("a_b_ad8995bb0c4c", {}, "c1", "mcp__my_server_v2_f0158aee96e3")]),
+      textTurn("done"),
+    );
+    const { turn: started } = await peer.request("turn/start", { threadId: thread.id, input: text("go") });
+    await turnCompleted(peer, started.id);
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
+    const namespaces = (fx.model.requests[0]!.body as any).tools.filter((s: any) => s.type === "namespace");
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
+    expect(namespaces.map((n: any) => [n.name, n.description, n.tools.map((f: any) => f.name)])).toEqual([
+      [
+        "mcp__my_server_v2_4257fdaf16dc",
+        "Tools in the mcp__my_server_v2_4257fdaf16dc namespace.",
+        ["a_b_7014708d542b", "a_b_7e821166f8b6"],
+      ],
+      [
+        "mcp__my_server_v2_f0158aee96e3",
+        "Tools in the mcp__my_server_v2_f0158aee96e3 namespace.",
+        ["a_b_4d2109f016e5", "a_b_ad8995bb0c4c"],
+      ],
+    ]);
+    const calls = (log: string) =>
+      readLog(log)
+        .filter((e) => e.method === "tools/call")
+        .map((e) => e.params);
+    expect(calls(logA)).toEqual([]);
+    expect(calls(logB)).toEqual([expect.objectContaining({ name: "a_b" })]);
+    const item = peer.received.find((m) => m.method === "item/completed" && m.params.item.id === "c1");
+    expect(item!.params.item).toMatchObject({ server: "my_server_v2", tool: "a_b", status: "completed" });
   });
 });

@@ -39,7 +39,7 @@ const { values } = parseArgs({
 
 function expand(entry) {
   if (typeof entry.text === "string") return lib.textTurn(entry.text);
-  if (entry.call && entry.call.namespace)
+  if (entry.call?.namespace)
     return lib.turn([
       lib.functionCall(entry.call.name, entry.call.arguments ?? {}, entry.call.callId, entry.call.namespace),
     ]);
