@@ -4,6 +4,7 @@ import { createMcpConnectionManager } from "../../src/mcp/manager.js";
 import {
   McpCallError,
   type McpConnectionManager,
+  type McpElicitationResult,
   type McpManagerHooks,
   McpRequiredServersError,
   type McpServerConfig,
@@ -306,3 +307,40 @@ describe("MCP server start-up", () => {
 function stdio(command: string): McpServerConfig["transport"] {
   return { type: "stdio", command, args: [], env: null, envVars: [], cwd: null };
 }
+
+describe("MCP elicitation", () => {
+  it("passes elicitation/create to the hook and the answer back to the server (content only on accept)", async () => {
+    const log = logFile();
+    const asked: unknown[] = [];
+    let answer: McpElicitationResult = { action: "accept", content: { name: "Bob" } };
+    const hooks: McpManagerHooks = {
+      onStatus: () => {},
+      onElicitation: async (server, request) => {
+        asked.push({ server, request });
+        return answer;
+      },
+    };
+    const m = manager([fixtureServer("s", ["--log", log])], hooks);
+    m.start();
+    await m.waitForStarting(20_000);
+    await m.callTool("s", "elicit", {});
+    expect(asked).toEqual([
+      {
+        server: "s",
+        request: {
+          mode: "form",
+          message: "What is your name?",
+          requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+          _meta: null,
+        },
+      },
+    ]);
+    answer = { action: "decline", content: { ignored: true } };
+    await m.callTool("s", "elicit", {});
+    expect(
+      readLog(log)
+        .filter((e) => e.kind === "elicitation_answer")
+        .map((e) => e.answer),
+    ).toEqual([{ action: "accept", content: { name: "Bob" } }, { action: "decline" }]);
+  });
+});
