@@ -281,7 +281,8 @@ describe("MCP server start-up", () => {
     const logA = logFile();
     const a = fixtureServer("a", ["--log", logA]);
     const b = fixtureServer("b");
-    const { m, r } = await ready([a, fixtureServer("gone")]);
+    const logGone = logFile();
+    const { m, r } = await ready([a, fixtureServer("gone", ["--log", logGone])]);
     r.statuses.length = 0;
     m.reload([a, b]);
     await eventually(() => (r.completes.length === 2 ? true : undefined));
@@ -293,7 +294,9 @@ describe("MCP server start-up", () => {
     expect(r.completes[1]).toEqual({ ready: ["a", "b"], failed: [], cancelled: [] });
     expect(m.servers().map((s) => s.name)).toEqual(["a", "b"]);
     expect(m.tools().some((t) => t.server === "b")).toBe(true);
-    // `a` kept its process.
+    // The removed server's child ends; `a` kept its process.
+    const gonePid = readLog(logGone)[0]!.pid;
+    await eventually(() => (isAlive(gonePid) ? undefined : true));
     expect(
       new Set(
         readLog(logA)
@@ -342,5 +345,27 @@ describe("MCP elicitation", () => {
         .filter((e) => e.kind === "elicitation_answer")
         .map((e) => e.answer),
     ).toEqual([{ action: "accept", content: { name: "Bob" } }, { action: "decline" }]);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("waitForStarting", () => {
+  it("returns after maxMs while a server is still starting; it becomes ready later", async () => {
+    const r = recorder();
+    const m = manager([fixtureServer("late", ["--start-delay-ms", "2000"])], r.hooks);
+    m.start();
+    await m.waitForStarting(50);
+    expect(m.servers()[0]!.runtimeStatus).toBe("starting");
+    expect(m.tools()).toEqual([]);
+    await m.waitForStarting(20_000);
+    expect(m.servers()[0]!.runtimeStatus).toBe("connected");
   });
 });
