@@ -2,6 +2,29 @@ import type { EventMsg } from "../protocol/events.js";
 import { joinShellWords } from "../tools/shell-words.js";
 import type { ThreadEvent, ThreadItem, Usage } from "../protocol/exec-events.js";
 
+type McpEnd = Extract<EventMsg, { type: "mcp_tool_call_end" }>;
+
+/** Codex exec's `mcp_tool_call` item (spec mcp.md §8): status as the v2 item's, in snake case. */
+function mcpItem(id: string, invocation: McpEnd["invocation"], result: McpEnd["result"] | null): ThreadItem {
+  const ok = result && "Ok" in result ? result.Ok : null;
+  const err = result && "Err" in result ? result.Err : null;
+  return {
+    id,
+    type: "mcp_tool_call",
+    server: invocation.server,
+    tool: invocation.tool,
+    arguments: invocation.arguments ?? null,
+    result: ok
+      ? {
+          content: Array.isArray(ok.content) ? ok.content : [],
+          structured_content: ok.structuredContent ?? null,
+        }
+      : null,
+    error: err === null ? null : { message: err },
+    status: result === null ? "in_progress" : ok !== null && ok.isError !== true ? "completed" : "failed",
+  };
+}
+
 /**
  * Maps the session's event stream to the `--json` thread events, as Codex exec does: item ids
  * are `item_<n>` in order of appearance; agent messages and reasoning arrive only as completed
@@ -13,6 +36,8 @@ import type { ThreadEvent, ThreadItem, Usage } from "../protocol/exec-events.js"
 export class ThreadEventMapper {
   private counter = 0;
   private readonly commands = new Map<string, string>();
+  /** MCP calls between begin and end: their item ids. */
+  private readonly mcpCalls = new Map<string, string>();
   /** Searches whose item number is taken (between begin and end). */
   private readonly searches = new Set<string>();
   private todo: { id: string; items: { text: string; completed: boolean }[] } | null = null;
@@ -113,6 +138,16 @@ export class ThreadEventMapper {
         const action = (msg.action ?? { type: "other" }) as { type: string };
         if (!this.searches.delete(msg.call_id)) this.nextId();
         return [{ type: "item.completed", item: this.webSearchItem(msg.call_id, msg.query ?? "", action) }];
+      }
+      case "mcp_tool_call_begin": {
+        const id = this.nextId();
+        this.mcpCalls.set(msg.call_id, id);
+        return [{ type: "item.started", item: mcpItem(id, msg.invocation, null) }];
+      }
+      case "mcp_tool_call_end": {
+        const id = this.mcpCalls.get(msg.call_id) ?? this.nextId();
+        this.mcpCalls.delete(msg.call_id);
+        return [{ type: "item.completed", item: mcpItem(id, msg.invocation, msg.result) }];
       }
       case "warning":
         return [this.errorItem(msg.message)];

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { ResponseItem, ToolOutput } from "../protocol/items.js";
 import {
   ChatChunkSchema,
@@ -70,12 +70,20 @@ function chatFunction(name: string, f: FunctionSpec) {
   };
 }
 
+/** Chat providers refuse longer function names (OpenAI's limit). */
+export const CHAT_TOOL_NAME_MAX = 64;
+
 /**
- * Chat completions has no namespaces: a namespaced tool (a client's dynamic tools) travels as a
- * function named `<namespace>__<name>`, and a call of that name is read back into both parts.
+ * Chat completions has no namespaces: a namespaced tool (a client's dynamic tools, MCP tools)
+ * travels as a function named `<namespace>__<name>`, and a call of that name is read back into
+ * both parts. A longer name keeps its head and ends in a hash of the whole, within 64 characters.
  */
 export function chatToolName(namespace: string | null | undefined, name: string): string {
-  return namespace ? `${namespace}__${name}` : name;
+  if (!namespace) return name;
+  const flat = `${namespace}__${name}`;
+  if (flat.length <= CHAT_TOOL_NAME_MAX) return flat;
+  const hash = createHash("sha1").update(flat).digest("hex").slice(0, 12);
+  return `${flat.slice(0, CHAT_TOOL_NAME_MAX - hash.length - 1)}_${hash}`;
 }
 
 function namespaceTools(tool: unknown): { namespace: string; tools: FunctionSpec[] } | null {

@@ -375,6 +375,8 @@ export const McpToolCallBeginEventSchema = z.object({
   type: z.literal("mcp_tool_call_begin"),
   call_id: z.string(),
   invocation: McpInvocationSchema,
+  /** keel: the tool's `readOnlyHint` annotation (v2 `mcpToolCall.readOnlyHint`). */
+  read_only_hint: z.boolean().nullish(),
 });
 
 /**
@@ -387,6 +389,8 @@ export const McpToolCallEndEventSchema = z.object({
   invocation: McpInvocationSchema,
   duration: z.object({ secs: z.number(), nanos: z.number() }),
   result: z.union([z.object({ Ok: z.looseObject({}) }), z.object({ Err: z.string() })]),
+  /** keel: the tool's `readOnlyHint` annotation, kept so a resumed thread shows it. */
+  read_only_hint: z.boolean().nullish(),
 });
 
 /** An MCP server (or an MCP tool approval) asks the user; answered with `resolveElicitation`. */

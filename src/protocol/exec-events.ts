@@ -31,6 +31,16 @@ export const ThreadItemSchema = z.discriminatedUnion("type", [
     items: z.array(z.object({ text: z.string(), completed: z.boolean() })),
   }),
   z.object({ id: z.string(), type: z.literal("error"), message: z.string() }),
+  z.object({
+    id: z.string(),
+    type: z.literal("mcp_tool_call"),
+    server: z.string(),
+    tool: z.string(),
+    arguments: z.unknown(),
+    result: z.object({ content: z.array(z.unknown()), structured_content: z.unknown() }).nullable(),
+    error: z.object({ message: z.string() }).nullable(),
+    status: z.enum(["in_progress", "completed", "failed"]),
+  }),
   /** `action` as the Responses API reports it (`search`, `open_page`, `find_in_page`, `other`). */
   z.object({
     id: z.string(),

@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { RolloutItem } from "../protocol/rollout.js";
+import { mcpToolCallItem } from "../tools/mcp-item.js";
 
 /**
  * Projection of rollout items onto app-server v2 `Turn`s (app-server.md §5.2, §8, §8.1): one turn
@@ -368,24 +369,16 @@ export class TurnProjection {
       case "mcp_tool_call_end": {
         const inv = obj(ev.invocation) ?? {};
         const result = obj(ev.result);
-        const ok = result && "Ok" in result ? obj(result.Ok) : null;
-        const err = result && "Err" in result ? result.Err : null;
-        const success = ok !== null && ok.is_error !== true && ok.isError !== true;
-        this.push({
-          type: "mcpToolCall",
-          server: str(inv.server) ?? "",
-          tool: str(inv.tool) ?? "",
-          status: success ? "completed" : "failed",
-          arguments: inv.arguments ?? null,
-          result: ok
-            ? {
-                content: arr(ok.content),
-                structuredContent: ok.structured_content ?? ok.structuredContent ?? null,
-              }
-            : null,
-          error: err !== null ? { message: typeof err === "string" ? err : JSON.stringify(err) } : null,
+        const { id: _id, ...item } = mcpToolCallItem("", {
+          invocation: { server: str(inv.server) ?? "", tool: str(inv.tool) ?? "", arguments: inv.arguments },
+          readOnlyHint: typeof ev.read_only_hint === "boolean" ? ev.read_only_hint : null,
+          result:
+            result && "Ok" in result
+              ? { Ok: obj(result.Ok) ?? {} }
+              : { Err: typeof result?.Err === "string" ? result.Err : JSON.stringify(result?.Err ?? null) },
           durationMs: durationMs(ev.duration),
         });
+        this.push(item, str(ev.turn_id));
         return;
       }
       case "web_search_end": {

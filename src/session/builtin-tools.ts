@@ -3,6 +3,8 @@ import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
 import { currentModelInfo } from "./model-info.js";
 import { callAllowed, DEFAULT_TOOLS_CONFIG, selectTools } from "./tool-selection.js";
 import { ClientTools } from "./client-tools.js";
+import { type McpTools, placeMcpNamespaces, placeMcpResourceTools } from "./mcp-tools.js";
+import type { SessionConfiguration } from "../permissions/index.js";
 import {
   type BackgroundProcess,
   type ToolCall,
@@ -40,6 +42,7 @@ export class SessionToolRouter implements ToolRouter {
   constructor(
     private readonly inner: ToolRouter | null,
     private readonly client: ClientTools = new ClientTools([]),
+    private readonly mcp: McpTools | null = null,
   ) {}
 
   specs(ctx: Pick<ToolContext, "cwd" | "config">): ToolSpec[] {
@@ -49,7 +52,14 @@ export class SessionToolRouter implements ToolRouter {
       ctx.config.tools ?? DEFAULT_TOOLS_CONFIG,
       provided,
     );
-    return this.client.specs(selected, ctx.config);
+    const mcp = this.mcp?.specs(ctx.config) ?? { resources: [], namespaces: [] };
+    const withClient = this.client.specs(placeMcpNamespaces(selected, mcp.namespaces), ctx.config);
+    return placeMcpResourceTools(withClient, mcp.resources);
+  }
+
+  async prepareTurn(config: SessionConfiguration): Promise<void> {
+    await this.mcp?.prepareTurn(config);
+    await this.inner?.prepareTurn?.(config);
   }
 
   handles(name: string): boolean {
@@ -60,10 +70,11 @@ export class SessionToolRouter implements ToolRouter {
     );
   }
 
-  supportsParallel(name: string): boolean {
+  supportsParallel(name: string, namespace?: string | null): boolean {
     // A question or a client tool call at a time, like update_plan.
     if (name === UPDATE_PLAN_TOOL.name || this.client.handles({ name, namespace: null, kind: "function" }))
       return false;
+    if (this.mcp && namespace) return this.mcp.supportsParallel(namespace);
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
   }
 
@@ -95,6 +106,7 @@ export class SessionToolRouter implements ToolRouter {
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
     if (call.name === UPDATE_PLAN_TOOL.name && call.kind === "function") return runUpdatePlan(call, ctx);
     if (this.client.handles(call)) return this.client.dispatch(call, ctx);
+    if (this.mcp?.handles(call, ctx.config)) return this.mcp.dispatch(call, ctx);
     if (!this.inner?.handles(call.name) || !callAllowed(call.name, this.specs(ctx)))
       return unsupportedToolOutput(call);
     try {

@@ -70,10 +70,15 @@ import { FileTurnDiffTracker } from "./diff-tracker.js";
 import type { SkillsSource } from "./skills.js";
 import { userShellRecord } from "./user-shell.js";
 import { toolOutputPolicy } from "../tools/runtime/output-policy.js";
+import { Elicitations } from "./elicitations.js";
+import { McpTools } from "./mcp-tools.js";
+import { mcpMayAskUser } from "../tools/mcp-approval.js";
+import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
 import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "./turn.js";
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
 import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
+import type { McpConnectionManager } from "../mcp/types.js";
 
 /** Where a session's history comes from (rollout.md §10). */
 export type InitialHistory =
@@ -178,6 +183,10 @@ export class Session {
   private readonly client: ModelClient;
   private readonly router: SessionToolRouter;
   private readonly approvalKeys = new Set<string>();
+  /** MCP questions waiting for the user (tool approvals and servers' `elicitation/create`). */
+  private readonly elicitations = new Elicitations((turnId, msg) =>
+    this.emit(turnId ?? INITIAL_SUBMIT_ID, msg),
+  );
   private readonly baseline: ContextBaseline = { environment: null, permissions: null };
   private readonly host: TurnHost;
   private configuration: SessionConfiguration;
@@ -189,6 +198,8 @@ export class Session {
   private active: ActiveTurn | null = null;
   private threadName: string | null;
   private closed = false;
+  /** The thread's MCP clients; null when no `[mcp_servers]` entry is enabled. */
+  mcp: McpConnectionManager | null = null;
   private persistFailed = false;
 
   private constructor(
@@ -218,6 +229,7 @@ export class Session {
       new ClientTools(storedDynamicTools(opts.dynamicTools ?? opened?.session.dynamicTools ?? null), {
         userInputInDefaultMode: opts.requestUserInputInDefaultMode ?? false,
       }),
+      new McpTools(() => this.mcp),
     );
     this.host = this.makeHost();
     if (opts.listener) this.channel.subscribe(opts.listener);
@@ -284,7 +296,37 @@ export class Session {
       session.emit(INITIAL_SUBMIT_ID, msg);
     }
     if (opened.thread) session.installHistory(history.kind, opened.thread);
+    await session.startMcp();
     return session;
+  }
+
+  /** Spawns the thread's MCP servers (spec mcp.md §2); their start-up is reported as events. */
+  private async startMcp(): Promise<void> {
+    const servers = this.configuration.mcpServers ?? [];
+    if (!servers.some((s) => s.enabled)) return;
+    // Imported here so threads without MCP servers never load the SDK.
+    const { createMcpConnectionManager } = await import("../mcp/manager.js");
+    this.mcp = createMcpConnectionManager(servers, {
+      cwd: this.configuration.cwd,
+      env: this.opts.modelClientOptions?.env ?? {},
+      hooks: {
+        onStatus: (server, status) =>
+          this.emit(INITIAL_SUBMIT_ID, { type: "mcp_startup_update", server, status }),
+        onStartupComplete: (summary) =>
+          this.emit(INITIAL_SUBMIT_ID, { type: "mcp_startup_complete", ...summary }),
+        onElicitation: (server, request, signal) => this.serverElicitation(server, request, signal),
+      },
+    });
+    this.mcp.start();
+    try {
+      await this.mcp.waitForRequired();
+    } catch (error) {
+      // No thread without its required servers: end everything this session started.
+      await this.shutdown();
+      throw new SessionInitError(`Fatal error: Failed to initialize session: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   private static async openRollout(
@@ -593,6 +635,25 @@ export class Session {
     return this.active?.resolveClientRequest("dynamicTool", callId, result) ?? false;
   }
 
+  /** Answers an `elicitation_request` (an MCP server's question or an MCP tool approval). */
+  resolveElicitation(id: string, result: McpElicitationResult): boolean {
+    return this.elicitations.resolve(id, result);
+  }
+
+  /**
+   * A server's `elicitation/create`: the client is asked (under the running turn, if any), unless
+   * the approval policy forbids asking, when Codex declines without asking.
+   */
+  private serverElicitation(
+    server: string,
+    request: McpElicitationRequest,
+    signal: AbortSignal,
+  ): Promise<McpElicitationResult> {
+    if (!mcpMayAskUser(this.configuration.approvalPolicy.value))
+      return Promise.resolve({ action: "decline" });
+    return this.elicitations.ask(server, this.active?.turnId ?? null, request, signal);
+  }
+
   pendingApprovals(): { turnId: string; key: string; request: ApprovalRequest }[] {
     const turn = this.active;
     return turn ? turn.pendingApprovals().map((p) => ({ turnId: turn.turnId, ...p })) : [];
@@ -616,9 +677,12 @@ export class Session {
     if (this.closed) return;
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
+      this.elicitations.cancelAll();
       // Background processes die with the thread; their items end before the rollout closes.
       await this.router.terminateProcesses(this.threadId).catch(() => undefined);
       await this.router.endSession(this.threadId).catch(() => undefined);
+      // MCP server children must not outlive the thread.
+      await this.mcp?.shutdown().catch(() => undefined);
       this.closed = true;
       try {
         await this.recorder.close();
@@ -948,6 +1012,8 @@ export class Session {
       requestApproval: (turn, request) => this.requestApproval(turn, request),
       requestUserInput: (turn, request) => askClient(turn, (msg) => this.emit(turn.turnId, msg), request),
       callDynamicTool: (turn, request) => callClientTool(turn, (msg) => this.emit(turn.turnId, msg), request),
+      requestElicitation: (turn, server, request) =>
+        this.elicitations.ask(server, turn.turnId, request, turn.signal),
     };
   }
 }

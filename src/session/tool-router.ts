@@ -8,6 +8,7 @@ import type {
 import type { ResponseItem } from "../protocol/items.js";
 import type { ToolSpec } from "../protocol/model.js";
 import type { SessionConfiguration } from "../permissions/index.js";
+import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
 import type {
   DynamicToolRequest,
   DynamicToolResult,
@@ -124,6 +125,8 @@ export interface ToolContext {
   requestUserInput?(request: UserInputRequest): Promise<UserInputAnswers | null>;
   /** Runs a client-implemented dynamic tool; absent when no front end can. */
   callDynamicTool?(request: DynamicToolRequest): Promise<DynamicToolResult>;
+  /** Asks the user on behalf of an MCP server (tool approvals); `cancel` when the turn ends first. */
+  requestElicitation?(server: string, request: McpElicitationRequest): Promise<McpElicitationResult>;
 }
 
 export interface ToolRouter {
@@ -132,7 +135,9 @@ export interface ToolRouter {
   /** True when the router can run this call; unknown names get the session's error output. */
   handles(name: string): boolean;
   /** Whether calls of this tool may run concurrently with other parallel-capable calls. */
-  supportsParallel(name: string): boolean;
+  supportsParallel(name: string, namespace?: string | null): boolean;
+  /** Before a turn's first model request: lets tools still starting (MCP servers) catch up. */
+  prepareTurn?(config: SessionConfiguration): Promise<void>;
   /**
    * Runs one call and answers with its output item (`function_call_output` or
    * `custom_tool_call_output` with the same call id). Errors the model should see are outputs,

@@ -27,7 +27,7 @@ export class ToolCallRuntime {
   }
 
   start(call: ToolCall): void {
-    const parallel = this.router.supportsParallel(call.name);
+    const parallel = this.router.supportsParallel(call.name, call.namespace);
     const gate = parallel
       ? this.lastExclusive
       : Promise.all([this.lastExclusive, ...this.sharedSinceExclusive]);

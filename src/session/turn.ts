@@ -4,6 +4,7 @@ import type { ModelRequest, RateLimitSnapshot, ReasoningSettings, TokenUsage } f
 import type { RolloutItem } from "../protocol/rollout.js";
 import type { ModelInfo } from "../model/catalog/model-info.js";
 import type { ModelClient } from "../model/client.js";
+import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
 import { wireServiceTier } from "../model/service-tier.js";
 import type { SessionConfiguration } from "../permissions/index.js";
 import type { ActiveTurn } from "./active-turn.js";
@@ -69,6 +70,11 @@ export interface TurnHost {
   requestApproval(turn: ActiveTurn, request: ApprovalRequest): Promise<ApprovalResponse>;
   requestUserInput(turn: ActiveTurn, request: UserInputRequest): Promise<UserInputAnswers | null>;
   callDynamicTool(turn: ActiveTurn, request: DynamicToolRequest): Promise<DynamicToolResult>;
+  requestElicitation(
+    turn: ActiveTurn,
+    server: string,
+    request: McpElicitationRequest,
+  ): Promise<McpElicitationResult>;
 }
 
 export function userInputText(input: readonly UserInput[]): string {
@@ -165,6 +171,7 @@ export function turnToolContext(
     requestApproval: (request) => host.requestApproval(turn, request),
     requestUserInput: (request) => host.requestUserInput(turn, request),
     callDynamicTool: (request) => host.callDynamicTool(turn, request),
+    requestElicitation: (server, request) => host.requestElicitation(turn, server, request),
     approvalCache: host.approvalCache,
     diffTracker,
   };
@@ -185,6 +192,8 @@ export async function runRegularTurn(
 
   const diffTracker = new FileTurnDiffTracker(host.config().cwd);
   let lastAgentMessage: string | null = null;
+  // MCP servers still starting get a moment to join the first request's tools.
+  await host.router.prepareTurn?.(host.config());
   for (;;) {
     turn.signal.throwIfAborted();
     for (const steered of turn.takePendingInput()) {

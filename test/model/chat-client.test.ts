@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toChatMessages } from "../../src/model/chat.js";
+import { chatToolName, toChatMessages } from "../../src/model/chat.js";
 import { collectResponse } from "../../src/model/collect.js";
 import type { ResponseItem } from "../../src/protocol/items.js";
 import {
@@ -152,6 +153,51 @@ describe("chat completions client", () => {
       },
     ]);
     expect(body.messages[2].tool_calls[0].function.name).toBe("crm__lookup");
+  });
+
+  it("flattens a long MCP namespace + tool to at most 64 characters and maps the call back", async () => {
+    const { server, client } = await harness(chat);
+    const namespace = `mcp__${"s".repeat(40)}`;
+    const name = `tool_${"t".repeat(40)}`;
+    const flat = chatToolName(namespace, name);
+    expect(flat.length).toBe(64);
+    expect(flat).toMatch(/^mcp__s{40}__tool_[0-9a-f]{12}$/);
+    server.enqueue(turn([functionCall(flat, {}, "call_1")]));
+    const tools = [
+      {
+        type: "namespace",
+        name: namespace,
+        description: "d",
+        tools: [{ type: "function", name, description: "x", strict: false, parameters: { type: "object" } }],
+      },
+    ];
+    const history: ResponseItem[] = [
+      { type: "message", role: "user", content: [{ type: "input_text", text: "go" }] },
+      { type: "function_call", name, namespace, arguments: "{}", call_id: "c0" },
+      { type: "function_call_output", call_id: "c0", output: "ok" },
+    ];
+    const result = await collectResponse(client.stream(request({ tools, input: history })));
+    expect(result.items).toEqual([
+      { type: "function_call", call_id: "call_1", name, namespace, arguments: "{}" },
+    ]);
+    const body = server.requests[0]!.body;
+    expect(body.tools[0].function.name).toBe(flat);
+    // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON
+    const assistant = body.messages.find((m: any) => m.tool_calls);
+    expect(assistant.tool_calls[0].function.name).toBe(flat);
+  });
+
+  it("flattened names are short, stable and tell distinct tools apart", () => {
+    const part = fc.stringMatching(/^[A-Za-z0-9_]{1,60}$/);
+    const longPart = fc.stringMatching(/^[A-Za-z0-9_]{30,60}$/);
+    fc.assert(
+      fc.property(longPart, part, part, (server, a, b) => {
+        const x = chatToolName(`mcp__${server}`, a);
+        expect(x.length).toBeLessThanOrEqual(64);
+        expect(chatToolName(`mcp__${server}`, a)).toBe(x);
+        if (a !== b) expect(chatToolName(`mcp__${server}`, b)).not.toBe(x);
+      }),
+    );
   });
 
   it("sends tool results back as tool messages after the assistant's calls", async () => {

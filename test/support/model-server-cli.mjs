@@ -39,6 +39,10 @@ const { values } = parseArgs({
 
 function expand(entry) {
   if (typeof entry.text === "string") return lib.textTurn(entry.text);
+  if (entry.call?.namespace)
+    return lib.turn([
+      lib.functionCall(entry.call.name, entry.call.arguments ?? {}, entry.call.callId, entry.call.namespace),
+    ]);
   if (entry.call) return lib.functionCallTurn(entry.call.name, entry.call.arguments ?? {}, entry.call.callId);
   if (entry.custom) return lib.customToolCallTurn(entry.custom.name, entry.custom.input, entry.custom.callId);
   return entry;

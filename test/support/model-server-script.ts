@@ -18,7 +18,14 @@ export type OutputSpec =
       encryptedContent?: string | null;
       id?: string;
     }
-  | { type: "function_call"; name: string; arguments: string; callId: string; id?: string }
+  | {
+      type: "function_call";
+      name: string;
+      arguments: string;
+      callId: string;
+      id?: string;
+      namespace?: string;
+    }
   | { type: "custom_tool_call"; name: string; input: string; callId: string; id?: string }
   | { type: "web_search_call"; action: Record<string, unknown>; id?: string }
   | { type: "raw_item"; item: Record<string, unknown> };
@@ -115,12 +122,18 @@ export function reasoning(
 }
 
 /** `args`: an object (serialised as JSON) or the exact argument text. */
-export function functionCall(name: string, args: unknown, callId: string = newCallId()): OutputSpec {
+export function functionCall(
+  name: string,
+  args: unknown,
+  callId: string = newCallId(),
+  namespace?: string,
+): OutputSpec {
   return {
     type: "function_call",
     name,
     arguments: typeof args === "string" ? args : JSON.stringify(args),
     callId,
+    ...(namespace ? { namespace } : {}),
   };
 }
 
@@ -367,7 +380,13 @@ function renderItem(
     }
     case "function_call": {
       const id = o.id ?? `fc_${hex(24)}`;
-      const base = { id, type: "function_call", call_id: o.callId, name: o.name };
+      const base = {
+        id,
+        type: "function_call",
+        call_id: o.callId,
+        name: o.name,
+        ...(o.namespace === undefined ? {} : { namespace: o.namespace }),
+      };
       emit("response.output_item.added", {
         output_index,
         item: { ...base, status: "in_progress", arguments: "" },

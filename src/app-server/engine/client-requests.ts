@@ -9,6 +9,7 @@ import type {
 } from "../../session/index.js";
 import type { ThreadRequestOutcome } from "../subscriptions.js";
 import type { AnyRequest } from "./approvals.js";
+import { elicitationResultFromV2, elicitationServerRequest } from "./mcp-wire.js";
 import type { z } from "zod";
 
 /**
@@ -17,12 +18,16 @@ import type { z } from "zod";
  * `dynamicToolCall` items. The answers go back to the session, which hands them to the model.
  */
 
-export type ClientRequestEvent = EventMsgOf<"request_user_input"> | EventMsgOf<"dynamic_tool_call_request">;
+export type ClientRequestEvent =
+  | EventMsgOf<"request_user_input">
+  | EventMsgOf<"dynamic_tool_call_request">
+  | EventMsgOf<"elicitation_request">;
 
 type DynamicToolCallItem = z.infer<typeof DynamicToolCallItemSchema>;
 
 /** The server request for a client-request event. */
 export function clientServerRequest(event: ClientRequestEvent, threadId: string, turnId: string): AnyRequest {
+  if (event.type === "elicitation_request") return elicitationServerRequest(event, threadId);
   if (event.type === "request_user_input") {
     return {
       method: "item/tool/requestUserInput",
@@ -59,6 +64,15 @@ export function settleClientRequest(
   outcome: ThreadRequestOutcome<unknown>,
 ): void {
   if (outcome.kind === "withdrawn") return;
+  if (event.type === "elicitation_request") {
+    // A client that fails the request cancels it (the server, or the tool call, is told so).
+    const result =
+      outcome.kind === "answered"
+        ? elicitationResultFromV2(outcome.result as ServerRequestResult<"mcpServer/elicitation/request">)
+        : { action: "cancel" as const };
+    session.resolveElicitation(event.id, result);
+    return;
+  }
   if (event.type === "request_user_input") {
     const answers: UserInputAnswers =
       outcome.kind === "answered"

@@ -20,6 +20,7 @@ import {
   turnItemToV2,
   userInputFromV2,
 } from "./convert.js";
+import { mcpToolCallItem } from "../../tools/mcp-item.js";
 import { webSearchActionDetail, webSearchActionToV2 } from "../../tools/web-search.js";
 import {
   type ClientRequestEvent,
@@ -476,12 +477,29 @@ export class EventMapper {
           note("thread/name/updated", name === null ? { threadId } : { threadId, threadName: name }),
         ];
       }
-      // MCP events reach the wire once the MCP client lands (issue 13, in progress).
+      case "mcp_tool_call_begin": {
+        const item = mcpToolCallItem(msg.call_id, {
+          invocation: msg.invocation,
+          readOnlyHint: msg.read_only_hint,
+          result: null,
+          durationMs: null,
+        });
+        return [{ kind: "notify", notification: this.started(turnId, item) }];
+      }
+      case "mcp_tool_call_end": {
+        const item = mcpToolCallItem(msg.call_id, {
+          invocation: msg.invocation,
+          readOnlyHint: msg.read_only_hint,
+          result: msg.result,
+          durationMs: durationMs(msg.duration),
+        });
+        return [this.completed(turnId, item)];
+      }
+      case "elicitation_request":
+        return [{ kind: "clientRequest", event: msg, turnId: msg.turn_id ?? "", itemStarted: null }];
+      // Start-up states reach the wire with the MCP core (mcpServer/startupStatus/updated).
       case "mcp_startup_update":
       case "mcp_startup_complete":
-      case "mcp_tool_call_begin":
-      case "mcp_tool_call_end":
-      case "elicitation_request":
         return [];
       default: {
         const unhandled: never = msg;

@@ -189,6 +189,12 @@ export const McpToolCallItemSchema = z.object({
     .nullable(),
   error: z.object({ message: z.string() }).nullable(),
   durationMs: z.number().int().nullable(),
+  /** [cur] The tool's `readOnlyHint` annotation. */
+  readOnlyHint: z.boolean().nullish(),
+  /** [cur] Apps and plugins (OpenAI services): always null in keel. */
+  appContext: JsonValueSchema.nullish(),
+  mcpAppUi: JsonValueSchema.nullish(),
+  pluginId: z.string().nullish(),
 });
 export const DynamicToolCallItemSchema = z.object({
   type: z.literal("dynamicToolCall"),

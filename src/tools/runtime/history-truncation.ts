@@ -44,6 +44,13 @@ function truncateContentItems(items: ContentItems, policy: TruncationPolicy): Co
   return out;
 }
 
+/** A tool output (text or content items) cut to `policy` the way the history cuts it. */
+export function truncateToolOutput<T extends ToolOutput>(output: T, policy: TruncationPolicy): T {
+  return (
+    typeof output === "string" ? truncateForHistory(output, policy) : truncateContentItems(output, policy)
+  ) as T;
+}
+
 /** A tool output's text as the history keeps it under `policy`. */
 export function truncateForHistory(text: string, policy: TruncationPolicy): string {
   return truncateText(text, policy);
