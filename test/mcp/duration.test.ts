@@ -7,6 +7,9 @@ describe("timeout texts", () => {
     expect(formatDuration(30_000)).toBe("30s");
     expect(formatDuration(300_000)).toBe("300s");
     expect(formatDuration(1500)).toBe("1s");
+    // Captured: startup_timeout_sec = 3.5 and startup_timeout_ms = 3000 both print `3s`.
+    expect(formatDuration(3500)).toBe("3s");
+    expect(formatDuration(3000)).toBe("3s");
     expect(formatDuration(1000)).toBe("1000ms");
     expect(formatDuration(1600)).toBe("2s");
     expect(formatDuration(250)).toBe("250ms");
