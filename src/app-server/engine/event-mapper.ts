@@ -21,6 +21,7 @@ import {
   userInputFromV2,
 } from "./convert.js";
 import { webSearchActionDetail, webSearchActionToV2 } from "../../tools/web-search.js";
+import { mcpStartupStatusToV2 } from "./mcp-convert.js";
 import {
   type ClientRequestEvent,
   dynamicToolItemCompleted,
@@ -476,8 +477,9 @@ export class EventMapper {
           note("thread/name/updated", name === null ? { threadId } : { threadId, threadName: name }),
         ];
       }
-      // MCP events reach the wire once the MCP client lands (issue 13, in progress).
       case "mcp_startup_update":
+        return [note("mcpServer/startupStatus/updated", mcpStartupStatusToV2(threadId, msg))];
+      // The rest of MCP reaches the wire with tool calls inside turns (issue 13, in progress).
       case "mcp_startup_complete":
       case "mcp_tool_call_begin":
       case "mcp_tool_call_end":
