@@ -52,6 +52,7 @@ import {
 import { strictConfigError, unknownKeysInLayers, unrecognizedSettingsWarning } from "./unknown-keys.js";
 import { resolveCompactPrompt } from "./compact-prompt.js";
 import { parseWithOrigins, sourceLocation } from "./validate.js";
+import { parseMcpServers } from "../mcp/config.js";
 
 /**
  * Typed overrides (CLI flags, app-server request fields). Applied after every layer, still
@@ -379,7 +380,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     shellEnvironmentPolicy: toml.shell_environment_policy ?? null,
     backgroundTerminalMaxTimeoutMs: toml.background_terminal_max_timeout ?? null,
     allowLoginShell: toml.allow_login_shell ?? true,
-    mcpServers: toml.mcp_servers ?? {},
+    mcpServers: validatedMcpServers(toml.mcp_servers ?? {}),
     ossProvider: pick("oss_provider").value,
     permissionEnv,
   };
@@ -461,4 +462,12 @@ function isDirectory(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Raw `[mcp_servers.*]` tables, after checking they parse (a bad table fails the load). */
+function validatedMcpServers(
+  raw: Record<string, Record<string, unknown>>,
+): Record<string, Record<string, unknown>> {
+  parseMcpServers(raw);
+  return raw;
 }

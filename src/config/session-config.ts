@@ -6,6 +6,7 @@ import { defaultModelForProvider } from "./default-model.js";
 import { ConfigError } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
 import type { WebSearchToolConfig } from "./schema.js";
+import { parseMcpServers } from "../mcp/config.js";
 
 /** What the config does not know and the session module supplies. */
 export interface SessionConfigurationExtras {
@@ -80,6 +81,7 @@ export function buildSessionConfiguration(
       allowed: loaded.requirements.webSearchModes,
       tool: webSearchToolConfig(loaded),
     },
+    mcpServers: parseMcpServers(loaded.mcpServers),
   };
 }
 

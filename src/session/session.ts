@@ -73,6 +73,7 @@ import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
 import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
+import type { McpConnectionManager } from "../mcp/types.js";
 
 /** Where a session's history comes from (rollout.md §10). */
 export type InitialHistory =
@@ -186,6 +187,8 @@ export class Session {
   private active: ActiveTurn | null = null;
   private threadName: string | null;
   private closed = false;
+  /** The thread's MCP clients; null when no `[mcp_servers]` entry is enabled. */
+  mcp: McpConnectionManager | null = null;
   private persistFailed = false;
 
   private constructor(
@@ -279,7 +282,29 @@ export class Session {
       session.emit(INITIAL_SUBMIT_ID, msg);
     }
     if (opened.thread) session.installHistory(history.kind, opened.thread);
+    await session.startMcp();
     return session;
+  }
+
+  /** Spawns the thread's MCP servers (spec mcp.md §2); their start-up is reported as events. */
+  private async startMcp(): Promise<void> {
+    const servers = this.configuration.mcpServers ?? [];
+    if (!servers.some((s) => s.enabled)) return;
+    // Imported here so threads without MCP servers never load the SDK.
+    const { createMcpConnectionManager } = await import("../mcp/manager.js");
+    this.mcp = createMcpConnectionManager(servers, {
+      cwd: this.configuration.cwd,
+      env: this.opts.modelClientOptions?.env ?? {},
+      hooks: {
+        onStatus: (server, status) =>
+          this.emit(INITIAL_SUBMIT_ID, { type: "mcp_startup_update", server, status }),
+        onStartupComplete: (summary) =>
+          this.emit(INITIAL_SUBMIT_ID, { type: "mcp_startup_complete", ...summary }),
+        // Answered by the client once the app-server forwards elicitations.
+        onElicitation: async () => ({ action: "cancel" }),
+      },
+    });
+    this.mcp.start();
   }
 
   private static async openRollout(
@@ -613,6 +638,8 @@ export class Session {
       await this.abortActive("interrupted");
       // Background processes die with the thread; their items end before the rollout closes.
       await this.router.terminateProcesses(this.threadId).catch(() => undefined);
+      // MCP server children must not outlive the thread.
+      await this.mcp?.shutdown().catch(() => undefined);
       this.closed = true;
       try {
         await this.recorder.close();
