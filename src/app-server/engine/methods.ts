@@ -35,4 +35,9 @@ export const ENGINE_METHODS = [
   "account/login/start",
   "account/login/cancel",
   "account/logout",
+  "mcpServerStatus/list",
+  "config/mcpServer/reload",
+  "mcpServer/tool/call",
+  "mcpServer/resource/read",
+  "mcpServer/oauth/login",
 ] as const satisfies readonly ClientRequestMethod[];

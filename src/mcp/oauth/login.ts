@@ -71,7 +71,8 @@ function parseCallback(target: string, expectedPath: string): CallbackResult | n
   if (code !== null && state !== null) return { code, state };
   const error = q.get("error");
   const description = q.get("error_description");
-  if (error !== null && description !== null) return { error: `OAuth provider returned \`${error}\`: ${description}` };
+  if (error !== null && description !== null)
+    return { error: `OAuth provider returned \`${error}\`: ${description}` };
   if (error !== null) return { error: `OAuth provider returned \`${error}\`` };
   if (description !== null) return { error: `OAuth error: ${description}` };
   return null;
@@ -111,7 +112,10 @@ export async function startMcpOAuthLogin(options: McpOAuthLoginOptions): Promise
     server.close();
   };
   try {
-    const redirectUrl = withCallbackId(options.callbackUrl ?? `http://127.0.0.1:${port}/callback`, options.serverUrl);
+    const redirectUrl = withCallbackId(
+      options.callbackUrl ?? `http://127.0.0.1:${port}/callback`,
+      options.serverUrl,
+    );
     const provider = new McpOAuthProvider({
       home: options.home,
       serverName: options.serverName,
@@ -123,9 +127,14 @@ export async function startMcpOAuthLogin(options: McpOAuthLoginOptions): Promise
     });
     const fetchFn = headerFetch(options.headers);
     const scope = options.scopes.length > 0 ? options.scopes.join(" ") : undefined;
-    const started = await auth(provider, { serverUrl: options.serverUrl, fetchFn, ...(scope ? { scope } : {}) });
+    const started = await auth(provider, {
+      serverUrl: options.serverUrl,
+      fetchFn,
+      ...(scope ? { scope } : {}),
+    });
     const url = provider.authorizationUrl;
-    if (started !== "REDIRECT" || url === null) throw new Error("the authorization server did not ask for a browser login");
+    if (started !== "REDIRECT" || url === null)
+      throw new Error("the authorization server did not ask for a browser login");
     if (options.resource?.trim() && !url.searchParams.has("resource")) {
       url.searchParams.set("resource", options.resource.trim());
     }
@@ -145,7 +154,9 @@ export async function startMcpOAuthLogin(options: McpOAuthLoginOptions): Promise
           // Not this login's redirect (CSRF): keep waiting for the real one.
           res.writeHead(400).end("Invalid OAuth callback");
         } else {
-          res.writeHead(200, { "content-type": "text/plain" }).end("Authentication complete. You may close this window.");
+          res
+            .writeHead(200, { "content-type": "text/plain" })
+            .end("Authentication complete. You may close this window.");
           resolve(parsed);
         }
       });
@@ -157,7 +168,11 @@ export async function startMcpOAuthLogin(options: McpOAuthLoginOptions): Promise
     timer.unref();
     const completion = callback
       .then(async ({ code }) => {
-        const result = await auth(provider, { serverUrl: options.serverUrl, authorizationCode: code, fetchFn });
+        const result = await auth(provider, {
+          serverUrl: options.serverUrl,
+          authorizationCode: code,
+          fetchFn,
+        });
         if (result !== "AUTHORIZED") throw new Error("OAuth provider did not return credentials");
       })
       .finally(() => {

@@ -82,7 +82,9 @@ export class McpOAuthProvider implements OAuthClientProvider {
     const stored = this.stored();
     if (!stored) return undefined;
     const expiresIn =
-      stored.expires_at == null ? undefined : Math.max(0, Math.floor((stored.expires_at - Date.now()) / 1000));
+      stored.expires_at == null
+        ? undefined
+        : Math.max(0, Math.floor((stored.expires_at - Date.now()) / 1000));
     return {
       access_token: stored.access_token,
       token_type: "Bearer",
