@@ -1,3 +1,4 @@
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { KEEL_VERSION } from "../cli/version.js";
@@ -13,9 +14,13 @@ export const MCP_CLIENT_INFO = { name: "codex-mcp-client", title: "Codex", versi
 export interface ConnectOptions {
   /** The thread's cwd: a stdio child's default working directory. */
   cwd: string;
-  /** keel's own environment (the child gets a whitelisted part of it). */
+  /** keel's own environment (the child gets a whitelisted part of it; HTTP headers read it). */
   env: Readonly<Record<string, string | undefined>>;
   onElicitation(request: McpElicitationRequest, signal: AbortSignal): Promise<McpElicitationResult>;
+  /** OAuth tokens for a streamable HTTP server, when someone provides them. */
+  authProvider?: OAuthClientProvider | undefined;
+  /** Aborting stops the start-up (the child is ended). */
+  signal?: AbortSignal;
 }
 
 /** A start-up failure; `cause` is the part after `MCP startup failed: `. */
@@ -70,16 +75,14 @@ export async function connectMcpServer(
 
   const transport = await openTransport(config, options);
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  // One deadline covers initialize and every tools/list page (spec §2).
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new McpStartupError(
-            `timed out awaiting tools/list after ${formatDuration(config.startupTimeoutMs)}`,
-          ),
-        ),
-      config.startupTimeoutMs,
-    );
+    const text = `timed out awaiting tools/list after ${formatDuration(config.startupTimeoutMs)}`;
+    timer = setTimeout(() => reject(new McpStartupError(text)), config.startupTimeoutMs);
+    onAbort = () => reject(new McpStartupError("cancelled"));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
   });
   try {
     await Promise.race([handshake(client, transport), timeout]);
@@ -90,14 +93,22 @@ export async function connectMcpServer(
       instructions: client.getInstructions() ?? null,
       serverInfo: (client.getServerVersion() as Record<string, unknown> | undefined) ?? null,
       serverCapabilities: (client.getServerCapabilities() as Record<string, unknown> | undefined) ?? null,
-      close: () => client.close(),
+      close: () => closeClient(client, transport),
     };
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
   } finally {
     clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** Ends an HTTP session with DELETE (as Codex does) before closing the transport. */
+async function closeClient(client: Client, transport: Transport): Promise<void> {
+  const http = transport as Transport & { terminateSession?: () => Promise<void> };
+  await http.terminateSession?.().catch(() => {});
+  await client.close();
 }
 
 async function handshake(client: Client, transport: Transport): Promise<void> {
@@ -106,7 +117,7 @@ async function handshake(client: Client, transport: Transport): Promise<void> {
   } catch (error) {
     if (error instanceof McpStartupError) throw error;
     if (isEnoent(error)) throw new McpStartupError("No such file or directory (os error 2)");
-    throw new McpStartupError(`handshaking with MCP server failed: ${errorText(error)}`);
+    throw new McpStartupError(`handshaking with MCP server failed: ${handshakeCause(error)}`);
   }
 }
 
@@ -124,19 +135,66 @@ async function listAllTools(client: Client): Promise<Record<string, unknown>[]> 
   return tools;
 }
 
+/** rmcp's wording for a server that went away before answering `initialize`. */
+function handshakeCause(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === CONNECTION_CLOSED) return "connection closed: initialize response";
+  return errorText(error);
+}
+
+/** The SDK's `ErrorCode.ConnectionClosed`. */
+const CONNECTION_CLOSED = -32000;
+
 async function openTransport(config: McpServerConfig, options: ConnectOptions): Promise<Transport> {
   const t = config.transport;
-  if (t.type !== "stdio") throw new McpStartupError("streamable HTTP servers are not supported yet");
-  const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
-  const transport = new StdioClientTransport({
+  if (t.type === "streamable_http") {
+    const headers = httpHeaders(config.name, t, options.env);
+    const { StreamableHTTPClientTransport } = await import(
+      "@modelcontextprotocol/sdk/client/streamableHttp.js"
+    );
+    return offerProtocolVersion(
+      new StreamableHTTPClientTransport(new URL(t.url), {
+        requestInit: { headers },
+        ...(options.authProvider ? { authProvider: options.authProvider } : {}),
+      }),
+    );
+  }
+  const { StdioTransport } = await import("./stdio-transport.js");
+  const transport = new StdioTransport({
     command: t.command,
     args: t.args,
     env: childEnv(options.env, t.envVars, t.env),
     cwd: t.cwd ?? options.cwd,
-    // The child's stderr would interleave with keel's own output; drop it.
-    stderr: "ignore",
   });
   return offerProtocolVersion(transport);
+}
+
+/**
+ * Headers of every HTTP request: Codex's user-agent, static `http_headers`, `env_http_headers`
+ * whose variable is set, and the bearer token (its variable must be set).
+ */
+export function httpHeaders(
+  server: string,
+  t: Extract<McpServerConfig["transport"], { type: "streamable_http" }>,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    "user-agent": `${MCP_CLIENT_INFO.name}/${MCP_CLIENT_INFO.version}`,
+  };
+  Object.assign(headers, t.httpHeaders);
+  for (const [name, variable] of Object.entries(t.envHttpHeaders ?? {})) {
+    const value = env[variable];
+    if (value !== undefined && value.trim() !== "") headers[name] = value;
+  }
+  if (t.bearerTokenEnvVar !== null) {
+    const token = env[t.bearerTokenEnvVar];
+    if (token === undefined || token === "")
+      throw new McpStartupError(
+        `Environment variable ${t.bearerTokenEnvVar} for MCP server '${server}' is not set`,
+      );
+    headers.authorization = `Bearer ${token}`;
+  }
+  return headers;
 }
 
 /** Rewrites the `initialize` request's protocolVersion to the one Codex offers. */

@@ -1,3 +1,4 @@
+import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { McpStartupStatus } from "../protocol/events.js";
 import {
   type ConnectOptions,
@@ -20,15 +21,19 @@ import {
 } from "./types.js";
 
 export interface McpManagerOptions {
+  /** The thread's cwd (a stdio server's default cwd). */
   cwd: string;
+  /** keel's environment: the source of the child env whitelist, `env_vars` and HTTP header values. */
   env: Readonly<Record<string, string | undefined>>;
   hooks: McpManagerHooks;
+  /** OAuth tokens for streamable HTTP servers (the OAuth login module provides them). */
+  authProvider?: (server: McpServerConfig) => OAuthClientProvider | undefined;
 }
 
 type State =
   | { kind: "disabled" }
   | { kind: "notStarted" }
-  | { kind: "starting"; ready: Promise<void> }
+  | { kind: "starting"; ready: Promise<void>; abort: AbortController }
   | { kind: "ready"; conn: McpConnection; tools: McpTool[] }
   | { kind: "failed"; cause: string; error: string }
   | { kind: "cancelled" };
@@ -76,8 +81,9 @@ class Manager implements McpConnectionManager {
     for (const entry of fresh) hooks.onStatus(entry.config.name, { state: "starting" });
     for (const name of alreadyReady) hooks.onStatus(name, { state: "ready" });
     const settled = fresh.map((entry) => {
-      const ready = this.connect(entry);
-      entry.state = { kind: "starting", ready };
+      const abort = new AbortController();
+      const ready = this.connect(entry, abort.signal);
+      entry.state = { kind: "starting", ready, abort };
       return ready;
     });
     if (fresh.length === 0 && alreadyReady.length === 0) return;
@@ -98,12 +104,14 @@ class Manager implements McpConnectionManager {
     });
   }
 
-  private async connect(entry: Entry): Promise<void> {
+  private async connect(entry: Entry, signal: AbortSignal): Promise<void> {
     const { config } = entry;
     const connectOptions: ConnectOptions = {
       cwd: this.options.cwd,
       env: this.options.env,
       onElicitation: (request, signal) => this.options.hooks.onElicitation(config.name, request, signal),
+      authProvider: this.options.authProvider?.(config),
+      signal,
     };
     let status: McpStartupStatus;
     try {
@@ -266,6 +274,7 @@ class Manager implements McpConnectionManager {
 }
 
 async function stop(entry: Entry): Promise<void> {
+  if (entry.state.kind === "starting") entry.state.abort.abort();
   if (entry.state.kind === "ready") {
     const { conn } = entry.state;
     entry.state = { kind: "cancelled" };

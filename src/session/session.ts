@@ -305,6 +305,15 @@ export class Session {
       },
     });
     this.mcp.start();
+    try {
+      await this.mcp.waitForRequired();
+    } catch (error) {
+      // No thread without its required servers: end everything this session started.
+      await this.shutdown();
+      throw new SessionInitError(`Fatal error: Failed to initialize session: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   /** The thread's `[mcp_servers]` (config plus the thread's own), as last started or reloaded. */

@@ -58,3 +58,22 @@ export async function eventually<T>(probe: () => T | undefined, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Runs the fixture over streamable HTTP; resolves with its URL and a stop function. */
+export async function httpFixture(args: string[] = []): Promise<{ url: string; stop: () => void }> {
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [FIXTURE, "--http", "0", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      out += chunk;
+      const line = out.split("\n");
+      if (line.length > 1) resolve(line[0]!);
+    });
+    child.on("exit", () => reject(new Error("fixture exited before printing its URL")));
+  });
+  return { url, stop: () => child.kill("SIGTERM") };
+}

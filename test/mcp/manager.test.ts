@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { KEEL_VERSION } from "../../src/cli/version.js";
 import { createMcpConnectionManager } from "../../src/mcp/manager.js";
-import type { McpConnectionManager, McpManagerHooks, McpServerConfig } from "../../src/mcp/types.js";
+import {
+  McpCallError,
+  type McpConnectionManager,
+  type McpManagerHooks,
+  McpRequiredServersError,
+  type McpServerConfig,
+} from "../../src/mcp/types.js";
 import type { McpStartupStatus } from "../../src/protocol/events.js";
 import { tempDir } from "../support/tmp.js";
 import { eventually, fixtureServer, logFile, readLog } from "./fixture.js";
@@ -146,3 +152,157 @@ describe("MCP connection manager (stdio)", () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 });
+
+async function ready(servers: McpServerConfig[], env: Record<string, string> = {}) {
+  const r = recorder();
+  const m = manager(servers, r.hooks, env);
+  m.start();
+  await m.waitForStarting(20_000);
+  return { m, r };
+}
+
+describe("MCP tool calls", () => {
+  it("times out with Codex's text and cancels the request on the server", async () => {
+    const log = logFile();
+    const { m } = await ready([fixtureServer("s", ["--log", log], { tool_timeout_sec: 1.5 })]);
+    const error = await m.callTool("s", "slow", { ms: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpCallError);
+    expect((error as Error).message).toBe(
+      "tool call failed for `s/slow`\n\nCaused by:\n    timed out awaiting tools/call after 1s",
+    );
+    const call = readLog(log).find((e) => e.method === "tools/call")!;
+    const cancel = await eventually(() => readLog(log).find((e) => e.method === "notifications/cancelled"));
+    expect(cancel.params).toEqual({ requestId: call.id, reason: "MCP request cancelled by caller" });
+  });
+
+  it("sends notifications/cancelled when the caller aborts", async () => {
+    const log = logFile();
+    const { m } = await ready([fixtureServer("s", ["--log", log])]);
+    const abort = new AbortController();
+    const pending = m
+      .callTool("s", "slow", { ms: 10_000 }, { signal: abort.signal })
+      .catch((e: unknown) => e);
+    await eventually(() => readLog(log).find((e) => e.method === "tools/call"));
+    abort.abort();
+    expect(await pending).toBeInstanceOf(McpCallError);
+    const cancel = await eventually(() => readLog(log).find((e) => e.method === "notifications/cancelled"));
+    expect(cancel.params).toMatchObject({ reason: "MCP request cancelled by caller" });
+    await eventually(() => readLog(log).find((e) => e.kind === "slow_cancelled"));
+  });
+
+  it("reports a JSON-RPC error as `Mcp error: <code>: <message>`", async () => {
+    const { m } = await ready([fixtureServer("s")]);
+    await expect(m.callTool("s", "throw", {})).rejects.toThrow(
+      new McpCallError("tool call failed for `s/throw`\n\nCaused by:\n    Mcp error: -32603: boom"),
+    );
+  });
+});
+
+describe("MCP server start-up", () => {
+  it("gives the child only the whitelisted environment, then env_vars, then env; cwd defaults to the thread's", async () => {
+    const log = logFile();
+    const own = {
+      HOME: "/home/u",
+      PATH: "/usr/bin:/bin",
+      LANG: "C.UTF-8",
+      TZ: "UTC",
+      OPENAI_API_KEY: "sk-secret",
+      KEEL_HOME: "/k",
+      HTTPS_PROXY: "http://proxy",
+      MY_VAR: "mine",
+      REMOTE_ONLY: "r",
+      OVERRIDDEN: "from keel",
+    };
+    const cwd = tempDir("mcp-thread-cwd-");
+    const r = recorder();
+    const m = createMcpConnectionManager(
+      [
+        fixtureServer("s", ["--log", log], {
+          env_vars: ["MY_VAR", { name: "REMOTE_ONLY", source: "remote" }, "OVERRIDDEN", "UNSET_VAR"],
+          env: { OVERRIDDEN: "from env", EXTRA: "x" },
+        }),
+      ],
+      { cwd, env: own, hooks: r.hooks },
+    );
+    managers.push(m);
+    m.start();
+    await m.waitForStarting(20_000);
+    const start = readLog(log).find((e) => e.kind === "start")!;
+    expect(start.cwd).toBe(cwd);
+    expect(start.env).toEqual({
+      HOME: "/home/u",
+      PATH: "/usr/bin:/bin",
+      LANG: "C.UTF-8",
+      TZ: "UTC",
+      MY_VAR: "mine",
+      OVERRIDDEN: "from env",
+      EXTRA: "x",
+    });
+  });
+
+  it("uses the configured cwd when there is one", async () => {
+    const log = logFile();
+    const dir = tempDir("mcp-own-cwd-");
+    await ready([fixtureServer("s", ["--log", log], { cwd: dir })]);
+    expect(readLog(log)[0]).toMatchObject({ kind: "start", cwd: dir });
+  });
+
+  it("fails a server that does not finish tools/list within startup_timeout", async () => {
+    const { m, r } = await ready([
+      fixtureServer("late", ["--start-delay-ms", "5000"], { startup_timeout_ms: 1000 }),
+      fixtureServer("crash", [], {}),
+    ]);
+    const error =
+      "MCP client for `late` failed to start: MCP startup failed: timed out awaiting tools/list after 1000ms";
+    expect(r.statuses).toContainEqual(["late", { state: "failed", error }]);
+    expect(m.servers().map((s) => s.runtimeStatus)).toEqual(["failed", "connected"]);
+  });
+
+  it("waitForRequired rejects with every failed required server", async () => {
+    const r = recorder();
+    const m = manager(
+      [
+        { ...fixtureServer("ok"), required: true },
+        { ...fixtureServer("bad"), required: true, transport: { ...stdio("/nonexistent/x") } },
+        { ...fixtureServer("optional"), transport: { ...stdio("/nonexistent/y") } },
+      ],
+      r.hooks,
+    );
+    m.start();
+    const error = await m.waitForRequired().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(McpRequiredServersError);
+    expect((error as Error).message).toBe(
+      "required MCP servers failed to initialize: bad: No such file or directory (os error 2)",
+    );
+  });
+
+  it("reload starts new servers, stops removed ones and re-reports running ones", async () => {
+    const logA = logFile();
+    const a = fixtureServer("a", ["--log", logA]);
+    const b = fixtureServer("b");
+    const { m, r } = await ready([a, fixtureServer("gone")]);
+    r.statuses.length = 0;
+    m.reload([a, b]);
+    await eventually(() => (r.completes.length === 2 ? true : undefined));
+    expect(r.statuses).toEqual([
+      ["b", { state: "starting" }],
+      ["a", { state: "ready" }],
+      ["b", { state: "ready" }],
+    ]);
+    expect(r.completes[1]).toEqual({ ready: ["a", "b"], failed: [], cancelled: [] });
+    expect(m.servers().map((s) => s.name)).toEqual(["a", "b"]);
+    expect(m.tools().some((t) => t.server === "b")).toBe(true);
+    // `a` kept its process.
+    expect(
+      new Set(
+        readLog(logA)
+          .filter((e) => e.kind === "start")
+          .map((e) => e.pid),
+      ).size,
+    ).toBe(1);
+  });
+});
+
+function stdio(command: string): McpServerConfig["transport"] {
+  return { type: "stdio", command, args: [], env: null, envVars: [], cwd: null };
+}

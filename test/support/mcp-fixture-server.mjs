@@ -28,7 +28,12 @@ const only = option("tools")?.split(",").filter(Boolean) ?? null;
 const httpPort = option("http");
 
 function log(entry) {
-  if (logFile) appendFileSync(logFile, `${JSON.stringify({ pid: process.pid, ...entry })}\n`);
+  if (!logFile) return;
+  try {
+    appendFileSync(logFile, `${JSON.stringify({ pid: process.pid, ...entry })}\n`);
+  } catch {
+    // The test that owned the log may already have removed it.
+  }
 }
 
 // 1x1 transparent PNG.
@@ -117,7 +122,8 @@ async function callTool(server, name, args, extra) {
     case "fail":
       return text("it failed", { isError: true });
     case "throw":
-      throw new McpError(-32603, "boom");
+      // A bare error with a code: the SDK's McpError would prefix its message.
+      throw Object.assign(new Error("boom"), { code: -32603 });
     case "slow": {
       const ms = Number(args?.ms ?? 1000);
       try {
