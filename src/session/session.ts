@@ -292,7 +292,10 @@ export class Session {
     if (!servers.some((s) => s.enabled)) return;
     // Imported here so threads without MCP servers never load the SDK.
     const { createMcpConnectionManager } = await import("../mcp/manager.js");
+    const { mcpOAuthProviderFor } = await import("../mcp/oauth/provider.js");
+    const home = this.configuration.keelHome;
     this.mcp = createMcpConnectionManager(servers, {
+      authProvider: (server) => mcpOAuthProviderFor(home, server),
       cwd: this.configuration.cwd,
       env: this.opts.modelClientOptions?.env ?? {},
       hooks: {

@@ -114,11 +114,13 @@ async function withThrowawayManager<T>(
 ): Promise<T> {
   if (!configs.some((c) => c.enabled)) return use(null);
   const { createMcpConnectionManager } = await import("../../mcp/manager.js");
+  const { mcpOAuthProviderFor } = await import("../../mcp/oauth/provider.js");
   let settle: () => void = () => {};
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
   });
   const manager = createMcpConnectionManager(configs, {
+    authProvider: (server) => mcpOAuthProviderFor(engine.config.keelHome, server),
     cwd: engine.config.processCwd,
     env: engine.config.env,
     hooks: {

@@ -5,6 +5,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
+import type { McpServerConfig } from "../types.js";
 import { deleteMcpOAuth, loadMcpOAuth, saveMcpOAuth, type StoredMcpOAuth } from "./token-store.js";
 
 export interface McpOAuthProviderOptions {
@@ -139,4 +140,26 @@ export class McpOAuthProvider implements OAuthClientProvider {
   private stored(): StoredMcpOAuth | null {
     return loadMcpOAuth(this.options.home, this.options.serverName, this.options.serverUrl);
   }
+}
+
+/**
+ * The provider an HTTP connection to `server` uses: only when a login stored tokens for it (and
+ * no `bearer_token_env_var` says otherwise), so a server that never asked for OAuth is never sent
+ * through discovery or registration.
+ */
+export function mcpOAuthProviderFor(home: string, server: McpServerConfig): McpOAuthProvider | undefined {
+  const t = server.transport;
+  if (t.type !== "streamable_http" || t.bearerTokenEnvVar !== null) return undefined;
+  try {
+    if (!loadMcpOAuth(home, server.name, t.url)) return undefined;
+  } catch {
+    return undefined; // an unreadable credentials file: connect without tokens, the status says `unknown`
+  }
+  return new McpOAuthProvider({
+    home,
+    serverName: server.name,
+    serverUrl: t.url,
+    clientId: server.oauthClientId,
+    scopes: server.scopes ?? [],
+  });
 }
