@@ -15,32 +15,56 @@ type Table = Record<string, unknown>;
 
 /**
  * Validates `[mcp_servers.*]` tables (raw TOML values, layers already merged) into
- * `McpServerConfig`s in table order. Errors carry Codex's texts, suffixed with
- * `` in `mcp_servers.NAME` `` so the user finds the table.
+ * `McpServerConfig`s in table order. Errors carry Codex's texts and, on the next line,
+ * ``in `mcp_servers.NAME` `` (or the key, for a bad value) so the user finds the place.
  */
 export function parseMcpServers(raw: Readonly<Record<string, Table>>): McpServerConfig[] {
   return Object.entries(raw).map(([name, table]) => {
     try {
       return parseServer(name, table);
     } catch (error) {
-      if (error instanceof ServerKeyError)
-        throw new ConfigError(`${error.message} in \`mcp_servers.${name}\``);
+      if (error instanceof ServerKeyError) {
+        const where = error.key === null ? `mcp_servers.${name}` : `mcp_servers.${name}.${error.key}`;
+        throw new ConfigError(`${error.message}\nin \`${where}\``);
+      }
       throw error;
     }
   });
 }
 
-class ServerKeyError extends Error {}
+/** `key` set: the error is about that value (Codex then names it in the path). */
+class ServerKeyError extends Error {
+  constructor(
+    message: string,
+    readonly key: string | null,
+  ) {
+    super(message);
+  }
+}
 
-function fail(message: string): never {
-  throw new ServerKeyError(message);
+function fail(message: string, key: string | null = null): never {
+  throw new ServerKeyError(message, key);
+}
+
+/** serde's wording for a value of the wrong type: `invalid type: string "yes", expected a boolean`. */
+function wrongType(value: unknown, expected: string, key: string): never {
+  fail(`invalid type: ${describe(value)}, expected ${expected}`, key);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
+  if (typeof value === "boolean") return `boolean \`${value}\``;
+  if (typeof value === "number")
+    return Number.isInteger(value) ? `integer \`${value}\`` : `floating point \`${value}\``;
+  if (Array.isArray(value)) return "sequence";
+  return "map";
 }
 
 function parseServer(name: string, t: Table): McpServerConfig {
   const transport = parseTransport(t);
   const startupMs =
     t.startup_timeout_sec !== undefined
-      ? seconds(t.startup_timeout_sec, "startup_timeout_sec")
+      ? seconds(t.startup_timeout_sec, "startup_timeout_sec", null)
       : t.startup_timeout_ms !== undefined
         ? nonNegativeInt(t.startup_timeout_ms, "startup_timeout_ms")
         : DEFAULT_STARTUP_TIMEOUT_MS;
@@ -53,7 +77,7 @@ function parseServer(name: string, t: Table): McpServerConfig {
     toolTimeoutMs:
       t.tool_timeout_sec === undefined
         ? DEFAULT_TOOL_TIMEOUT_MS
-        : seconds(t.tool_timeout_sec, "tool_timeout_sec"),
+        : seconds(t.tool_timeout_sec, "tool_timeout_sec", "tool_timeout_sec"),
     enabledTools: t.enabled_tools === undefined ? null : strings(t.enabled_tools, "enabled_tools"),
     disabledTools: t.disabled_tools === undefined ? [] : strings(t.disabled_tools, "disabled_tools"),
     supportsParallelToolCalls: bool(t.supports_parallel_tool_calls, "supports_parallel_tool_calls", false),
@@ -102,16 +126,14 @@ function parseTransport(t: Table): McpTransportConfig {
 }
 
 function envVars(value: unknown): McpEnvVar[] {
-  if (!Array.isArray(value)) fail("invalid type for `env_vars`: expected an array");
-  return value.map((entry): McpEnvVar => {
+  if (!Array.isArray(value)) wrongType(value, "a sequence", "env_vars");
+  return value.map((entry, i): McpEnvVar => {
     if (typeof entry === "string") return { name: entry, source: "local" };
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
-      fail("invalid type for `env_vars` entry: expected a string or a table");
-    const e = entry as Table;
-    const source = e.source === undefined ? "local" : str(e.source, "env_vars.source");
+    const e = table(entry, `env_vars.${i}`);
+    const source = e.source === undefined ? "local" : str(e.source, `env_vars.${i}.source`);
     if (source !== "local" && source !== "remote")
       fail(`unsupported env_vars source \`${source}\`; expected \`local\` or \`remote\``);
-    return { name: str(e.name, "env_vars.name"), source };
+    return { name: str(e.name, `env_vars.${i}.name`), source };
   });
 }
 
@@ -143,53 +165,56 @@ const APPROVAL_MODES: readonly McpApprovalMode[] = ["auto", "prompt", "approve"]
 
 function approvalMode(value: unknown, key: string): McpApprovalMode {
   const s = str(value, key);
+  // Codex 0.169 also knows `writes`; keel's approval rules do not have it yet.
+  if (s === "writes")
+    fail("approval mode `writes` is not supported by keel; use `auto`, `prompt` or `approve`", key);
   if (!(APPROVAL_MODES as readonly string[]).includes(s))
-    fail(`unknown variant \`${s}\` for \`${key}\`, expected one of \`auto\`, \`prompt\`, \`approve\``);
+    fail(`unknown variant \`${s}\`, expected one of \`auto\`, \`prompt\`, \`writes\`, \`approve\``, key);
   return s as McpApprovalMode;
 }
 
-/** Float seconds → ms, rejecting what Rust's `Duration::try_from_secs_f64` rejects. */
-function seconds(value: unknown, key: string): number {
-  if (typeof value !== "number" || Number.isNaN(value))
-    fail(`invalid type for \`${key}\`: expected a number`);
-  if (value < 0) fail("cannot convert float seconds to Duration: value is negative");
+/**
+ * Float seconds → ms, rejecting what Rust's `Duration::try_from_secs_f64` rejects. Codex names
+ * the key for `tool_timeout_sec` but only the table for `startup_timeout_sec`.
+ */
+function seconds(value: unknown, key: string, where: string | null): number {
+  if (typeof value !== "number" || Number.isNaN(value)) wrongType(value, "f64", key);
+  if (value < 0) fail("cannot convert float seconds to Duration: value is negative", where);
   if (!Number.isFinite(value))
-    fail("cannot convert float seconds to Duration: value is either too big or NaN");
+    fail("cannot convert float seconds to Duration: value is either too big or NaN", where);
   return Math.round(value * 1000);
 }
 
 function nonNegativeInt(value: unknown, key: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
-    fail(`invalid value for \`${key}\`: expected a non-negative integer`);
+  if (typeof value !== "number" || !Number.isInteger(value)) wrongType(value, "u64", key);
+  if (value < 0) fail(`invalid value: integer \`${value}\`, expected u64`, key);
   return value;
 }
 
 function bool(value: unknown, key: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") fail(`invalid type for \`${key}\`: expected a boolean`);
+  if (typeof value !== "boolean") wrongType(value, "a boolean", key);
   return value;
 }
 
 function str(value: unknown, key: string): string {
-  if (typeof value !== "string") fail(`invalid type for \`${key}\`: expected a string`);
+  if (typeof value !== "string") wrongType(value, "a string", key);
   return value;
 }
 
 function strings(value: unknown, key: string): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
-    fail(`invalid type for \`${key}\`: expected an array of strings`);
+  if (!Array.isArray(value)) wrongType(value, "a sequence", key);
+  for (const [i, v] of value.entries()) str(v, `${key}.${i}`);
   return value as string[];
 }
 
 function table(value: unknown, key: string): Table {
-  if (value === null || typeof value !== "object" || Array.isArray(value))
-    fail(`invalid type for \`${key}\`: expected a table`);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) wrongType(value, "a map", key);
   return value as Table;
 }
 
 function stringMap(value: unknown, key: string): Record<string, string> {
   const t = table(value, key);
-  for (const v of Object.values(t))
-    if (typeof v !== "string") fail(`invalid type for \`${key}\`: expected strings`);
+  for (const [name, v] of Object.entries(t)) str(v, `${key}.${name}`);
   return t as Record<string, string>;
 }

@@ -219,22 +219,68 @@ class Manager implements McpConnectionManager {
     }
   }
 
+  /**
+   * Codex's `list_mcp_resources` payload: one server's page (`{server, resources, nextCursor?}`),
+   * or, without `server`, every ready server's resources (all pages), sorted by server. Each
+   * resource carries its `server`.
+   */
   async listResources(server?: string, cursor?: string): Promise<unknown> {
-    return this.readyConnection(server).client.listResources(cursor === undefined ? {} : { cursor });
+    return this.listEach(server, cursor, "resources", (client, c) => client.listResources(c));
   }
 
+  /** Like `listResources`, for `resourceTemplates`. */
   async listResourceTemplates(server?: string, cursor?: string): Promise<unknown> {
-    return this.readyConnection(server).client.listResourceTemplates(cursor === undefined ? {} : { cursor });
+    return this.listEach(server, cursor, "resourceTemplates", (client, c) => client.listResourceTemplates(c));
   }
 
   async readResource(server: string, uri: string): Promise<unknown> {
     return this.readyConnection(server).client.readResource({ uri });
   }
 
-  private readyConnection(server: string | undefined): McpConnection {
-    const state = server === undefined ? undefined : this.entries.get(server)?.state;
+  private readyConnection(server: string): McpConnection {
+    const state = this.entries.get(server)?.state;
     if (state?.kind !== "ready") throw new Error(`unknown MCP server '${server}'`);
     return state.conn;
+  }
+
+  private async listEach<K extends "resources" | "resourceTemplates">(
+    server: string | undefined,
+    cursor: string | undefined,
+    key: K,
+    list: (client: McpConnection["client"], params: { cursor?: string }) => Promise<Page<K>>,
+  ): Promise<unknown> {
+    const tag = (name: string, items: Record<string, unknown>[]) =>
+      items.map((item) => ({ server: name, ...item }));
+    if (server !== undefined) {
+      const page = await list(this.readyConnection(server).client, cursor === undefined ? {} : { cursor });
+      return {
+        server,
+        [key]: tag(server, page[key]),
+        ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+      };
+    }
+    const ready = [...this.entries.values()]
+      .filter((e) => e.state.kind === "ready")
+      .sort((a, b) => compare(a.config.name, b.config.name));
+    const perServer = await Promise.all(
+      ready.map(async ({ config, state }) => {
+        if (state.kind !== "ready") return [];
+        try {
+          const items: Record<string, unknown>[] = [];
+          let next: string | undefined;
+          do {
+            const page = await list(state.conn.client, next === undefined ? {} : { cursor: next });
+            items.push(...page[key]);
+            next = page.nextCursor;
+          } while (next !== undefined);
+          return tag(config.name, items);
+        } catch {
+          // Codex leaves a server that cannot list out of the combined answer.
+          return [];
+        }
+      }),
+    );
+    return { [key]: perServer.flat() };
   }
 
   reload(servers: readonly McpServerConfig[]): void {
@@ -300,6 +346,8 @@ export function filterTools(config: McpServerConfig, raw: readonly Record<string
     .map((t) => ({ ...(t as Omit<McpTool, "server">), server: config.name }))
     .sort((a, b) => compare(a.name, b.name));
 }
+
+type Page<K extends string> = { [P in K]: Record<string, unknown>[] } & { nextCursor?: string };
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -102,7 +102,6 @@ describe("[mcp_servers] config", () => {
     [{ url: "http://x", env_vars: [] }, "env_vars is not supported for streamable_http"],
     [{ url: "http://x", cwd: "/" }, "cwd is not supported for streamable_http"],
     [{ url: "http://x", bearer_token: "t" }, "bearer_token is not supported for streamable_http"],
-    [{ command: "c", tool_timeout_sec: -1 }, "cannot convert float seconds to Duration: value is negative"],
     [
       { command: "c", startup_timeout_sec: -0.5 },
       "cannot convert float seconds to Duration: value is negative",
@@ -112,13 +111,38 @@ describe("[mcp_servers] config", () => {
       "unsupported env_vars source `cloud`; expected `local` or `remote`",
     ],
   ])("rejects %j with Codex's text", (table, text) => {
-    expect(() => parseMcpServers({ bad: table })).toThrow(new ConfigError(`${text} in \`mcp_servers.bad\``));
+    expect(() => parseMcpServers({ bad: table })).toThrow(new ConfigError(`${text}\nin \`mcp_servers.bad\``));
+  });
+
+  // Value errors name the key, as codex 0.169 prints them (captured with `codex exec`).
+  it.each([
+    [
+      { command: "c", tool_timeout_sec: -1 },
+      "cannot convert float seconds to Duration: value is negative",
+      "tool_timeout_sec",
+    ],
+    [
+      { command: "c", default_tools_approval_mode: "bogus" },
+      "unknown variant `bogus`, expected one of `auto`, `prompt`, `writes`, `approve`",
+      "default_tools_approval_mode",
+    ],
+    [{ command: "c", enabled: "yes" }, 'invalid type: string "yes", expected a boolean', "enabled"],
+    [{ command: "c", args: ["a", 1] }, "invalid type: integer `1`, expected a string", "args.1"],
+    [
+      { command: "c", tools: { echo: { approval_mode: "never" } } },
+      "unknown variant `never`, expected one of `auto`, `prompt`, `writes`, `approve`",
+      "tools.echo.approval_mode",
+    ],
+  ])("rejects %j naming the key", (table, text, key) => {
+    expect(() => parseMcpServers({ bad: table })).toThrow(
+      new ConfigError(`${text}\nin \`mcp_servers.bad.${key}\``),
+    );
   });
 
   it("fails the config load with the spec's text", () => {
     const w = world();
     w.user('[mcp_servers.web]\nurl = "http://127.0.0.1:9/mcp"\ncwd = "/tmp"\n');
-    expect(() => w.load()).toThrow("cwd is not supported for streamable_http in `mcp_servers.web`");
+    expect(() => w.load()).toThrow("cwd is not supported for streamable_http\nin `mcp_servers.web`");
   });
 
   it("takes servers from per-thread config overrides (thread/start `config`)", () => {

@@ -67,6 +67,9 @@ describe("streamable HTTP servers", () => {
     const last = requests.at(-1) as unknown as { headers: Record<string, string> };
     expect(last.headers["mcp-protocol-version"]).toBe("2025-06-18");
     expect(last.headers["mcp-session-id"]).toEqual(expect.any(String));
+    // Shutting down ends the HTTP session.
+    await m.shutdown();
+    expect(readLog(log).some((e) => e.kind === "http" && e.method === "DELETE")).toBe(true);
   });
 
   it("fails start-up when the bearer token variable is not set", async () => {

@@ -4,6 +4,7 @@ import { createMcpConnectionManager } from "../../src/mcp/manager.js";
 import {
   McpCallError,
   type McpConnectionManager,
+  type McpElicitationResult,
   type McpManagerHooks,
   McpRequiredServersError,
   type McpServerConfig,
@@ -280,7 +281,8 @@ describe("MCP server start-up", () => {
     const logA = logFile();
     const a = fixtureServer("a", ["--log", logA]);
     const b = fixtureServer("b");
-    const { m, r } = await ready([a, fixtureServer("gone")]);
+    const logGone = logFile();
+    const { m, r } = await ready([a, fixtureServer("gone", ["--log", logGone])]);
     r.statuses.length = 0;
     m.reload([a, b]);
     await eventually(() => (r.completes.length === 2 ? true : undefined));
@@ -292,7 +294,9 @@ describe("MCP server start-up", () => {
     expect(r.completes[1]).toEqual({ ready: ["a", "b"], failed: [], cancelled: [] });
     expect(m.servers().map((s) => s.name)).toEqual(["a", "b"]);
     expect(m.tools().some((t) => t.server === "b")).toBe(true);
-    // `a` kept its process.
+    // The removed server's child ends; `a` kept its process.
+    const gonePid = readLog(logGone)[0]!.pid;
+    await eventually(() => (isAlive(gonePid) ? undefined : true));
     expect(
       new Set(
         readLog(logA)
@@ -306,3 +310,62 @@ describe("MCP server start-up", () => {
 function stdio(command: string): McpServerConfig["transport"] {
   return { type: "stdio", command, args: [], env: null, envVars: [], cwd: null };
 }
+
+describe("MCP elicitation", () => {
+  it("passes elicitation/create to the hook and the answer back to the server (content only on accept)", async () => {
+    const log = logFile();
+    const asked: unknown[] = [];
+    let answer: McpElicitationResult = { action: "accept", content: { name: "Bob" } };
+    const hooks: McpManagerHooks = {
+      onStatus: () => {},
+      onElicitation: async (server, request) => {
+        asked.push({ server, request });
+        return answer;
+      },
+    };
+    const m = manager([fixtureServer("s", ["--log", log])], hooks);
+    m.start();
+    await m.waitForStarting(20_000);
+    await m.callTool("s", "elicit", {});
+    expect(asked).toEqual([
+      {
+        server: "s",
+        request: {
+          mode: "form",
+          message: "What is your name?",
+          requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+          _meta: null,
+        },
+      },
+    ]);
+    answer = { action: "decline", content: { ignored: true } };
+    await m.callTool("s", "elicit", {});
+    expect(
+      readLog(log)
+        .filter((e) => e.kind === "elicitation_answer")
+        .map((e) => e.answer),
+    ).toEqual([{ action: "accept", content: { name: "Bob" } }, { action: "decline" }]);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("waitForStarting", () => {
+  it("returns after maxMs while a server is still starting; it becomes ready later", async () => {
+    const r = recorder();
+    const m = manager([fixtureServer("late", ["--start-delay-ms", "2000"])], r.hooks);
+    m.start();
+    await m.waitForStarting(50);
+    expect(m.servers()[0]!.runtimeStatus).toBe("starting");
+    expect(m.tools()).toEqual([]);
+    await m.waitForStarting(20_000);
+    expect(m.servers()[0]!.runtimeStatus).toBe("connected");
+  });
+});

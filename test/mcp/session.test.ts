@@ -33,4 +33,19 @@ describe("MCP in the session", () => {
     expect(h.msgs(session.threadId).filter((m) => m.type.startsWith("mcp_"))).toEqual([]);
     expect(readLog(log)).toEqual([]);
   });
+
+  it("gives every thread its own server process", async () => {
+    const log = logFile();
+    const h = await harness({ configToml: fixtureToml("s", ["--log", log]) });
+    const one = await h.manager.start(h.options());
+    const two = await h.manager.start(h.options());
+    await one.mcp!.waitForStarting(20_000);
+    await two.mcp!.waitForStarting(20_000);
+    const pids = new Set(
+      readLog(log)
+        .filter((e) => e.kind === "start")
+        .map((e) => e.pid),
+    );
+    expect(pids.size).toBe(2);
+  });
 });

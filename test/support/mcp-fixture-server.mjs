@@ -12,7 +12,14 @@ import http from "node:http";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 
 function option(name) {
   const i = process.argv.indexOf(`--${name}`);
@@ -151,9 +158,26 @@ async function callTool(server, name, args, extra) {
 function createServer() {
   const server = new Server(
     { name: serverName, version: "1.0.0" },
-    { capabilities: { tools: {} }, ...(instructions === undefined ? {} : { instructions }) },
+    { capabilities: { tools: {}, resources: {} }, ...(instructions === undefined ? {} : { instructions }) },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listedTools() }));
+  // Two resources on two pages (so callers must follow nextCursor) and one template.
+  server.setRequestHandler(ListResourcesRequestSchema, async (request) =>
+    request.params?.cursor === "page2"
+      ? { resources: [{ uri: "fixture://second", name: "second", mimeType: "text/plain" }] }
+      : {
+          resources: [{ uri: "fixture://first", name: "first", mimeType: "text/plain" }],
+          nextCursor: "page2",
+        },
+  );
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: [{ uriTemplate: "fixture://items/{id}", name: "item" }],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request) => ({
+    contents: [
+      { uri: request.params.uri, mimeType: "text/plain", text: `contents of ${request.params.uri}` },
+    ],
+  }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
     callTool(server, request.params.name, request.params.arguments, extra),
   );
