@@ -158,9 +158,12 @@ describe("mcpServerStatus/list", () => {
       httpOrigin: null,
       pluginId: null,
       toolListMeta: null,
-      resources: [],
-      resourceTemplates: [],
     });
+    // Each server's own objects, without the manager's `server` tag.
+    expect(alpha!.resources.map((r: Message) => Object.keys(r).sort())).toEqual([
+      ["mimeType", "name", "uri"],
+      ["mimeType", "name", "uri"],
+    ]);
     expect(broken).toMatchObject({
       tools: {},
       serverInfo: null,

@@ -1,5 +1,9 @@
 import type { McpConnectionManager, McpServerConfig } from "../../mcp/types.js";
-import type { ListMcpServerStatusParams, McpResourceReadParams } from "../../protocol/v2/mcp.js";
+import type {
+  ListMcpServerStatusParams,
+  McpResourceReadParams,
+  McpServerStatus,
+} from "../../protocol/v2/mcp.js";
 import { internalError, RpcError } from "../errors.js";
 import { paginate } from "../handlers/thread.js";
 import type { HandlerModule } from "../router.js";
@@ -85,27 +89,41 @@ async function listStatus(engine: Engine, params: ListMcpServerStatusParams) {
   }
   const configs = configuredServers(engine, null).filter(wanted).sort(byName);
   const page = paginate(configs, params.cursor, params.limit);
-  const data = await withThrowawayManager(engine, page.data, async (manager) => {
-    const snapshots = new Map((manager?.servers() ?? []).map((s) => [s.name, s] as const));
-    return Promise.all(
-      page.data.map((config) =>
-        serverStatus({
-          home,
-          config,
-          snapshot: snapshots.get(config.name),
-          manager,
-          detail,
-          runtimeStatus: null,
-        }),
-      ),
-    );
-  });
+  const { listMcpServersOnce } = await import("../../mcp/list-once.js");
+  const { mcpOAuthProviderFor } = await import("../../mcp/oauth/provider.js");
+  const listings = new Map(
+    (
+      await listMcpServersOnce(page.data, {
+        cwd: engine.config.processCwd,
+        env: engine.config.env,
+        authProvider: (server) => mcpOAuthProviderFor(home, server),
+        detail,
+      })
+    ).map((l) => [l.name, l] as const),
+  );
+  const data = await Promise.all(
+    page.data.map((config) => {
+      const listing = listings.get(config.name);
+      return serverStatus({
+        home,
+        config,
+        snapshot: listing,
+        manager: null,
+        detail,
+        runtimeStatus: null,
+        listed: {
+          resources: (listing?.resources ?? []) as McpServerStatus["resources"],
+          resourceTemplates: (listing?.resourceTemplates ?? []) as McpServerStatus["resourceTemplates"],
+        },
+      });
+    }),
+  );
   return { data, nextCursor: page.nextCursor };
 }
 
 /**
- * Connects the enabled servers among `configs` without a thread, waits until each is ready or
- * failed, runs `use`, then closes them. No server enabled: `use(null)`.
+ * Connects the enabled servers among `configs` without a thread (a resource read), waits until
+ * each is ready or failed, runs `use`, then closes them. No server enabled: `use(null)`.
  */
 async function withThrowawayManager<T>(
   engine: Engine,

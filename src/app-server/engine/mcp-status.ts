@@ -44,7 +44,10 @@ async function allPages(
   let cursor: string | undefined;
   do {
     const page = (await list(cursor)) as Record<string, unknown> & { nextCursor?: string };
-    out.push(...((page[key] as Record<string, unknown>[] | undefined) ?? []));
+    // The manager tags each item with its `server`; the wire has the server's own objects.
+    for (const { server: _server, ...item } of (page[key] as Record<string, unknown>[] | undefined) ?? []) {
+      out.push(item);
+    }
     cursor = page.nextCursor;
   } while (cursor !== undefined);
   return out;
@@ -77,6 +80,8 @@ export interface StatusInput {
   detail: StatusDetail;
   /** null for throw-away listings (no thread runtime to report). */
   runtimeStatus: McpRuntimeStatus | null;
+  /** Resources already listed (throw-away listings); otherwise asked from `manager`. */
+  listed?: Pick<McpServerStatus, "resources" | "resourceTemplates">;
 }
 
 export async function serverStatus(input: StatusInput): Promise<McpServerStatus> {
@@ -84,9 +89,10 @@ export async function serverStatus(input: StatusInput): Promise<McpServerStatus>
   const tools: McpServerStatus["tools"] = {};
   for (const { server: _server, ...tool } of snapshot?.tools ?? []) tools[tool.name] = tool;
   const listed =
-    input.detail === "full" && manager && snapshot
+    input.listed ??
+    (input.detail === "full" && manager && snapshot
       ? await resourcesOf(manager, snapshot)
-      : { resources: [], resourceTemplates: [] };
+      : { resources: [], resourceTemplates: [] });
   return {
     name: config.name,
     runtimeStatus: input.runtimeStatus,
