@@ -3,7 +3,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { KEEL_VERSION } from "../cli/version.js";
 import { childEnv } from "./env.js";
-import { formatDuration } from "./duration.js";
+import { debugDuration, formatDuration } from "./duration.js";
 import type { McpElicitationRequest, McpElicitationResult, McpServerConfig } from "./types.js";
 
 /** The protocol revision Codex 0.169 offers in `initialize` (the SDK would offer its newest). */
@@ -76,16 +76,21 @@ export async function connectMcpServer(
   const transport = await openTransport(config, options);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
-  // One deadline covers initialize and every tools/list page (spec §2).
+  // One deadline covers initialize and every tools/list page (spec §2); Codex words the
+  // timeout after the phase it hit.
+  let phase: "initialize" | "tools/list" = "initialize";
   const timeout = new Promise<never>((_, reject) => {
-    const text = `timed out awaiting tools/list after ${formatDuration(config.startupTimeoutMs)}`;
-    timer = setTimeout(() => reject(new McpStartupError(text)), config.startupTimeoutMs);
+    timer = setTimeout(
+      () => reject(new McpStartupError(timeoutText(phase, config.startupTimeoutMs))),
+      config.startupTimeoutMs,
+    );
     onAbort = () => reject(new McpStartupError("cancelled"));
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
   });
   try {
     await Promise.race([handshake(client, transport), timeout]);
+    phase = "tools/list";
     const tools = await Promise.race([listAllTools(client), timeout]);
     return {
       client,
@@ -135,10 +140,18 @@ async function listAllTools(client: Client): Promise<Record<string, unknown>[]> 
   return tools;
 }
 
+function timeoutText(phase: "initialize" | "tools/list", ms: number): string {
+  return phase === "initialize"
+    ? `timed out handshaking with MCP server after ${debugDuration(ms)}: deadline has elapsed`
+    : `timed out awaiting tools/list after ${formatDuration(ms)}`;
+}
+
 /** rmcp's wording for a server that went away before answering `initialize`. */
 function handshakeCause(error: unknown): string {
   const code = (error as { code?: unknown }).code;
-  if (code === CONNECTION_CLOSED) return "connection closed: initialize response";
+  // rmcp repeats the cause through its error chain.
+  if (code === CONNECTION_CLOSED)
+    return "connection closed: initialize response: connection closed: initialize response";
   return errorText(error);
 }
 

@@ -33,7 +33,7 @@ describe("required MCP servers on thread/start", () => {
       code: -32603,
       message:
         "error creating thread: Fatal error: Failed to initialize session: required MCP servers failed to initialize: " +
-        "badcmd: No such file or directory (os error 2); crash: handshaking with MCP server failed: connection closed: initialize response",
+        "badcmd: No such file or directory (os error 2); crash: handshaking with MCP server failed: connection closed: initialize response: connection closed: initialize response",
     });
     const loaded = await server.request(2, "thread/loaded/list", {});
     expect(loaded.result).toMatchObject({ data: [] });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A real MCP server (SDK `Server`) with the tools of spec mcp.md §9, for keel's MCP tests.
 // Usage: node test/support/mcp-fixture-server.mjs [--http PORT] [--instructions TEXT]
-//   [--start-delay-ms N] [--name NAME] [--tools a,b] [--log FILE]
+//   [--start-delay-ms N] [--tools-delay-ms N] [--name NAME] [--tools a,b] [--log FILE]
 // Options may also come from env: MCP_FIXTURE_<OPTION> (e.g. MCP_FIXTURE_LOG).
 // `--http 0` serves streamable HTTP on 127.0.0.1 and prints the URL as the first stdout line.
 // `--log FILE` appends JSON lines that tests assert on: startup (env, cwd, argv), every incoming
@@ -31,6 +31,7 @@ const logFile = option("log");
 const serverName = option("name") ?? "fixture";
 const instructions = option("instructions");
 const startDelayMs = Number(option("start-delay-ms") ?? 0);
+const toolsDelayMs = Number(option("tools-delay-ms") ?? 0);
 const only = option("tools")?.split(",").filter(Boolean) ?? null;
 const httpPort = option("http");
 
@@ -160,7 +161,10 @@ function createServer() {
     { name: serverName, version: "1.0.0" },
     { capabilities: { tools: {}, resources: {} }, ...(instructions === undefined ? {} : { instructions }) },
   );
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listedTools() }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    if (toolsDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, toolsDelayMs));
+    return { tools: listedTools() };
+  });
   // Two resources on two pages (so callers must follow nextCursor) and one template.
   server.setRequestHandler(ListResourcesRequestSchema, async (request) =>
     request.params?.cursor === "page2"
