@@ -30,7 +30,7 @@ const { values } = parseArgs({
 const SIDES = values.sides.split(",");
 const RUNS = Number(values.runs);
 const WARMUP = Number(values.warmup);
-const FIXTURE = process.env.BENCH_MCP_FIXTURE ?? path.join(ROOT, "test/support/mcp-fixture-server.mjs");
+const FIXTURE = path.join(ROOT, "test/support/mcp-fixture-server.mjs");
 const STARTUP_SERVERS = 5;
 const TIMEOUT_MS = 60_000;
 

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { UserError } from "../lib/errors.js";
+import { writePrivateFileAtomic } from "../lib/private-file.js";
 
 /**
  * `$KEEL_HOME/auth.json` in Codex's format. keel only ever writes an API key
@@ -101,20 +101,10 @@ export function storedApiKey(home: string, onWarning?: (message: string) => void
  */
 export function saveApiKey(home: string, apiKey: string): void {
   const file = authFilePath(home);
-  fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   const body = JSON.stringify({ auth_mode: "apikey", OPENAI_API_KEY: apiKey }, null, 2);
   try {
-    const fd = fs.openSync(tmp, "wx", 0o600);
-    try {
-      fs.writeFileSync(fd, body);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    writePrivateFileAtomic(file, body);
   } catch (error) {
-    fs.rmSync(tmp, { force: true });
     throw new UserError(`cannot write ${file}: ${(error as Error).message}`, 1);
   }
 }

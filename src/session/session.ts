@@ -78,7 +78,7 @@ import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
 import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
-import type { McpConnectionManager } from "../mcp/types.js";
+import type { McpConnectionManager, McpServerConfig } from "../mcp/types.js";
 
 /** Where a session's history comes from (rollout.md §10). */
 export type InitialHistory =
@@ -306,7 +306,10 @@ export class Session {
     if (!servers.some((s) => s.enabled)) return;
     // Imported here so threads without MCP servers never load the SDK.
     const { createMcpConnectionManager } = await import("../mcp/manager.js");
+    const { mcpOAuthProviderFor } = await import("../mcp/oauth/provider.js");
+    const home = this.configuration.keelHome;
     this.mcp = createMcpConnectionManager(servers, {
+      authProvider: (server) => mcpOAuthProviderFor(home, server),
       cwd: this.configuration.cwd,
       env: this.opts.modelClientOptions?.env ?? {},
       hooks: {
@@ -327,6 +330,22 @@ export class Session {
         cause: error,
       });
     }
+  }
+
+  /** The thread's `[mcp_servers]` (config plus the thread's own), as last started or reloaded. */
+  mcpServerConfigs(): readonly McpServerConfig[] {
+    return this.configuration.mcpServers ?? [];
+  }
+
+  /**
+   * `config/mcpServer/reload`: applies a re-read server list. A thread that had no enabled server
+   * gets its manager now, so newly added servers start at once (spec mcp.md §2).
+   */
+  async reloadMcp(servers: readonly McpServerConfig[]): Promise<void> {
+    this.configuration = { ...this.configuration, mcpServers: servers };
+    if (this.closed) return;
+    if (this.mcp) this.mcp.reload(servers);
+    else await this.startMcp();
   }
 
   private static async openRollout(

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCodexAjv } from "../support/codex-ajv.js";
 import { clientRequests } from "../../src/protocol/v2/registry.js";
 import { tempDir } from "../support/tmp.js";
+import { fixtureToml } from "../mcp/fixture.js";
 import {
   parseWithKeelSchemas,
   sampleInitializeResponse,
@@ -148,6 +149,11 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
 
   it("accepts what the running keel server answers", async () => {
     const home = tempDir("keel-compat-");
+    // A real MCP server and a disabled one, so the status listing carries tools and server info.
+    fs.writeFileSync(
+      path.join(home, "config.toml"),
+      fixtureToml("fx") + fixtureToml("off", [], "enabled = false"),
+    );
     const server = new StdioServer(home);
     try {
       const init = await server.initialize();
@@ -158,6 +164,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         ["skills/list", { cwds: [home] }, "v2/SkillsListResponse.json"],
         ["hooks/list", { cwds: [home] }, "v2/HooksListResponse.json"],
         ["mcpServerStatus/list", {}, "v2/ListMcpServerStatusResponse.json"],
+        ["mcpServerStatus/list", { detail: "toolsAndAuthOnly" }, "v2/ListMcpServerStatusResponse.json"],
         ["experimentalFeature/list", {}, "v2/ExperimentalFeatureListResponse.json"],
         ["permissionProfile/list", {}, "v2/PermissionProfileListResponse.json"],
         ["thread/loaded/list", {}, "v2/ThreadLoadedListResponse.json"],

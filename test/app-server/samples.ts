@@ -232,7 +232,24 @@ export const sampleNotifications: NotificationSample[] = [
   { method: "warning", params: { threadId, message: "Model metadata for `mock-model` not found." } },
   { method: "deprecationNotice", params: { summary: "`on-failure` is deprecated", details: null } },
   { method: "configWarning", params: { summary: "untrusted project config ignored", details: null } },
-  { method: "mcpServer/startupStatus/updated", params: { name: "docs", status: "ready", error: null } },
+  {
+    method: "mcpServer/startupStatus/updated",
+    params: { threadId, name: "docs", status: "ready", error: null, failureReason: null },
+  },
+  {
+    method: "mcpServer/startupStatus/updated",
+    params: {
+      threadId,
+      name: "web",
+      status: "failed",
+      error: "MCP client for `web` failed to start: x",
+      failureReason: null,
+    },
+  },
+  {
+    method: "mcpServer/oauthLogin/completed",
+    params: { name: "web", success: true, error: null, loginId: "login-1", threadId: null },
+  },
   { method: "thread/name/updated", params: { threadId, threadName: "Probe thread" } },
   { method: "thread/archived", params: { threadId } },
   { method: "thread/closed", params: { threadId } },

@@ -131,6 +131,11 @@ export class Engine {
     return thread && !thread.closed ? thread : undefined;
   }
 
+  /** Every loaded thread (not closed). */
+  loadedThreads(): LoadedThread[] {
+    return [...this.threads.values()].filter((t) => !t.closed);
+  }
+
   /** The loaded thread, or −32600 `thread not found: <id>`. */
   require(threadId: string): LoadedThread {
     const thread = this.get(threadId);
@@ -206,6 +211,7 @@ export class Engine {
         gitInfo: facts.gitInfo ?? null,
         activePermissionProfile: facts.activePermissionProfile ?? null,
         instructionSources: facts.instructionSources ?? [],
+        requestConfig: facts.requestConfig ?? null,
       },
       {
         subscriptions: this.server.subscriptions,

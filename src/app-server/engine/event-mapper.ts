@@ -22,6 +22,7 @@ import {
 } from "./convert.js";
 import { mcpToolCallItem } from "../../tools/mcp-item.js";
 import { webSearchActionDetail, webSearchActionToV2 } from "../../tools/web-search.js";
+import { mcpStartupStatusToV2 } from "./mcp-convert.js";
 import {
   type ClientRequestEvent,
   dynamicToolItemCompleted,
@@ -497,8 +498,9 @@ export class EventMapper {
       }
       case "elicitation_request":
         return [{ kind: "clientRequest", event: msg, turnId: msg.turn_id ?? "", itemStarted: null }];
-      // Start-up states reach the wire with the MCP core (mcpServer/startupStatus/updated).
       case "mcp_startup_update":
+        return [note("mcpServer/startupStatus/updated", mcpStartupStatusToV2(threadId, msg))];
+      // No v2 notification: clients follow each server's startupStatus/updated.
       case "mcp_startup_complete":
         return [];
       default: {

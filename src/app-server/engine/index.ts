@@ -6,6 +6,7 @@ import { configHandlers } from "./config-handlers.js";
 import { Engine, type EngineOptions } from "./engine.js";
 import { processHandlers } from "./process-handlers.js";
 import { skillsHandlers } from "./skills.js";
+import { mcpHandlers } from "./mcp-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
@@ -26,6 +27,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     accountHandlers,
     commandExecHandlers,
     processHandlers,
+    mcpHandlers,
   ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);

@@ -17,6 +17,8 @@ export interface ThreadFacts {
   gitInfo: { sha: string | null; branch: string | null; originUrl: string | null } | null;
   activePermissionProfile: ActivePermissionProfile | null;
   instructionSources: string[];
+  /** The request's `config` overrides (thread/start, resume, fork): a reload re-applies them. */
+  requestConfig: Readonly<Record<string, unknown>> | null;
 }
 
 export interface LoadedThreadDeps {
@@ -43,6 +45,8 @@ export class LoadedThread {
   /** Cancels the pending idle-unload timer, if one runs. */
   idleTimer: (() => void) | null = null;
   closed = false;
+  /** While set, MCP start-up statuses skip a held outbox (see `handle`). */
+  mcpStatusFirst = false;
 
   constructor(
     readonly session: Session,
@@ -85,6 +89,11 @@ export class LoadedThread {
 
   private handle(event: Event): void {
     const outputs = this.mapper.map(event);
+    if (this.mcpStatusFirst && event.msg.type === "mcp_startup_update") {
+      // thread/resume: Codex sends the start-up burst before the response (spec mcp.md §2).
+      this.apply(outputs);
+      return;
+    }
     if (outputs.length > 0) this.outbox.push(() => this.apply(outputs));
     if (event.msg.type === "exec_command_begin" && !this.flushQueued) {
       // The approval request, if any, follows in the same tick; otherwise release the start.

@@ -43,4 +43,9 @@ export const ENGINE_METHODS = [
   "skills/list",
   "skills/extraRoots/set",
   "skills/config/write",
+  "mcpServerStatus/list",
+  "config/mcpServer/reload",
+  "mcpServer/tool/call",
+  "mcpServer/resource/read",
+  "mcpServer/oauth/login",
 ] as const satisfies readonly ClientRequestMethod[];

@@ -82,6 +82,7 @@ async function startThread(engine: Engine, params: ThreadStartParams, connection
     ...creationTime(session),
     activePermissionProfile: loaded.activePermissionProfile,
     instructionSources,
+    requestConfig: params.config ?? null,
   });
   engine.server.subscriptions.subscribe(thread.id, connection);
   const release = thread.outbox.hold();
@@ -155,6 +156,7 @@ async function resumeThread(engine: Engine, params: ThreadResumeParams, connecti
     gitInfo: gitInfoOf(meta),
     activePermissionProfile: loaded.activePermissionProfile,
     instructionSources,
+    requestConfig: params.config ?? null,
   });
   engine.server.subscriptions.subscribe(thread.id, connection);
   // notLoaded → idle goes out before the response (§13.4).
@@ -166,8 +168,12 @@ async function resumeThread(engine: Engine, params: ThreadResumeParams, connecti
   // Nothing runs in a thread that was just loaded.
   const turns = settleStaleTurns(turnsToV2(stored.turns ?? []), null);
   restoredUsage(thread, turns);
+  thread.mcpStatusFirst = true;
   thread.listen();
-  afterResponse(release);
+  afterResponse(() => {
+    thread.mcpStatusFirst = false;
+    release();
+  });
   engine.prepareForFirstTurn(thread);
   return { thread: loadedThreadObject(thread, turns), ...settingsResponse(thread) };
 }
@@ -205,6 +211,7 @@ async function forkThread(engine: Engine, params: ThreadForkParams, connection: 
     gitInfo,
     activePermissionProfile: loaded.activePermissionProfile,
     instructionSources,
+    requestConfig: params.config ?? null,
   });
   engine.server.subscriptions.subscribe(thread.id, connection);
   const release = thread.outbox.hold();

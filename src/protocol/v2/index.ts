@@ -4,6 +4,7 @@ export * from "./approvals.js";
 export * from "./config.js";
 export * from "./initialize.js";
 export * from "./items.js";
+export * from "./mcp.js";
 export * from "./misc.js";
 export * from "./model.js";
 export { v2TypeNames } from "./names.js";

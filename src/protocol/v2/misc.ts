@@ -163,35 +163,6 @@ export const CollaborationModeListResponseSchema = named(
 );
 export type CollaborationModeListResponse = z.infer<typeof CollaborationModeListResponseSchema>;
 
-// mcpServerStatus/list
-
-export const ListMcpServerStatusParamsSchema = named(
-  "ListMcpServerStatusParams",
-  z.object({ ...PageParamsShape, detail: JsonValueSchema.nullish() }),
-);
-
-export const McpAuthStatusSchema = named(
-  "McpAuthStatus",
-  z.enum(["unsupported", "notLoggedIn", "bearerToken", "oAuth"]),
-);
-
-export const McpServerStatusSchema = named(
-  "McpServerStatus",
-  z.object({
-    name: z.string(),
-    tools: z.record(z.string(), JsonValueSchema),
-    resources: z.array(JsonValueSchema),
-    resourceTemplates: z.array(JsonValueSchema),
-    authStatus: McpAuthStatusSchema,
-  }),
-);
-
-export const ListMcpServerStatusResponseSchema = named(
-  "ListMcpServerStatusResponse",
-  z.object({ data: z.array(McpServerStatusSchema), nextCursor: z.string().nullable() }),
-);
-export type ListMcpServerStatusResponse = z.infer<typeof ListMcpServerStatusResponseSchema>;
-
 // experimentalFeature/list
 
 export const ExperimentalFeatureListParamsSchema = named(
@@ -279,9 +250,20 @@ export const McpServerStartupStateSchema = named(
   z.enum(["starting", "ready", "failed", "cancelled"]),
 );
 
+export const McpServerStartupFailureReasonSchema = named(
+  "McpServerStartupFailureReason",
+  z.enum(["reauthenticationRequired"]),
+);
+
 export const McpServerStatusUpdatedNotificationSchema = named(
   "McpServerStatusUpdatedNotification",
-  z.object({ name: z.string(), status: McpServerStartupStateSchema, error: z.string().nullish() }),
+  z.object({
+    threadId: z.string().nullish(),
+    name: z.string(),
+    status: McpServerStartupStateSchema,
+    error: z.string().nullish(),
+    failureReason: McpServerStartupFailureReasonSchema.nullish(),
+  }),
 );
 export type McpServerStatusUpdatedNotification = z.infer<typeof McpServerStatusUpdatedNotificationSchema>;
 

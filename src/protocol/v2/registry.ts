@@ -5,6 +5,7 @@ import * as commandExec from "./command-exec.js";
 import * as config from "./config.js";
 import * as init from "./initialize.js";
 import * as items from "./items.js";
+import * as mcp from "./mcp.js";
 import * as model from "./model.js";
 import * as misc from "./misc.js";
 import * as permissionProfile from "./permissionProfile.js";
@@ -334,9 +335,29 @@ export const clientRequests = {
     experimental: true,
   },
   "mcpServerStatus/list": {
-    params: misc.ListMcpServerStatusParamsSchema,
-    result: misc.ListMcpServerStatusResponseSchema,
-    description: "List configured MCP servers and their status.",
+    params: mcp.ListMcpServerStatusParamsSchema,
+    result: mcp.ListMcpServerStatusResponseSchema,
+    description: "List configured MCP servers and their status (a loaded thread's, or freshly connected).",
+  },
+  "config/mcpServer/reload": {
+    params: NoParamsSchema,
+    result: mcp.McpServerRefreshResponseSchema,
+    description: "Re-read the MCP server configuration and apply it to every loaded thread.",
+  },
+  "mcpServer/tool/call": {
+    params: mcp.McpServerToolCallParamsSchema,
+    result: mcp.McpServerToolCallResponseSchema,
+    description: "Call an MCP tool of a loaded thread directly (no approval, no items).",
+  },
+  "mcpServer/resource/read": {
+    params: mcp.McpResourceReadParamsSchema,
+    result: mcp.McpResourceReadResponseSchema,
+    description: "Read a resource from an MCP server.",
+  },
+  "mcpServer/oauth/login": {
+    params: mcp.McpServerOauthLoginParamsSchema,
+    result: mcp.McpServerOauthLoginResponseSchema,
+    description: "Start an OAuth login for a streamable HTTP MCP server; completion is notified.",
   },
   "experimentalFeature/list": {
     params: misc.ExperimentalFeatureListParamsSchema,
@@ -464,6 +485,10 @@ export const serverNotifications = {
   "mcpServer/startupStatus/updated": {
     params: misc.McpServerStatusUpdatedNotificationSchema,
     description: "An MCP server is starting, ready or failed.",
+  },
+  "mcpServer/oauthLogin/completed": {
+    params: mcp.McpServerOauthLoginCompletedNotificationSchema,
+    description: "An MCP server OAuth login finished (or failed).",
   },
   "account/updated": {
     params: account.AccountUpdatedNotificationSchema,
