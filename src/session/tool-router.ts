@@ -8,6 +8,7 @@ import type {
 import type { ResponseItem } from "../protocol/items.js";
 import type { ToolSpec } from "../protocol/model.js";
 import type { SessionConfiguration } from "../permissions/index.js";
+import type { HookToolCall, PostToolDecision, PreToolDecision } from "../hooks/session-hooks.js";
 import type {
   DynamicToolRequest,
   DynamicToolResult,
@@ -120,6 +121,19 @@ export interface ToolContext {
   requestUserInput?(request: UserInputRequest): Promise<UserInputAnswers | null>;
   /** Runs a client-implemented dynamic tool; absent when no front end can. */
   callDynamicTool?(request: DynamicToolRequest): Promise<DynamicToolResult>;
+  /** The session's PreToolUse / PostToolUse hooks; absent when none are configured. */
+  hooks?: ToolHooks;
+}
+
+/**
+ * Lifecycle hooks around a tool call (spec hooks.md): the tools orchestrator asks before it runs
+ * a call and after; what hooks add for the model is taken per call when the output is recorded.
+ */
+export interface ToolHooks {
+  preToolUse(call: HookToolCall): Promise<PreToolDecision>;
+  postToolUse(call: HookToolCall, response: unknown): Promise<PostToolDecision>;
+  /** Developer messages the hooks added for a call (once; empty when none). */
+  takeContext(callId: string): ResponseItem[];
 }
 
 export interface ToolRouter {

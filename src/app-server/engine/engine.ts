@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { storedApiKey } from "../../auth/auth-file.js";
+import { hookOptionsFromConfig, withHookWarnings } from "../../hooks/from-config.js";
 import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
 import { prepareNodeTransport } from "../../model/node-transport.js";
@@ -46,6 +47,8 @@ export interface EngineOptions {
   cliOverrides?: readonly string[];
   /** `--strict-config`: unrecognised config keys fail a thread's configuration load. */
   strictConfig?: boolean;
+  /** `--dangerously-bypass-hook-trust`: hooks run without a trusted hash. */
+  bypassHookTrust?: boolean;
   /** Unload threads without subscribers after this much inactivity (default 30 minutes). */
   idleUnloadMs?: number;
   scheduler?: Scheduler;
@@ -156,8 +159,14 @@ export class Engine {
             : {}),
           ...(env.SHELL ? { userShell: env.SHELL } : {}),
         });
+    const hooks = hookOptionsFromConfig(loaded, {
+      env,
+      bypassTrust: this.options.bypassHookTrust === true,
+      clientName: client?.name ?? null,
+    });
     return {
       ...base,
+      ...(hooks ? { hooks, notices: withHookWarnings(base.notices, hooks) } : {}),
       config: {
         ...base.config,
         serviceTier: request.serviceTier ?? base.config.serviceTier,

@@ -483,6 +483,10 @@ export class EventMapper {
       case "mcp_tool_call_end":
       case "elicitation_request":
         return [];
+      case "hook_started":
+        return [note("hook/started", { threadId, turnId: msg.turn_id, run: msg.run })];
+      case "hook_completed":
+        return [note("hook/completed", { threadId, turnId: msg.turn_id, run: msg.run })];
       default: {
         const unhandled: never = msg;
         return unhandled;
