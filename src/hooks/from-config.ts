@@ -44,8 +44,11 @@ export function hookOptionsFromConfig(
 }
 
 /** The session's start-up notices with the hook discovery warnings added (Codex shows them too). */
-export function withHookWarnings(notices: StartupNotices | undefined, hooks: SessionHookOptions): StartupNotices {
+export function withHookWarnings(
+  notices: StartupNotices | undefined,
+  hooks: SessionHookOptions,
+): StartupNotices {
   const inventory = hooks.engine.inventory;
   const extra = [...inventory.warnings, ...inventory.errors.map((e) => `${e.path}: ${e.message}`)];
-  return { ...notices, startupWarnings: [...(notices?.startupWarnings ?? []), ...extra] }};
+  return { ...notices, startupWarnings: [...(notices?.startupWarnings ?? []), ...extra] };
 }
