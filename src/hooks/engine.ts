@@ -35,6 +35,8 @@ export interface HookEngineOptions {
   /** `$SHELL` (hooks run as `<shell> -lc <command>`), else /bin/sh. */
   shell: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** Discovers again (after a trust change); absent: the inventory never changes. */
+  rediscover?: () => HookInventory;
 }
 
 /** One event firing: the payload fields past the common ones, and what the matcher sees. */
@@ -62,22 +64,29 @@ export interface HookInvocation {
  * output ignored), as in Codex.
  */
 export class HookEngine {
-  constructor(private readonly options: HookEngineOptions) {}
+  private current: HookInventory;
+
+  constructor(private readonly options: HookEngineOptions) {
+    this.current = options.inventory;
+  }
 
   get inventory(): HookInventory {
-    return this.options.inventory;
+    return this.current;
+  }
+
+  /** Re-reads the hooks and their trust (config/batchWrite with `reloadUserConfig`). */
+  reload(): void {
+    if (this.options.rediscover) this.current = this.options.rediscover();
   }
 
   /** True when some runnable hook exists for `event` (callers skip building payloads otherwise). */
   has(event: HookEventName): boolean {
-    return this.options.inventory.hooks.some(
-      (h) => h.event === event && isRunnable(h, this.options.bypassTrust),
-    );
+    return this.current.hooks.some((h) => h.event === event && isRunnable(h, this.options.bypassTrust));
   }
 
   async run(invocation: HookInvocation): Promise<HookRunResult[]> {
     const targets = invocation.matchTargets ?? [];
-    const selected = this.options.inventory.hooks.filter(
+    const selected = this.current.hooks.filter(
       (h) =>
         h.event === invocation.event &&
         isRunnable(h, this.options.bypassTrust) &&

@@ -1,6 +1,8 @@
 import type { LoadedConfig } from "../config/load.js";
 import type { SessionHookOptions } from "../session/session.js";
 import type { StartupNotices } from "../session/startup.js";
+import type { ConfigLayerEntry } from "../config/layers.js";
+import { newTable, readTomlFile } from "../config/toml-file.js";
 import { discoverHooks } from "./discovery.js";
 import { HookEngine } from "./engine.js";
 
@@ -35,6 +37,7 @@ export function hookOptionsFromConfig(
       bypassTrust: launch.bypassTrust,
       shell: launch.env.SHELL || "/bin/sh",
       env: launch.env,
+      rediscover: () => discoverHooks(withFreshUserLayer(loaded.layers), loaded.keelHome),
     }),
     notify,
     clientName: launch.clientName ?? null,
@@ -51,4 +54,18 @@ export function withHookWarnings(
   const inventory = hooks.engine.inventory;
   const extra = [...inventory.warnings, ...inventory.errors.map((e) => `${e.path}: ${e.message}`)];
   return { ...notices, startupWarnings: [...(notices?.startupWarnings ?? []), ...extra] };
+}
+
+/** The layers with the user config read again: trust (`hooks.state`) lives there. */
+function withFreshUserLayer(layers: readonly ConfigLayerEntry[]): ConfigLayerEntry[] {
+  return layers.map((layer) => {
+    if (layer.source.type !== "user") return layer;
+    try {
+      const file = readTomlFile(layer.source.file);
+      return { ...layer, version: file.version, config: file.table ?? newTable() };
+    } catch {
+      // a broken user config keeps the trust it had
+      return layer;
+    }
+  });
 }

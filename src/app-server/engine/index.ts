@@ -4,6 +4,7 @@ import { accountHandlers } from "./account-handlers.js";
 import { commandExecHandlers } from "./command-exec.js";
 import { configHandlers } from "./config-handlers.js";
 import { Engine, type EngineOptions } from "./engine.js";
+import { hookHandlers } from "./hook-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
@@ -23,6 +24,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     configHandlers,
     accountHandlers,
     commandExecHandlers,
+    hookHandlers,
   ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);
