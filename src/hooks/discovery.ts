@@ -101,8 +101,12 @@ function layerDir(
   keelHome: string,
 ): { dir: string; meta: { source: HookSource; isManaged: boolean } } | null {
   switch (layer.source.type) {
-    case "system":
-      return { dir: path.dirname(layer.source.file), meta: { source: "system", isManaged: true } };
+    case "system": {
+      // A system config placed in KEEL_HOME must not turn the user's hooks.json into managed hooks.
+      const dir = path.dirname(layer.source.file);
+      if (path.resolve(dir) === path.resolve(keelHome)) return null;
+      return { dir, meta: { source: "system", isManaged: true } };
+    }
     case "user":
       return { dir: keelHome, meta: { source: "user", isManaged: false } };
     case "project":
