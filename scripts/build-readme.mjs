@@ -20,6 +20,7 @@ const ORDER = [
   ["session.md", "Threads, turns and steering"],
   ["persistence.md", "Persistence: resume, fork, names"],
   ["tools.md", "Tools"],
+  ["hooks.md", "Hooks and notify"],
   ["app-server.md", "App-server protocol"],
   ["tui.md", "The Codex TUI"],
   ["library.md", "Library API"],

@@ -9,7 +9,7 @@ import {
 } from "../hooks/session-hooks.js";
 import type { ResponseItem } from "../protocol/items.js";
 import type { ActiveTurn } from "./active-turn.js";
-import type { ToolHooks } from "./tool-router.js";
+import type { ApprovalRequest, ApprovalResponse, ToolHooks } from "./tool-router.js";
 
 /** What the turn loop needs to run hooks; absent when the session has none. */
 export interface TurnHookHost {
@@ -66,4 +66,25 @@ export function toolHooksFor(hooks: SessionHooks, turn: HookTurn): ToolHooks {
 
 export function hookTurn(turn: ActiveTurn, config: HookTurn["config"], emit: HookTurn["emit"]): HookTurn {
   return { turnId: turn.turnId, config, emit, signal: turn.signal };
+}
+
+/**
+ * PermissionRequest (spec hooks.md §4): before a command approval reaches the client, hooks may
+ * answer it. Null: no hook decided, ask the user as usual.
+ */
+export async function approvalFromHooks(
+  hooks: SessionHooks,
+  turn: HookTurn,
+  request: ApprovalRequest,
+): Promise<ApprovalResponse | null> {
+  if (request.kind !== "exec") return null;
+  const argv = request.command;
+  const command = argv.length === 3 && (argv[1] === "-lc" || argv[1] === "-c") ? argv[2]! : argv.join(" ");
+  const decision = await hooks.permissionRequest(turn, {
+    callId: request.callId,
+    toolName: "Bash",
+    toolInput: { command, ...(request.reason ? { description: request.reason } : {}) },
+  });
+  if (decision === null) return null;
+  return { decision: decision.behavior === "allow" ? "approved" : "denied" };
 }

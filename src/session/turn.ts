@@ -34,7 +34,14 @@ import type {
   TurnDiffTracker,
 } from "./tool-router.js";
 import { ToolCallRuntime } from "./tool-runner.js";
-import { hookPromptText, hookTurn, stopLimitWarning, type TurnHookHost, toolHooksFor } from "./turn-hooks.js";
+import {
+  approvalFromHooks,
+  hookPromptText,
+  hookTurn,
+  stopLimitWarning,
+  type TurnHookHost,
+  toolHooksFor,
+} from "./turn-hooks.js";
 import { hookContextMessage, type StopContinuation } from "../hooks/session-hooks.js";
 
 /** What a running task needs from its session. Implemented by `Session`; not a public API. */
@@ -161,7 +168,17 @@ export function turnToolContext(
     config,
     signal: turn.signal,
     emit: (msg) => host.emit(turn.turnId, msg),
-    requestApproval: (request) => host.requestApproval(turn, request),
+    requestApproval: async (request) => {
+      const hooks = host.hooks;
+      const decided = hooks
+        ? await approvalFromHooks(
+            hooks.hooks,
+            hookTurn(turn, config, (msg) => host.emit(turn.turnId, msg)),
+            request,
+          )
+        : null;
+      return decided ?? host.requestApproval(turn, request);
+    },
     requestUserInput: (request) => host.requestUserInput(turn, request),
     callDynamicTool: (request) => host.callDynamicTool(turn, request),
     approvalCache: host.approvalCache,

@@ -274,3 +274,53 @@ describe("app-server: session, prompt, tool context and Stop hooks", () => {
     expect(run.params.run).toMatchObject({ eventName: "userPromptSubmit", status: "blocked" });
   });
 });
+
+describe("app-server: PermissionRequest hooks (acceptance 10)", () => {
+  it.each([
+    ["allow", { behavior: "allow" }, true],
+    ["deny", { behavior: "deny", message: "not today" }, false],
+  ])(
+    "%s answers the approval: no item/commandExecution/requestApproval reaches the client",
+    async (_n, decision, ran) => {
+      const fx = await fixture();
+      const dir = tempDir("keel-hook-scripts-");
+      const out = JSON.stringify({ hookSpecificOutput: { hookEventName: "PermissionRequest", decision } });
+      fs.writeFileSync(
+        path.join(fx.home, "hooks.json"),
+        hooksJson({
+          PermissionRequest: [{ matcher: "Bash", command: hookScript(dir, "perm", `echo '${out}'`) }],
+        }),
+      );
+      trustAll(fx);
+      const { peer } = stdioServer(fx);
+      await peer.initialize();
+      const started = await peer.request("thread/start", {
+        cwd: fx.workspace,
+        approvalPolicy: "on-request",
+        sandbox: "read-only",
+      });
+      const threadId = started.thread.id as string;
+      const marker = path.join(fx.workspace, "escalated");
+      fx.model.enqueue(
+        turn([
+          functionCall(
+            "exec_command",
+            { cmd: `touch ${marker}`, sandbox_permissions: "require_escalated", justification: "need it" },
+            "call_p",
+          ),
+        ]),
+        textTurn("ok"),
+      );
+      const { turn: t } = await peer.request("turn/start", { threadId, input: text("go") });
+      await turnCompleted(peer, t.id);
+      expect(peer.received.some((m) => m.method === "item/commandExecution/requestApproval")).toBe(false);
+      expect(fs.existsSync(marker)).toBe(ran);
+      const [payload] = payloads(dir, "perm");
+      expect(schemaErrors("permission-request.command.input", payload)).toEqual([]);
+      expect(payload).toMatchObject({
+        tool_name: "Bash",
+        tool_input: { command: `touch ${marker}`, description: "need it" },
+      });
+    },
+  );
+});
