@@ -22,6 +22,7 @@ const ORDER = [
   ["tools.md", "Tools"],
   ["mcp-cli.md", "MCP: keel mcp and keel mcp-server"],
   ["skills.md", "Skills"],
+  ["hooks.md", "Hooks and notify"],
   ["app-server.md", "App-server protocol"],
   ["tui.md", "The Codex TUI"],
   ["library.md", "Library API"],

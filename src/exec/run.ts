@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { hookOptionsFromConfig, withHookWarnings } from "../hooks/from-config.js";
 import { storedApiKey } from "../auth/auth-file.js";
 import { KEEL_VERSION } from "../cli/version.js";
 import {
@@ -46,6 +47,8 @@ export interface ExecArgs {
   images: string[];
   fullAuto: boolean;
   dangerouslyBypassApprovalsAndSandbox: boolean;
+  /** `--dangerously-bypass-hook-trust`: hooks run without a trusted hash. */
+  dangerouslyBypassHookTrust?: boolean;
   oss: boolean;
   localProvider?: string;
   profile?: string;
@@ -183,8 +186,13 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     ...(io.env.SHELL ? { userShell: io.env.SHELL } : {}),
   });
   const apiKey = io.env.KEEL_API_KEY || io.env.CODEX_API_KEY;
+  const hooks = hookOptionsFromConfig(loaded, {
+    env: io.env,
+    bypassTrust: args.dangerouslyBypassHookTrust === true,
+  });
   const options: ThreadOptions = {
     ...base,
+    ...(hooks ? { hooks, notices: withHookWarnings(base.notices, hooks) } : {}),
     config,
     ephemeral: base.ephemeral || args.ephemeral,
     source: "exec",

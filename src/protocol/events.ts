@@ -134,6 +134,11 @@ export const TurnItemSchema = z.discriminatedUnion("type", [
     raw_content: z.array(z.string()),
   }),
   z.object({ type: z.literal("context_compaction"), id: z.string() }),
+  z.object({
+    type: z.literal("hook_prompt"),
+    id: z.string(),
+    fragments: z.array(z.object({ text: z.string(), hook_run_id: z.string() })),
+  }),
 ]);
 export type TurnItem = z.infer<typeof TurnItemSchema>;
 
@@ -405,6 +410,40 @@ export const ElicitationRequestEventSchema = z.object({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Hooks (spec hooks.md §6). `run` is the v2 HookRunSummary as the wire carries it.
+
+export const HookRunSummarySchema = z.object({
+  id: z.string(),
+  eventName: z.string(),
+  handlerType: z.enum(["command", "mcpTool", "prompt", "agent"]),
+  executionMode: z.enum(["sync", "async"]),
+  scope: z.enum(["thread", "turn"]),
+  sourcePath: z.string(),
+  source: z.string(),
+  displayOrder: z.number().int(),
+  status: z.enum(["running", "completed", "failed", "blocked", "stopped"]),
+  statusMessage: z.string().nullable(),
+  startedAt: z.number().int(),
+  completedAt: z.number().int().nullable(),
+  durationMs: z.number().int().nullable(),
+  entries: z.array(
+    z.object({ kind: z.enum(["warning", "stop", "feedback", "context", "error"]), text: z.string() }),
+  ),
+});
+
+export const HookStartedEventSchema = z.object({
+  type: z.literal("hook_started"),
+  turn_id: z.string().nullable(),
+  run: HookRunSummarySchema,
+});
+
+export const HookCompletedEventSchema = z.object({
+  type: z.literal("hook_completed"),
+  turn_id: z.string().nullable(),
+  run: HookRunSummarySchema,
+});
+
+// ---------------------------------------------------------------------------------------------
 // The union and the envelope
 
 export const EventMsgSchema = z.discriminatedUnion("type", [
@@ -452,6 +491,8 @@ export const EventMsgSchema = z.discriminatedUnion("type", [
   McpToolCallBeginEventSchema,
   McpToolCallEndEventSchema,
   ElicitationRequestEventSchema,
+  HookStartedEventSchema,
+  HookCompletedEventSchema,
 ]);
 export type EventMsg = z.infer<typeof EventMsgSchema>;
 export type EventMsgType = EventMsg["type"];

@@ -74,7 +74,22 @@ import { Elicitations } from "./elicitations.js";
 import { McpTools } from "./mcp-tools.js";
 import { mcpMayAskUser } from "../tools/mcp-approval.js";
 import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
-import { compactHistory, runRegularTurn, type TurnHost, turnToolContext } from "./turn.js";
+import { compactHistory, runRegularTurn, type TurnHost, turnToolContext, userInputText } from "./turn.js";
+import { SessionHooks, type SessionStartSource } from "../hooks/session-hooks.js";
+import type { HookEngine } from "../hooks/engine.js";
+import { runNotify } from "../hooks/notify.js";
+import { DEFAULT_STOP_HOOK_MAX_BLOCKS, type TurnHookHost } from "./turn-hooks.js";
+
+export interface SessionHookOptions {
+  engine: HookEngine;
+  /** `notify = ["prog", …]`: run after every completed turn with Codex's JSON payload. */
+  notify?: readonly string[] | null;
+  /** `initialize` clientInfo.name, for the notify payload's `client`. */
+  clientName?: string | null;
+  stopHookMaxBlocks?: number | null;
+  /** Environment of the notify program. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
 import { boundEventForRollout } from "../rollout/persisted-output.js";
 import { truncateItemForHistory } from "../tools/runtime/history-truncation.js";
 import { historyOutputPolicy } from "../tools/runtime/output-policy.js";
@@ -135,6 +150,8 @@ export interface SessionOptions {
   userShell?: string;
   timezone?: string;
   now?: () => Date;
+  /** Lifecycle hooks and the legacy `notify` program; absent: none run. */
+  hooks?: SessionHookOptions | null;
 }
 
 /** Immutable copy of the effective per-thread settings (session.md §2.1). */
@@ -201,6 +218,9 @@ export class Session {
   /** The thread's MCP clients; null when no `[mcp_servers]` entry is enabled. */
   mcp: McpConnectionManager | null = null;
   private persistFailed = false;
+  private readonly hookHost: TurnHookHost | null;
+  /** The user texts of running turns, for the notify payload. */
+  private readonly turnInputs = new Map<string, string[]>();
 
   private constructor(
     private readonly opts: SessionOptions,
@@ -231,6 +251,7 @@ export class Session {
       }),
       new McpTools(() => this.mcp),
     );
+    this.hookHost = opts.hooks ? this.makeHookHost(opts.hooks, opts.initialHistory?.kind ?? "new") : null;
     this.host = this.makeHost();
     if (opts.listener) this.channel.subscribe(opts.listener);
   }
@@ -697,6 +718,7 @@ export class Session {
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
       this.elicitations.cancelAll();
+      await this.hookHost?.hooks.sessionEnd(this.configuration.cwd).catch(() => undefined);
       // Background processes die with the thread; their items end before the rollout closes.
       await this.router.terminateProcesses(this.threadId).catch(() => undefined);
       await this.router.endSession(this.threadId).catch(() => undefined);
@@ -751,6 +773,7 @@ export class Session {
     input: readonly UserInput[],
     outputSchema: unknown | null,
   ): Promise<string | null> {
+    if (this.opts.hooks?.notify?.length) this.turnInputs.set(turn.turnId, [userInputText(input)]);
     return runRegularTurn(this.host, turn, input, () => this.nextItemId(), outputSchema).then(
       (r) => r.lastAgentMessage,
     );
@@ -803,6 +826,28 @@ export class Session {
       completed_at: Math.floor(now / 1000),
       duration_ms: now - turn.startedAt,
     });
+    this.notifyTurnComplete(turn.turnId, last);
+  }
+
+  /** The legacy `notify` program, fire-and-forget after a completed turn (spec hooks.md §7). */
+  private notifyTurnComplete(turnId: string, lastMessage: string | null): void {
+    const inputs = this.turnInputs.get(turnId);
+    this.turnInputs.delete(turnId);
+    const argv = this.opts.hooks?.notify;
+    if (!argv?.length || !inputs) return;
+    runNotify(
+      argv,
+      {
+        type: "agent-turn-complete",
+        "thread-id": this.threadId,
+        "turn-id": turnId,
+        cwd: this.configuration.cwd,
+        client: this.opts.hooks?.clientName ?? null,
+        "input-messages": inputs,
+        "last-assistant-message": lastMessage,
+      },
+      this.opts.hooks?.env ?? {},
+    );
   }
 
   /**
@@ -970,6 +1015,25 @@ export class Session {
     };
   }
 
+  private makeHookHost(options: SessionHookOptions, history: InitialHistory["kind"]): TurnHookHost {
+    const sources: Record<InitialHistory["kind"], SessionStartSource> = {
+      new: "startup",
+      cleared: "clear",
+      resumed: "resume",
+      forked: "fork",
+    };
+    let pending: SessionStartSource | null = sources[history];
+    return {
+      hooks: new SessionHooks(options.engine, this.threadId, () => this.recorder.path),
+      takeSessionStart: () => {
+        const source = pending;
+        pending = null;
+        return source;
+      },
+      stopHookMaxBlocks: options.stopHookMaxBlocks ?? DEFAULT_STOP_HOOK_MAX_BLOCKS,
+    };
+  }
+
   private makeHost(): TurnHost {
     const approvalCache: ApprovalCache = {
       has: (key) => this.approvalKeys.has(key),
@@ -982,6 +1046,7 @@ export class Session {
       client: this.client,
       router: this.router,
       approvalCache,
+      hooks: this.hookHost,
       baseInstructions: this.baseInstructions,
       baseline: this.baseline,
       skills: this.opts.skills ?? null,

@@ -9,6 +9,7 @@ import type { ResponseItem } from "../protocol/items.js";
 import type { ToolSpec } from "../protocol/model.js";
 import type { SessionConfiguration } from "../permissions/index.js";
 import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
+import type { HookToolCall, PostToolDecision, PreToolDecision } from "../hooks/session-hooks.js";
 import type {
   DynamicToolRequest,
   DynamicToolResult,
@@ -127,6 +128,19 @@ export interface ToolContext {
   callDynamicTool?(request: DynamicToolRequest): Promise<DynamicToolResult>;
   /** Asks the user on behalf of an MCP server (tool approvals); `cancel` when the turn ends first. */
   requestElicitation?(server: string, request: McpElicitationRequest): Promise<McpElicitationResult>;
+  /** The session's PreToolUse / PostToolUse hooks; absent when none are configured. */
+  hooks?: ToolHooks;
+}
+
+/**
+ * Lifecycle hooks around a tool call (spec hooks.md): the tools orchestrator asks before it runs
+ * a call and after; what hooks add for the model is taken per call when the output is recorded.
+ */
+export interface ToolHooks {
+  preToolUse(call: HookToolCall): Promise<PreToolDecision>;
+  postToolUse(call: HookToolCall, response: unknown): Promise<PostToolDecision>;
+  /** Developer messages the hooks added for a call (once; empty when none). */
+  takeContext(callId: string): ResponseItem[];
 }
 
 export interface ToolRouter {

@@ -57,11 +57,14 @@ export class ToolCallRuntime {
     this.running.push({ call, output });
   }
 
-  /** Outputs of every started call, in call order. */
+  /** Outputs of every started call, in call order; context a hook added precedes its call's output. */
   async drain(): Promise<ResponseItem[]> {
     const outputs = await Promise.all(this.running.map((r) => r.output));
+    const calls = this.running.map((r) => r.call.callId);
     this.running.length = 0;
-    return outputs;
+    const hooks = this.context.hooks;
+    if (!hooks) return outputs;
+    return outputs.flatMap((output, i) => [...hooks.takeContext(calls[i]!), output]);
   }
 }
 

@@ -37,6 +37,15 @@ import type {
 import { ToolCallRuntime } from "./tool-runner.js";
 import { invokedSkillMessages, skillsInstructionsText, type SkillsSource, turnSkills } from "./skills.js";
 import type { SkillsOutcome } from "../skills/index.js";
+import {
+  approvalFromHooks,
+  hookPromptText,
+  hookTurn,
+  stopLimitWarning,
+  type TurnHookHost,
+  toolHooksFor,
+} from "./turn-hooks.js";
+import { hookContextMessage, type StopContinuation } from "../hooks/session-hooks.js";
 
 /** What a running task needs from its session. Implemented by `Session`; not a public API. */
 export interface TurnHost {
@@ -75,6 +84,8 @@ export interface TurnHost {
     server: string,
     request: McpElicitationRequest,
   ): Promise<McpElicitationResult>;
+  /** Lifecycle hooks; null when the session runs none. */
+  readonly hooks?: TurnHookHost | null;
 }
 
 export function userInputText(input: readonly UserInput[]): string {
@@ -168,12 +179,30 @@ export function turnToolContext(
     config,
     signal: turn.signal,
     emit: (msg) => host.emit(turn.turnId, msg),
-    requestApproval: (request) => host.requestApproval(turn, request),
+    requestApproval: async (request) => {
+      const hooks = host.hooks;
+      const decided = hooks
+        ? await approvalFromHooks(
+            hooks.hooks,
+            hookTurn(turn, config, (msg) => host.emit(turn.turnId, msg)),
+            request,
+          )
+        : null;
+      return decided ?? host.requestApproval(turn, request);
+    },
     requestUserInput: (request) => host.requestUserInput(turn, request),
     callDynamicTool: (request) => host.callDynamicTool(turn, request),
     requestElicitation: (server, request) => host.requestElicitation(turn, server, request),
     approvalCache: host.approvalCache,
     diffTracker,
+    ...(host.hooks
+      ? {
+          hooks: toolHooksFor(
+            host.hooks.hooks,
+            hookTurn(turn, config, (msg) => host.emit(turn.turnId, msg)),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -187,11 +216,12 @@ export async function runRegularTurn(
   if (needsCompaction(host)) await compactHistory(host, turn);
   const skills = await turnSkills(host.skills, host.config().cwd);
   recordTurnContext(host, turn, skills);
-  recordUserInput(host, turn, input, newItemId());
+  if (!(await recordPromptWithHooks(host, turn, input, newItemId()))) return { lastAgentMessage: null };
   host.record(await invokedSkillMessages(input, skills));
 
   const diffTracker = new FileTurnDiffTracker(host.config().cwd);
   let lastAgentMessage: string | null = null;
+  let stopBlocks = 0;
   // MCP servers still starting get a moment to join the first request's tools.
   await host.router.prepareTurn?.(host.config());
   for (;;) {
@@ -228,7 +258,18 @@ export async function runRegularTurn(
     if (result.lastAgentMessage !== null) lastAgentMessage = result.lastAgentMessage;
 
     const followUp = result.toolCalls > 0 || turn.hasPendingInput();
-    if (!followUp) break;
+    if (!followUp) {
+      const continuations = await runStopHooks(host, turn, stopBlocks > 0, lastAgentMessage);
+      if (continuations.length === 0) break;
+      const limit = host.hooks!.stopHookMaxBlocks;
+      if (stopBlocks >= limit) {
+        host.emit(turn.turnId, { type: "warning", message: stopLimitWarning(limit) });
+        break;
+      }
+      stopBlocks++;
+      recordHookPrompt(host, turn, continuations, newItemId());
+      continue;
+    }
     if (needsCompaction(host)) {
       await compactHistory(host, turn);
       recordTurnContext(host, turn, skills);
@@ -237,6 +278,73 @@ export async function runRegularTurn(
   const diff = await diffTracker.unifiedDiff();
   if (diff) host.emit(turn.turnId, { type: "turn_diff", unified_diff: diff });
   return { lastAgentMessage };
+}
+
+/**
+ * SessionStart (first turn of the thread), then UserPromptSubmit, around the user's message:
+ * SessionStart context goes before it, prompt context after it. False when a UserPromptSubmit
+ * hook blocked or stopped the prompt: nothing is recorded and no model is called.
+ */
+async function recordPromptWithHooks(
+  host: TurnHost,
+  turn: ActiveTurn,
+  input: readonly UserInput[],
+  itemId: string,
+): Promise<boolean> {
+  const hooks = host.hooks;
+  if (!hooks) {
+    recordUserInput(host, turn, input, itemId);
+    return true;
+  }
+  const ht = hookTurn(turn, host.config(), (msg) => host.emit(turn.turnId, msg));
+  const source = hooks.takeSessionStart();
+  if (source !== null) {
+    const contexts = await hooks.hooks.sessionStart(ht, source);
+    if (contexts.length > 0) host.record(contexts.map(hookContextMessage));
+  }
+  const prompt = await hooks.hooks.userPromptSubmit(ht, userInputText(input));
+  if (!prompt.proceed) return false;
+  recordUserInput(host, turn, input, itemId);
+  if (prompt.contexts.length > 0) host.record(prompt.contexts.map(hookContextMessage));
+  return true;
+}
+
+function runStopHooks(
+  host: TurnHost,
+  turn: ActiveTurn,
+  stopHookActive: boolean,
+  lastAgentMessage: string | null,
+): Promise<StopContinuation[]> {
+  if (!host.hooks) return Promise.resolve([]);
+  const ht = hookTurn(turn, host.config(), (msg) => host.emit(turn.turnId, msg));
+  return host.hooks.hooks.stop(ht, stopHookActive, lastAgentMessage);
+}
+
+/** A Stop block continues the turn: a hookPrompt item, and the reasons as the next user message. */
+function recordHookPrompt(
+  host: TurnHost,
+  turn: ActiveTurn,
+  continuations: readonly StopContinuation[],
+  itemId: string,
+): void {
+  const item = {
+    thread_id: host.threadId,
+    turn_id: turn.turnId,
+    item: {
+      type: "hook_prompt" as const,
+      id: itemId,
+      fragments: continuations.map((c) => ({ text: c.reason, hook_run_id: c.runId })),
+    },
+  };
+  host.emit(turn.turnId, { type: "item_started", ...item });
+  host.emit(turn.turnId, { type: "item_completed", ...item });
+  host.record(
+    continuations.map((c) => ({
+      type: "message" as const,
+      role: "user" as const,
+      content: [{ type: "input_text" as const, text: hookPromptText(c.runId, c.reason) }],
+    })),
+  );
 }
 
 /** The turn a model request belongs to: its abort signal, history window and ids. */
@@ -312,6 +420,9 @@ export async function compactHistory(host: TurnHost, turn: ActiveTurn): Promise<
   };
   host.emit(turn.turnId, { type: "item_started", ...lifecycle });
   const config = host.config();
+  const trigger = turn.kind === "compact" ? "manual" : "auto";
+  const ht = hookTurn(turn, config, (msg) => host.emit(turn.turnId, msg));
+  await host.hooks?.hooks.compact(ht, "PreCompact", trigger);
   const history = host.history();
   const prompt = config.compactPrompt ?? COMPACTION_PROMPT;
   const request = buildRequest(host, config, compactionRequestInput(history, prompt), []);
@@ -339,4 +450,5 @@ export async function compactHistory(host: TurnHost, turn: ActiveTurn): Promise<
   host.baseline.skills = null;
   host.emit(turn.turnId, { type: "context_compacted" });
   host.emit(turn.turnId, { type: "item_completed", ...lifecycle });
+  await host.hooks?.hooks.compact(ht, "PostCompact", trigger);
 }

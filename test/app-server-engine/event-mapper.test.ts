@@ -198,7 +198,28 @@ const samples: Record<EventMsgType, EventMsg> = {
     turn_id: T,
     request: { mode: "form", message: "Name?", requestedSchema: { type: "object", properties: {} } },
   },
+  hook_started: { type: "hook_started", turn_id: T, run: hookRun("running") },
+  hook_completed: { type: "hook_completed", turn_id: T, run: hookRun("completed") },
 };
+
+function hookRun(status: "running" | "completed") {
+  return {
+    id: "pre-tool-use:0:/h/hooks.json:call-1",
+    eventName: "preToolUse",
+    handlerType: "command" as const,
+    executionMode: "sync" as const,
+    scope: "turn" as const,
+    sourcePath: "/h/hooks.json",
+    source: "user",
+    displayOrder: 0,
+    status,
+    statusMessage: null,
+    startedAt: 1,
+    completedAt: status === "running" ? null : 2,
+    durationMs: status === "running" ? null : 5,
+    entries: status === "running" ? [] : [{ kind: "context" as const, text: "ctx" }],
+  };
+}
 
 const notifications = (outputs: MapperOutput[]) =>
   outputs.flatMap((o) => (o.kind === "notify" || o.kind === "broadcast" ? [o.notification] : []));

@@ -130,6 +130,12 @@ export function turnItemToV2(item: TurnItem, content?: UserInput[]): ThreadItem 
       };
     case "context_compaction":
       return { type: "contextCompaction", id: item.id };
+    case "hook_prompt":
+      return {
+        type: "hookPrompt",
+        id: item.id,
+        fragments: item.fragments.map((f) => ({ text: f.text, hookRunId: f.hook_run_id })),
+      };
   }
 }
 

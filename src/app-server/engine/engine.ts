@@ -1,5 +1,7 @@
 import fs from "node:fs";
 import { storedApiKey } from "../../auth/auth-file.js";
+import { hookOptionsFromConfig, withHookWarnings } from "../../hooks/from-config.js";
+import type { HookEngine } from "../../hooks/engine.js";
 import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
 import { prepareNodeTransport } from "../../model/node-transport.js";
@@ -47,6 +49,8 @@ export interface EngineOptions {
   cliOverrides?: readonly string[];
   /** `--strict-config`: unrecognised config keys fail a thread's configuration load. */
   strictConfig?: boolean;
+  /** `--dangerously-bypass-hook-trust`: hooks run without a trusted hash. */
+  bypassHookTrust?: boolean;
   /** Unload threads without subscribers after this much inactivity (default 30 minutes). */
   idleUnloadMs?: number;
   scheduler?: Scheduler;
@@ -78,6 +82,8 @@ export class Engine {
   /** The handlers `attachEngine` registered, by method. */
   handlers: HandlerTable = {};
   private readonly threads = new Map<string, LoadedThread>();
+  /** The hook engines of the sessions built here, reloaded when a client trusts a hook. */
+  private readonly hookEngines = new Set<WeakRef<HookEngine>>();
   /** Set once the server shuts down: nothing new is opened after that. */
   private stopping = false;
   private readonly idleMs: number;
@@ -166,8 +172,15 @@ export class Engine {
             : {}),
           ...(env.SHELL ? { userShell: env.SHELL } : {}),
         });
+    const hooks = hookOptionsFromConfig(loaded, {
+      env,
+      bypassTrust: this.options.bypassHookTrust === true,
+      clientName: client?.name ?? null,
+    });
+    if (hooks) this.hookEngines.add(new WeakRef(hooks.engine));
     return {
       ...base,
+      ...(hooks ? { hooks, notices: withHookWarnings(base.notices, hooks) } : {}),
       config: {
         ...base.config,
         serviceTier: request.serviceTier ?? base.config.serviceTier,
@@ -185,6 +198,15 @@ export class Engine {
       },
       ...(this.options.modelClient ? { modelClient: this.options.modelClient } : {}),
     };
+  }
+
+  /** After a trust change (config/batchWrite): every live session re-reads its hooks. */
+  reloadHooks(): void {
+    for (const ref of this.hookEngines) {
+      const hooks = ref.deref();
+      if (hooks) hooks.reload();
+      else this.hookEngines.delete(ref);
+    }
   }
 
   /** AGENTS.md files the session loads (reported as `instructionSources`). */

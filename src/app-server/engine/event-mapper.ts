@@ -503,6 +503,10 @@ export class EventMapper {
       // No v2 notification: clients follow each server's startupStatus/updated.
       case "mcp_startup_complete":
         return [];
+      case "hook_started":
+        return [note("hook/started", { threadId, turnId: msg.turn_id, run: msg.run })];
+      case "hook_completed":
+        return [note("hook/completed", { threadId, turnId: msg.turn_id, run: msg.run })];
       default: {
         const unhandled: never = msg;
         return unhandled;

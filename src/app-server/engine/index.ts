@@ -7,6 +7,7 @@ import { Engine, type EngineOptions } from "./engine.js";
 import { processHandlers } from "./process-handlers.js";
 import { skillsHandlers } from "./skills.js";
 import { mcpHandlers } from "./mcp-handlers.js";
+import { hookHandlers } from "./hook-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
@@ -28,6 +29,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     commandExecHandlers,
     processHandlers,
     mcpHandlers,
+    hookHandlers,
   ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);

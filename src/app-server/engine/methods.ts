@@ -31,6 +31,8 @@ export const ENGINE_METHODS = [
   "turn/steer",
   "turn/interrupt",
   "config/read",
+  "config/batchWrite",
+  "hooks/list",
   "configRequirements/read",
   "model/list",
   "modelProvider/list",

@@ -11,23 +11,15 @@ const COLLABORATION_MODE_PRESETS = [
 ] as const;
 
 /**
- * Start-up list methods with the minimal answers both official TUIs accept (spec §11). Hooks and
- * MCP servers are empty until those subsystems exist; skills are empty only without the engine
- * (which answers `skills/*` itself); plugins and apps are not part of keel.
+ * Start-up list methods with the minimal answers both official TUIs accept (spec §11), for a
+ * server without the engine: the engine answers `skills/*`, `hooks/list` and the MCP methods
+ * itself; plugins and apps are not part of keel.
  */
 export const miscHandlers: HandlerModule = {
   resource: "misc",
   handlers: {
     "skills/list": (params, { server }) => ({
       data: cwdsOrDefault(params.cwds, server.cwd).map((cwd) => ({ cwd, skills: [], errors: [] })),
-    }),
-    "hooks/list": (params, { server }) => ({
-      data: cwdsOrDefault(params.cwds, server.cwd).map((cwd) => ({
-        cwd,
-        hooks: [],
-        warnings: [],
-        errors: [],
-      })),
     }),
     "collaborationMode/list": () => ({ data: COLLABORATION_MODE_PRESETS.map((preset) => ({ ...preset })) }),
     "mcpServerStatus/list": () => ({ data: [], nextCursor: null }),

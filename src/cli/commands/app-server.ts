@@ -3,7 +3,12 @@ import type { WsAuthFlags } from "../../app-server/ws-auth.js";
 import type { WsLimitFlags } from "../../app-server/ws-limits.js";
 import { errorMessage, UserError } from "../../lib/errors.js";
 
-type AppServerFlags = { listen: string; stdio?: boolean; strictConfig?: boolean } & WsAuthFlags &
+type AppServerFlags = {
+  listen: string;
+  stdio?: boolean;
+  strictConfig?: boolean;
+  dangerouslyBypassHookTrust?: boolean;
+} & WsAuthFlags &
   WsLimitFlags;
 
 /**
@@ -54,6 +59,7 @@ export function registerAppServerCommand(program: Command): void {
     )
     .option("--ws-message-timeout-seconds <SECONDS>", "time to finish sending a started message (default 60)")
     .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
+    .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
     .action(async (options: AppServerFlags) => {
       const [{ runAppServer }, { describeTerminal }, { requireUsableKeelHome, resolveKeelHome }] =
         await Promise.all([
@@ -82,7 +88,11 @@ export function registerAppServerCommand(program: Command): void {
           stdout: process.stdout,
           stderr: process.stderr,
           stopSignal: stop,
-          engine: { env: process.env, strictConfig: options.strictConfig === true },
+          engine: {
+            env: process.env,
+            strictConfig: options.strictConfig === true,
+            bypassHookTrust: options.dangerouslyBypassHookTrust === true,
+          },
           wsAuth: options,
           wsLimits: options,
         });

@@ -13,6 +13,7 @@ interface ExecFlags {
   image?: string[];
   fullAuto?: boolean;
   dangerouslyBypassApprovalsAndSandbox?: boolean;
+  dangerouslyBypassHookTrust?: boolean;
   oss?: boolean;
   localProvider?: string;
   profile?: string;
@@ -48,6 +49,7 @@ export function registerExecCommand(program: Command): void {
       "--dangerously-bypass-approvals-and-sandbox",
       "run every command without a sandbox and without approvals (only in an externally sandboxed environment)",
     )
+    .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
     .option("--oss", "use the local open-source model provider (oss_provider)")
     .option("--local-provider <id>", "provider for --oss: lmstudio or ollama")
     .option("-p, --profile <name>", "config profile to use")
@@ -108,6 +110,7 @@ async function run(
       images: flags.image ?? [],
       fullAuto: flags.fullAuto === true,
       dangerouslyBypassApprovalsAndSandbox: flags.dangerouslyBypassApprovalsAndSandbox === true,
+      dangerouslyBypassHookTrust: flags.dangerouslyBypassHookTrust === true,
       oss: flags.oss === true,
       ...(flags.localProvider !== undefined ? { localProvider: flags.localProvider } : {}),
       ...(flags.profile !== undefined ? { profile: flags.profile } : {}),

@@ -89,3 +89,42 @@ export const ConfigWarningNotificationSchema = named(
   }),
 );
 export type ConfigWarningNotification = z.infer<typeof ConfigWarningNotificationSchema>;
+
+// config/batchWrite [cur]: keel applies it to the user config.toml (enough to trust a hook).
+
+export const ConfigEditSchema = named(
+  "ConfigEdit",
+  z.object({
+    keyPath: z.string(),
+    value: z.unknown(),
+    mergeStrategy: z.enum(["replace", "upsert"]),
+  }),
+);
+
+export const ConfigBatchWriteParamsSchema = named(
+  "ConfigBatchWriteParams",
+  z.object({
+    edits: z.array(ConfigEditSchema),
+    expectedVersion: z.string().nullish(),
+    filePath: z.string().nullish(),
+    reloadUserConfig: z.boolean().optional(),
+  }),
+);
+export type ConfigBatchWriteParams = z.infer<typeof ConfigBatchWriteParamsSchema>;
+
+export const ConfigWriteResponseSchema = named(
+  "ConfigWriteResponse",
+  z.object({
+    status: z.enum(["ok", "okOverridden"]),
+    version: z.string(),
+    filePath: z.string(),
+    overriddenMetadata: z
+      .object({
+        message: z.string(),
+        overridingLayer: ConfigLayerMetadataSchema,
+        effectiveValue: z.unknown(),
+      })
+      .nullish(),
+  }),
+);
+export type ConfigWriteResponse = z.infer<typeof ConfigWriteResponseSchema>;

@@ -253,6 +253,11 @@ export const clientRequests = {
     result: config.ConfigReadResponseSchema,
     description: "Read the effective configuration (config.toml keys).",
   },
+  "config/batchWrite": {
+    params: config.ConfigBatchWriteParamsSchema,
+    result: config.ConfigWriteResponseSchema,
+    description: "Write several config.toml keys at once (keel: the user config only).",
+  },
   "configRequirements/read": {
     params: NoParamsSchema,
     result: config.ConfigRequirementsReadResponseSchema,

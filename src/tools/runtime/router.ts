@@ -8,6 +8,7 @@ import {
   type BackgroundProcess,
   type ToolCall,
   type ToolContext,
+  type ToolHooks,
   type ToolRouter,
   type ToolSpec,
   toolOutputItem,
@@ -33,6 +34,8 @@ import {
 import { mediaToolSpecs } from "../media-tools.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
+import type { HookToolCall } from "../../hooks/session-hooks.js";
+import { blockedByHookText, hookToolCall, rewriteCall } from "./hook-calls.js";
 import { buildCommandEnv, explicitEnvNames } from "../../sandbox/command-env.js";
 import {
   type CommandInvocation,
@@ -195,7 +198,24 @@ export class SandboxedToolRouter implements ToolRouter {
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
     if (call.name === VIEW_IMAGE_TOOL_NAME) return runViewImage(call, ctx, this.options.permissionEnv);
-    return toolOutputItem(call, await this.run(call, ctx));
+    const hooked = ctx.hooks ? hookToolCall(call) : null;
+    if (!ctx.hooks || !hooked) return toolOutputItem(call, await this.run(call, ctx));
+    return toolOutputItem(call, await this.runWithHooks(call, hooked, ctx.hooks, ctx));
+  }
+
+  /** PreToolUse decides whether (and with which input) the call runs; PostToolUse sees its output. */
+  private async runWithHooks(call: ToolCall, hooked: HookToolCall, hooks: ToolHooks, ctx: ToolContext) {
+    const pre = await hooks.preToolUse(hooked);
+    if (pre.blockReason !== null) return blockedByHookText(hooked, pre.blockReason);
+    let effective = call;
+    if (pre.updatedInput !== undefined) {
+      const rewritten = rewriteCall(call, pre.updatedInput);
+      if (typeof rewritten === "string") return rewritten;
+      effective = rewritten;
+    }
+    const output = await this.run(effective, ctx);
+    const post = await hooks.postToolUse(hookToolCall(effective) ?? hooked, output);
+    return post.replacement ?? output;
   }
 
   private async run(call: ToolCall, ctx: ToolContext): Promise<string> {
