@@ -17,8 +17,6 @@ export interface QualifiedMcpTool {
 }
 
 const HASH_LEN = 12;
-/** Chat-completions function names are capped at 64 characters. */
-export const MAX_FLAT_NAME_LENGTH = 64;
 
 /** Every character outside `[A-Za-z0-9_]` becomes `_` (an empty name becomes `_`). */
 export function sanitizeMcpName(name: string): string {
@@ -94,44 +92,6 @@ function collisions<T>(items: readonly T[], key: (t: T) => string, raw: (t: T) =
     byKey.set(k, set);
   }
   return new Set([...byKey].filter(([, raws]) => raws.size > 1).map(([k]) => k));
-}
-
-export interface FlatMcpToolNames {
-  /** `mcp__<srv>__<tool>` for a raw pair, or undefined when the tool is unknown. */
-  nameOf(server: string, tool: string): string | undefined;
-  /** The raw pair behind a flat name the model called. */
-  resolve(flat: string): { server: string; tool: string } | undefined;
-}
-
-/**
- * Flat names for the chat-completions wire (`mcp__<srv>__<tool>`, at most 64 characters):
- * a longer or taken name keeps its start and ends in a hash of the raw identity.
- */
-export function flatMcpToolNames(tools: readonly { server: string; name: string }[]): FlatMcpToolNames {
-  const forward = new Map<string, string>();
-  const back = new Map<string, { server: string; tool: string }>();
-  for (const q of qualifyMcpTools(tools)) {
-    const identity = toolIdentity(q.server, q.tool);
-    let flat = `${q.namespace}__${q.name}`;
-    for (let attempt = 0; flat.length > MAX_FLAT_NAME_LENGTH || back.has(flat); attempt++) {
-      const suffix = hashSuffix(attempt === 0 ? identity : `${identity}\0${attempt}`);
-      flat = fitWithSuffix(q.namespace, q.name, suffix);
-    }
-    forward.set(`${q.server}\0${q.tool}`, flat);
-    back.set(flat, { server: q.server, tool: q.tool });
-  }
-  return {
-    nameOf: (server, tool) => forward.get(`${server}\0${tool}`),
-    resolve: (flat) => back.get(flat),
-  };
-}
-
-/** Shortens the tool part first; a namespace too long for any tool part is cut itself. */
-function fitWithSuffix(namespace: string, name: string, suffix: string): string {
-  const prefix = `${namespace}__`;
-  const room = MAX_FLAT_NAME_LENGTH - prefix.length - suffix.length;
-  if (room >= 0) return `${prefix}${name.slice(0, room)}${suffix}`;
-  return `${prefix.slice(0, MAX_FLAT_NAME_LENGTH - suffix.length)}${suffix}`;
 }
 
 function compare(a: string, b: string): number {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { flatMcpToolNames, qualifyMcpTools, sanitizeMcpName } from "../../src/mcp/tool-names.js";
+import { qualifyMcpTools, sanitizeMcpName } from "../../src/mcp/tool-names.js";
 
 const pairs = (list: [string, string][]) => list.map(([server, name]) => ({ server, name }));
 
@@ -11,12 +11,6 @@ const rawName = fc.string({
   maxLength: 6,
 });
 const rawPairs = fc.array(fc.tuple(rawName, rawName), { maxLength: 12 });
-const longPairs = fc.array(
-  fc.tuple(fc.string({ minLength: 0, maxLength: 70 }), fc.string({ maxLength: 70 })),
-  {
-    maxLength: 8,
-  },
-);
 
 describe("MCP tool names", () => {
   it("matches Codex 0.169's names for colliding servers and tools (captured)", () => {
@@ -72,37 +66,5 @@ describe("MCP tool names", () => {
         expect(new Set(nsByServer.values()).size).toBe(nsByServer.size);
       }),
     );
-  });
-
-  it("flat chat names are valid, at most 64 characters, distinct and map back (property)", () => {
-    fc.assert(
-      fc.property(fc.oneof(rawPairs, longPairs), (list) => {
-        const flat = flatMcpToolNames(pairs(list));
-        const names = new Set<string>();
-        for (const [server, tool] of list) {
-          const name = flat.nameOf(server, tool)!;
-          expect(name).toMatch(/^mcp__[A-Za-z0-9_]+$/);
-          expect(name.length).toBeLessThanOrEqual(64);
-          expect(flat.resolve(name)).toEqual({ server, tool });
-          names.add(name);
-        }
-        expect(names.size).toBe(new Set(list.map(([s, t]) => `${s}\0${t}`)).size);
-      }),
-    );
-  });
-
-  it("flattens short names as mcp__<srv>__<tool> and hash-shortens long ones", () => {
-    const long = "x".repeat(80);
-    const flat = flatMcpToolNames(
-      pairs([
-        ["srv", "echo"],
-        ["srv", long],
-      ]),
-    );
-    expect(flat.nameOf("srv", "echo")).toBe("mcp__srv__echo");
-    const shortened = flat.nameOf("srv", long)!;
-    expect(shortened).toHaveLength(64);
-    expect(shortened).toMatch(/^mcp__srv__x+_[0-9a-f]{12}$/);
-    expect(flat.resolve("mcp__srv__nosuch")).toBeUndefined();
   });
 });
