@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixtureToml } from "../mcp/fixture.js";
 import { fixture, type Message, type Peer, stdioServer } from "./support.js";
+import { startOAuthServer } from "../support/mcp-oauth.js";
 
 /**
  * `mcpServer/oauth/login` end to end (spec mcp.md §7): a real authorization server (the SDK's
@@ -11,20 +12,10 @@ import { fixture, type Message, type Peer, stdioServer } from "./support.js";
  * browser by following the authorization URL.
  */
 
-const OAUTH_SERVER = path.resolve(import.meta.dirname, "../support/mcp-oauth-server.mjs");
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill();
 });
-
-async function startOAuthServer(): Promise<string> {
-  const child = spawn(process.execPath, [OAUTH_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`OAuth fixture exited with ${code}`)));
-    child.stdout!.setEncoding("utf8").once("data", (line: string) => resolve(line.trim()));
-  });
-}
 
 const statusOf = (peer: Peer, name: string, status: string) =>
   peer.notification("mcpServer/startupStatus/updated", (p) => p.name === name && p.status === status, 20_000);
@@ -39,7 +30,7 @@ async function webStatus(peer: Peer, threadId?: string): Promise<Message> {
 
 describe("mcpServer/oauth/login", () => {
   it("logs in through the browser flow, stores the tokens 0600 and the server then accepts them", async () => {
-    const url = await startOAuthServer();
+    const url = await startOAuthServer(children);
     const fx = await fixture({ extraToml: `[mcp_servers.web]\nurl = ${JSON.stringify(url)}\n` });
     const { peer } = stdioServer(fx);
     await peer.initialize();
@@ -103,7 +94,7 @@ describe("mcpServer/oauth/login", () => {
   });
 
   it("reports a login nobody completes as failed once it times out", async () => {
-    const url = await startOAuthServer();
+    const url = await startOAuthServer(children);
     const fx = await fixture({ extraToml: `[mcp_servers.web]\nurl = ${JSON.stringify(url)}\n` });
     const { peer } = stdioServer(fx);
     await peer.initialize();

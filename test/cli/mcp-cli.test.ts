@@ -73,7 +73,7 @@ describe("keel mcp matches codex mcp 0.169", () => {
       expect(got.status, label).toBe(want.status);
       if (want.status !== 0) {
         const message = want.stderr.replace(/^Error: /, "").trim();
-        const reason = message.includes("Caused by:") ? "invalid transport in `mcp_servers.bad`" : message;
+        const reason = message.includes("Caused by:") ? "invalid transport\nin `mcp_servers.bad`" : message;
         expect(got.stderr, label).toBe(`keel: ${reason}\n`);
         continue;
       }

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import path from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { callbackId, startMcpOAuthLogin } from "../../src/mcp/oauth/login.js";
@@ -13,20 +12,12 @@ import {
   saveMcpOAuth,
 } from "../../src/mcp/oauth/token-store.js";
 import { tempDir } from "../support/tmp.js";
+import { startOAuthServer } from "../support/mcp-oauth.js";
 
-const OAUTH_SERVER = path.resolve(import.meta.dirname, "../support/mcp-oauth-server.mjs");
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill();
 });
-
-async function startOAuthServer(): Promise<string> {
-  const child = spawn(process.execPath, [OAUTH_SERVER], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((resolve) =>
-    child.stdout!.setEncoding("utf8").once("data", (l: string) => resolve(l.trim())),
-  );
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -109,7 +100,7 @@ describe("MCP OAuth login", () => {
   });
 
   it("listens on mcp_oauth_callback_port; a callback with another state is refused and the login keeps waiting", async () => {
-    const url = await startOAuthServer();
+    const url = await startOAuthServer(children);
     const home = tempDir("keel-mcp-oauth-");
     const port = await freePort();
     const login = await startMcpOAuthLogin({
@@ -130,7 +121,7 @@ describe("MCP OAuth login", () => {
   });
 
   it("uses mcp_oauth_callback_url as the redirect base; a provider error fails the login", async () => {
-    const url = await startOAuthServer();
+    const url = await startOAuthServer(children);
     const home = tempDir("keel-mcp-oauth-");
     const port = await freePort();
     const login = await startMcpOAuthLogin({

@@ -113,5 +113,33 @@ export function registerMcpCommand(program: Command): Command {
       const { runMcpRemove } = await import("../mcp-cli.js");
       process.exitCode = runMcpRemove(io, keelHome, name);
     });
+  mcp
+    .command("login")
+    .description("Log in to a streamable HTTP MCP server with OAuth (prints the URL to open)")
+    .argument("<name>", "name of the MCP server to authenticate with oauth")
+    .option(...configOption, collect)
+    .option("--scopes <SCOPE,SCOPE>", "comma-separated list of OAuth scopes to request")
+    .option("--no-browser", "print the authorization URL (keel never opens a browser itself)")
+    .action(async (name: string, flags: ConfigFlags & { scopes?: string }) => {
+      const { keelHome, io } = await processIo();
+      const { runMcpLogin } = await import("../mcp-login.js");
+      const scopes =
+        flags.scopes
+          ?.split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "") ?? null;
+      process.exitCode = await runMcpLogin(io, keelHome, name, { scopes, config: flags.config ?? [] });
+    });
+
+  mcp
+    .command("logout")
+    .description("Forget the OAuth credentials of an MCP server")
+    .argument("<name>", "name of the MCP server to deauthenticate")
+    .option(...configOption, collect)
+    .action(async (name: string, flags: ConfigFlags) => {
+      const { keelHome, io } = await processIo();
+      const { runMcpLogout } = await import("../mcp-login.js");
+      process.exitCode = runMcpLogout(io, keelHome, name, { config: flags.config ?? [] });
+    });
   return mcp;
 }
