@@ -19,7 +19,7 @@ import { findBwrap } from "./linux/bwrap-path.js";
 import { probeBwrap } from "./linux/probe.js";
 import { planChainTargets } from "./linux/protected-scan.js";
 import { type QuarantinedFolder, quarantineNewConfigFolders, unquarantined } from "./linux/quarantine.js";
-import { type ResidueClaim, ResidueRegistry } from "./linux/residue.js";
+import { type ResidueClaim, ResidueRegistry, sharedResidueDir } from "./linux/residue.js";
 import { buildSeatbeltCommand } from "./macos/seatbelt.js";
 import { isUnrestrictedPlan, type SandboxPlan, writableRoots } from "./plan.js";
 import { isExistingDirectory } from "../permissions/abs-path.js";
@@ -113,8 +113,6 @@ const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 const STREAM_DRAIN_GRACE_MS = 2000;
 /** After a terminal command exited, how long its last output may take to arrive. */
 const PTY_DRAIN_MS = 50;
-
-let staleResidueCleaned = false;
 
 function planFor(options: RunSandboxedOptions): SandboxPlan {
   if (options.plan) return options.plan;
@@ -261,11 +259,12 @@ async function runUnderBwrap(
       started,
     );
   }
-  const registry = new ResidueRegistry(path.join(stateDir, "residue"));
-  if (!staleResidueCleaned) {
-    staleResidueCleaned = true;
-    await registry.cleanStale().catch(() => 0);
-  }
+  const residueDir =
+    (typeof process.getuid === "function" ? sharedResidueDir(process.getuid()) : null) ??
+    path.join(stateDir, "residue");
+  const registry = new ResidueRegistry(residueDir);
+  // Every run: a keel killed meanwhile (any KEEL_HOME) must not leave its placeholders until restart.
+  await registry.cleanStale().catch(() => 0);
   // Claim before building, so a concurrent sandbox cannot remove a placeholder we are about to use.
   const targets = [
     ...writableRoots(plan).flatMap((r) => r.readOnlySubpaths),
@@ -287,6 +286,7 @@ async function runUnderBwrap(
         argv: options.argv,
         placeholder,
         stateDir,
+        residueDir,
         ...(keelHome !== undefined ? { keelHome } : {}),
         ...(options.maskLimits ? { limits: options.maskLimits } : {}),
       });

@@ -198,6 +198,30 @@ p src cat src/a.ts`;
     expect(resultA.stdout).not.toContain("rc=0");
     expect(fs.existsSync(path.join(ws, ".codex"))).toBe(false);
   });
+  it("keeps a placeholder another keel home's sandbox mounts on: its protection is not detached", async () => {
+    const { ws, run } = setup();
+    const plan = workspacePlan(ws);
+    plan.write = { kind: "roots", roots: [{ root: ws, readOnlySubpaths: [`${ws}/.codex`] }] };
+    const otherState = tempDir("keel-state-");
+    // A (its own state dir) makes the placeholder; B (another KEEL_HOME) starts on it and
+    // outlives A. Removing it on the host when A ends would unmount B's read-only .codex.
+    const a = run(["sh", "-c", "touch a-started; while [ ! -e b-started ]; do sleep 0.05; done"], { plan });
+    await eventually(() => fs.existsSync(path.join(ws, "a-started")), "sandbox A to start");
+    const b = run(
+      [
+        "sh",
+        "-c",
+        "touch b-started; while [ ! -e a-done ]; do sleep 0.05; done; mkdir -p .codex/sub; echo rc=$?",
+      ],
+      { plan, stateDir: otherState },
+    );
+    await a;
+    fs.writeFileSync(path.join(ws, "a-done"), "");
+    const resultB = await b;
+    expect(resultB.stdout).not.toContain("rc=0");
+    expect(fs.existsSync(path.join(ws, ".codex/sub"))).toBe(false);
+    expect(fs.existsSync(path.join(ws, ".codex"))).toBe(false); // B, the last user, removed it
+  });
 });
 
 describe("residue registry", () => {

@@ -85,6 +85,8 @@ export interface BwrapCommandOptions {
    * lies in a writable root, or a command could rewrite the configuration the next keel loads.
    */
   keelHome?: string;
+  /** The placeholder registry when it lies outside `stateDir`; kept read-only likewise. */
+  residueDir?: string;
   arch?: SeccompArch | null;
   limits?: Partial<MaskLimits>;
 }
@@ -343,7 +345,8 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
 
   let view = new SandboxView(sortMountOps(base));
   const stateDir = canonicalIfExists(options.stateDir) ?? options.stateDir;
-  for (const own of options.keelHome ? [options.keelHome, stateDir] : [stateDir]) {
+  const owned = [options.keelHome, stateDir, options.residueDir].filter((p) => p !== undefined);
+  for (const own of owned) {
     const real = canonicalIfExists(own);
     if (real !== null && view.isHostWritable(real)) {
       base.push({ kind: "bind", layer: "protect", src: real, dest: real, readOnly: true });

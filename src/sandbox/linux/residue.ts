@@ -36,6 +36,29 @@ export interface ResidueClaim {
 
 const LOCK_STALE_MS = 10_000;
 
+/**
+ * The registry every keel of this user shares, whatever its KEEL_HOME: a keel killed mid-command
+ * leaves its record behind, and only a registry the next keel reads gets those placeholders
+ * removed (a per-home one is never read again once a throw-away KEEL_HOME is gone, and keels with
+ * other homes would not see each other's mounts). It lives in the host's /dev/shm, which no
+ * sandbox sees (bwrap gives each its own /dev). Null when that folder is missing or not ours, so
+ * the caller keeps its per-home registry.
+ */
+export function sharedResidueDir(uid: number, shm = "/dev/shm"): string | null {
+  const st = lstatOrNull(shm);
+  if (st === null || !st.isDirectory()) return null;
+  const own = path.join(shm, `keel-${uid}`);
+  try {
+    fs.mkdirSync(own, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return null;
+  }
+  // Another user may have made it first (/dev/shm is world-writable): then it is not ours to trust.
+  const mine = lstatOrNull(own);
+  if (mine === null || !mine.isDirectory() || mine.uid !== uid || (mine.mode & 0o077) !== 0) return null;
+  return path.join(own, "sandbox-residue");
+}
+
 export function processStartTime(pid: number): string | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
