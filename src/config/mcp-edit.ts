@@ -34,6 +34,12 @@ export function setMcpToolApprovalMode(
 ): void {
   const { file, text } = readConfigText(keelHome);
   const intended = parseTomlText(text, file);
+  // A server from another layer (project, thread, `-c`) would leave a table without `command`
+  // or `url` here, and every later load of config.toml would fail on it.
+  const defined = isTable(intended[SERVERS]) ? intended[SERVERS][server] : undefined;
+  if (!isTable(defined) || (defined.command === undefined && defined.url === undefined)) {
+    throw new ConfigError(`MCP server \`${server}\` is not defined in ${file}`);
+  }
   const toolPath = [SERVERS, server, "tools", tool];
   childTable(intended, toolPath, file).approval_mode = mode;
 

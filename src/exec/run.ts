@@ -356,6 +356,13 @@ class ExecOutput {
       setImmediate(() => target.resolveUserInput(msg.call_id, null));
       return;
     }
+    if (msg.type === "elicitation_request" && session) {
+      // An MCP tool approval or a server's question: unanswered, it would hold the turn forever.
+      const target = session;
+      this.io.stderr(`warning: an MCP server asked a question, but keel exec cannot ask; it was declined\n`);
+      setImmediate(() => target.resolveElicitation(msg.id, { action: "decline" }));
+      return;
+    }
     let key: string | null = null;
     if (msg.type === "exec_approval_request") key = msg.approval_id ?? msg.call_id;
     else if (msg.type === "apply_patch_approval_request" || msg.type === "request_permissions")

@@ -247,6 +247,10 @@ export class KeelMcpServer {
       setImmediate(() => session.resolveApproval(msg.call_id, { decision: "denied" }));
     } else if (msg.type === "request_user_input") {
       setImmediate(() => session.resolveUserInput(msg.call_id, null));
+    } else if (msg.type === "elicitation_request") {
+      // The session's own MCP servers (tool approvals, their questions): unanswered, the turn
+      // would wait forever; declined, as when nobody can be asked.
+      setImmediate(() => session.resolveElicitation(msg.id, { action: "decline" }));
     }
   }
 }

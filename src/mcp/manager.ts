@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { McpStartupStatus } from "../protocol/events.js";
 import {
@@ -296,7 +297,9 @@ class Manager implements McpConnectionManager {
     const next = new Map<string, Entry>();
     for (const config of servers) {
       const old = this.entries.get(config.name);
-      if (old && old.state.kind === "ready") {
+      // A running server is kept only while its table is unchanged: a reload that disables it,
+      // narrows its tools or changes its launch must not leave the old connection in use.
+      if (old && old.state.kind === "ready" && isDeepStrictEqual(old.config, config)) {
         running.push(config.name);
         next.set(config.name, old);
         continue;

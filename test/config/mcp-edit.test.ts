@@ -102,7 +102,10 @@ const documents = fc
       if (seen.has(header) || (kind.startsWith("target") && kind !== "target" && seen.has("target")))
         return [];
       seen.add(kind === "target" ? "target" : header);
-      return [section(header, kind.startsWith("target"), kind === "target" ? n + 1 : n)];
+      const lines = section(header, kind.startsWith("target"), kind === "target" ? n + 1 : n);
+      // The target server's own table launches something, as a real server's does.
+      if (kind !== "target") return [lines];
+      return [lines.map(([head, ...rest]) => [head!, { text: 'command = "srv"', target: true }, ...rest])];
     });
     return fc
       .tuple(fc.constant(root), ...sections)
@@ -174,6 +177,14 @@ describe("format-preserving mcp_servers edits", () => {
       fc.property(documents, (lines) => {
         const original = lines.map((l) => `${l.text}\n`).join("");
         const { home, read } = withConfig(original);
+        if (!lines.some((l) => l.text === 'command = "srv"')) {
+          // Only `tools`/`env` of the server here: writing would leave a server without a launch.
+          expect(() => setMcpToolApprovalMode(home, TARGET, "echo", "approve")).toThrow(
+            `MCP server \`${TARGET}\` is not defined in`,
+          );
+          expect(read()).toBe(original);
+          return;
+        }
         setMcpToolApprovalMode(home, TARGET, "echo", "approve");
         const written = read();
         const mine = (text: string) =>
@@ -192,21 +203,38 @@ describe("format-preserving mcp_servers edits", () => {
 describe("mcp_servers edits in other layouts", () => {
   it("replaces an existing approval_mode value in place, keeping its comment", () => {
     const { home, read } = withConfig(
-      '# mine\n[mcp_servers.s.tools.echo]\napproval_mode   =  "prompt" # chosen\nx = 1\n',
+      '# mine\n[mcp_servers.s]\nurl = "http://x"\n[mcp_servers.s.tools.echo]\napproval_mode   =  "prompt" # chosen\nx = 1\n',
     );
     setMcpToolApprovalMode(home, "s", "echo", "approve");
-    expect(read()).toBe('# mine\n[mcp_servers.s.tools.echo]\napproval_mode   =  "approve" # chosen\nx = 1\n');
+    expect(read()).toBe(
+      '# mine\n[mcp_servers.s]\nurl = "http://x"\n[mcp_servers.s.tools.echo]\napproval_mode   =  "approve" # chosen\nx = 1\n',
+    );
   });
 
-  it("adds the key to an existing tool section and creates the file when there is none", () => {
-    const { home, read } = withConfig("[mcp_servers.s.tools.echo]\nx = 1 # keep\n\n[z]\n");
-    setMcpToolApprovalMode(home, "s", "echo", "approve");
-    expect(read()).toBe('[mcp_servers.s.tools.echo]\nx = 1 # keep\napproval_mode = "approve"\n\n[z]\n');
-    const empty = tempDir();
-    setMcpToolApprovalMode(empty, "s", "a b", "approve");
-    expect(fs.readFileSync(path.join(empty, "config.toml"), "utf8")).toBe(
-      '[mcp_servers.s.tools."a b"]\napproval_mode = "approve"\n',
+  it("adds the key to an existing tool section, or a new tool section", () => {
+    const { home, read } = withConfig(
+      '[mcp_servers.s]\ncommand = "c"\n[mcp_servers.s.tools.echo]\nx = 1 # keep\n\n[z]\n',
     );
+    setMcpToolApprovalMode(home, "s", "echo", "approve");
+    expect(read()).toBe(
+      '[mcp_servers.s]\ncommand = "c"\n[mcp_servers.s.tools.echo]\nx = 1 # keep\napproval_mode = "approve"\n\n[z]\n',
+    );
+    setMcpToolApprovalMode(home, "s", "a b", "approve");
+    expect(parse(read())).toMatchObject({
+      mcp_servers: { s: { tools: { "a b": { approval_mode: "approve" } } } },
+    });
+  });
+
+  it("refuses a server config.toml does not launch (from another layer), leaving the file alone", () => {
+    // Written, `[mcp_servers.s.tools.echo]` alone would make every later load fail: `invalid transport`.
+    const { home, read } = withConfig("# keep\n[z]\n");
+    expect(() => setMcpToolApprovalMode(home, "s", "echo", "approve")).toThrow(
+      `MCP server \`s\` is not defined in ${path.join(home, "config.toml")}`,
+    );
+    expect(read()).toBe("# keep\n[z]\n");
+    const empty = tempDir();
+    expect(() => setMcpToolApprovalMode(empty, "s", "echo", "approve")).toThrow("is not defined");
+    expect(fs.existsSync(path.join(empty, "config.toml"))).toBe(false);
   });
 
   it("removes and replaces servers written inline or as dotted keys", () => {

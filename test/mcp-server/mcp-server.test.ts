@@ -16,6 +16,7 @@ import {
   turn,
 } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
+import { fixtureToml } from "../mcp/fixture.js";
 
 /**
  * `keel mcp-server` from a real MCP client (the SDK's Client over stdio) with a real model server,
@@ -195,6 +196,18 @@ describe("keel mcp-server", () => {
     expect(codexStyle.elicitations).toHaveLength(1);
     expect(fs.existsSync(path.join(codexStyle.cwd, "made.txt"))).toBe(false);
   });
+
+  it("declines an approval of the session's own MCP tool instead of waiting forever", async () => {
+    const { client, server, home, cwd } = await connect({ action: "accept", content: {} });
+    // The user's config.toml has an MCP server; its tool `plain` has no annotations: it asks.
+    fs.appendFileSync(path.join(home, "config.toml"), `\n${fixtureToml("fx", [], "required = true")}`);
+    server.enqueue(turn([functionCall("plain", {}, "c1", "mcp__fx")]), textTurn("done"));
+    const result = await client.callTool({ name: "keel", arguments: startArgs(cwd) }, undefined, {
+      timeout: 30_000,
+    });
+    expect(result.structuredContent).toMatchObject({ content: "done" });
+    expect(JSON.stringify(server.modelRequests()[1]?.body)).toContain("user rejected MCP tool call");
+  }, 60_000);
 
   it("asks for a patch's approval with its changes; accepted, the patch applies", async () => {
     const { client, server, cwd, elicitations } = await connect({ action: "accept", content: {} });

@@ -70,3 +70,27 @@ describe("keel exec --json with an MCP server", () => {
     expect(mcp.at(-1)!.item.error.message).toMatch(/^tool call error: tool call failed for `fx\/throw`/);
   });
 });
+
+describe("keel exec with an MCP tool that needs approval", () => {
+  it("declines the approval (nobody can answer) instead of waiting forever", async () => {
+    const s = await setup({
+      topLevel: { approval_policy: "on-request", sandbox_mode: "workspace-write" },
+      providerExtra: `\n${fixtureToml("fx", [], "required = true")}`,
+    });
+    s.server.enqueue(turn([functionCall("plain", {}, "c1", "mcp__fx")]), textTurn("done"));
+    const r = await keel(
+      ["exec", "--json", "--skip-git-repo-check", "-c", 'approval_policy="on-request"', "go"],
+      { cwd: s.repo, env: s.env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("an MCP server asked a question, but keel exec cannot ask; it was declined");
+    const item = jsonLines(r.stdout).find(
+      (e) => e.type === "item.completed" && e.item?.type === "mcp_tool_call",
+    );
+    expect(item.item).toMatchObject({
+      tool: "plain",
+      status: "failed",
+      error: { message: "user rejected MCP tool call" },
+    });
+  }, 60_000);
+});

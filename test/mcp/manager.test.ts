@@ -317,6 +317,44 @@ describe("MCP server start-up", () => {
       ).size,
     ).toBe(1);
   });
+
+  it("reload applies a changed table of a running server: disabled, disabled_tools, new args", async () => {
+    const logA = logFile();
+    const logB = logFile();
+    const a = fixtureServer("a", ["--log", logA]);
+    const b = fixtureServer("b", ["--log", logB]);
+    const { m, r } = await ready([a, b]);
+    const firstPidA = readLog(logA)[0]!.pid;
+    // `a` is switched off and `b` loses a tool: neither may keep being offered (fail closed).
+    m.reload([
+      { ...a, enabled: false },
+      { ...b, disabledTools: ["destroy"] },
+    ]);
+    await eventually(() => (r.completes.length === 2 ? true : undefined));
+    expect(m.tools().some((t) => t.server === "a")).toBe(false);
+    expect(
+      m
+        .tools()
+        .filter((t) => t.server === "b")
+        .map((t) => t.name),
+    ).not.toContain("destroy");
+    expect(m.servers().find((s) => s.name === "a")?.runtimeStatus).toBe("disabled");
+    await eventually(() => (isAlive(firstPidA) ? undefined : true));
+    await expect(m.callTool("a", "echo", { text: "x" })).rejects.toThrow();
+    // A server whose launch line changed runs the new one.
+    const logA2 = logFile();
+    m.reload([fixtureServer("a", ["--log", logA2]), { ...b, disabledTools: ["destroy"] }]);
+    await eventually(() => (readLog(logA2).some((e) => e.method === "tools/list") ? true : undefined));
+    await eventually(() => (m.tools().some((t) => t.server === "a") ? true : undefined));
+    // An unchanged table keeps its process.
+    expect(
+      new Set(
+        readLog(logB)
+          .filter((e) => e.kind === "start")
+          .map((e) => e.pid),
+      ).size,
+    ).toBe(2);
+  });
 });
 
 function stdio(command: string): McpServerConfig["transport"] {
