@@ -39,10 +39,31 @@ export function applyConfigEdits(
   for (const edit of edits) applyEdit(doc, edit, file);
   fs.mkdirSync(keelHome, { recursive: true });
   const text = `${stringify(doc)}\n`;
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // A config.toml linked from elsewhere (dotfiles) is written where it lives, as Codex does;
+  // renaming over the link would fork the user's config silently.
+  const target = symlinkTarget(file);
+  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  fs.renameSync(tmp, target);
   return { filePath: file, version: readTomlFile(file).version };
+}
+
+/** The end of `file`'s symlink chain (a missing end is fine); `file` itself on a loop or error. */
+function symlinkTarget(file: string): string {
+  const seen = new Set<string>();
+  let current = file;
+  for (;;) {
+    let link: string;
+    try {
+      if (!fs.lstatSync(current).isSymbolicLink()) return current;
+      link = fs.readlinkSync(current);
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "ENOENT" ? current : file;
+    }
+    if (seen.has(current)) return file;
+    seen.add(current);
+    current = path.resolve(path.dirname(current), link);
+  }
 }
 
 function applyEdit(doc: TomlTable, edit: ConfigEdit, file: string): void {

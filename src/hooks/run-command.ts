@@ -61,6 +61,9 @@ export function runHookCommand(opts: CommandRunOptions): Promise<CommandRun> {
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
+      // A child that left the group (setsid) may still hold the pipes: stop waiting for them.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     }, opts.timeoutMs);
     opts.signal?.addEventListener("abort", kill, { once: true });
     let spawnError: string | null = null;

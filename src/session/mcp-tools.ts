@@ -21,7 +21,15 @@ import {
 } from "../tools/mcp-resources.js";
 import { qualifyMcpTools } from "../mcp/tool-names.js";
 import { currentModelInfo } from "./model-info.js";
-import { type ToolCall, type ToolContext, type ToolSpec, toolOutputItem } from "./tool-router.js";
+import type { HookToolCall } from "../hooks/session-hooks.js";
+import { blockedByHookText } from "../tools/runtime/hook-calls.js";
+import {
+  type ToolCall,
+  type ToolContext,
+  type ToolHooks,
+  type ToolSpec,
+  toolOutputItem,
+} from "./tool-router.js";
 
 /**
  * MCP tools inside turns (spec mcp.md §3–§6): the namespaces and resource tools offered to the
@@ -151,7 +159,41 @@ export class McpTools {
         return toolOutputItem(call, `err: ${(error as Error).message}`);
       }
     }
-    return this.callTool(manager, found.tool, args, call, ctx);
+    if (!ctx.hooks) return this.callTool(manager, found.tool, args, call, ctx);
+    return this.callWithHooks(manager, found.tool, args, call, ctx, ctx.hooks);
+  }
+
+  /**
+   * PreToolUse / PostToolUse around an MCP call (spec hooks.md §2, §4): the tool is
+   * `mcp__<server>__<tool>` with the call's arguments as its input. A block ends the call before
+   * any item; `updatedInput` becomes the arguments (approval still applies to them).
+   */
+  private async callWithHooks(
+    manager: McpConnectionManager,
+    tool: McpTool,
+    args: unknown,
+    call: ToolCall,
+    ctx: ToolContext,
+    hooks: ToolHooks,
+  ): Promise<ResponseItem> {
+    const hooked: HookToolCall = {
+      callId: call.callId,
+      toolName: `${NAMESPACE_PREFIX}${tool.server}__${tool.name}`,
+      toolInput: args ?? {},
+    };
+    const pre = await hooks.preToolUse(hooked);
+    if (pre.blockReason !== null) return toolOutputItem(call, blockedByHookText(hooked, pre.blockReason));
+    let effective = args;
+    if (pre.updatedInput !== undefined) {
+      if (!isArgumentObject(pre.updatedInput))
+        return toolOutputItem(call, "hook returned updatedInput that is not an object of tool arguments");
+      effective = pre.updatedInput;
+      hooked.toolInput = effective;
+    }
+    return this.callTool(manager, tool, effective, call, ctx, async (result) => {
+      const post = await hooks.postToolUse(hooked, result);
+      return post.replacement;
+    });
   }
 
   private async callTool(
@@ -160,6 +202,8 @@ export class McpTools {
     args: unknown,
     call: ToolCall,
     ctx: ToolContext,
+    /** PostToolUse: text the model reads instead of a successful result, or null. */
+    afterSuccess?: (result: unknown) => Promise<string | null>,
   ): Promise<ResponseItem> {
     const info = currentModelInfo(ctx.config);
     const invocation: McpInvocation = {
@@ -209,7 +253,9 @@ export class McpTools {
         error instanceof McpCallError ? error.message : ((error as Error)?.message ?? String(error));
       outcome = { ok: false, message: `tool call error: ${text}` };
     }
-    return end(outcome, started);
+    const item = end(outcome, started);
+    const replacement = outcome.ok && afterSuccess ? await afterSuccess(outcome.result) : null;
+    return replacement === null ? item : toolOutputItem(call, replacement);
   }
 
   /** null: run the call; otherwise the refusal text the model reads. */
@@ -320,6 +366,10 @@ export class McpTools {
     });
     return toolOutputItem(call, text);
   }
+}
+
+function isArgumentObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Codex's `Mcp error: -32601: Method not found` (the SDK's message starts with its own prefix). */

@@ -8,6 +8,7 @@ import {
   type SessionStartSource,
 } from "../hooks/session-hooks.js";
 import type { ResponseItem } from "../protocol/items.js";
+import { approvalCommandText } from "../tools/runtime/hook-calls.js";
 import type { ActiveTurn } from "./active-turn.js";
 import type { ApprovalRequest, ApprovalResponse, ToolHooks } from "./tool-router.js";
 
@@ -78,8 +79,7 @@ export async function approvalFromHooks(
   request: ApprovalRequest,
 ): Promise<ApprovalResponse | null> {
   if (request.kind !== "exec") return null;
-  const argv = request.command;
-  const command = argv.length === 3 && (argv[1] === "-lc" || argv[1] === "-c") ? argv[2]! : argv.join(" ");
+  const command = approvalCommandText(request.command);
   const decision = await hooks.permissionRequest(turn, {
     callId: request.callId,
     toolName: "Bash",

@@ -1,5 +1,6 @@
 import type { HookToolCall } from "../../hooks/session-hooks.js";
 import type { ToolCall } from "../../session/tool-router.js";
+import { extractShellScript, joinShellWords } from "../shell-words.js";
 
 type Args = Record<string, unknown>;
 
@@ -63,9 +64,17 @@ export function rewriteCall(call: ToolCall, updatedInput: unknown): ToolCall | s
 
 function commandText(argv: unknown[]): string | null {
   if (!argv.every((a): a is string => typeof a === "string")) return null;
-  // `bash -lc "<script>"` reads as its script, like Codex shows such calls.
-  if (argv.length === 3 && (argv[1] === "-lc" || argv[1] === "-c")) return argv[2]!;
-  return argv.join(" ");
+  // Codex hands hooks the whole argv, shell-quoted: a hook must see the program that runs,
+  // not only a `-c` argument (`["./evil", "-c", "ls"]` is not `ls`).
+  return joinShellWords(argv);
+}
+
+/**
+ * The command a PermissionRequest hook reads for an approval's argv: the script of a real
+ * `bash|zsh|sh -c|-lc` wrapper (how exec_command and shell_command run), else the whole argv.
+ */
+export function approvalCommandText(argv: readonly string[]): string {
+  return extractShellScript(argv)?.script ?? joinShellWords(argv);
 }
 
 function parseArgs(json: string): Args | null {

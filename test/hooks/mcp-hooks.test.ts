@@ -1,0 +1,83 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadLayerStack } from "../../src/config/layers.js";
+import { discoverHooks } from "../../src/hooks/discovery.js";
+import { fixture, inProcessServer, text, turnCompleted } from "../app-server-engine/support.js";
+import { eventually, fixtureToml, logFile, readLog } from "../mcp/fixture.js";
+import { outputOf } from "../mcp/turns-support.js";
+import { functionCall, textTurn, turn } from "../support/model-server.js";
+import { tempDir } from "../support/tmp.js";
+import { hookScript, hooksJson, payloads } from "./support.js";
+
+/**
+ * PreToolUse / PostToolUse on MCP tool calls (spec hooks.md §2, §4): the tool is
+ * `mcp__<server>__<tool>`, its input the call's arguments. A user's hook that blocks an MCP tool
+ * must keep the server from ever receiving the call.
+ */
+
+async function mcpHookThread(groups: Parameters<typeof hooksJson>[0]) {
+  const log = logFile();
+  const fx = await fixture({
+    topLevel: { approval_policy: "never", sandbox_mode: "danger-full-access" },
+    extraToml: `\n${fixtureToml("fx", ["--log", log])}`,
+  });
+  fs.writeFileSync(path.join(fx.home, "hooks.json"), hooksJson(groups));
+  const { hooks } = discoverHooks(loadLayerStack({ keelHome: fx.home, cwd: fx.workspace }).layers, fx.home);
+  const trust = hooks.map(
+    (h) => `[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${JSON.stringify(h.currentHash)}\n`,
+  );
+  fs.appendFileSync(path.join(fx.home, "config.toml"), `\n${trust.join("\n")}`);
+  const peer = inProcessServer(fx).connect();
+  await peer.initialize();
+  const result = await peer.request("thread/start", { cwd: fx.workspace });
+  const threadId = result.thread.id as string;
+  await eventually(() => (readLog(log).some((e) => e.method === "tools/list") ? true : undefined), 20_000);
+  return { fx, peer, threadId, log };
+}
+
+const toolCalls = (log: string) => readLog(log).filter((e) => e.method === "tools/call");
+
+describe("hooks on MCP tool calls", () => {
+  it("a PreToolUse block on mcp__fx__echo keeps the call from the server; the model reads Codex's text", async () => {
+    const dir = tempDir("keel-mcp-hook-");
+    const script = hookScript(dir, "pre", 'echo "no echo here" >&2; exit 2');
+    const t = await mcpHookThread({ PreToolUse: [{ matcher: "mcp__fx__echo", command: script }] });
+    t.fx.model.enqueue(
+      turn([functionCall("echo", { text: "secret" }, "c_echo", "mcp__fx")]),
+      textTurn("done"),
+    );
+    const { turn: started } = await t.peer.request("turn/start", { threadId: t.threadId, input: text("go") });
+    await turnCompleted(t.peer, started.id);
+    expect(outputOf(t.fx.model.requests[1]!.body, "c_echo")).toBe(
+      "Tool call blocked by PreToolUse hook: no echo here. Tool: mcp__fx__echo",
+    );
+    expect(toolCalls(t.log)).toEqual([]);
+    expect(payloads(dir, "pre")).toMatchObject([
+      {
+        hook_event_name: "PreToolUse",
+        tool_name: "mcp__fx__echo",
+        tool_input: { text: "secret" },
+        tool_use_id: "c_echo",
+      },
+    ]);
+  });
+
+  it("PostToolUse sees the CallToolResult and its block reason replaces the output", async () => {
+    const dir = tempDir("keel-mcp-hook-");
+    const script = hookScript(dir, "post", 'echo "output withheld" >&2; exit 2');
+    const t = await mcpHookThread({ PostToolUse: [{ matcher: "mcp__.*", command: script }] });
+    t.fx.model.enqueue(turn([functionCall("echo", { text: "hi" }, "c_echo", "mcp__fx")]), textTurn("done"));
+    const { turn: started } = await t.peer.request("turn/start", { threadId: t.threadId, input: text("go") });
+    await turnCompleted(t.peer, started.id);
+    expect(toolCalls(t.log)).toHaveLength(1);
+    expect(outputOf(t.fx.model.requests[1]!.body, "c_echo")).toBe("output withheld");
+    expect(payloads(dir, "post")).toMatchObject([
+      {
+        tool_name: "mcp__fx__echo",
+        tool_input: { text: "hi" },
+        tool_response: { content: [{ type: "text", text: "hi" }] },
+      },
+    ]);
+  });
+});
