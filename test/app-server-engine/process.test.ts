@@ -43,6 +43,25 @@ describe("process/*", () => {
     }
   });
 
+  it("is refused when managed requirements do not allow danger-full-access (keel fails closed)", async () => {
+    const fx = await fixture({
+      topLevel: { sandbox_mode: "read-only" },
+      requirements: 'allowed_sandbox_modes = ["read-only", "workspace-write"]\n',
+    });
+    const { peer } = stdioServer(fx);
+    await peer.initialize("keel_process_test", { experimentalApi: true });
+    const marker = path.join(fx.workspace, "ran-anyway");
+    const answer = await peer.call("process/spawn", {
+      command: ["touch", marker],
+      processHandle: "p",
+      cwd: fx.workspace,
+    });
+    expect(answer.error?.code).toBe(-32600);
+    expect(answer.error?.message).toMatch(/^process\/spawn runs unsandboxed: /);
+    await sleep(200);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
   it("spawns unsandboxed, reports the exit with buffered output, caps, times out and kills", async () => {
     const { fx, peer } = await server();
     const outside = path.join(fx.workspace, "written-by-process");

@@ -21,7 +21,8 @@ import { wire } from "./wire-errors.js";
  * unified-exec.md §6). As in Codex these run WITHOUT a sandbox: the client asked for a process on
  * the server's host, and only clients that opted into `experimentalApi` may (the registry gates
  * the methods and their notifications). keel still filters the environment by the shell
- * environment policy, as for every command it starts. Processes belong to their connection.
+ * environment policy, as for every command it starts, and (unlike Codex) refuses them when
+ * managed requirements do not allow `danger-full-access`. Processes belong to their connection.
  */
 
 const unsandboxed = dangerFullAccess();
@@ -52,6 +53,9 @@ export function processHandlers(engine: Engine): HandlerModule {
             throw invalidRequest(`duplicate active process handle: ${JSON.stringify(handle)}`);
 
           const loaded = loadEngineConfig(engine.config, { cwd: params.cwd });
+          // Unsandboxed means full access: managed requirements that forbid it forbid this too.
+          const refused = loaded.requirements.sandboxPolicy.clone().set(unsandboxed);
+          if (refused !== null) throw invalidRequest(`process/spawn runs unsandboxed: ${refused.message}`);
           const env = overlayEnv(
             buildCommandEnv(engine.config.env, loaded.shellEnvironmentPolicy),
             params.env,
