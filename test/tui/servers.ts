@@ -67,12 +67,22 @@ export function baseEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * The servers' HOME: an empty folder beside their home, so the login shells that run the model's
+ * commands never read the host user's dotfiles (which may be slow, or hang on a stale lock).
+ */
+function serverHome(home: string): string {
+  const dir = path.join(path.dirname(home), "user-home");
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export async function startAppServer(options: StartServerOptions): Promise<AppServer> {
   const listen = ["app-server", "--listen", "ws://127.0.0.1:0", ...(options.extraArgs ?? [])];
   let child: ChildProcess;
   if (options.kind === "keel") {
     child = spawn(keelBin, [...listen], {
-      env: { ...baseEnv(), KEEL_HOME: options.home },
+      env: { ...baseEnv(), HOME: serverHome(options.home), KEEL_HOME: options.home },
       cwd: options.cwd,
       stdio: ["ignore", "ignore", "pipe"],
       detached: true,
@@ -81,7 +91,7 @@ export async function startAppServer(options: StartServerOptions): Promise<AppSe
     const entry = codexEntry(options.codexVersion ?? "0.169.0");
     if (entry === null) throw new Error(`codex ${options.codexVersion} is not installed`);
     child = spawn(process.execPath, [entry, ...listen], {
-      env: { ...baseEnv(), CODEX_HOME: options.home, RUST_LOG: "error" },
+      env: { ...baseEnv(), HOME: serverHome(options.home), CODEX_HOME: options.home, RUST_LOG: "error" },
       cwd: options.cwd,
       stdio: ["ignore", "ignore", "pipe"],
       detached: true,
