@@ -10,7 +10,30 @@ export interface KeyLocation {
   text: string;
 }
 
-const HEADER = /^\s*\[\[?\s*(.*?)\s*\]\]?\s*(#.*)?$/;
+/**
+ * The key text of a `[table]` or `[[array]]` header line, else null. The closing bracket is the
+ * first one outside quotes, so a quoted key may hold `]` and `#`.
+ */
+function headerKey(line: string): string | null {
+  const start = line.length - line.trimStart().length;
+  if (line[start] !== "[") return null;
+  const double = line[start + 1] === "[";
+  let i = start + (double ? 2 : 1);
+  const from = i;
+  let quote: string | null = null;
+  for (; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote === '"' && c === "\\") i++;
+    else if (quote !== null) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "]") break;
+  }
+  if (i >= line.length) return null;
+  const rest = line.slice(i + (double ? 2 : 1)).trim();
+  if ((double && line[i + 1] !== "]") || (rest !== "" && !rest.startsWith("#"))) return null;
+  return line.slice(from, i).trim();
+}
 
 /**
  * Finds where `keyPath` is set in TOML `text`: the exact key when it is written as a key or a
@@ -34,13 +57,13 @@ export function locateKey(text: string, keyPath: readonly string[]): KeyLocation
       if (countOf(line, inMultiline) % 2 === 1) inMultiline = null;
       continue;
     }
-    const header = HEADER.exec(line);
-    if (header && !line.trimStart().startsWith("[=")) {
-      const parts = splitKey(header[1]!);
+    const header = headerKey(line);
+    if (header !== null && !line.trimStart().startsWith("[=")) {
+      const parts = splitKey(header);
       if (parts) {
         table = parts;
-        const column = line.indexOf(header[1]!) + 1;
-        consider(table, { line: i + 1, column, length: header[1]!.length, text: line });
+        const column = line.indexOf(header) + 1;
+        consider(table, { line: i + 1, column, length: header.length, text: line });
       }
       continue;
     }

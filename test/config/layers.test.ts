@@ -5,7 +5,7 @@ import { loadLayerStack, lookupProjectTrust } from "../../src/config/layers.js";
 import { setProjectTrust } from "../../src/config/project-trust.js";
 import { resolveTrustRoot } from "../../src/config/project.js";
 import { readTomlFile } from "../../src/config/toml-file.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDirOutsideProjects as tempDir } from "../support/tmp.js";
 
 function write(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });

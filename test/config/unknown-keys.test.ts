@@ -123,6 +123,13 @@ describe("locateKey", () => {
     expect(locateKey(text, ["nowhere"])).toBeNull();
   });
 
+  it("reads a table header whose quoted key holds `]` and `#`", () => {
+    // fast-check found it: smol-toml writes {"]# ": {a: {" ": false}}} as `["]# ".a]`.
+    const text = '["]# ".a]\n" " = false\n';
+    expect(locateKey(text, ["]# ", "a", " "])).toMatchObject({ line: 2, column: 1 });
+    expect(locateKey(text, ["]# ", "a"])).toMatchObject({ line: 1, column: 2 });
+  });
+
   it("finds every leaf of any table smol-toml writes, on the line that assigns it", () => {
     const key = fc.oneof(
       fc.stringMatching(/^[a-z_][a-z0-9_-]{0,6}$/),

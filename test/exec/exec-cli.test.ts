@@ -11,7 +11,7 @@ import {
   turn,
 } from "../support/model-server.js";
 import { pngBytes } from "../support/images.js";
-import { tempDir } from "../support/tmp.js";
+import { tempDir, tempDirOutsideProjects } from "../support/tmp.js";
 import { fillUp, useTmpfs } from "../support/tmpfs.js";
 import { inputItems, jsonLines, keel, setup, userTexts } from "./support.js";
 
@@ -244,7 +244,7 @@ describe("keel exec", () => {
 
   it("refuses to run outside a git repository unless told to", async () => {
     const s = await setup();
-    const plain = tempDir("keel-plain-");
+    const plain = tempDirOutsideProjects("keel-plain-");
     const refused = await keel(["exec", "hi"], { cwd: plain, env: s.env });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(

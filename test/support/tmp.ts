@@ -18,3 +18,23 @@ afterEach(() => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Whether `dir` or a parent holds a marker that makes it part of a project (`.git`, …). */
+function insideProject(dir: string): boolean {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if ([".git", ".keel", ".codex"].some((m) => fs.existsSync(path.join(at, m)))) return true;
+    if (path.dirname(at) === at) return false;
+  }
+}
+
+/**
+ * A temporary directory with no `.git` (or `.keel`, `.codex`) above it, for tests of "outside any
+ * project". The real Codex's sandbox leaves such empty mount points in writable roots like /tmp,
+ * so when the usual temp folder is inside one, this uses /dev/shm instead.
+ */
+export function tempDirOutsideProjects(prefix = "keel-plain-"): string {
+  const base = [os.tmpdir(), "/dev/shm"].find((b) => fs.existsSync(b) && !insideProject(b)) ?? os.tmpdir();
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(base, prefix)));
+  created.push(dir);
+  return dir;
+}
