@@ -70,6 +70,7 @@ class Manager implements McpConnectionManager {
   }
 
   start(): void {
+    if (this.closed) return; // shut down before it started: spawn nothing
     this.launch(
       [...this.entries.values()].filter((e) => e.state.kind === "notStarted"),
       [],

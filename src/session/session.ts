@@ -341,7 +341,14 @@ export class Session {
         onElicitation: (server, request, signal) => this.serverElicitation(server, request, signal),
       },
     });
-    this.mcp.start();
+    // Without required servers the reply need not wait for the spawns: start them on the next
+    // turn of the event loop (before any later request is read), as Codex answers first.
+    const manager = this.mcp;
+    if (servers.some((s) => s.enabled && s.required)) manager.start();
+    else {
+      setImmediate(() => manager.start());
+      return;
+    }
     try {
       await this.mcp.waitForRequired();
     } catch (error) {

@@ -36,6 +36,17 @@ function manager(servers: McpServerConfig[], hooks: McpManagerHooks, env: Record
 }
 
 describe("MCP connection manager (stdio)", () => {
+  it("spawns nothing when shut down before it started (a thread closed at once)", async () => {
+    const log = logFile();
+    const r = recorder();
+    const m = manager([fixtureServer("s", ["--log", log])], r.hooks);
+    await m.shutdown();
+    m.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(r.statuses).toEqual([]);
+    expect(readLog(log)).toEqual([]);
+  });
+
   it("handshakes like Codex, lists tools with a progress token and reports starting → ready", async () => {
     const log = logFile();
     const r = recorder();
