@@ -15,6 +15,8 @@ import {
   ProcessTable,
   SpawnFailure,
   StandaloneProcess,
+  resizeStandalone,
+  writeStandaloneInput,
 } from "./standalone-process.js";
 import { wire } from "./wire-errors.js";
 
@@ -157,23 +159,15 @@ export function commandExecHandlers(engine: Engine): HandlerModule {
         }),
 
       "command/exec/write": (params, { connection }) =>
-        wire(async () => {
-          if (params.deltaBase64 == null && params.closeStdin !== true)
-            throw invalidParams("command/exec/write requires deltaBase64 or closeStdin");
-          const proc = find(connection, params.processId);
-          if (!proc.acceptsInput)
-            throw invalidRequest("stdin streaming is not enabled for this command/exec");
-          if (params.deltaBase64) proc.write(Buffer.from(params.deltaBase64, "base64"));
-          if (params.closeStdin === true) proc.closeStdin();
-          return {};
-        }),
+        wire(async () =>
+          writeStandaloneInput(() => find(connection, params.processId), params, {
+            method: "command/exec/write",
+            subject: "command/exec",
+          }),
+        ),
 
       "command/exec/resize": (params, { connection }) =>
-        wire(async () => {
-          if (!find(connection, params.processId).resize(params.size))
-            throw invalidRequest("failed to resize PTY: process is not attached to a PTY");
-          return {};
-        }),
+        wire(async () => resizeStandalone(find(connection, params.processId), params.size)),
 
       "command/exec/terminate": (params, { connection }) =>
         wire(async () => {

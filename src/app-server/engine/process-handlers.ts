@@ -13,6 +13,8 @@ import {
   ProcessTable,
   SpawnFailure,
   StandaloneProcess,
+  resizeStandalone,
+  writeStandaloneInput,
 } from "./standalone-process.js";
 import { wire } from "./wire-errors.js";
 
@@ -113,22 +115,15 @@ export function processHandlers(engine: Engine): HandlerModule {
         }),
 
       "process/writeStdin": (params, { connection }) =>
-        wire(async () => {
-          if (params.deltaBase64 == null && params.closeStdin !== true)
-            throw invalidParams("process/writeStdin requires deltaBase64 or closeStdin");
-          const proc = find(connection, params.processHandle);
-          if (!proc.acceptsInput) throw invalidRequest("stdin streaming is not enabled for this process");
-          if (params.deltaBase64) proc.write(Buffer.from(params.deltaBase64, "base64"));
-          if (params.closeStdin === true) proc.closeStdin();
-          return {};
-        }),
+        wire(async () =>
+          writeStandaloneInput(() => find(connection, params.processHandle), params, {
+            method: "process/writeStdin",
+            subject: "process",
+          }),
+        ),
 
       "process/resizePty": (params, { connection }) =>
-        wire(async () => {
-          if (!find(connection, params.processHandle).resize(params.size))
-            throw invalidRequest("failed to resize PTY: process is not attached to a PTY");
-          return {};
-        }),
+        wire(async () => resizeStandalone(find(connection, params.processHandle), params.size)),
 
       "process/kill": (params, { connection }) =>
         wire(async () => {

@@ -4,6 +4,7 @@ import type { TerminalSize } from "../../sandbox/pty.js";
 import { runSandboxed, type SandboxPlan, type SandboxRunResult } from "../../sandbox/index.js";
 import { exitCodeOf } from "../../tools/runtime/command-orchestrator.js";
 import type { Connection } from "../connection.js";
+import { invalidParams, invalidRequest } from "../errors.js";
 
 /**
  * The process plumbing shared by `command/exec` and `process/*` (unified-exec.md §6): one client
@@ -250,4 +251,28 @@ export class ProcessTable {
     };
     proc.done.then(release, release);
   }
+}
+
+/**
+ * `command/exec/write` and `process/writeStdin`: bytes, then maybe end of input. `method` and
+ * `subject` name the request in Codex's error texts.
+ */
+export function writeStandaloneInput(
+  find: () => StandaloneProcess,
+  input: { deltaBase64?: string | null; closeStdin?: boolean | null },
+  names: { method: string; subject: string },
+): Record<string, never> {
+  if (input.deltaBase64 == null && input.closeStdin !== true)
+    throw invalidParams(`${names.method} requires deltaBase64 or closeStdin`);
+  const proc = find();
+  if (!proc.acceptsInput) throw invalidRequest(`stdin streaming is not enabled for this ${names.subject}`);
+  if (input.deltaBase64) proc.write(Buffer.from(input.deltaBase64, "base64"));
+  if (input.closeStdin === true) proc.closeStdin();
+  return {};
+}
+
+/** `command/exec/resize` and `process/resizePty`. */
+export function resizeStandalone(proc: StandaloneProcess, size: TerminalSize): Record<string, never> {
+  if (!proc.resize(size)) throw invalidRequest("failed to resize PTY: process is not attached to a PTY");
+  return {};
 }
