@@ -4,7 +4,14 @@ import { stringify } from "smol-toml";
 import { parseKeyPath } from "./cli-overrides.js";
 import { ConfigError } from "./errors.js";
 import { userConfigFile } from "./layers.js";
-import { isTable, newTable, readTomlFile, type TomlTable, type TomlValue } from "./toml-file.js";
+import {
+  isTable,
+  newTable,
+  readTomlFile,
+  type TomlTable,
+  type TomlValue,
+  writeTextAtomic,
+} from "./toml-file.js";
 
 export interface ConfigEdit {
   keyPath: string;
@@ -41,29 +48,8 @@ export function applyConfigEdits(
   const text = `${stringify(doc)}\n`;
   // A config.toml linked from elsewhere (dotfiles) is written where it lives, as Codex does;
   // renaming over the link would fork the user's config silently.
-  const target = symlinkTarget(file);
-  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, target);
+  writeTextAtomic(file, text);
   return { filePath: file, version: readTomlFile(file).version };
-}
-
-/** The end of `file`'s symlink chain (a missing end is fine); `file` itself on a loop or error. */
-function symlinkTarget(file: string): string {
-  const seen = new Set<string>();
-  let current = file;
-  for (;;) {
-    let link: string;
-    try {
-      if (!fs.lstatSync(current).isSymbolicLink()) return current;
-      link = fs.readlinkSync(current);
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "ENOENT" ? current : file;
-    }
-    if (seen.has(current)) return file;
-    seen.add(current);
-    current = path.resolve(path.dirname(current), link);
-  }
 }
 
 function applyEdit(doc: TomlTable, edit: ConfigEdit, file: string): void {

@@ -10,7 +10,14 @@ import {
   tomlHeader,
   verifiedEdit,
 } from "./toml-blocks.js";
-import { isTable, newTable, parseTomlText, type TomlTable, type TomlValue } from "./toml-file.js";
+import {
+  isTable,
+  newTable,
+  parseTomlText,
+  type TomlTable,
+  type TomlValue,
+  writeTextAtomic,
+} from "./toml-file.js";
 
 /**
  * Edits of the `[mcp_servers.*]` part of `$KEEL_HOME/config.toml` (`keel mcp add|remove`, an MCP
@@ -61,7 +68,7 @@ export function setMcpToolApprovalMode(
   } else {
     edited = insertSections(text, `${tomlHeader(toolPath)}\napproval_mode = "${mode}"\n`, null);
   }
-  writeConfigText(keelHome, file, verifiedEdit(text, edited, intended, file));
+  writeTextAtomic(file, verifiedEdit(text, edited, intended, file));
 }
 
 /**
@@ -76,7 +83,7 @@ export function addMcpServer(keelHome: string, name: string, entry: McpServerEnt
 
   const removed = removeBlocks(text, [SERVERS, name]);
   const edited = insertSections(removed.text, entrySections(name, entry), removed.sectionAt);
-  writeConfigText(keelHome, file, verifiedEdit(text, edited, intended, file));
+  writeTextAtomic(file, verifiedEdit(text, edited, intended, file));
 }
 
 /** Removes the server; false (and the file untouched) when there is none of that name. */
@@ -89,7 +96,7 @@ export function removeMcpServer(keelHome: string, name: string): boolean {
   const edited = removeBlocks(text, [SERVERS, name]).text;
   // Removing the last server's sections leaves no `mcp_servers` at all, which is what was meant.
   if (Object.keys(servers).length === 0 && !/^\s*\[?\s*mcp_servers\b/m.test(edited)) delete intended[SERVERS];
-  writeConfigText(keelHome, file, verifiedEdit(text, edited, intended, file));
+  writeTextAtomic(file, verifiedEdit(text, edited, intended, file));
   return true;
 }
 
@@ -125,13 +132,6 @@ function readConfigText(keelHome: string): { file: string; text: string } {
     if (code === "ENOENT") return { file, text: "" };
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
   }
-}
-
-function writeConfigText(keelHome: string, file: string, text: string): void {
-  fs.mkdirSync(keelHome, { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
 }
 
 /** The table at `path` inside `doc`, created where missing. */

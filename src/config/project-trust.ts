@@ -1,10 +1,9 @@
-import fs from "node:fs";
 import path from "node:path";
 import { stringify } from "smol-toml";
 import { normalizeAbsolutePath } from "../lib/abs-path.js";
 import { ConfigError } from "./errors.js";
 import { userConfigFile } from "./layers.js";
-import { isTable, newTable, readTomlFile } from "./toml-file.js";
+import { isTable, newTable, readTomlFile, writeTextAtomic } from "./toml-file.js";
 
 export type ProjectTrustLevel = "trusted" | "untrusted";
 
@@ -30,8 +29,5 @@ export function setProjectTrust(keelHome: string, projectPath: string, level: Pr
   projects[key] = entry;
   doc.projects = projects;
 
-  fs.mkdirSync(keelHome, { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, `${stringify(doc)}\n`, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeTextAtomic(file, `${stringify(doc)}\n`);
 }

@@ -55,8 +55,28 @@ export function fingerprint(text: string): string {
 
 /** Replaces `file` with `text` atomically (temp file + rename), creating its folder. */
 export function writeTextAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  // A symlinked config.toml (e.g. into a dotfiles repository) keeps its link: write its target.
+  const target = symlinkTarget(file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  fs.renameSync(tmp, target);
+}
+
+/** The end of `file`'s symlink chain (a missing end is fine); `file` itself on a loop or error. */
+function symlinkTarget(file: string): string {
+  const seen = new Set<string>();
+  let current = file;
+  for (;;) {
+    let link: string;
+    try {
+      if (!fs.lstatSync(current).isSymbolicLink()) return current;
+      link = fs.readlinkSync(current);
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "ENOENT" ? current : file;
+    }
+    if (seen.has(current)) return file;
+    seen.add(current);
+    current = path.resolve(path.dirname(current), link);
+  }
 }
