@@ -341,10 +341,12 @@ export class Session {
         onElicitation: (server, request, signal) => this.serverElicitation(server, request, signal),
       },
     });
-    // Without required servers the reply need not wait for the spawns: start them on the next
-    // turn of the event loop (before any later request is read), as Codex answers first.
+    // A new thread without required servers need not wait for the spawns: start them on the next
+    // turn of the event loop (before any later request is read), as Codex answers thread/start
+    // first. A resumed thread reports its `starting` burst before its response, as Codex does.
     const manager = this.mcp;
-    if (servers.some((s) => s.enabled && s.required)) manager.start();
+    const fresh = (this.opts.initialHistory?.kind ?? "new") === "new";
+    if (!fresh || servers.some((s) => s.enabled && s.required)) manager.start();
     else {
       setImmediate(() => manager.start());
       return;

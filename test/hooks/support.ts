@@ -3,8 +3,8 @@ import path from "node:path";
 import { Ajv } from "ajv";
 import { REPO_ROOT } from "../exec/support.js";
 
-/** The spec's hook JSON Schemas (../shared/spec/fixtures/hooks), as Codex 0.169 has them. */
-const FIXTURES = path.join(REPO_ROOT, "../shared/spec/fixtures/hooks");
+/** The spec's hook JSON Schemas (test/fixtures/spec/hooks, copied from the spec), as Codex 0.169 has them. */
+const FIXTURES = path.join(REPO_ROOT, "test/fixtures/spec/hooks");
 const ajv = new Ajv({ strict: false });
 
 /** Validates a value against `<name>.json` of the fixtures; returns ajv's errors (empty when valid). */

@@ -5,12 +5,12 @@ import { tempDir } from "../support/tmp.js";
 
 /**
  * The skill tree of spec skills.md §7, rebuilt from the captured `skills/list` reply
- * (../shared/spec/fixtures/skills/): every listed skill gets a SKILL.md (and agents/openai.yaml)
+ * (test/fixtures/spec/skills/, copied from the spec): every listed skill gets a SKILL.md (and agents/openai.yaml)
  * that produces exactly its entry; the broken and hidden ones are added by hand. Codex's
  * `$RUN/home` is KEEL_HOME here, its project `.codex` folder is `.keel`.
  */
 
-export const FIXTURES = path.resolve(import.meta.dirname, "../../../shared/spec/fixtures/skills");
+export const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/spec/skills");
 
 export interface SkillTree {
   run: string;
