@@ -182,6 +182,19 @@ async function openTransport(config: McpServerConfig, options: ConnectOptions): 
   return offerProtocolVersion(transport);
 }
 
+/** A server's own headers: static `http_headers`, then `env_http_headers` whose variable is set. */
+export function configuredHttpHeaders(
+  t: Extract<McpServerConfig["transport"], { type: "streamable_http" }>,
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const headers: Record<string, string> = { ...t.httpHeaders };
+  for (const [name, variable] of Object.entries(t.envHttpHeaders ?? {})) {
+    const value = env[variable];
+    if (value !== undefined && value.trim() !== "") headers[name] = value;
+  }
+  return headers;
+}
+
 /**
  * Headers of every HTTP request: Codex's user-agent, static `http_headers`, `env_http_headers`
  * whose variable is set, and the bearer token (its variable must be set).
@@ -193,12 +206,8 @@ export function httpHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = {
     "user-agent": `${MCP_CLIENT_INFO.name}/${MCP_CLIENT_INFO.version}`,
+    ...configuredHttpHeaders(t, env),
   };
-  Object.assign(headers, t.httpHeaders);
-  for (const [name, variable] of Object.entries(t.envHttpHeaders ?? {})) {
-    const value = env[variable];
-    if (value !== undefined && value.trim() !== "") headers[name] = value;
-  }
   if (t.bearerTokenEnvVar !== null) {
     const token = env[t.bearerTokenEnvVar];
     if (token === undefined || token === "")

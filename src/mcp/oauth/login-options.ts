@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { configuredHttpHeaders } from "../connection.js";
 import type { McpServerConfig } from "../types.js";
 import { DEFAULT_OAUTH_TIMEOUT_MS, type McpOAuthLoginOptions } from "./login.js";
 
@@ -15,17 +16,6 @@ const CallbackKeysSchema = z.looseObject({
 });
 
 export class McpOAuthConfigError extends Error {}
-
-/** Static and environment-sourced headers of an HTTP server, sent with discovery and token requests. */
-function headersOf(config: McpServerConfig, env: Readonly<Record<string, string | undefined>>) {
-  if (config.transport.type !== "streamable_http") return {};
-  const headers: Record<string, string> = { ...config.transport.httpHeaders };
-  for (const [name, variable] of Object.entries(config.transport.envHttpHeaders ?? {})) {
-    const value = env[variable];
-    if (value !== undefined) headers[name] = value;
-  }
-  return headers;
-}
 
 export function mcpOAuthLoginOptions(input: {
   home: string;
@@ -58,6 +48,6 @@ export function mcpOAuthLoginOptions(input: {
     callbackPort: keys.data.mcp_oauth_callback_port ?? null,
     callbackUrl: keys.data.mcp_oauth_callback_url ?? null,
     timeoutMs: input.timeoutMs ?? DEFAULT_OAUTH_TIMEOUT_MS,
-    headers: headersOf(config, input.env),
+    headers: configuredHttpHeaders(config.transport, input.env),
   };
 }
