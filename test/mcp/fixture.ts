@@ -60,7 +60,7 @@ export async function eventually<T>(probe: () => T | undefined, timeoutMs = 10_0
 }
 
 /** Runs the fixture over streamable HTTP; resolves with its URL and a stop function. */
-export async function httpFixture(args: string[] = []): Promise<{ url: string; stop: () => void }> {
+export async function httpFixture(args: string[] = []): Promise<{ url: string; stop: () => Promise<void> }> {
   const { spawn } = await import("node:child_process");
   const child = spawn(process.execPath, [FIXTURE, "--http", "0", ...args], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -75,5 +75,13 @@ export async function httpFixture(args: string[] = []): Promise<{ url: string; s
     });
     child.on("exit", () => reject(new Error("fixture exited before printing its URL")));
   });
-  return { url, stop: () => child.kill("SIGTERM") };
+  // Stopping waits for the exit, so the server no longer writes its log when the test's
+  // temporary folders are removed.
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    await exited;
+  };
+  return { url, stop };
 }

@@ -15,7 +15,8 @@ export function tempDir(prefix = "keel-test-"): string {
 afterEach(() => {
   while (created.length > 0) {
     const dir = created.pop()!;
-    fs.rmSync(dir, { recursive: true, force: true });
+    // Retries cover a child process that is still writing into the folder as it exits.
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 });
 
