@@ -15,7 +15,7 @@ const PROGRAM = "keel";
 
 function configuredServers(io: McpCliIo, cliOverrides: readonly string[]) {
   const config = loadConfigFromEnv({ env: io.env, processCwd: io.processCwd, cliOverrides });
-  return serverViews(config.mcpServers);
+  return serverViews(config.mcpServers, config.mcpServerDisabledReasons);
 }
 
 export function runMcpList(io: McpCliIo, flags: { json: boolean; config: readonly string[] }): number {

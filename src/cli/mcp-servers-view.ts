@@ -11,6 +11,8 @@ type Raw = Record<string, unknown>;
 export interface ServerView {
   name: string;
   enabled: boolean;
+  /** Set when requirements.toml turned the server off: `requirements (<file>)`. */
+  disabledReason: string | null;
   transport: StdioView | HttpView;
   enabledTools: string[] | null;
   disabledTools: string[] | null;
@@ -39,16 +41,20 @@ interface HttpView {
 const MASK = "*****";
 
 /** The servers of the merged config, sorted by name; a table that is neither stdio nor HTTP fails. */
-export function serverViews(servers: Record<string, Raw>): ServerView[] {
+export function serverViews(
+  servers: Record<string, Raw>,
+  disabledReasons: Readonly<Record<string, string>> = {},
+): ServerView[] {
   return Object.keys(servers)
     .sort()
-    .map((name) => serverView(name, servers[name] ?? {}));
+    .map((name) => serverView(name, servers[name] ?? {}, disabledReasons[name] ?? null));
 }
 
-function serverView(name: string, raw: Raw): ServerView {
+function serverView(name: string, raw: Raw, disabledReason: string | null): ServerView {
   return {
     name,
     enabled: raw.enabled !== false,
+    disabledReason,
     transport: transportView(name, raw),
     enabledTools: stringList(raw.enabled_tools),
     disabledTools: stringList(raw.disabled_tools),
@@ -135,7 +141,7 @@ export function listJson(views: ServerView[]): string {
     views.map((v) => ({
       name: v.name,
       enabled: v.enabled,
-      disabled_reason: null,
+      disabled_reason: v.disabledReason,
       transport: transportJson(v.transport),
       startup_timeout_sec: float(v.startupTimeoutSec),
       tool_timeout_sec: float(v.toolTimeoutSec),
@@ -148,7 +154,7 @@ export function getJson(v: ServerView): string {
   return toJson({
     name: v.name,
     enabled: v.enabled,
-    disabled_reason: null,
+    disabled_reason: v.disabledReason,
     transport: transportJson(v.transport),
     enabled_tools: v.enabledTools,
     disabled_tools: v.disabledTools,
@@ -185,7 +191,8 @@ function table(header: string[], rows: string[][]): string {
 export function listText(views: ServerView[], program: string): string {
   if (views.length === 0)
     return `No MCP servers configured yet. Try \`${program} mcp add my-tool -- my-command\`.\n`;
-  const status = (v: ServerView) => (v.enabled ? "enabled" : "disabled");
+  const status = (v: ServerView) =>
+    v.enabled ? "enabled" : v.disabledReason ? `disabled: ${v.disabledReason}` : "disabled";
   const stdio: string[][] = [];
   const http: string[][] = [];
   for (const v of views) {
@@ -206,7 +213,7 @@ export function listText(views: ServerView[], program: string): string {
 }
 
 export function getText(v: ServerView, program: string): string {
-  if (!v.enabled) return `${v.name} (disabled)\n`;
+  if (!v.enabled) return `${v.name} (${v.disabledReason ? `disabled: ${v.disabledReason}` : "disabled"})\n`;
   const lines = [v.name, "  enabled: true"];
   if (v.enabledTools) lines.push(`  enabled_tools: ${v.enabledTools.join(", ")}`);
   if (v.disabledTools) lines.push(`  disabled_tools: ${v.disabledTools.join(", ")}`);

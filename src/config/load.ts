@@ -35,6 +35,7 @@ import {
 import { type Origins, originOf } from "./merge.js";
 import type { ModelProviderInfo } from "./model-provider.js";
 import { ModelProviders } from "./model-providers.js";
+import { applyMcpServerRequirements } from "../mcp/requirements.js";
 import type { WebSearchMode } from "./requirements-toml.js";
 import {
   buildRequirements,
@@ -169,7 +170,10 @@ export interface LoadedConfig {
   /** `background_terminal_max_timeout` in ms; null = the default. */
   backgroundTerminalMaxTimeoutMs: number | null;
   allowLoginShell: boolean;
+  /** Raw `[mcp_servers.*]` tables; servers the requirements do not allow have `enabled = false`. */
   mcpServers: Record<string, Record<string, unknown>>;
+  /** Why a server was disabled by requirements, by name (`requirements (<file>)`). */
+  mcpServerDisabledReasons: Record<string, string>;
   ossProvider: string | null;
   /** Environment facts the permission model needs (`$TMPDIR`). */
   permissionEnv: PermissionEnv;
@@ -382,7 +386,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     shellEnvironmentPolicy: toml.shell_environment_policy ?? null,
     backgroundTerminalMaxTimeoutMs: toml.background_terminal_max_timeout ?? null,
     allowLoginShell: toml.allow_login_shell ?? true,
-    mcpServers: validatedMcpServers(toml.mcp_servers ?? {}),
+    ...mcpServersUnderRequirements(validatedMcpServers(toml.mcp_servers ?? {}), requirements),
     ossProvider: pick("oss_provider").value,
     permissionEnv,
   };
@@ -464,6 +468,14 @@ function isDirectory(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+function mcpServersUnderRequirements(
+  raw: Record<string, Record<string, unknown>>,
+  requirements: ConfigRequirements,
+): Pick<LoadedConfig, "mcpServers" | "mcpServerDisabledReasons"> {
+  const applied = applyMcpServerRequirements(raw, requirements);
+  return { mcpServers: applied.servers, mcpServerDisabledReasons: applied.disabledReasons };
 }
 
 /** Raw `[mcp_servers.*]` tables, after checking they parse (a bad table fails the load). */

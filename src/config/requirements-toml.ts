@@ -47,6 +47,11 @@ const PrefixRuleSchema = z.looseObject({
   justification: z.string().optional(),
 });
 
+/** `[mcp_servers.NAME.identity]`: the one stdio command or URL the server may have. */
+const McpServerRequirementSchema = z.object({
+  identity: z.union([z.strictObject({ command: z.string() }), z.strictObject({ url: z.string() })]),
+});
+
 export const RequirementsTomlSchema = z.looseObject({
   allowed_approval_policies: z.array(AskForApprovalSchema).optional(),
   allowed_approvals_reviewers: z.array(ApprovalsReviewerSchema).optional(),
@@ -58,7 +63,7 @@ export const RequirementsTomlSchema = z.looseObject({
   feature_requirements: z.record(z.string(), z.boolean()).optional(),
   experimental_network: NetworkRequirementsTomlSchema.optional(),
   rules: z.looseObject({ prefix_rules: z.array(PrefixRuleSchema).optional() }).optional(),
-  mcp_servers: z.record(z.string(), z.looseObject({})).optional(),
+  mcp_servers: z.record(z.string(), McpServerRequirementSchema).optional(),
 });
 export type RequirementsToml = z.infer<typeof RequirementsTomlSchema>;
 

@@ -41,14 +41,14 @@ denied_domains = ["evil.test"]
 allow_unix_sockets = ["/run/docker.sock"]
 [rules]
 prefix_rules = [{ pattern = [{ token = "rm" }], decision = "forbidden" }]
-[mcp_servers.docs]
-identity = "docs"
+[mcp_servers.docs.identity]
+command = "docs"
 `,
     );
     const reqs = loadRequirements(w.requirements);
     expect(reqs.file).toBe(w.requirements);
     expect(reqs.approvalPolicy.value).toBe("on-request");
-    expect(reqs.toml?.mcp_servers).toEqual({ docs: { identity: "docs" } });
+    expect(reqs.toml?.mcp_servers).toEqual({ docs: { identity: { command: "docs" } } });
     expect(buildConfigRequirementsReadResponse(reqs)).toEqual({
       requirements: {
         allowedApprovalPolicies: ["on-request", "never"],
