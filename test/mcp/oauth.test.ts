@@ -131,7 +131,18 @@ describe("MCP OAuth login", () => {
     });
     const redirect = new URL(login.authorizationUrl).searchParams.get("redirect_uri")!;
     expect(redirect).toBe(`http://localhost:${port}/oauth/cb/${callbackId(url)}`);
-    const denied = await fetch(`${redirect}?error=access_denied&error_description=nope`);
+    // An error redirect without this login's state is someone else's page: the login goes on.
+    let settled = false;
+    login.completion.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    expect((await fetch(`${redirect}?error=access_denied`)).status).toBe(400);
+    expect((await fetch(`${redirect}?error=access_denied&state=not-ours`)).status).toBe(400);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    const state = new URL(login.authorizationUrl).searchParams.get("state")!;
+    const denied = await fetch(`${redirect}?error=access_denied&error_description=nope&state=${state}`);
     expect(denied.status).toBe(400);
     await expect(login.completion).rejects.toThrow("OAuth provider returned `access_denied`: nope");
     expect(fs.existsSync(mcpCredentialsPath(home))).toBe(false);

@@ -59,7 +59,7 @@ function bindHost(callbackUrl: string | null): string {
   return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? "127.0.0.1" : "0.0.0.0";
 }
 
-type CallbackResult = { code: string; state: string } | { error: string };
+type CallbackResult = { code: string; state: string } | { error: string; state: string | null };
 
 /** The query of a request to the callback path: a code and state, a provider error, or nothing useful. */
 function parseCallback(target: string, expectedPath: string): CallbackResult | null {
@@ -72,9 +72,9 @@ function parseCallback(target: string, expectedPath: string): CallbackResult | n
   const error = q.get("error");
   const description = q.get("error_description");
   if (error !== null && description !== null)
-    return { error: `OAuth provider returned \`${error}\`: ${description}` };
-  if (error !== null) return { error: `OAuth provider returned \`${error}\`` };
-  if (description !== null) return { error: `OAuth error: ${description}` };
+    return { error: `OAuth provider returned \`${error}\`: ${description}`, state };
+  if (error !== null) return { error: `OAuth provider returned \`${error}\``, state };
+  if (description !== null) return { error: `OAuth error: ${description}`, state };
   return null;
 }
 
@@ -145,14 +145,14 @@ export async function startMcpOAuthLogin(options: McpOAuthLoginOptions): Promise
       const expectedPath = new URL(redirectUrl).pathname;
       server.on("request", (req, res) => {
         const parsed = parseCallback(req.url ?? "/", expectedPath);
-        if (parsed === null) {
+        // Only this login's redirect counts, an error redirect included (it carries the state too,
+        // RFC 6749 §4.1.2.1): anything else may come from any page on this machine (CSRF), so
+        // keep waiting for the real one.
+        if (parsed === null || parsed.state === null || !provider.stateMatches(parsed.state)) {
           res.writeHead(400).end("Invalid OAuth callback");
         } else if ("error" in parsed) {
           res.writeHead(400).end(parsed.error);
           reject(new Error(parsed.error));
-        } else if (!provider.stateMatches(parsed.state)) {
-          // Not this login's redirect (CSRF): keep waiting for the real one.
-          res.writeHead(400).end("Invalid OAuth callback");
         } else {
           res
             .writeHead(200, { "content-type": "text/plain" })
