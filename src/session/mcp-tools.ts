@@ -265,7 +265,9 @@ export class McpTools {
     ctx: ToolContext,
     serverConfig: McpServerConfig | undefined,
   ): Promise<string | null> {
-    const sessionKey = `mcp_tool:${tool.server}\u0000${tool.name}`;
+    // The server's identity is part of the key: a reload that puts another program or URL under
+    // the same name must not inherit what the user allowed the old one.
+    const sessionKey = `mcp_tool:${tool.server}\u0000${serverIdentity(serverConfig)}\u0000${tool.name}`;
     const decision = mcpApprovalDecision({
       mode: mcpToolApprovalMode(serverConfig, tool.name),
       annotations: tool.annotations,
@@ -399,4 +401,11 @@ export function approvalPrompt(tool: McpTool, args: unknown, persist: boolean) {
       tool_params_display: display,
     },
   };
+}
+
+/** What a session approval is bound to besides the name: the launch command or the URL. */
+function serverIdentity(config: McpServerConfig | undefined): string {
+  if (!config) return "";
+  const t = config.transport;
+  return t.type === "stdio" ? JSON.stringify([t.command, ...t.args, t.cwd]) : JSON.stringify([t.url]);
 }

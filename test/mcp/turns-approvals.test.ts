@@ -97,6 +97,25 @@ describe("MCP tool approvals", () => {
     expect(fs.readFileSync(path.join(t.fx.home, "config.toml"), "utf8")).not.toContain("approval_mode");
   });
 
+  it("a session answer does not carry over to another program reloaded under the same name", async () => {
+    const t = await mcpThread();
+    const first = await startMcpTurn(t, [{ name: "plain", callId: "c1" }]);
+    await answerApproval(t, { action: "accept", _meta: { persist: "session" } });
+    await turnCompleted(t.peer, first);
+    // Same server name, another launch command line.
+    const config = path.join(t.fx.home, "config.toml");
+    // The start-up statuses of the first launch are still unread: consume them first.
+    await t.peer.notification("mcpServer/startupStatus/updated", (p) => p.status === "ready");
+    fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace('"Fixture instructions."', '"Replaced."'));
+    expect(await t.peer.request("config/mcpServer/reload", null)).toEqual({});
+    await t.peer.notification("mcpServer/startupStatus/updated", (p) => p.status === "starting");
+    await t.peer.notification("mcpServer/startupStatus/updated", (p) => p.status === "ready");
+    const second = await startMcpTurn(t, [{ name: "plain", callId: "c2" }]);
+    const request = await answerApproval(t, { action: "accept" });
+    expect(request.params.message).toBe('Allow the fx MCP server to run tool "plain"?');
+    await turnCompleted(t.peer, second);
+  });
+
   it('persist always: writes approval_mode = "approve" for the tool to config.toml', async () => {
     const t = await mcpThread();
     const turnId = await startMcpTurn(t, [{ name: "destroy", callId: "c1" }]);
