@@ -95,6 +95,26 @@ describe("shell snapshot", () => {
     await r.endSession("thread-1");
   });
 
+  // .ci/run installs zsh; a machine without it skips this one.
+  it.runIf(fs.existsSync("/usr/bin/zsh"))("works for a zsh user shell (.zshrc, typeset -x)", async () => {
+    const { ws, r, call, start } = setup({ userShell: "/usr/bin/zsh" });
+    fs.writeFileSync(
+      path.join(ws.home, ".zshrc"),
+      "export SNAP_ZSH='from zshrc'\nexport KEEL_PROBE_SET=rc-value\nalias zl='ls -l'\n",
+    );
+    start();
+    const snapshot = await r.shellSnapshot("thread-1");
+    expect(snapshot).not.toBeNull();
+    const text = fs.readFileSync(snapshot!.path, "utf8");
+    expect(text).toContain("SNAP_ZSH");
+    expect(text).not.toContain("KEEL_PROBE_SECRET_TOKEN");
+    // The rc's export arrives; the policy's `set` still wins over the rc file.
+    expect(await call("exec_command", { cmd: 'echo "$SNAP_ZSH|$KEEL_PROBE_SET"' })).toContain(
+      "Output:\nfrom zshrc|from-policy\n",
+    );
+    await r.endSession("thread-1");
+  });
+
   it("a sandboxed command cannot rewrite the snapshot that unsandboxed commands source", async () => {
     const { r, t, call, start } = setup();
     start();
