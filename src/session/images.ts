@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ModelInfo } from "../model/catalog/model-info.js";
 import type { ContentItem, ResponseItem, ToolOutput } from "../protocol/items.js";
+import { fitImageSync, PROMPT_IMAGE_MAX_HEIGHT, PROMPT_IMAGE_MAX_WIDTH } from "../lib/image-fit.js";
 import { imageInfo } from "../lib/image-info.js";
 
 /**
@@ -19,8 +20,8 @@ export interface PromptImage {
 }
 
 /**
- * keel cannot resize (it has no image decoder), so instead of Codex's downscaling it bounds the
- * bytes: a larger file is replaced by Codex's size-limit text and never read into memory whole.
+ * The most keel reads of one image: a larger file is replaced by Codex's size-limit text and
+ * never read into memory whole (nor handed to the decoder).
  */
 export const MAX_PROMPT_IMAGE_BYTES = 20 * 1024 * 1024;
 
@@ -44,16 +45,32 @@ export type ImageLoad =
   | { kind: "unprocessable" }
   | { kind: "too_large" };
 
-/** Bytes as a prompt image, when they are one and within the size bound. */
+/**
+ * Bytes as a prompt image, when they are one and within the size bound. As in Codex, a model
+ * that takes `original` detail gets the bytes as they are; for the others an image larger than
+ * 2048×768 is scaled down to fit, and a GIF is always re-encoded as PNG (see lib/image-fit).
+ */
 export function promptImageFromBytes(bytes: Uint8Array, info: ModelInfo): ImageLoad {
   if (bytes.byteLength > MAX_PROMPT_IMAGE_BYTES) return { kind: "too_large" };
   const header = imageInfo(bytes);
   if (header === null) return { kind: "unprocessable" };
+  const detail = imageDetailFor(info);
+  const keepSize =
+    detail === "original" ||
+    (header.width <= PROMPT_IMAGE_MAX_WIDTH && header.height <= PROMPT_IMAGE_MAX_HEIGHT);
+  if (keepSize && header.mime !== "image/gif")
+    return { kind: "image", image: dataUrlImage(bytes, header.mime, detail) };
+  const fitted = fitImageSync(bytes, header.mime, !keepSize);
+  if (fitted.kind === "undecodable") return { kind: "unprocessable" };
+  // Without a decoder the image goes as it is, which is what keel did before it had one.
+  if (fitted.kind === "unavailable")
+    return { kind: "image", image: dataUrlImage(bytes, header.mime, detail) };
+  return { kind: "image", image: dataUrlImage(fitted.image.bytes, fitted.image.mime, detail) };
+}
+
+function dataUrlImage(bytes: Uint8Array, mime: string, detail: PromptImageDetail): PromptImage {
   const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-  return {
-    kind: "image",
-    image: { imageUrl: `data:${header.mime};base64,${base64}`, detail: imageDetailFor(info) },
-  };
+  return { imageUrl: `data:${mime};base64,${base64}`, detail };
 }
 
 /** An I/O failure in the words Rust's `io::Error` uses, e.g. "No such file or directory (os error 2)". */

@@ -41,6 +41,19 @@ describe("keel exec: images and web search", () => {
     ]);
   });
 
+  it("a screenshot larger than 2048×768 reaches the model scaled down to fit, and exec still exits", async () => {
+    const s = await setup();
+    fs.writeFileSync(path.join(s.repo, "shot.png"), pngBytes(3000, 1500));
+    s.server.enqueue(textTurn("seen"));
+    const r = await keel(["exec", "describe", "-i", "shot.png"], { cwd: s.repo, env: s.env });
+    expect(r.code, r.stderr).toBe(0);
+    const user = inputItems(s.server.modelRequests()[0]!.body, "message").filter((m) => m.role === "user");
+    const image = user.at(-1).content.find((p: { type: string }) => p.type === "input_image");
+    const sent = Buffer.from(image.image_url.replace("data:image/png;base64,", ""), "base64");
+    expect(sent.readUInt32BE(16)).toBe(1536);
+    expect(sent.readUInt32BE(20)).toBe(768);
+  });
+
   it("a hosted web search is a web_search item in --json, and the tool is offered (cached by default)", async () => {
     const s = await setup();
     s.server.enqueue(

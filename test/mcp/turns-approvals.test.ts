@@ -106,7 +106,10 @@ describe("MCP tool approvals", () => {
     const config = path.join(t.fx.home, "config.toml");
     // The start-up statuses of the first launch are still unread: consume them first.
     await t.peer.notification("mcpServer/startupStatus/updated", (p) => p.status === "ready");
-    fs.writeFileSync(config, fs.readFileSync(config, "utf8").replace('"Fixture instructions."', '"Replaced."'));
+    fs.writeFileSync(
+      config,
+      fs.readFileSync(config, "utf8").replace('"Fixture instructions."', '"Replaced."'),
+    );
     expect(await t.peer.request("config/mcpServer/reload", null)).toEqual({});
     await t.peer.notification("mcpServer/startupStatus/updated", (p) => p.status === "starting");
     await t.peer.notification("mcpServer/startupStatus/updated", (p) => p.status === "ready");
