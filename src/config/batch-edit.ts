@@ -67,7 +67,8 @@ export function applyConfigEdits(
 }
 
 function toTomlEdit(edit: ConfigEdit): TomlEdit {
-  if (edit.keyPath.trim() === "") throw new ConfigWriteError("keyPath must not be empty", "configValidationError");
+  if (edit.keyPath.trim() === "")
+    throw new ConfigWriteError("keyPath must not be empty", "configValidationError");
   let segments: string[];
   try {
     segments = parseKeyPath(edit.keyPath);

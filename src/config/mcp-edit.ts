@@ -58,7 +58,8 @@ export function removeMcpServer(keelHome: string, name: string): boolean {
 function entryTable(entry: McpServerEntry): TomlTable {
   const table = newTable();
   Object.assign(table, entryKeys(entry));
-  if ("command" in entry && entry.env && Object.keys(entry.env).length > 0) table.env = Object.assign(newTable(), entry.env);
+  if ("command" in entry && entry.env && Object.keys(entry.env).length > 0)
+    table.env = Object.assign(newTable(), entry.env);
   return table;
 }
 

@@ -71,7 +71,8 @@ function dropEmptiedParents(intended: TomlTable, edited: string, path: readonly 
   for (let depth = path.length - 1; depth > 0; depth--) {
     const parentPath = path.slice(0, depth);
     const parent = valueAt(intended, parentPath);
-    if (!isTable(parent) || Object.keys(parent).length > 0 || valueAt(after, parentPath) !== undefined) return;
+    if (!isTable(parent) || Object.keys(parent).length > 0 || valueAt(after, parentPath) !== undefined)
+      return;
     delete (tableAt(intended, parentPath.slice(0, -1), false) ?? {})[parentPath.at(-1)!];
   }
 }
