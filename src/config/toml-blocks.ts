@@ -98,16 +98,20 @@ export function removeBlocks(
   const lines = splitLines(text);
   const drop = new Set<number>();
   let sectionAt: number | null = null;
+  let lastSectionEnd = -1;
   for (const block of tomlBlocks(text)) {
     if (!startsWith(block.path, prefix)) continue;
     for (let line = block.startLine; line <= block.endLine; line++) drop.add(line - 1);
     if (block.kind !== "table") continue;
     sectionAt = sectionAt === null ? block.startLine - 1 : Math.min(sectionAt, block.startLine - 1);
+    lastSectionEnd = Math.max(lastSectionEnd, block.endLine - 1);
     for (let i = block.endLine; i < lines.length && (lines[i] ?? "").trim() === ""; i++) drop.add(i);
   }
   const kept = lines.filter((_, i) => !drop.has(i));
-  // A section removed at the end would otherwise leave the blank line that separated it.
-  if (drop.has(lines.length - 1)) while (kept.length > 0 && (kept.at(-1) ?? "").trim() === "") kept.pop();
+  // A section removed at the end would otherwise leave the blank line that separated it (a
+  // removed key/value leaves the lines around it alone).
+  const endsWithSection = lastSectionEnd >= 0 && lines.every((_, i) => i <= lastSectionEnd || drop.has(i));
+  if (endsWithSection) while (kept.length > 0 && (kept.at(-1) ?? "").trim() === "") kept.pop();
   const shift = sectionAt === null ? 0 : [...drop].filter((i) => i < sectionAt!).length;
   return { text: kept.join(""), sectionAt: sectionAt === null ? null : sectionAt - shift };
 }
