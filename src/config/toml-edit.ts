@@ -73,7 +73,8 @@ function dropEmptiedParents(intended: TomlTable, edited: string, path: readonly 
     const parent = valueAt(intended, parentPath);
     if (!isTable(parent) || Object.keys(parent).length > 0 || valueAt(after, parentPath) !== undefined)
       return;
-    delete (tableAt(intended, parentPath.slice(0, -1), false) ?? {})[parentPath.at(-1)!];
+    const grandparent = tableAt(intended, parentPath.slice(0, -1), false);
+    if (grandparent) delete grandparent[parentPath.at(-1)!];
   }
 }
 
