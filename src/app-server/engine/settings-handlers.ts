@@ -41,12 +41,18 @@ export function settingsHandlers(engine: Engine): HandlerModule {
   /** `okOverridden` when a layer above the user config (project, `-c`) still decides a written key. */
   const overridden = (edits: readonly ConfigEdit[]): Partial<ConfigWriteResponse> => {
     const { keelHome, systemConfigFile, cliOverrides, processCwd } = engine.config;
-    const stack = loadLayerStack({
-      keelHome,
-      cwd: processCwd,
-      systemConfigFile,
-      cliOverrides: cliOverrides ?? [],
-    });
+    let stack: ReturnType<typeof loadLayerStack>;
+    try {
+      stack = loadLayerStack({
+        keelHome,
+        cwd: processCwd,
+        systemConfigFile,
+        cliOverrides: cliOverrides ?? [],
+      });
+    } catch {
+      // The write succeeded; a broken project file elsewhere must not turn it into an error.
+      return {};
+    }
     for (const edit of edits) {
       const keyPath = parseKeyPath(edit.keyPath);
       const origin = originOf(stack.origins, keyPath);
