@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { parseDocument, patch } from "@decimalturn/toml-patch";
-import { stringify } from "smol-toml";
-import { parseTomlText, type TomlTable, type TomlValue } from "./toml-file.js";
+import { parseTomlText, type TomlTable } from "./toml-file.js";
 
 /**
  * Line-level edits of a TOML file that leave every line they do not own byte for byte as it was
@@ -123,26 +122,6 @@ export function tomlKey(key: string): string {
 
 export function tomlHeader(path: readonly string[]): string {
   return `[${path.map(tomlKey).join(".")}]`;
-}
-
-/** `key = value` lines of a section body, written as Codex writes them (`args = ["a", "b"]`). */
-export function tomlAssignments(entries: Record<string, TomlValue>): string {
-  return Object.entries(entries)
-    .map(([key, value]) => `${tomlKey(key)} = ${tomlValue(value)}\n`)
-    .join("");
-}
-
-function tomlValue(value: TomlValue): string {
-  if (typeof value === "string") return basicString(value);
-  if (Array.isArray(value) && value.every((item) => typeof item === "string")) {
-    return `[${value.map(basicString).join(", ")}]`;
-  }
-  return stringify({ v: value }).replace(/^v = /, "").trimEnd();
-}
-
-/** A JSON string is a TOML basic string once DEL is escaped too (TOML forbids it raw). */
-function basicString(value: string): string {
-  return JSON.stringify(value).replace(/\x7f/g, "\\u007F");
 }
 
 /** Inserts whole sections (`text` ends with a newline) at a line index, or at the end of the file. */

@@ -212,6 +212,7 @@ function sections(path: readonly string[], table: TomlTable): string {
 
 /** A value on one line: strings as JSON-compatible basic strings, tables inline. */
 export function inlineValue(value: TomlValue): string {
+  // A JSON string is a TOML basic string once DEL is escaped too (TOML forbids it raw).
   if (typeof value === "string") return JSON.stringify(value).replace(/\x7f/g, "\\u007F");
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
     return String(value);
