@@ -25,6 +25,11 @@ export function settingsHandlers(engine: Engine): HandlerModule {
   // server's own `-c` overrides, so every later config load — new threads, config/read — sees it.
   const baseOverrides = engine.config.cliOverrides ?? [];
   const runtime = new Map<string, boolean>();
+  /** The config layers as seen from `cwd` (only the files: no settings are resolved). */
+  const layersAt = (cwd: string) => {
+    const { keelHome, systemConfigFile, cliOverrides } = engine.config;
+    return loadLayerStack({ keelHome, cwd, systemConfigFile, cliOverrides: cliOverrides ?? [] });
+  };
 
   const write = (edits: readonly ConfigEdit[], options: WriteOptions): ConfigWriteResponse => {
     const written = applyConfigEdits(engine.config.keelHome, edits, options);
@@ -40,15 +45,9 @@ export function settingsHandlers(engine: Engine): HandlerModule {
 
   /** `okOverridden` when a layer above the user config (project, `-c`) still decides a written key. */
   const overridden = (edits: readonly ConfigEdit[]): Partial<ConfigWriteResponse> => {
-    const { keelHome, systemConfigFile, cliOverrides, processCwd } = engine.config;
     let stack: ReturnType<typeof loadLayerStack>;
     try {
-      stack = loadLayerStack({
-        keelHome,
-        cwd: processCwd,
-        systemConfigFile,
-        cliOverrides: cliOverrides ?? [],
-      });
+      stack = layersAt(engine.config.processCwd);
     } catch {
       // The write succeeded; a broken project file elsewhere must not turn it into an error.
       return {};
@@ -112,9 +111,8 @@ export function settingsHandlers(engine: Engine): HandlerModule {
       "feedback/save": (params) =>
         wire(() => {
           const threadId = params.threadId ?? `no-active-thread-${randomUUID()}`;
-          const { keelHome, systemConfigFile, cliOverrides, processCwd } = engine.config;
           const loadedThread = params.threadId ? engine.get(params.threadId) : undefined;
-          const cwd = loadedThread ? loadedThread.session.snapshot().cwd : processCwd;
+          const cwd = loadedThread ? loadedThread.session.snapshot().cwd : engine.config.processCwd;
           try {
             const savedPath = writeFeedbackBundle({
               savePath: params.savePath,
@@ -125,8 +123,7 @@ export function settingsHandlers(engine: Engine): HandlerModule {
               rolloutFile: params.threadId
                 ? engine.store.findRolloutPath(params.threadId, { includeArchived: true })
                 : null,
-              layers: loadLayerStack({ keelHome, cwd, systemConfigFile, cliOverrides: cliOverrides ?? [] })
-                .layers,
+              layers: layersAt(cwd).layers,
               keelVersion: KEEL_VERSION,
               now: new Date(),
             });
