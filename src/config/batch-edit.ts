@@ -1,17 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { stringify } from "smol-toml";
 import { parseKeyPath } from "./cli-overrides.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, ConfigWriteError } from "./errors.js";
 import { userConfigFile } from "./layers.js";
-import {
-  isTable,
-  newTable,
-  readTomlFile,
-  type TomlTable,
-  type TomlValue,
-  writeTextAtomic,
-} from "./toml-file.js";
+import { ConfigTomlSchema } from "./schema.js";
+import { editTomlText, readTomlText, type TomlEdit } from "./toml-edit.js";
+import { configVersion, newTable, parseTomlText, type TomlValue, writeTextAtomic } from "./toml-file.js";
+import { describeIssue } from "./validate.js";
+import { getPath } from "./merge.js";
 
 export interface ConfigEdit {
   keyPath: string;
@@ -20,10 +16,12 @@ export interface ConfigEdit {
 }
 
 /**
- * Applies `config/batchWrite` edits to the user's config.toml, all or nothing, atomically (temp
- * file + rename). A null value removes the key; `upsert` merges tables into what is there.
- * Only the user config is writable through this path: a client must not be able to write a
- * project's or the system's files. Returns the written file and its new version.
+ * Applies `config/value/write` and `config/batchWrite` edits to the user's config.toml, all or
+ * nothing, keeping comments and layout (toml-edit). A null value removes the key; `upsert`
+ * merges tables into what is there. Only the user config is writable: a client must not write
+ * a project's or the system's files. `expectedVersion` is the layer version config/read
+ * reported; a different current version means someone else wrote in between. The result must
+ * still be a valid configuration. Errors carry Codex's texts and `config_write_error_code`.
  */
 export function applyConfigEdits(
   keelHome: string,
@@ -31,79 +29,87 @@ export function applyConfigEdits(
   options: { filePath?: string | null; expectedVersion?: string | null } = {},
 ): { filePath: string; version: string } {
   const file = userConfigFile(keelHome);
-  if (options.filePath && path.resolve(options.filePath) !== path.resolve(file)) {
-    throw new ConfigError(
-      `config/batchWrite can only write the user config ${file}, not ${options.filePath}`,
+  if (options.filePath && !samePath(options.filePath, file)) {
+    throw new ConfigWriteError("Only writes to the user config are allowed", "configLayerReadonly");
+  }
+  const before = readTomlText(file);
+  const current = configVersion(before === "" ? null : parseTomlText(before, file));
+  if (options.expectedVersion && options.expectedVersion !== current) {
+    throw new ConfigWriteError(
+      "Configuration was modified since last read. Fetch latest version and retry.",
+      "configVersionConflict",
     );
   }
-  const current = readTomlFile(file);
-  if (options.expectedVersion && options.expectedVersion !== current.version) {
-    throw new ConfigError(
-      `config version mismatch: expected ${options.expectedVersion}, the file is at ${current.version || "(missing)"}`,
+  const tomlEdits = edits.map(toTomlEdit);
+  let result: { text: string; table: ReturnType<typeof newTable> };
+  try {
+    result = editTomlText(before, tomlEdits, file);
+  } catch (error) {
+    if (error instanceof ConfigError && !(error instanceof ConfigWriteError)) {
+      throw new ConfigWriteError(error.message, "configValidationError");
+    }
+    throw error;
+  }
+  const checked = ConfigTomlSchema.safeParse(result.table);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const keyPath = issue.path.map(String);
+    throw new ConfigWriteError(
+      `Invalid configuration: ${describeIssue(issue, getPath(result.table, keyPath), keyPath)}`,
+      "configValidationError",
     );
   }
-  const doc = current.table ?? newTable();
-  for (const edit of edits) applyEdit(doc, edit, file);
-  fs.mkdirSync(keelHome, { recursive: true });
-  const text = `${stringify(doc)}\n`;
-  // A config.toml linked from elsewhere (dotfiles) is written where it lives, as Codex does;
-  // renaming over the link would fork the user's config silently.
-  writeTextAtomic(file, text);
-  return { filePath: file, version: readTomlFile(file).version };
+  if (result.text !== before) {
+    fs.mkdirSync(keelHome, { recursive: true });
+    writeTextAtomic(file, result.text);
+  }
+  return { filePath: file, version: configVersion(result.table) };
 }
 
-function applyEdit(doc: TomlTable, edit: ConfigEdit, file: string): void {
+function toTomlEdit(edit: ConfigEdit): TomlEdit {
+  if (edit.keyPath.trim() === "")
+    throw new ConfigWriteError("keyPath must not be empty", "configValidationError");
   let segments: string[];
   try {
     segments = parseKeyPath(edit.keyPath);
-  } catch {
-    throw new ConfigError(`invalid keyPath \`${edit.keyPath}\``);
+  } catch (error) {
+    const why = /empty key segment/.test((error as Error).message)
+      ? "keyPath segments must not be empty"
+      : `invalid keyPath \`${edit.keyPath}\``;
+    throw new ConfigWriteError(why, "configValidationError");
   }
-  const last = segments.pop()!;
-  let table = doc;
-  for (const segment of segments) {
-    const next = table[segment];
-    if (next === undefined) {
-      const created = newTable();
-      table[segment] = created;
-      table = created;
-    } else if (isTable(next)) {
-      table = next;
-    } else {
-      throw new ConfigError(`${file}: \`${segment}\` in \`${edit.keyPath}\` is not a table`);
-    }
-  }
-  if (edit.value === null) {
-    delete table[last];
-    return;
-  }
-  const value = toToml(edit.value, edit.keyPath);
-  const existing = table[last];
-  table[last] =
-    edit.mergeStrategy === "upsert" && isTable(existing) && isTable(value) ? merged(existing, value) : value;
-}
-
-function merged(base: TomlTable, extra: TomlTable): TomlTable {
-  const out = Object.assign(newTable(), base);
-  for (const [k, v] of Object.entries(extra)) {
-    const old = out[k];
-    out[k] = isTable(old) && isTable(v) ? merged(old, v) : v;
-  }
-  return out;
+  const value = edit.value === null ? null : toToml(edit.value);
+  return { path: segments, value, mergeStrategy: edit.mergeStrategy };
 }
 
 /** A JSON value as TOML; nulls inside arrays or tables have no TOML form. */
-function toToml(value: unknown, keyPath: string): TomlValue {
+function toToml(value: unknown): TomlValue {
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new ConfigError(`\`${keyPath}\`: ${value} has no TOML form`);
+    if (!Number.isFinite(value)) throw invalidValue(`${value} is not a TOML number`);
     return value;
   }
-  if (Array.isArray(value)) return value.map((v) => toToml(v, keyPath)) as TomlValue;
+  if (Array.isArray(value)) return value.map(toToml) as TomlValue;
   if (typeof value === "object" && value !== null) {
     const table = newTable();
-    for (const [k, v] of Object.entries(value)) table[k] = toToml(v, `${keyPath}.${k}`);
+    for (const [k, v] of Object.entries(value)) table[k] = toToml(v);
     return table;
   }
-  throw new ConfigError(`\`${keyPath}\`: null has no TOML form inside a value`);
+  throw invalidValue("invalid type: null, expected any valid TOML value");
+}
+
+function invalidValue(why: string): ConfigWriteError {
+  return new ConfigWriteError(`invalid value: ${why}`, "configValidationError");
+}
+
+/** Whether two paths name the same file (through symlinks where they exist). */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return path.resolve(a) === path.resolve(b) || real(a) === real(b);
 }

@@ -11,3 +11,17 @@ export class ConfigError extends UserError {
     this.name = "ConfigError";
   }
 }
+
+/** Codex's `config_write_error_code` values (sent as the error's `data`). */
+export type ConfigWriteErrorCode = "configLayerReadonly" | "configVersionConflict" | "configValidationError";
+
+/** A rejected config/value/write or config/batchWrite; nothing was written. */
+export class ConfigWriteError extends ConfigError {
+  constructor(
+    message: string,
+    readonly code: ConfigWriteErrorCode,
+  ) {
+    super(message);
+    this.name = "ConfigWriteError";
+  }
+}

@@ -5,7 +5,7 @@ import { type CliOverride, cliOverridesToTable, parseCliOverride, parseKeyPath }
 import type { ConfigLayerMetadata, ConfigLayerSource } from "./layer-source.js";
 import { mergeLayer, type Origins } from "./merge.js";
 import { directoriesFromTo, findGitWorktreeRoot, resolveTrustRoot } from "./project.js";
-import { fingerprint, isTable, newTable, readTomlFile, type TomlTable } from "./toml-file.js";
+import { configVersion, isTable, newTable, readTomlFile, type TomlTable } from "./toml-file.js";
 
 export const DEFAULT_SYSTEM_CONFIG_FILE = "/etc/keel/config.toml";
 /** Name of the per-project folder (Codex: `.codex`). */
@@ -108,7 +108,7 @@ function projectLayer(folder: string, disabledReason: string | null): ConfigLaye
     try {
       return fileLayer(source, file, disabledReason);
     } catch {
-      return { source, version: "", config: newTable(), disabledReason };
+      return { source, version: configVersion(null), config: newTable(), disabledReason };
     }
   }
   return fileLayer(source, file);
@@ -127,7 +127,7 @@ function buildSessionLayer(
   const config = cliOverridesToTable(parsed);
   return {
     source: { type: "sessionFlags" },
-    version: fingerprint(JSON.stringify(config)),
+    version: configVersion(config),
     config,
     disabledReason: null,
   };

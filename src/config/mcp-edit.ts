@@ -1,23 +1,8 @@
-import fs from "node:fs";
 import type { McpApprovalMode } from "../mcp/types.js";
 import { ConfigError } from "./errors.js";
 import { userConfigFile } from "./layers.js";
-import {
-  insertSections,
-  removeBlocks,
-  tomlAssignments,
-  tomlBlocks,
-  tomlHeader,
-  verifiedEdit,
-} from "./toml-blocks.js";
-import {
-  isTable,
-  newTable,
-  parseTomlText,
-  type TomlTable,
-  type TomlValue,
-  writeTextAtomic,
-} from "./toml-file.js";
+import { editTomlFile } from "./toml-edit.js";
+import { isTable, newTable, type TomlTable, type TomlValue } from "./toml-file.js";
 
 /**
  * Edits of the `[mcp_servers.*]` part of `$KEEL_HOME/config.toml` (`keel mcp add|remove`, an MCP
@@ -39,36 +24,16 @@ export function setMcpToolApprovalMode(
   tool: string,
   mode: McpApprovalMode,
 ): void {
-  const { file, text } = readConfigText(keelHome);
-  const intended = parseTomlText(text, file);
-  // A server from another layer (project, thread, `-c`) would leave a table without `command`
-  // or `url` here, and every later load of config.toml would fail on it.
-  const defined = isTable(intended[SERVERS]) ? intended[SERVERS][server] : undefined;
-  if (!isTable(defined) || (defined.command === undefined && defined.url === undefined)) {
-    throw new ConfigError(`MCP server \`${server}\` is not defined in ${file}`);
-  }
-  const toolPath = [SERVERS, server, "tools", tool];
-  childTable(intended, toolPath, file).approval_mode = mode;
-
-  const blocks = tomlBlocks(text);
-  const keyPath = [...toolPath, "approval_mode"];
-  const existing = blocks.find((b) => b.kind === "keyValue" && samePath(b.path, keyPath));
-  const section = blocks.find((b) => b.kind === "table" && samePath(b.path, toolPath));
-  let edited: string;
-  if (existing?.value && existing.value.line === existing.value.endLine) {
-    edited = replaceOnLine(
-      text,
-      existing.value.line,
-      existing.value.column,
-      existing.value.endColumn,
-      `"${mode}"`,
-    );
-  } else if (section) {
-    edited = insertAfterLine(text, section.endLine, `approval_mode = "${mode}"\n`);
-  } else {
-    edited = insertSections(text, `${tomlHeader(toolPath)}\napproval_mode = "${mode}"\n`, null);
-  }
-  writeTextAtomic(file, verifiedEdit(text, edited, intended, file));
+  const file = userConfigFile(keelHome);
+  editTomlFile(file, (current) => {
+    // A server from another layer (project, thread, `-c`) would leave a table without `command`
+    // or `url` here, and every later load of config.toml would fail on it.
+    const defined = isTable(current[SERVERS]) ? current[SERVERS][server] : undefined;
+    if (!isTable(defined) || (defined.command === undefined && defined.url === undefined)) {
+      throw new ConfigError(`MCP server \`${server}\` is not defined in ${file}`);
+    }
+    return [{ path: [SERVERS, server, "tools", tool, "approval_mode"], value: mode }];
+  });
 }
 
 /**
@@ -76,34 +41,25 @@ export function setMcpToolApprovalMode(
  * that name is replaced whole, in the place its section had.
  */
 export function addMcpServer(keelHome: string, name: string, entry: McpServerEntry): void {
-  const { file, text } = readConfigText(keelHome);
-  const intended = parseTomlText(text, file);
-  const servers = childTable(intended, [SERVERS], file);
-  servers[name] = entryTable(entry);
-
-  const removed = removeBlocks(text, [SERVERS, name]);
-  const edited = insertSections(removed.text, entrySections(name, entry), removed.sectionAt);
-  writeTextAtomic(file, verifiedEdit(text, edited, intended, file));
+  editTomlFile(userConfigFile(keelHome), [{ path: [SERVERS, name], value: entryTable(entry) }]);
 }
 
 /** Removes the server; false (and the file untouched) when there is none of that name. */
 export function removeMcpServer(keelHome: string, name: string): boolean {
-  const { file, text } = readConfigText(keelHome);
-  const intended = parseTomlText(text, file);
-  const servers = intended[SERVERS];
-  if (!isTable(servers) || !Object.hasOwn(servers, name)) return false;
-  delete servers[name];
-  const edited = removeBlocks(text, [SERVERS, name]).text;
-  // Removing the last server's sections leaves no `mcp_servers` at all, which is what was meant.
-  if (Object.keys(servers).length === 0 && !/^\s*\[?\s*mcp_servers\b/m.test(edited)) delete intended[SERVERS];
-  writeTextAtomic(file, verifiedEdit(text, edited, intended, file));
-  return true;
+  let found = false;
+  editTomlFile(userConfigFile(keelHome), (current) => {
+    const servers = current[SERVERS];
+    found = isTable(servers) && Object.hasOwn(servers, name);
+    return found ? [{ path: [SERVERS, name], value: null }] : [];
+  });
+  return found;
 }
 
 function entryTable(entry: McpServerEntry): TomlTable {
   const table = newTable();
   Object.assign(table, entryKeys(entry));
-  if ("command" in entry && entry.env) table.env = Object.assign(newTable(), entry.env);
+  if ("command" in entry && entry.env && Object.keys(entry.env).length > 0)
+    table.env = Object.assign(newTable(), entry.env);
   return table;
 }
 
@@ -115,57 +71,4 @@ function entryKeys(entry: McpServerEntry): Record<string, TomlValue> {
     };
   }
   return { command: entry.command, ...(entry.args.length > 0 ? { args: entry.args } : {}) };
-}
-
-function entrySections(name: string, entry: McpServerEntry): string {
-  const main = `${tomlHeader([SERVERS, name])}\n${tomlAssignments(entryKeys(entry))}`;
-  if (!("command" in entry) || !entry.env || Object.keys(entry.env).length === 0) return main;
-  return `${main}\n${tomlHeader([SERVERS, name, "env"])}\n${tomlAssignments(entry.env)}`;
-}
-
-function readConfigText(keelHome: string): { file: string; text: string } {
-  const file = userConfigFile(keelHome);
-  try {
-    return { file, text: fs.readFileSync(file, "utf8") };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return { file, text: "" };
-    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-}
-
-/** The table at `path` inside `doc`, created where missing. */
-function childTable(doc: TomlTable, path: readonly string[], file: string): TomlTable {
-  let table = doc;
-  for (const [i, key] of path.entries()) {
-    const existing = table[key];
-    if (existing === undefined) {
-      const created = newTable();
-      table[key] = created;
-      table = created;
-    } else if (isTable(existing)) {
-      table = existing;
-    } else {
-      throw new ConfigError(`${file}: \`${path.slice(0, i + 1).join(".")}\` must be a table`);
-    }
-  }
-  return table;
-}
-
-function samePath(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((part, i) => part === b[i]);
-}
-
-function replaceOnLine(text: string, line: number, from: number, to: number, replacement: string): string {
-  const lines = text.split("\n");
-  const current = lines[line - 1] ?? "";
-  lines[line - 1] = current.slice(0, from) + replacement + current.slice(to);
-  return lines.join("\n");
-}
-
-function insertAfterLine(text: string, line: number, insertion: string): string {
-  const lines = text.split("\n");
-  const before = lines.slice(0, line).join("\n");
-  const after = lines.slice(line).join("\n");
-  return `${before}\n${insertion}${after}`;
 }

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { parseDocument, patch } from "@decimalturn/toml-patch";
-import { stringify } from "smol-toml";
-import { parseTomlText, type TomlTable, type TomlValue } from "./toml-file.js";
+import { parseTomlText, type TomlTable } from "./toml-file.js";
 
 /**
  * Line-level edits of a TOML file that leave every line they do not own byte for byte as it was
@@ -98,16 +97,20 @@ export function removeBlocks(
   const lines = splitLines(text);
   const drop = new Set<number>();
   let sectionAt: number | null = null;
+  let lastSectionEnd = -1;
   for (const block of tomlBlocks(text)) {
     if (!startsWith(block.path, prefix)) continue;
     for (let line = block.startLine; line <= block.endLine; line++) drop.add(line - 1);
     if (block.kind !== "table") continue;
     sectionAt = sectionAt === null ? block.startLine - 1 : Math.min(sectionAt, block.startLine - 1);
+    lastSectionEnd = Math.max(lastSectionEnd, block.endLine - 1);
     for (let i = block.endLine; i < lines.length && (lines[i] ?? "").trim() === ""; i++) drop.add(i);
   }
   const kept = lines.filter((_, i) => !drop.has(i));
-  // A section removed at the end would otherwise leave the blank line that separated it.
-  if (drop.has(lines.length - 1)) while (kept.length > 0 && (kept.at(-1) ?? "").trim() === "") kept.pop();
+  // A section removed at the end would otherwise leave the blank line that separated it (a
+  // removed key/value leaves the lines around it alone).
+  const endsWithSection = lastSectionEnd >= 0 && lines.every((_, i) => i <= lastSectionEnd || drop.has(i));
+  if (endsWithSection) while (kept.length > 0 && (kept.at(-1) ?? "").trim() === "") kept.pop();
   const shift = sectionAt === null ? 0 : [...drop].filter((i) => i < sectionAt!).length;
   return { text: kept.join(""), sectionAt: sectionAt === null ? null : sectionAt - shift };
 }
@@ -119,26 +122,6 @@ export function tomlKey(key: string): string {
 
 export function tomlHeader(path: readonly string[]): string {
   return `[${path.map(tomlKey).join(".")}]`;
-}
-
-/** `key = value` lines of a section body, written as Codex writes them (`args = ["a", "b"]`). */
-export function tomlAssignments(entries: Record<string, TomlValue>): string {
-  return Object.entries(entries)
-    .map(([key, value]) => `${tomlKey(key)} = ${tomlValue(value)}\n`)
-    .join("");
-}
-
-function tomlValue(value: TomlValue): string {
-  if (typeof value === "string") return basicString(value);
-  if (Array.isArray(value) && value.every((item) => typeof item === "string")) {
-    return `[${value.map(basicString).join(", ")}]`;
-  }
-  return stringify({ v: value }).replace(/^v = /, "").trimEnd();
-}
-
-/** A JSON string is a TOML basic string once DEL is escaped too (TOML forbids it raw). */
-function basicString(value: string): string {
-  return JSON.stringify(value).replace(/\x7f/g, "\\u007F");
 }
 
 /** Inserts whole sections (`text` ends with a newline) at a line index, or at the end of the file. */

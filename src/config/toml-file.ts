@@ -11,7 +11,7 @@ export interface TomlFile {
   file: string;
   /** `null` when the file does not exist (an absent layer is not an error). */
   table: TomlTable | null;
-  /** Fingerprint of the file contents, `sha256:<hex>` (empty string for a missing file). */
+  /** The layer version Codex reports: {@link configVersion} of the parsed table (`{}` when missing). */
   version: string;
 }
 
@@ -43,10 +43,33 @@ export function readTomlFile(file: string): TomlFile {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return { file, table: null, version: "" };
+    if (code === "ENOENT" || code === "ENOTDIR") return { file, table: null, version: configVersion(null) };
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  return { file, table: parseTomlText(text, file), version: fingerprint(text) };
+  const table = parseTomlText(text, file);
+  return { file, table, version: configVersion(table) };
+}
+
+/**
+ * A layer's version as Codex computes it: sha256 of the parsed values as compact JSON with
+ * sorted keys. Comments and layout do not change it, so a client's `expectedVersion` only goes
+ * stale when a value changed; a missing file is the empty table.
+ */
+export function configVersion(table: TomlTable | null): string {
+  return fingerprint(JSON.stringify(sortedJson(table ?? {})));
+}
+
+function sortedJson(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(sortedJson);
+  if (isTable(value)) {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortedJson(value[key])]),
+    );
+  }
+  return value;
 }
 
 export function fingerprint(text: string): string {

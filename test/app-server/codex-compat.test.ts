@@ -134,6 +134,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "process/resizePty",
         "process/kill",
         "skills/extraRoots/set",
+        "feedback/save",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

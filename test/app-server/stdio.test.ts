@@ -277,7 +277,7 @@ describe("app-server over stdio", () => {
     server.writeLine("");
     expect(await server.request(2, "experimentalFeature/list", {})).toEqual({
       id: 2,
-      result: { data: [], nextCursor: null },
+      result: { data: expect.any(Array), nextCursor: null },
     });
     expect(server.inbox.received).toEqual([]);
     expect(server.stderr).toContain("Failed to deserialize JSONRPCMessage");

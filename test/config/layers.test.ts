@@ -162,9 +162,11 @@ describe("config layer stack", () => {
       cwd: root,
       systemConfigFile: path.join(root, "none"),
     });
+    // Codex versions a missing file as the empty table: sha256 of `{}`.
+    const empty = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
     expect(stack.layers.map((l) => [l.source.type, l.version])).toEqual([
-      ["system", ""],
-      ["user", ""],
+      ["system", empty],
+      ["user", empty],
     ]);
     expect(Object.keys(stack.merged)).toEqual([]);
   });

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { applyConfigEdits } from "../../config/batch-edit.js";
 import { discoverHooks } from "../../hooks/discovery.js";
 import { hookMetadata } from "../../hooks/metadata.js";
 import type { HandlerModule } from "../router.js";
@@ -9,7 +8,7 @@ import type { HookInventory } from "../../hooks/types.js";
 import type { Engine } from "./engine.js";
 import { wire } from "./wire-errors.js";
 
-/** hooks/list (the hooks of each cwd, with trust) and config/batchWrite (how a client trusts one). */
+/** hooks/list: the hooks of each cwd, with trust (a client trusts one with config/batchWrite). */
 export function hookHandlers(engine: Engine): HandlerModule {
   // Only the layers: hooks need no resolved settings, and clients call this often.
   const listFor = (cwd: string) => {
@@ -42,20 +41,6 @@ export function hookHandlers(engine: Engine): HandlerModule {
               ? params.cwds.map((c) => path.resolve(engine.config.processCwd, c))
               : [thread ? thread.session.snapshot().cwd : engine.config.processCwd];
           return { data: cwds.map(listFor) };
-        }),
-      "config/batchWrite": (params) =>
-        wire(() => {
-          const written = applyConfigEdits(engine.config.keelHome, params.edits, {
-            filePath: params.filePath ?? null,
-            expectedVersion: params.expectedVersion ?? null,
-          });
-          if (params.reloadUserConfig === true) engine.reloadHooks();
-          return {
-            status: "ok" as const,
-            version: written.version,
-            filePath: written.filePath,
-            overriddenMetadata: null,
-          };
         }),
     },
   };

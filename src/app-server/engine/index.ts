@@ -8,6 +8,7 @@ import { processHandlers } from "./process-handlers.js";
 import { skillsHandlers } from "./skills.js";
 import { mcpHandlers } from "./mcp-handlers.js";
 import { hookHandlers } from "./hook-handlers.js";
+import { settingsHandlers } from "./settings-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
@@ -30,6 +31,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     processHandlers,
     mcpHandlers,
     hookHandlers,
+    settingsHandlers,
   ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);

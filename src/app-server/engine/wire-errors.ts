@@ -1,4 +1,4 @@
-import { ConfigError } from "../../config/errors.js";
+import { ConfigError, ConfigWriteError } from "../../config/errors.js";
 import { ConstraintError } from "../../permissions/index.js";
 import { InvalidCursorError, ThreadArchivedError, ThreadLockedError } from "../../rollout/index.js";
 import { ThreadNotFoundError as StoredThreadNotFound } from "../../rollout/store.js";
@@ -18,6 +18,8 @@ import { errorMessage } from "../../lib/errors.js";
  */
 export function toWireError(error: unknown): RpcError {
   if (error instanceof RpcError) return error;
+  if (error instanceof ConfigWriteError)
+    return invalidRequest(error.message, { config_write_error_code: error.code });
   if (error instanceof ConfigError) return invalidRequest(`failed to load configuration: ${error.message}`);
   if (error instanceof ConstraintError)
     return invalidRequest(`invalid turn context override: ${error.message}`);

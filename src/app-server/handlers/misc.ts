@@ -1,4 +1,6 @@
+import { featureStates } from "../../config/features.js";
 import type { HandlerModule } from "../router.js";
+import { paginate } from "./thread.js";
 
 /**
  * The presets Codex 0.169 lists, in its order. A client applies one by sending it back as
@@ -23,7 +25,8 @@ export const miscHandlers: HandlerModule = {
     }),
     "collaborationMode/list": () => ({ data: COLLABORATION_MODE_PRESETS.map((preset) => ({ ...preset })) }),
     "mcpServerStatus/list": () => ({ data: [], nextCursor: null }),
-    "experimentalFeature/list": () => ({ data: [], nextCursor: null }),
+    // Without the engine there is no config to read: every flag at its default.
+    "experimentalFeature/list": (params) => paginate(featureStates({}), params.cursor, params.limit),
     "plugin/list": () => ({ marketplaces: [], marketplaceLoadErrors: [], featuredPluginIds: [] }),
     "plugin/installed": () => ({ marketplaces: [], marketplaceLoadErrors: [] }),
     "app/list": () => ({ data: [], nextCursor: null }),

@@ -90,16 +90,32 @@ export const ConfigWarningNotificationSchema = named(
 );
 export type ConfigWarningNotification = z.infer<typeof ConfigWarningNotificationSchema>;
 
-// config/batchWrite [cur]: keel applies it to the user config.toml (enough to trust a hook).
+// config/value/write and config/batchWrite [cur]: edits of the user config.toml.
+
+export const MergeStrategySchema = named("MergeStrategy", z.enum(["replace", "upsert"]));
 
 export const ConfigEditSchema = named(
   "ConfigEdit",
   z.object({
     keyPath: z.string(),
     value: z.unknown(),
-    mergeStrategy: z.enum(["replace", "upsert"]),
+    mergeStrategy: MergeStrategySchema,
   }),
 );
+
+export const ConfigValueWriteParamsSchema = named(
+  "ConfigValueWriteParams",
+  z.object({
+    keyPath: z.string(),
+    value: z.unknown(),
+    mergeStrategy: MergeStrategySchema,
+    /** The user layer's version from config/read; a stale one is refused. */
+    expectedVersion: z.string().nullish(),
+    /** Defaults to the user's config.toml, the only file keel writes. */
+    filePath: z.string().nullish(),
+  }),
+);
+export type ConfigValueWriteParams = z.infer<typeof ConfigValueWriteParamsSchema>;
 
 export const ConfigBatchWriteParamsSchema = named(
   "ConfigBatchWriteParams",

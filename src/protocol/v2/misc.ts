@@ -167,14 +167,20 @@ export type CollaborationModeListResponse = z.infer<typeof CollaborationModeList
 
 export const ExperimentalFeatureListParamsSchema = named(
   "ExperimentalFeatureListParams",
-  z.object({ ...PageParamsShape }),
+  /** `threadId`: features as that loaded thread's config (its cwd's project layers) has them. */
+  z.object({ ...PageParamsShape, threadId: z.string().nullish() }),
+);
+
+export const ExperimentalFeatureStageSchema = named(
+  "ExperimentalFeatureStage",
+  z.enum(["beta", "underDevelopment", "stable", "deprecated", "removed"]),
 );
 
 export const ExperimentalFeatureSchema = named(
   "ExperimentalFeature",
   z.object({
     name: z.string(),
-    stage: z.string(),
+    stage: ExperimentalFeatureStageSchema,
     displayName: z.string().nullable(),
     description: z.string().nullable(),
     announcement: z.string().nullable(),
@@ -188,6 +194,40 @@ export const ExperimentalFeatureListResponseSchema = named(
   z.object({ data: z.array(ExperimentalFeatureSchema), nextCursor: z.string().nullable() }),
 );
 export type ExperimentalFeatureListResponse = z.infer<typeof ExperimentalFeatureListResponseSchema>;
+
+/** Process-wide runtime enablement by feature name; omitted features are left as they are. */
+export const ExperimentalFeatureEnablementSetParamsSchema = named(
+  "ExperimentalFeatureEnablementSetParams",
+  z.object({ enablement: z.record(z.string(), z.boolean()) }),
+);
+/** The entries that were applied (unknown names are dropped, as Codex does). */
+export const ExperimentalFeatureEnablementSetResponseSchema = named(
+  "ExperimentalFeatureEnablementSetResponse",
+  z.object({ enablement: z.record(z.string(), z.boolean()) }),
+);
+
+// feedback/save: a local ZIP bundle; keel never uploads.
+
+export const FeedbackSaveParamsSchema = named(
+  "FeedbackSaveParams",
+  z.object({
+    classification: z.string(),
+    /** Absolute path of a ZIP file that does not exist yet. */
+    savePath: z.string(),
+    reason: z.string().nullish(),
+    threadId: z.string().nullish(),
+    includeLogs: z.boolean().optional(),
+    extraLogFiles: z.array(z.string()).nullish(),
+    tags: z.record(z.string(), z.string()).nullish(),
+  }),
+);
+export type FeedbackSaveParams = z.infer<typeof FeedbackSaveParamsSchema>;
+
+export const FeedbackSaveResponseSchema = named(
+  "FeedbackSaveResponse",
+  z.object({ savedPath: z.string(), threadId: z.string(), promptHash: z.string().nullish() }),
+);
+export type FeedbackSaveResponse = z.infer<typeof FeedbackSaveResponseSchema>;
 
 // plugins and apps (no support yet: empty answers keep the clients quiet)
 

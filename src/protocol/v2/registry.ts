@@ -253,10 +253,15 @@ export const clientRequests = {
     result: config.ConfigReadResponseSchema,
     description: "Read the effective configuration (config.toml keys).",
   },
+  "config/value/write": {
+    params: config.ConfigValueWriteParamsSchema,
+    result: config.ConfigWriteResponseSchema,
+    description: "Write one config.toml key, keeping comments (keel: the user config only).",
+  },
   "config/batchWrite": {
     params: config.ConfigBatchWriteParamsSchema,
     result: config.ConfigWriteResponseSchema,
-    description: "Write several config.toml keys at once (keel: the user config only).",
+    description: "Write several config.toml keys at once, keeping comments (keel: the user config only).",
   },
   "configRequirements/read": {
     params: NoParamsSchema,
@@ -367,7 +372,17 @@ export const clientRequests = {
   "experimentalFeature/list": {
     params: misc.ExperimentalFeatureListParamsSchema,
     result: misc.ExperimentalFeatureListResponseSchema,
-    description: "List feature flags and whether they are enabled.",
+    description: "List keel's feature flags: stage, default and whether they are enabled.",
+  },
+  "experimentalFeature/enablement/set": {
+    params: misc.ExperimentalFeatureEnablementSetParamsSchema,
+    result: misc.ExperimentalFeatureEnablementSetResponseSchema,
+    description: "Turn feature flags on or off for this server process (not written to config.toml).",
+  },
+  "feedback/save": {
+    params: misc.FeedbackSaveParamsSchema,
+    result: misc.FeedbackSaveResponseSchema,
+    description: "Save a local feedback ZIP (thread rollout, config without secrets); nothing is uploaded.",
   },
   "plugin/list": {
     params: misc.PluginListParamsSchema,
