@@ -87,7 +87,8 @@ describe("keel mcp matches codex mcp 0.169", () => {
       }
       expect(got.stdout, label).toBe(asKeel(want.stdout));
     }
-  });
+    // Dozens of keel processes in a row: slow on a busy machine, not a speed test.
+  }, 120_000);
 });
 
 describe("keel mcp beyond the captured steps", () => {
