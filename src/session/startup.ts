@@ -21,12 +21,14 @@ export interface StartupNotices {
   unstableFeatures?: readonly string[];
   /** Config file named in the unstable-features warning. */
   configFile?: string;
+  /** Hook discovery problems: Codex emits them after every other start-up warning. */
+  hookWarnings?: readonly string[];
 }
 
 export function unstableFeaturesWarning(features: readonly string[], configFile: string): string {
   return (
-    `Under-development features enabled: ${features.join(", ")}. These features are incomplete and may ` +
-    `change or misbehave. To hide this warning, set \`suppress_unstable_features_warning = true\` in ${configFile}.`
+    `Under-development features enabled: ${features.join(", ")}. Under-development features are incomplete and ` +
+    `may behave unpredictably. To suppress this warning, set \`suppress_unstable_features_warning = true\` in ${configFile}.`
   );
 }
 
@@ -60,7 +62,8 @@ export function rolloutReadWarnings(file: string, warnings: readonly RolloutWarn
 
 /**
  * The events queued during start-up, in the order session.md §5 fixes: deprecation notices,
- * config warnings, the unstable-features warning, then the deprecated `on-failure` warning. The
+ * config warnings, the unstable-features warning, the deprecated `on-failure` warning, then the
+ * hook warnings. The
  * config module may already have put the on-failure text among its warnings; it is moved to its
  * own slot so it appears exactly once, last.
  */
@@ -83,6 +86,7 @@ export function startupEvents(
     events.push({ type: "warning", message: unstableFeaturesWarning(notices.unstableFeatures, file) });
   }
   if (onFailure) events.push({ type: "warning", message: ON_FAILURE_DEPRECATION_WARNING });
+  for (const message of notices.hookWarnings ?? []) events.push({ type: "warning", message });
   return events;
 }
 
