@@ -1,4 +1,3 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import { ON_FAILURE_DEPRECATION_WARNING } from "../config/effective-permissions.js";
 import type { EventMsg } from "../protocol/events.js";
@@ -6,6 +5,7 @@ import type { AskForApproval } from "../protocol/permissions.js";
 import type { RolloutWarning } from "../rollout/reader.js";
 
 export { ON_FAILURE_DEPRECATION_WARNING };
+export { messageHistoryMetadata } from "../history/message-history.js";
 
 export interface DeprecationNotice {
   summary: string;
@@ -88,17 +88,4 @@ export function startupEvents(
   if (onFailure) events.push({ type: "warning", message: ON_FAILURE_DEPRECATION_WARNING });
   for (const message of notices.hookWarnings ?? []) events.push({ type: "warning", message });
   return events;
-}
-
-/** `(history_log_id, history_entry_count)` of `$KEEL_HOME/history.jsonl` (inode, line count). */
-export async function messageHistoryMetadata(keelHome: string): Promise<{ logId: number; count: number }> {
-  const file = path.join(keelHome, "history.jsonl");
-  try {
-    const [stat, text] = await Promise.all([fs.stat(file), fs.readFile(file, "utf8")]);
-    let count = 0;
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) count++;
-    return { logId: stat.ino, count };
-  } catch {
-    return { logId: 0, count: 0 };
-  }
 }

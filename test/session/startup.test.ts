@@ -60,6 +60,16 @@ describe("session start-up", () => {
     ]);
   });
 
+  it("reports history.jsonl's inode and line count in session_configured", async () => {
+    const h = await harness({ homeFiles: { "history.jsonl": '{"a":1}\n{"b":2}\n{"c":3}\n' } });
+    const session = await h.manager.start(h.options());
+    const [configured] = h.msgs(session.threadId);
+    expect(configured).toMatchObject({
+      history_log_id: fs.statSync(path.join(h.home, "history.jsonl")).ino,
+      history_entry_count: 3,
+    });
+  });
+
   it("reserves the rollout path but writes nothing before the first turn", async () => {
     const h = await harness();
     const session = await h.manager.start(h.options());
