@@ -104,6 +104,29 @@ function mcpTable(t) {
   );
 }
 
+/** Start-up with 20 skills and 5 hooks side by side (bench/startup.mjs). */
+function startupTable(t) {
+  if (t.error) return `Start-up bench failed: ${t.error}`;
+  const rows = [
+    ["threadStartMs", `\`thread/start\` reply, ${t.skills} skills and ${t.hooks} hooks configured`],
+    ["firstTurnMs", "… the first turn (turn/start → turn/completed; 3 hooks run)"],
+  ];
+  return comparedTable(
+    rows.map(([key, label]) => {
+      const s = t.summary?.[key] ?? {};
+      return {
+        label,
+        unit: "ms",
+        keel: s.keel,
+        codex: s.codex,
+        ratio: s.ratio,
+        target: null,
+        met: undefined,
+      };
+    }),
+  );
+}
+
 /** exec_command that yields a session, and a write_stdin round trip (bench/unified-exec.mjs). */
 function unifiedExecTable(u) {
   if (u.error) return `Unified exec bench failed: ${u.error}`;
@@ -143,6 +166,7 @@ export function renderMarkdown(res) {
   lines.push(keelOnly(res.keelOnly ?? {}), "");
   if (res.toolOutput) lines.push(toolOutputTables(res.toolOutput), "");
   if (res.mcp) lines.push(mcpTable(res.mcp), "");
+  if (res.startup) lines.push(startupTable(res.startup), "");
   if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
