@@ -127,6 +127,18 @@ function startupTable(t) {
   );
 }
 
+/** keel's first turn with and without the start-up prewarm (bench/prewarm.mjs). */
+function prewarmTable(p) {
+  if (p.error) return `Prewarm bench failed: ${p.error}`;
+  const ms = (v) => (typeof v === "number" ? `${v.toFixed(0)} ms` : "–");
+  return [
+    `| keel first turn, ${p.delayMs} ms to open a connection, turn ${p.thinkMs} ms after thread/start (medians) | result |`,
+    "|---|--:|",
+    `| without prewarm | ${ms(p.summary?.coldFirstTurnMs)} |`,
+    `| with \`KEEL_STARTUP_PREWARM=1\` | ${ms(p.summary?.prewarmFirstTurnMs)} |`,
+  ].join("\n");
+}
+
 /** exec_command that yields a session, and a write_stdin round trip (bench/unified-exec.mjs). */
 function unifiedExecTable(u) {
   if (u.error) return `Unified exec bench failed: ${u.error}`;
@@ -167,6 +179,7 @@ export function renderMarkdown(res) {
   if (res.toolOutput) lines.push(toolOutputTables(res.toolOutput), "");
   if (res.mcp) lines.push(mcpTable(res.mcp), "");
   if (res.startup) lines.push(startupTable(res.startup), "");
+  if (res.prewarm) lines.push(prewarmTable(res.prewarm), "");
   if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
