@@ -104,6 +104,41 @@ function mcpTable(t) {
   );
 }
 
+/** Start-up with 20 skills and 5 hooks side by side (bench/startup.mjs). */
+function startupTable(t) {
+  if (t.error) return `Start-up bench failed: ${t.error}`;
+  const rows = [
+    ["threadStartMs", `\`thread/start\` reply, ${t.skills} skills and ${t.hooks} hooks configured`],
+    ["firstTurnMs", "… the first turn (turn/start → turn/completed; 3 hooks run)"],
+  ];
+  return comparedTable(
+    rows.map(([key, label]) => {
+      const s = t.summary?.[key] ?? {};
+      return {
+        label,
+        unit: "ms",
+        keel: s.keel,
+        codex: s.codex,
+        ratio: s.ratio,
+        target: null,
+        met: undefined,
+      };
+    }),
+  );
+}
+
+/** keel's first turn with and without the start-up prewarm (bench/prewarm.mjs). */
+function prewarmTable(p) {
+  if (p.error) return `Prewarm bench failed: ${p.error}`;
+  const ms = (v) => (typeof v === "number" ? `${v.toFixed(0)} ms` : "–");
+  return [
+    `| keel first turn, ${p.delayMs} ms to open a connection, turn ${p.thinkMs} ms after thread/start (medians) | result |`,
+    "|---|--:|",
+    `| without prewarm | ${ms(p.summary?.coldFirstTurnMs)} |`,
+    `| with \`KEEL_STARTUP_PREWARM=1\` | ${ms(p.summary?.prewarmFirstTurnMs)} |`,
+  ].join("\n");
+}
+
 /** exec_command that yields a session, and a write_stdin round trip (bench/unified-exec.mjs). */
 function unifiedExecTable(u) {
   if (u.error) return `Unified exec bench failed: ${u.error}`;
@@ -143,6 +178,8 @@ export function renderMarkdown(res) {
   lines.push(keelOnly(res.keelOnly ?? {}), "");
   if (res.toolOutput) lines.push(toolOutputTables(res.toolOutput), "");
   if (res.mcp) lines.push(mcpTable(res.mcp), "");
+  if (res.startup) lines.push(startupTable(res.startup), "");
+  if (res.prewarm) lines.push(prewarmTable(res.prewarm), "");
   if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");

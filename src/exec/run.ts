@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { appendHistoryEntry, messageHistoryConfig } from "../history/message-history.js";
 import { hookOptionsFromConfig, withHookWarnings } from "../hooks/from-config.js";
 import { storedApiKey } from "../auth/auth-file.js";
 import { KEEL_VERSION } from "../cli/version.js";
@@ -220,6 +221,14 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     session = await openSession(args, manager, store, options, loaded.cwd);
     const running = session;
     void io.interrupt?.then(() => running.interrupt());
+    // keel has no interactive composer: the prompt given to exec is the message a person typed.
+    await appendHistoryEntry(
+      messageHistoryConfig(loaded.keelHome, loaded.history),
+      running.threadId,
+      prompt,
+    ).catch((error: unknown) =>
+      io.stderr(`warning: could not save the prompt to history.jsonl: ${(error as Error).message}\n`),
+    );
     await running.submit(input, outputSchema ? { finalOutputJsonSchema: outputSchema } : undefined);
     await running.waitForIdle();
   } finally {

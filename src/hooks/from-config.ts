@@ -29,7 +29,9 @@ export function hookOptionsFromConfig(
   const inventory = enabled
     ? discoverHooks(loaded.layers, loaded.keelHome)
     : { hooks: [], warnings: [], errors: [] };
-  if (inventory.hooks.length === 0 && !notify?.length) return null;
+  // Discovery problems still need an engine to carry their start-up warnings.
+  const problems = inventory.warnings.length + inventory.errors.length;
+  if (inventory.hooks.length === 0 && problems === 0 && !notify?.length) return null;
   const limit = toml.stop_hook_max_blocks;
   return {
     engine: new HookEngine({
@@ -53,7 +55,7 @@ export function withHookWarnings(
 ): StartupNotices {
   const inventory = hooks.engine.inventory;
   const extra = [...inventory.warnings, ...inventory.errors.map((e) => `${e.path}: ${e.message}`)];
-  return { ...notices, startupWarnings: [...(notices?.startupWarnings ?? []), ...extra] };
+  return { ...notices, hookWarnings: [...(notices?.hookWarnings ?? []), ...extra] };
 }
 
 /** The layers with the user config read again: trust (`hooks.state`) lives there. */

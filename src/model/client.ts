@@ -13,6 +13,7 @@ import {
 } from "./http.js";
 import { requestMaxRetries, streamIdleTimeoutMs, streamMaxRetries } from "./providers.js";
 import { nodeHttpFetch } from "./node-transport.js";
+import { prewarmConnection } from "./prewarm.js";
 import { parseRateLimits } from "./rate-limits.js";
 import { responsesAdapter, responsesBody } from "./responses.js";
 import { keelUserAgent } from "./user-agent.js";
@@ -33,6 +34,8 @@ export interface StreamOptions {
 export interface ModelClient {
   readonly provider: ResolvedModelProvider;
   stream(request: ModelRequest, options?: StreamOptions): AsyncIterable<ModelStreamEvent>;
+  /** Opens the connection the first request will reuse; never throws (see prewarm.ts). */
+  prewarm?(signal: AbortSignal): Promise<void>;
 }
 
 export interface ModelClientOptions {
@@ -76,6 +79,10 @@ class HttpModelClient implements ModelClient {
     this.options = options;
     this.doFetch = options.fetch ?? nodeHttpFetch;
     this.sleep = options.sleep ?? abortableSleep;
+  }
+
+  prewarm(signal: AbortSignal): Promise<void> {
+    return prewarmConnection(this.doFetch, endpointUrl(this.provider, "/models"), this.headers(0), signal);
   }
 
   /**

@@ -1,12 +1,15 @@
 import path from "node:path";
 import type { LoadedConfig } from "../config/load.js";
+import {
+  featureDeprecations,
+  MULTI_AGENT_DEPRECATION_WARNING,
+  usesMultiAgentFlag,
+} from "../config/feature-deprecations.js";
+import { UNDER_DEVELOPMENT_FEATURES } from "../config/feature-stages.js";
 import { buildSessionConfiguration, type SessionConfigurationExtras } from "../config/session-config.js";
 import { KEEL_BASE_INSTRUCTIONS } from "./prompts/base-instructions.js";
 import type { SessionOptions } from "./session.js";
 import type { DeprecationNotice } from "./startup.js";
-
-/** Feature flags that are still under development (listed in the unstable-features warning). */
-export const UNDER_DEVELOPMENT_FEATURES: readonly string[] = [];
 
 export interface FromConfigOptions {
   /** The caller's working directory (base for relative `cwd` updates). */
@@ -29,12 +32,15 @@ export function sessionOptionsFromConfig(
     ...opts.extras,
   });
   const toml = loaded.toml as Record<string, unknown>;
+  const profile = activeProfile(loaded);
   const suppress = toml.suppress_unstable_features_warning === true;
   const underDevelopment = new Set(opts.underDevelopmentFeatures ?? UNDER_DEVELOPMENT_FEATURES);
-  const unstable = Object.entries(loaded.features)
-    .filter(([name, on]) => on && underDevelopment.has(name))
+  // Like Codex: only flags the config itself sets to true, and that are still on after pins.
+  const unstable = Object.entries((toml.features ?? {}) as Record<string, unknown>)
+    .filter(([name, value]) => value === true && loaded.features[name] === true && underDevelopment.has(name))
     .map(([name]) => name)
     .sort();
+  const multiAgent = usesMultiAgentFlag(toml, profile) ? [MULTI_AGENT_DEPRECATION_WARNING] : [];
   return {
     config,
     provider: { id: loaded.modelProviderId.value, info: loaded.modelProvider },
@@ -44,8 +50,8 @@ export function sessionOptionsFromConfig(
     extraUserInstructions: loaded.instructions.value,
     projectDoc: loaded.projectDoc,
     notices: {
-      deprecationNotices: deprecationNotices(loaded),
-      startupWarnings: [...loaded.startupWarnings],
+      deprecationNotices: deprecationNotices(toml, profile),
+      startupWarnings: [...multiAgent, ...loaded.startupWarnings],
       unstableFeatures: suppress ? [] : unstable,
       configFile: path.join(loaded.keelHome, "config.toml"),
     },
@@ -55,20 +61,27 @@ export function sessionOptionsFromConfig(
   };
 }
 
-function deprecationNotices(loaded: LoadedConfig): DeprecationNotice[] {
-  const notices: DeprecationNotice[] = [];
-  const features = (loaded.toml.features ?? {}) as Record<string, unknown>;
-  if ("web_search_request" in features) {
+function activeProfile(loaded: LoadedConfig): Record<string, unknown> | null {
+  const profiles = loaded.toml.profiles as Record<string, Record<string, unknown>> | undefined;
+  return (loaded.configProfile && profiles?.[loaded.configProfile]) || null;
+}
+
+/**
+ * Deprecated feature flags, then the retired `experimental_instructions_file` key. Codex 0.169
+ * only lists that key among the unrecognized settings; keel keeps the seed's notice, which
+ * names the replacement.
+ */
+function deprecationNotices(
+  toml: Record<string, unknown>,
+  profile: Record<string, unknown> | null,
+): DeprecationNotice[] {
+  const notices: DeprecationNotice[] = featureDeprecations(toml, profile);
+  if ("experimental_instructions_file" in toml) {
     notices.push({
       summary:
-        "`[features].web_search_request` is deprecated: web search is configured with `web_search` now.",
-      details: 'Set `web_search = "live"`, `"cached"` or `"disabled"` in config.toml instead.',
-    });
-  }
-  if ("experimental_instructions_file" in (loaded.toml as Record<string, unknown>)) {
-    notices.push({
-      summary: "`experimental_instructions_file` is deprecated.",
-      details: "Use `model_instructions_file` to replace the base instructions.",
+        "`experimental_instructions_file` is deprecated and ignored. Use `model_instructions_file` instead.",
+      details:
+        "Move the setting to `model_instructions_file` in config.toml (or under a profile) to load instructions from a file.",
     });
   }
   return notices;

@@ -51,8 +51,5 @@ export type {
   TurnDiffTracker,
 } from "./tool-router.js";
 export { toolOutputItem } from "./tool-router.js";
-export {
-  type FromConfigOptions,
-  sessionOptionsFromConfig,
-  UNDER_DEVELOPMENT_FEATURES,
-} from "./from-config.js";
+export { UNDER_DEVELOPMENT_FEATURES } from "../config/feature-stages.js";
+export { type FromConfigOptions, sessionOptionsFromConfig } from "./from-config.js";

@@ -128,6 +128,8 @@ export interface SessionOptions {
   requestUserInputInDefaultMode?: boolean;
   /** The skills offered to the model and invocable with `$name` (default: none). */
   skills?: SkillsSource | null;
+  /** Open the model connection right after start-up (session.md §4 step 17; default false). */
+  startupPrewarm?: boolean;
   /** A client for the thread; default: keel's HTTP client for `provider`. */
   modelClient?: (threadId: string) => ModelClient;
   modelClientOptions?: Omit<ModelClientOptions, "provider" | "threadId">;
@@ -215,6 +217,8 @@ export class Session {
   private active: ActiveTurn | null = null;
   private threadName: string | null;
   private closed = false;
+  /** Cancels the start-up prewarm when the session shuts down first. */
+  private readonly prewarmAbort = new AbortController();
   /** The thread's MCP clients; null when no `[mcp_servers]` entry is enabled. */
   mcp: McpConnectionManager | null = null;
   private persistFailed = false;
@@ -318,6 +322,7 @@ export class Session {
     }
     if (opened.thread) session.installHistory(history.kind, opened.thread);
     await session.startMcp();
+    if (opts.startupPrewarm) void session.client.prewarm?.(session.prewarmAbort.signal);
     return session;
   }
 
@@ -724,6 +729,7 @@ export class Session {
   /** Aborts the running task, flushes and closes the rollout, emits `shutdown_complete`. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
+    this.prewarmAbort.abort();
     await this.lock.run(async () => {
       await this.abortActive("interrupted");
       this.elicitations.cancelAll();

@@ -1,4 +1,3 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import { ON_FAILURE_DEPRECATION_WARNING } from "../config/effective-permissions.js";
 import type { EventMsg } from "../protocol/events.js";
@@ -6,6 +5,7 @@ import type { AskForApproval } from "../protocol/permissions.js";
 import type { RolloutWarning } from "../rollout/reader.js";
 
 export { ON_FAILURE_DEPRECATION_WARNING };
+export { messageHistoryMetadata } from "../history/message-history.js";
 
 export interface DeprecationNotice {
   summary: string;
@@ -21,12 +21,14 @@ export interface StartupNotices {
   unstableFeatures?: readonly string[];
   /** Config file named in the unstable-features warning. */
   configFile?: string;
+  /** Hook discovery problems: Codex emits them after every other start-up warning. */
+  hookWarnings?: readonly string[];
 }
 
 export function unstableFeaturesWarning(features: readonly string[], configFile: string): string {
   return (
-    `Under-development features enabled: ${features.join(", ")}. These features are incomplete and may ` +
-    `change or misbehave. To hide this warning, set \`suppress_unstable_features_warning = true\` in ${configFile}.`
+    `Under-development features enabled: ${features.join(", ")}. Under-development features are incomplete and ` +
+    `may behave unpredictably. To suppress this warning, set \`suppress_unstable_features_warning = true\` in ${configFile}.`
   );
 }
 
@@ -60,7 +62,8 @@ export function rolloutReadWarnings(file: string, warnings: readonly RolloutWarn
 
 /**
  * The events queued during start-up, in the order session.md §5 fixes: deprecation notices,
- * config warnings, the unstable-features warning, then the deprecated `on-failure` warning. The
+ * config warnings, the unstable-features warning, the deprecated `on-failure` warning, then the
+ * hook warnings. The
  * config module may already have put the on-failure text among its warnings; it is moved to its
  * own slot so it appears exactly once, last.
  */
@@ -83,18 +86,6 @@ export function startupEvents(
     events.push({ type: "warning", message: unstableFeaturesWarning(notices.unstableFeatures, file) });
   }
   if (onFailure) events.push({ type: "warning", message: ON_FAILURE_DEPRECATION_WARNING });
+  for (const message of notices.hookWarnings ?? []) events.push({ type: "warning", message });
   return events;
-}
-
-/** `(history_log_id, history_entry_count)` of `$KEEL_HOME/history.jsonl` (inode, line count). */
-export async function messageHistoryMetadata(keelHome: string): Promise<{ logId: number; count: number }> {
-  const file = path.join(keelHome, "history.jsonl");
-  try {
-    const [stat, text] = await Promise.all([fs.stat(file), fs.readFile(file, "utf8")]);
-    let count = 0;
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) count++;
-    return { logId: stat.ino, count };
-  } catch {
-    return { logId: 0, count: 0 };
-  }
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ON_FAILURE_DEPRECATION_WARNING, Session } from "../../src/session/index.js";
+import { startupEvents } from "../../src/session/startup.js";
 import { harness, text } from "./harness.js";
 
 describe("session start-up", () => {
@@ -43,6 +44,30 @@ describe("session start-up", () => {
     expect(onFailure).toEqual({ type: "warning", message: ON_FAILURE_DEPRECATION_WARNING });
     // Start-up events use the empty submission id.
     expect(h.events.every((e) => e.event.id === "")).toBe(true);
+  });
+
+  it("puts hook warnings after the on-failure warning, as Codex appends them last", () => {
+    const events = startupEvents(
+      { startupWarnings: ["config"], hookWarnings: ["hook"], unstableFeatures: ["x"], configFile: "/c.toml" },
+      "on-failure",
+      "/home",
+    );
+    expect(events.map((e) => (e.type === "warning" ? e.message : e.type))).toEqual([
+      "config",
+      expect.stringMatching(/^Under-development features enabled: x\. /),
+      ON_FAILURE_DEPRECATION_WARNING,
+      "hook",
+    ]);
+  });
+
+  it("reports history.jsonl's inode and line count in session_configured", async () => {
+    const h = await harness({ homeFiles: { "history.jsonl": '{"a":1}\n{"b":2}\n{"c":3}\n' } });
+    const session = await h.manager.start(h.options());
+    const [configured] = h.msgs(session.threadId);
+    expect(configured).toMatchObject({
+      history_log_id: fs.statSync(path.join(h.home, "history.jsonl")).ino,
+      history_entry_count: 3,
+    });
   });
 
   it("reserves the rollout path but writes nothing before the first turn", async () => {

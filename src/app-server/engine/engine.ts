@@ -188,6 +188,7 @@ export class Engine {
       },
       ephemeral: base.ephemeral || request.ephemeral === true,
       persistExtendedHistory: request.persistExtendedHistory === true,
+      startupPrewarm: env.KEEL_STARTUP_PREWARM === "1",
       source: "vscode",
       ...(client ? { originator: client.name } : {}),
       toolRouter,
