@@ -1,7 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import type childProcess from "node:child_process";
 import net from "node:net";
-import type os from "node:os";
 
 /**
  * Routing a sandboxed command to the managed network proxy (network-proxy.md §5).
@@ -25,58 +23,51 @@ export interface BridgeSetup {
   rewrite: string[];
 }
 
-interface BridgeModules {
-  net: typeof net;
-  cp: typeof childProcess;
-  os: typeof os;
-}
-
 /**
- * Runs inside the sandbox (as `node -e`), so it may use nothing from keel: only what it is given.
- * Kept as a real function so the type checker sees it; its source text is what bwrap runs.
+ * The bridge's program, run inside the sandbox as `node -e` (CommonJS). Plain source text rather
+ * than a function's `toString()`: the bundle's minifier and `keepNames` helpers would break that.
+ * It receives a BridgeSetup as its first IPC message, listens once per port, hands each accepted
+ * (still paused) connection to keel with `process.send`, and exits as the command did.
  */
-function sandboxBridgeMain(m: BridgeModules, proc: NodeJS.Process): void {
-  proc.once("message", (raw: unknown) => {
-    const setup = raw as BridgeSetup;
-    const local: number[] = [];
-    const start = () => {
-      const env = { ...setup.env };
-      for (const name of setup.rewrite) {
-        let value = env[name];
-        if (value === undefined) continue;
-        setup.ports.forEach((hostPort, i) => {
-          value = value!.split(`127.0.0.1:${hostPort}`).join(`127.0.0.1:${local[i]}`);
-        });
-        env[name] = value;
-      }
-      const child = m.cp.spawn(setup.argv[0]!, setup.argv.slice(1), { env, stdio: "inherit" });
-      child.on("error", (error: NodeJS.ErrnoException) => {
-        const missing = error.code === "ENOENT";
-        proc.stderr.write(`${setup.argv[0]}: ${missing ? "command not found" : error.message}\n`);
-        proc.exit(missing ? 127 : 126);
+const BRIDGE_SOURCE = `"use strict";
+const net = require("node:net");
+const cp = require("node:child_process");
+const os = require("node:os");
+process.once("message", (setup) => {
+  const local = [];
+  let pending = setup.ports.length;
+  function start() {
+    const env = Object.assign({}, setup.env);
+    for (const name of setup.rewrite) {
+      if (typeof env[name] !== "string") continue;
+      setup.ports.forEach((hostPort, i) => {
+        env[name] = env[name].split("127.0.0.1:" + hostPort).join("127.0.0.1:" + local[i]);
       });
-      child.on("exit", (code, signal) => {
-        proc.exit(signal ? 128 + (m.os.constants.signals[signal] ?? 0) : (code ?? 1));
-      });
-    };
-    let pending = setup.ports.length;
-    if (pending === 0) start();
-    setup.ports.forEach((_port, route) => {
-      const server = m.net.createServer({ pauseOnConnect: true }, (socket) => {
-        proc.send?.({ route }, socket);
-      });
-      server.listen(0, "127.0.0.1", () => {
-        local[route] = (server.address() as net.AddressInfo).port;
-        if (--pending === 0) start();
-      });
+    }
+    const child = cp.spawn(setup.argv[0], setup.argv.slice(1), { env, stdio: "inherit" });
+    child.on("error", (error) => {
+      const missing = error.code === "ENOENT";
+      process.stderr.write(setup.argv[0] + ": " + (missing ? "command not found" : error.message) + "\\n");
+      process.exit(missing ? 127 : 126);
+    });
+    child.on("exit", (code, signal) => {
+      process.exit(signal ? 128 + (os.constants.signals[signal] || 0) : code === null ? 1 : code);
+    });
+  }
+  if (pending === 0) start();
+  setup.ports.forEach((_port, route) => {
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => process.send({ route }, socket));
+    server.listen(0, "127.0.0.1", () => {
+      local[route] = server.address().port;
+      if (--pending === 0) start();
     });
   });
-}
+});
+`;
 
 /** The program bwrap runs in place of the command. */
 export function bridgeArgv(nodePath: string): string[] {
-  const source = `(${sandboxBridgeMain.toString()})({ net: require("node:net"), cp: require("node:child_process"), os: require("node:os") }, process);`;
-  return [nodePath, "-e", source];
+  return [nodePath, "-e", BRIDGE_SOURCE];
 }
 
 /**
