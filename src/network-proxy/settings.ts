@@ -48,9 +48,9 @@ function split(domains: Readonly<Record<string, "allow" | "deny">> | undefined):
 }
 
 /**
- * Network-proxy.md §1–§2: a proxy only for a sandboxed profile with network on, and only when the
- * `network_proxy` feature is on or requirements carry `[experimental_network]` (without either,
- * the profile's network is direct). Requirements' allow entries come first and the user's are
+ * Network-proxy.md §1–§2: a proxy only when the network is on, and only when requirements carry
+ * `[experimental_network]` or the `network_proxy` feature is on for a named profile (otherwise
+ * the network is direct). Requirements' allow entries come first and the user's are
  * appended (unless `managed_allowed_domains_only`); deny lists are united; a requirement's
  * `allow_local_binding = false` cannot be loosened by the user.
  */
@@ -63,7 +63,11 @@ export function resolveNetworkProxySettings(
   if (loaded.networkSandboxPolicy !== "enabled") return null;
   const req = loaded.requirements.toml?.experimental_network;
   const managed = req !== undefined && req.enabled !== false;
-  if (!managed && loaded.features.network_proxy !== true) return null;
+  // The user's proxy keys live only in a named profile; a built-in profile or a legacy sandbox
+  // (`--sandbox`, `sandbox_mode`) keeps direct network unless requirements impose the proxy.
+  const id = loaded.activePermissionProfile?.id;
+  const named = id !== undefined && !id.startsWith(":");
+  if (!managed && (loaded.features.network_proxy !== true || !named)) return null;
   const user = profileNetworkTable(loaded);
   const own = split(user.domains);
   const reqDomains = req?.domains

@@ -46,7 +46,7 @@ async function runCurl(feature: boolean) {
     // NO_PROXY lists loopback when local binding is allowed, so it is overridden here.
     `curl -sS --noproxy "" \${HTTP_PROXY:+-x "$HTTP_PROXY"} http://127.0.0.1:${host.port}/proxied; echo; ` +
     `curl -sS --noproxy '*' --max-time 10 http://127.0.0.1:${host.port}/direct; echo " direct=$?"; ` +
-    'echo "active=${CODEX_NETWORK_PROXY_ACTIVE:-none} no_proxy=${NO_PROXY:-none}"';
+    `echo "active=\${CODEX_NETWORK_PROXY_ACTIVE:-none} no_proxy=\${NO_PROXY:-none}"`;
   s.server.enqueue(turn([functionCall("exec_command", { cmd }, "call_1")]), textTurn("Done."));
   const r = await keel(["exec", "fetch"], { cwd: s.repo, env: s.env });
   expect(r.code, r.stderr).toBe(0);

@@ -44,6 +44,11 @@ describe("when the proxy is on (network-proxy.md §1)", () => {
       ),
     ).toBeNull();
     expect(resolveNetworkProxySettings(input({ toml, profile: "dev" }))).toBeNull();
+    // A legacy sandbox or a built-in profile has no proxy keys: the feature alone changes nothing.
+    expect(resolveNetworkProxySettings(input({ toml, features: { network_proxy: true } }))).toBeNull();
+    expect(
+      resolveNetworkProxySettings(input({ toml, profile: ":workspace", features: { network_proxy: true } })),
+    ).toBeNull();
   });
 
   it("feature on: the profile's keys, parents first", () => {
