@@ -125,6 +125,19 @@ function unifiedExecTable(u) {
   return out.join("\n");
 }
 
+/** Added latency of the managed network proxy (bench/network-proxy.mjs). */
+function networkProxyTable(p) {
+  if (p.error) return `Network proxy bench failed: ${p.error}`;
+  const ms = (v) => (typeof v === "number" ? `${v.toFixed(3)} ms` : "–");
+  return [
+    `| HTTP GET on loopback, fresh connection (median of ${p.runs}) | median | p90 | added (median) |`,
+    "|---|--:|--:|--:|",
+    `| direct | ${ms(p.medianMs.direct)} | ${ms(p.p90Ms.direct)} | – |`,
+    `| through the proxy (absolute URI) | ${ms(p.medianMs.proxiedHttp)} | ${ms(p.p90Ms.proxiedHttp)} | ${ms(p.addedMs.http)} |`,
+    `| through a CONNECT tunnel | ${ms(p.medianMs.proxiedConnect)} | ${ms(p.p90Ms.proxiedConnect)} | ${ms(p.addedMs.connect)} |`,
+  ].join("\n");
+}
+
 export function renderMarkdown(res) {
   const m = res.machine;
   const lines = [
@@ -144,6 +157,7 @@ export function renderMarkdown(res) {
   if (res.toolOutput) lines.push(toolOutputTables(res.toolOutput), "");
   if (res.mcp) lines.push(mcpTable(res.mcp), "");
   if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
+  if (res.keelOnly?.networkProxy) lines.push(networkProxyTable(res.keelOnly.networkProxy), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
 }
