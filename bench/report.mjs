@@ -160,6 +160,21 @@ function unifiedExecTable(u) {
   return out.join("\n");
 }
 
+/** Added latency of the managed network proxy (bench/network-proxy.mjs). */
+function networkProxyTable(p) {
+  if (p.error) return `Network proxy bench failed: ${p.error}`;
+  const ms = (v) => (typeof v === "number" ? `${v.toFixed(3)} ms` : "–");
+  return [
+    `| HTTP GET on loopback, fresh connection (median of ${p.runs}) | median | p90 | added (median) |`,
+    "|---|--:|--:|--:|",
+    `| direct | ${ms(p.medianMs.direct)} | ${ms(p.p90Ms.direct)} | – |`,
+    `| through the proxy (absolute URI) | ${ms(p.medianMs.proxiedHttp)} | ${ms(p.p90Ms.proxiedHttp)} | ${ms(p.addedMs.http)} |`,
+    `| through a CONNECT tunnel | ${ms(p.medianMs.proxiedConnect)} | ${ms(p.p90Ms.proxiedConnect)} | ${ms(p.addedMs.connect)} |`,
+    `| through the proxy, client on the host (own process) | ${ms(p.medianMs.hostClientViaProxy)} | – | – |`,
+    `| … client in the sandbox (bridge + relay) | ${ms(p.medianMs.sandboxClientViaBridge)} | – | ${ms(p.addedMs.bridge)} |`,
+  ].join("\n");
+}
+
 export function renderMarkdown(res) {
   const m = res.machine;
   const lines = [
@@ -181,6 +196,7 @@ export function renderMarkdown(res) {
   if (res.startup) lines.push(startupTable(res.startup), "");
   if (res.prewarm) lines.push(prewarmTable(res.prewarm), "");
   if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
+  if (res.keelOnly?.networkProxy) lines.push(networkProxyTable(res.keelOnly.networkProxy), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
 }

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                      everything (~5 min on 2 cores)
 //   BENCH_PAIRS=5 BENCH_WARMUP=1            measured / warm-up keel–Codex pairs
-//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm   a subset of the sections
+//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy   a subset
 //   BENCH_KEEL_ENTRY=path/to/keel.mjs       measure another keel entry (e.g. a bundle prototype)
 //   BENCH_OUT=name                          write bench/results/<name>.{md,json} (default latest)
 //
@@ -24,7 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm").split(
+  (process.env.BENCH_ONLY ?? "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy").split(
     ",",
   ),
 );
@@ -176,6 +176,10 @@ async function main() {
     const args = ["--runs", String(PAIRS), "--warmup", String(WARMUP)];
     res.prewarm = await runScript("prewarm.mjs", args, {}, 300_000);
     for (const e of res.prewarm.errors ?? []) errors.add(`prewarm: ${e.slice(0, 300)}`);
+  }
+  if (ONLY.has("proxy")) {
+    log("bench/network-proxy.mjs");
+    res.keelOnly.networkProxy = await runScript("network-proxy.mjs", ["--runs", "300"], {}, 120_000);
   }
   res.errors = [...errors];
   res.totalMs = performance.now() - t0;

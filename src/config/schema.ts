@@ -30,7 +30,22 @@ export const PermissionProfileTomlSchema = z.looseObject({
   extends: z.string().optional(),
   /** Path keys and values are checked by the profile compiler (they need the file for errors). */
   filesystem: z.record(z.string(), z.unknown()).optional(),
-  network: z.looseObject({ enabled: z.boolean().optional() }).optional(),
+  network: z
+    .looseObject({
+      enabled: z.boolean().optional(),
+      // The managed proxy's keys (network-proxy.md §2); read only with `features.network_proxy`
+      // or requirements `[experimental_network]`.
+      mode: z.enum(["full", "limited"]).optional(),
+      allow_local_binding: z.boolean().optional(),
+      enable_socks5: z.boolean().optional(),
+      enable_socks5_udp: z.boolean().optional(),
+      allow_upstream_proxy: z.boolean().optional(),
+      dangerously_allow_non_loopback_proxy: z.boolean().optional(),
+      proxy_url: z.string().optional(),
+      socks_url: z.string().optional(),
+      domains: z.record(z.string(), z.enum(["allow", "deny"])).optional(),
+    })
+    .optional(),
 });
 export type PermissionProfileToml = z.infer<typeof PermissionProfileTomlSchema>;
 

@@ -1,3 +1,4 @@
+import { resolveNetworkProxySettings } from "../network-proxy/settings.js";
 import type { ModelCatalog } from "../model/catalog/model-info.js";
 import type { SessionConfiguration } from "../permissions/session-configuration.js";
 import { DEFAULT_TOOLS_CONFIG, type ToolsConfig } from "../session/tool-selection.js";
@@ -61,6 +62,7 @@ export function buildSessionConfiguration(
     sandboxPolicy: loaded.sandboxPolicy.clone(),
     fileSystemSandboxPolicy: loaded.fileSystemSandboxPolicy,
     networkSandboxPolicy: loaded.networkSandboxPolicy,
+    networkProxy: resolveNetworkProxySettings(loaded),
     windowsSandboxLevel: loaded.windowsSandboxLevel,
     cwd: loaded.cwd,
     keelHome: loaded.keelHome,

@@ -1,3 +1,4 @@
+import type { NetworkProxySettings } from "../network-proxy/settings.js";
 import type { ModelCatalog, Verbosity } from "../model/catalog/model-info.js";
 import type { ToolsConfig } from "../session/tool-selection.js";
 import type { WebSearchToolConfig } from "../config/schema.js";
@@ -64,6 +65,8 @@ export interface SessionConfiguration {
   /** The runtime pair actually enforced. */
   readonly fileSystemSandboxPolicy: FileSystemSandboxPolicy;
   readonly networkSandboxPolicy: NetworkSandboxPolicy;
+  /** The managed network proxy this session starts (network-proxy.md §1); absent/null = none. */
+  readonly networkProxy?: NetworkProxySettings | null;
   readonly windowsSandboxLevel: WindowsSandboxLevel;
   /** Absolute session root. */
   readonly cwd: string;

@@ -16,6 +16,8 @@ import {
   type SandboxNote,
 } from "./linux/bwrap-command.js";
 import { findBwrap } from "./linux/bwrap-path.js";
+import { attachBridge, type BridgeSetup, bridgeArgv } from "./linux/proxy-bridge.js";
+import { PROXY_URL_VARIABLES } from "../network-proxy/env.js";
 import { probeBwrap } from "./linux/probe.js";
 import { planChainTargets } from "./linux/protected-scan.js";
 import { type QuarantinedFolder, quarantineNewConfigFolders, unquarantined } from "./linux/quarantine.js";
@@ -62,6 +64,12 @@ export interface RunSandboxedOptions {
   ptySize?: TerminalSize;
   /** Called once the command was spawned, with what it takes input through. */
   onSpawn?: (spawned: SpawnedCommand) => void;
+  /**
+   * The managed network proxy's loopback ports (Linux): the command then runs in a new network
+   * namespace whatever the plan says, reaching only these ports through the bridge
+   * (linux/proxy-bridge.ts); `env` already holds the proxy variables pointing at them.
+   */
+  proxyPorts?: readonly number[];
 }
 
 /** A started command as its owner sees it: the process group and its input, if any. */
@@ -185,7 +193,8 @@ export async function runSandboxed(options: RunSandboxedOptions): Promise<Sandbo
   if (!isExistingDirectory(plan.cwd)) return setupFailure(missingWorkingDirectory(plan.cwd).message, started);
   if (options.signal?.aborted) return { ...setupFailure("aborted before start", started), aborted: true };
 
-  if (isUnrestrictedPlan(plan)) {
+  // A proxied command is sandboxed even under full access, as in Codex: the proxy is its network.
+  if (isUnrestrictedPlan(plan) && options.proxyPorts === undefined) {
     return execute({
       file: options.argv[0]!,
       args: options.argv.slice(1),
@@ -200,6 +209,9 @@ export async function runSandboxed(options: RunSandboxedOptions): Promise<Sandbo
   }
 
   const platform = options.platform ?? process.platform;
+  if (platform !== "linux" && options.proxyPorts !== undefined) {
+    return setupFailure("keel routes commands through the managed network proxy on Linux only", started);
+  }
   if (platform === "darwin") {
     let seatbelt: ReturnType<typeof buildSeatbeltCommand>;
     try {
@@ -279,6 +291,10 @@ async function runUnderBwrap(
   }
   let command: ReturnType<typeof buildBwrapCommand>;
   let result: SandboxRunResult;
+  const bridge: BridgeSetup | undefined =
+    options.proxyPorts === undefined
+      ? undefined
+      : { argv: [...options.argv], env, ports: [...options.proxyPorts], rewrite: [...PROXY_URL_VARIABLES] };
   try {
     try {
       command = buildBwrapCommand({
@@ -288,6 +304,7 @@ async function runUnderBwrap(
         stateDir,
         residueDir,
         ...(keelHome !== undefined ? { keelHome } : {}),
+        ...(bridge ? { argv: bridgeArgv(process.execPath), proxyRouted: true } : {}),
         ...(options.maskLimits ? { limits: options.maskLimits } : {}),
       });
     } catch (error) {
@@ -298,13 +315,15 @@ async function runUnderBwrap(
       file: bwrapPath,
       args: command.args,
       cwd: "/",
-      env,
+      // The bridge gets the command's environment over IPC, so NODE_OPTIONS and friends meant for
+      // the command do not change how the bridge itself runs.
+      env: bridge ? {} : env,
       options,
       started,
       sandboxed: true,
       networkRestricted: plan.network === "restricted",
       notes: command.notes,
-      bwrap: { seccomp: command.seccomp },
+      bwrap: { seccomp: command.seccomp, ...(bridge ? { bridge } : {}) },
     });
   } finally {
     // Our placeholders go first, so the quarantine below does not mistake them for new folders.
@@ -342,8 +361,11 @@ interface ExecuteParams {
   sandboxed: boolean;
   networkRestricted: boolean;
   notes: SandboxNote[];
-  /** Present when `file` is bwrap: fd 3 carries the seccomp program, fd 4 the JSON status. */
-  bwrap?: { seccomp: Buffer };
+  /**
+   * Present when `file` is bwrap: fd 3 carries the seccomp program, fd 4 the JSON status, and with
+   * a proxy bridge fd 5 the IPC channel to it.
+   */
+  bwrap?: { seccomp: Buffer; bridge?: BridgeSetup };
 }
 
 class OutputBuffer {
@@ -413,10 +435,11 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
   // Opened right before the spawn: the slave end is closed here again as soon as the child has it.
   const pty: PtyPair | { error: string } | null = options.tty ? openPty(options.ptySize) : null;
   const terminal = pty !== null && "master" in pty ? pty : null;
-  let stdio: ("pipe" | "ignore" | "inherit" | number)[] = terminal
+  let stdio: ("pipe" | "ignore" | "inherit" | "ipc" | number)[] = terminal
     ? [terminal.slaveFd, terminal.slaveFd, terminal.slaveFd]
     : [stdinMode, "pipe", "pipe"];
   if (params.bwrap) stdio.push("pipe", "pipe");
+  if (params.bwrap?.bridge) stdio.push("ipc");
   stdio = maskPtyFds(stdio);
   const stdout = new OutputBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
   const stderr = new OutputBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
@@ -451,6 +474,8 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
     } finally {
       terminal?.closeSlave();
     }
+    const detachBridge =
+      params.bwrap?.bridge && child.pid !== undefined ? attachBridge(child, params.bwrap.bridge) : () => {};
     if (child.pid !== undefined)
       options.onSpawn?.({
         pid: child.pid,
@@ -534,6 +559,7 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
       }
     });
     child.on("close", (code, signal) => {
+      detachBridge();
       if (timer) clearTimeout(timer);
       if (exitTimer) clearTimeout(exitTimer);
       options.signal?.removeEventListener("abort", onAbort);

@@ -1,3 +1,4 @@
+import type { NetworkProxySettings } from "../network-proxy/settings.js";
 import type { ResponseItem } from "../protocol/items.js";
 import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
 import { currentModelInfo } from "./model-info.js";
@@ -78,8 +79,13 @@ export class SessionToolRouter implements ToolRouter {
     return this.inner?.handles(name) ? this.inner.supportsParallel(name) : true;
   }
 
-  startSession(threadId: string, cwd: string, keelHome: string): void {
-    this.inner?.startSession?.(threadId, cwd, keelHome);
+  startSession(
+    threadId: string,
+    cwd: string,
+    keelHome: string,
+    networkProxy?: NetworkProxySettings | null,
+  ): void {
+    this.inner?.startSession?.(threadId, cwd, keelHome, networkProxy);
   }
 
   async endSession(threadId: string): Promise<void> {

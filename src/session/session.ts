@@ -306,7 +306,7 @@ export class Session {
       (config.baseInstructions.trim() !== "" ? config.baseInstructions : KEEL_BASE_INSTRUCTIONS);
     const session = new Session(opts, opened.recorder, config, baseInstructions, opened.thread);
     // In the background: start-up never waits for the shell snapshot.
-    session.router.startSession(session.threadId, config.cwd, config.keelHome);
+    session.router.startSession(session.threadId, config.cwd, config.keelHome, config.networkProxy);
 
     session.emitConfigured(reconstructed, historyMeta);
     const notices: StartupNotices = {

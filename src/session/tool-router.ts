@@ -1,3 +1,4 @@
+import type { NetworkProxySettings } from "../network-proxy/settings.js";
 import type {
   CommandAction,
   EventMsg,
@@ -159,7 +160,12 @@ export interface ToolRouter {
    */
   dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem>;
   /** A session started (new, resumed or forked): prepare per-thread state such as the shell snapshot. */
-  startSession?(threadId: string, cwd: string, keelHome: string): void;
+  startSession?(
+    threadId: string,
+    cwd: string,
+    keelHome: string,
+    networkProxy?: NetworkProxySettings | null,
+  ): void;
   /** The session ended: drop per-thread state (the shell snapshot file). */
   endSession?(threadId: string): Promise<void>;
   /** The thread is shutting down or unloaded: stop what still runs for it (background processes). */

@@ -17,7 +17,7 @@ const AF_NETLINK = 16n;
 const AF_PACKET = 17n;
 const AF_VSOCK = 40n;
 
-function verdict(arch: SeccompArch, network: "strict-offline" | "enabled") {
+function verdict(arch: SeccompArch, network: "strict-offline" | "proxy-routed" | "enabled") {
   const program = buildSeccompProgram({ arch, network });
   const info = seccompArchInfo(arch);
   return (name: string | number, args: bigint[] = [], auditArch = info.auditArch) =>
@@ -30,7 +30,7 @@ function verdict(arch: SeccompArch, network: "strict-offline" | "enabled") {
 
 describe.each(["x86_64", "aarch64"] as const)("seccomp program (%s)", (arch) => {
   it("is a whole number of 8-byte records", () => {
-    for (const network of ["strict-offline", "enabled"] as const) {
+    for (const network of ["strict-offline", "proxy-routed", "enabled"] as const) {
       expect(buildSeccompProgram({ arch, network }).length % 8).toBe(0);
     }
   });
@@ -63,7 +63,20 @@ describe.each(["x86_64", "aarch64"] as const)("seccomp program (%s)", (arch) => 
     expect(v("sendto", [3n, 0n, 0n, 0n, 0x7fff0000n, 16n])).toBe(SECCOMP_RET_ALLOW);
   });
 
-  it.each(["strict-offline", "enabled"] as const)(
+  it("proxy-routed: only AF_INET/AF_INET6 sockets, AF_UNIX socketpairs, connect allowed", () => {
+    const v = verdict(arch, "proxy-routed");
+    expect(v("socket", [AF_INET])).toBe(SECCOMP_RET_ALLOW);
+    expect(v("socket", [AF_INET6])).toBe(SECCOMP_RET_ALLOW);
+    for (const family of [AF_UNIX, AF_NETLINK, AF_PACKET, AF_VSOCK])
+      expect(v("socket", [family])).toBe(EPERM);
+    expect(v("socket", [(0xdeadbeefn << 32n) | AF_UNIX])).toBe(EPERM);
+    expect(v("socketpair", [AF_UNIX])).toBe(SECCOMP_RET_ALLOW);
+    expect(v("socketpair", [AF_INET])).toBe(EPERM);
+    expect(v("connect")).toBe(SECCOMP_RET_ALLOW);
+    expect(v("sendto", [3n, 0n, 0n, 0n, 0x7fff0000n, 16n])).toBe(SECCOMP_RET_ALLOW);
+  });
+
+  it.each(["strict-offline", "proxy-routed", "enabled"] as const)(
     "always denies the kernel-attack-surface calls (%s)",
     (network) => {
       const v = verdict(arch, network);

@@ -89,6 +89,11 @@ export interface BwrapCommandOptions {
   residueDir?: string;
   arch?: SeccompArch | null;
   limits?: Partial<MaskLimits>;
+  /**
+   * The command reaches the network only through the managed proxy's bridge: a new network
+   * namespace and the proxy-routed seccomp filter, whatever the plan's network says.
+   */
+  proxyRouted?: boolean;
 }
 
 export interface MaskStats {
@@ -465,7 +470,7 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
 
   const args = [
     ...ISOLATION_ARGS,
-    ...(plan.network === "restricted" ? ["--unshare-net"] : []),
+    ...(plan.network === "restricted" || options.proxyRouted ? ["--unshare-net"] : []),
     "--die-with-parent",
     "--new-session",
     ...renderMountOps(ops, options.placeholder),
@@ -486,7 +491,11 @@ export function buildBwrapCommand(options: BwrapCommandOptions): BwrapCommand {
   }
   const seccomp = buildSeccompProgram({
     arch,
-    network: plan.network === "restricted" ? "strict-offline" : "enabled",
+    network: options.proxyRouted
+      ? "proxy-routed"
+      : plan.network === "restricted"
+        ? "strict-offline"
+        : "enabled",
   });
   return {
     args,

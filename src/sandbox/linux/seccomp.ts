@@ -11,10 +11,13 @@
  *   AF_UNIX, `connect` always EPERM (closes host pathname unix sockets), `sendto` with a
  *   destination address EPERM, `sendmmsg` EPERM. `bind`/`listen`/`accept` and `send` on a
  *   socketpair keep working.
+ * - proxy-routed (managed network proxy, on top of the namespace; Codex's filter of that name):
+ *   `socket` only for AF_INET/AF_INET6 (the namespace's loopback holds nothing but the proxy
+ *   bridge; no AF_UNIX, so no host pathname socket), `socketpair` only for AF_UNIX.
  */
 
 export type SeccompArch = "x86_64" | "aarch64";
-export type SeccompNetworkMode = "strict-offline" | "enabled";
+export type SeccompNetworkMode = "strict-offline" | "proxy-routed" | "enabled";
 
 interface ArchInfo {
   auditArch: number;
@@ -108,6 +111,8 @@ export const ALWAYS_DENIED_SYSCALLS: readonly SyscallName[] = [
 ];
 
 const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
 const AF_VSOCK = 40;
 const EPERM = 1;
 
@@ -205,8 +210,9 @@ export function buildSeccompProgram(options: SeccompOptions): Buffer {
   ];
   if (arch.x32Bit !== null) p.push({ op: "jset", k: arch.x32Bit, jt: "deny", jf: "next" });
   for (const name of ALWAYS_DENIED_SYSCALLS) p.push({ op: "jeq", k: arch.nr[name], jt: "deny", jf: "next" });
+  const routed = options.network === "proxy-routed";
   p.push({ op: "jeq", k: arch.nr.socket, jt: "socket", jf: "next" });
-  p.push({ op: "jeq", k: arch.nr.socketpair, jt: "socket", jf: "next" });
+  p.push({ op: "jeq", k: arch.nr.socketpair, jt: routed ? "socketpair" : "socket", jf: "next" });
   if (strict) {
     p.push({ op: "jeq", k: arch.nr.connect, jt: "deny", jf: "next" });
     p.push({ op: "jeq", k: arch.nr.sendmmsg, jt: "deny", jf: "next" });
@@ -217,7 +223,14 @@ export function buildSeccompProgram(options: SeccompOptions): Buffer {
   // socket(domain, …) / socketpair(domain, …): the kernel reads `int domain`, so the low half is it.
   p.push({ op: "label", name: "socket" }, { op: "ld", offset: argLow(0) });
   if (strict) p.push({ op: "jeq", k: AF_UNIX, jt: "allow", jf: "deny" });
-  else p.push({ op: "jeq", k: AF_VSOCK, jt: "deny", jf: "allow" });
+  else if (routed) {
+    p.push(
+      { op: "jeq", k: AF_INET, jt: "allow", jf: "next" },
+      { op: "jeq", k: AF_INET6, jt: "allow", jf: "deny" },
+    );
+    p.push({ op: "label", name: "socketpair" }, { op: "ld", offset: argLow(0) });
+    p.push({ op: "jeq", k: AF_UNIX, jt: "allow", jf: "deny" });
+  } else p.push({ op: "jeq", k: AF_VSOCK, jt: "deny", jf: "allow" });
 
   if (strict) {
     // sendto(fd, buf, len, flags, dest_addr, addrlen): only a NULL destination (plain send) passes.

@@ -20,6 +20,7 @@ import { extractShellScript, parsePlainScript } from "../shell-words.js";
 import type { SessionApprovals } from "./approvals.js";
 import { COMMAND_OUTPUT_MAX_BYTES, OutputCollector, TIMEOUT_EXIT_CODE } from "./output.js";
 import { escalatedPermissions, type RuntimePermissions } from "./sandbox-choice.js";
+import type { ProxyRoute } from "../../network-proxy/session-proxies.js";
 
 /**
  * The one path every command takes: approval (spec §8.3) → sandbox choice → run → on a sandbox
@@ -107,6 +108,11 @@ export interface OrchestratorDeps {
   bwrapPath?: string;
   /** Most output-delta events per call (the rest is still aggregated). Default 10 000 (Codex). */
   maxDeltaEvents?: number;
+  /**
+   * The session's managed network proxy: sandboxed commands with network get its variables and
+   * reach only it; `error` when it should run but did not start (such commands are refused).
+   */
+  networkProxy?: ProxyRoute | { error: string };
 }
 
 /** Codex: at most 10 000 output deltas per call, each from one read of at most 8 KiB. */
@@ -382,6 +388,24 @@ function summary(result: SandboxRunResult, output: OutputCollector): Omit<Comman
   };
 }
 
+/** A run that never started because the sandbox could not be set up. */
+function notStarted(setupError: string): SandboxRunResult {
+  return {
+    exitCode: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+    durationMs: 0,
+    timedOut: false,
+    aborted: false,
+    setupError,
+    sandboxDenied: false,
+    sandboxed: true,
+    notes: [],
+    quarantined: [],
+  };
+}
+
 /**
  * One run under `perms`, streaming output deltas for the call. Null: a live run that is still
  * running and now belongs to its session.
@@ -395,7 +419,10 @@ async function attempt(
   complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
   escalated: boolean,
 ): Promise<SandboxRunResult | null> {
-  const env = deps.commandEnv;
+  // Escalated commands bypass the proxy, as in Codex: no variables, the host's network.
+  const route = !escalated && perms.net === "enabled" ? deps.networkProxy : undefined;
+  if (route && "error" in route) return notStarted(route.error);
+  const env = route ? { ...deps.commandEnv, ...route.env } : deps.commandEnv;
   // The policy resolves against the turn's cwd; the command itself starts in its own workdir.
   let plan: ReturnType<typeof compileSandboxPlan>;
   try {
@@ -407,20 +434,7 @@ async function attempt(
       cwd: inv.cwd,
     };
   } catch (error) {
-    return {
-      exitCode: null,
-      signal: null,
-      stdout: "",
-      stderr: "",
-      durationMs: 0,
-      timedOut: false,
-      aborted: false,
-      setupError: `cannot compile the sandbox policy: ${(error as Error).message}`,
-      sandboxDenied: false,
-      sandboxed: true,
-      notes: [],
-      quarantined: [],
-    };
+    return notStarted(`cannot compile the sandbox policy: ${(error as Error).message}`);
   }
   let deltas = 0;
   const maxDeltas = deps.maxDeltaEvents ?? MAX_DELTA_EVENTS;
@@ -455,6 +469,7 @@ async function attempt(
     stateDir: path.join(ctx.config.keelHome, "sandbox"),
     keelHome: ctx.config.keelHome,
     ...(deps.bwrapPath ? { bwrapPath: deps.bwrapPath } : {}),
+    ...(route ? { proxyPorts: route.ports } : {}),
   };
   const flush = () => {
     for (const s of [out, err]) {

@@ -37,6 +37,9 @@ import { type SessionApproval, SessionApprovals } from "./approvals.js";
 import type { HookToolCall } from "../../hooks/session-hooks.js";
 import { blockedByHookText, hookToolCall, rewriteCall } from "./hook-calls.js";
 import { buildCommandEnv, explicitEnvNames } from "../../sandbox/command-env.js";
+import { SessionProxies } from "../../network-proxy/session-proxies.js";
+import type { NetworkProxySettings } from "../../network-proxy/settings.js";
+import { errorMessage } from "../../lib/errors.js";
 import {
   type CommandInvocation,
   type CommandOutcome,
@@ -104,6 +107,7 @@ export class SandboxedToolRouter implements ToolRouter {
   private readonly approvals = new SessionApprovals();
   /** Sandbox note kinds already reported per thread (see runCommand). */
   private readonly reportedNotes = new Set<string>();
+  private readonly proxies = new SessionProxies();
   private readonly unifiedExec: UnifiedExec;
   private readonly snapshots: ShellSnapshots;
 
@@ -136,13 +140,19 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   /** A session starts: its shell snapshot is taken in the background (nothing waits for it). */
-  startSession(threadId: string, cwd: string, keelHome: string): void {
+  startSession(
+    threadId: string,
+    cwd: string,
+    keelHome: string,
+    networkProxy?: NetworkProxySettings | null,
+  ): void {
     this.snapshots.start({ threadId, cwd, keelHome, env: this.commandEnvFor(threadId) });
+    if (networkProxy) this.proxies.start(threadId, networkProxy);
   }
 
-  /** A session ended: its snapshot (taken or still being taken) is deleted. */
-  endSession(threadId: string): Promise<void> {
-    return this.snapshots.end(threadId);
+  /** A session ended: its snapshot (taken or still being taken) is deleted, its proxy closed. */
+  async endSession(threadId: string): Promise<void> {
+    await Promise.all([this.snapshots.end(threadId), this.proxies.end(threadId)]);
   }
 
   /** The thread's shell snapshot once its capture is over (null: none, disabled or failed). */
@@ -177,7 +187,7 @@ export class SandboxedToolRouter implements ToolRouter {
         source: "user_shell",
       },
       ctx,
-      this.orchestratorDeps(ctx),
+      await this.orchestratorDeps(ctx),
     );
     const output = outcome.exitCode === -1 && outcome.message ? outcome.message : outcome.aggregatedOutput;
     return { exitCode: outcome.exitCode, output, durationMs: outcome.durationMs, timedOut: outcome.timedOut };
@@ -359,7 +369,7 @@ export class SandboxedToolRouter implements ToolRouter {
       },
       call.callId,
       ctx,
-      this.orchestratorDeps(ctx),
+      await this.orchestratorDeps(ctx),
     );
   }
 
@@ -392,7 +402,7 @@ export class SandboxedToolRouter implements ToolRouter {
         source: req.source,
       },
       ctx,
-      this.orchestratorDeps(ctx),
+      await this.orchestratorDeps(ctx),
     );
     return modelText(outcome, req.timeoutMs, req.format);
   }
@@ -402,9 +412,20 @@ export class SandboxedToolRouter implements ToolRouter {
     return buildCommandEnv(this.options.env, this.options.shellEnvironmentPolicy, { threadId });
   }
 
-  private orchestratorDeps(ctx: ToolContext): OrchestratorDeps {
-    const restore = explicitEnvNames(this.options.shellEnvironmentPolicy);
+  private async orchestratorDeps(ctx: ToolContext): Promise<OrchestratorDeps> {
+    let networkProxy: OrchestratorDeps["networkProxy"];
+    try {
+      networkProxy = (await this.proxies.route(ctx.threadId)) ?? undefined;
+    } catch (error) {
+      networkProxy = { error: errorMessage(error) };
+    }
+    // The snapshot must not override the proxy variables (Codex re-exports them after sourcing it).
+    const restore = [
+      ...explicitEnvNames(this.options.shellEnvironmentPolicy),
+      ...(networkProxy && "env" in networkProxy ? Object.keys(networkProxy.env) : []),
+    ];
     return {
+      ...(networkProxy ? { networkProxy } : {}),
       commandEnv: this.commandEnvFor(ctx.threadId),
       launchArgv: (argv, cwd) =>
         wrapWithSnapshot(argv, cwd, this.snapshots.current(ctx.threadId), this.userShell, restore),

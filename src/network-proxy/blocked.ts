@@ -1,0 +1,53 @@
+import type { BlockReason, BlockSource } from "./decision.js";
+
+/** How the proxy words a refusal (network-proxy.md §4, observed on Codex 0.169). */
+const HEADER: Record<BlockReason, string> = {
+  not_allowed: "blocked-by-allowlist",
+  not_allowed_local: "blocked-by-allowlist",
+  denied: "blocked-by-denylist",
+  method_not_allowed: "blocked-by-method-policy",
+};
+
+const MESSAGE: Record<BlockReason, string> = {
+  not_allowed: "Domain not in allowlist.",
+  not_allowed_local: "Sandbox policy blocks local/private network addresses.",
+  denied: "Domain denied by the sandbox policy.",
+  method_not_allowed: "Method not allowed in limited mode.",
+};
+
+export function proxyErrorHeader(reason: BlockReason, source: BlockSource): string {
+  return source === "decider" ? "blocked-by-policy" : HEADER[reason];
+}
+
+export function blockedMessage(reason: BlockReason): string {
+  return MESSAGE[reason];
+}
+
+export interface BlockedBody {
+  status: "blocked";
+  host: string;
+  reason: BlockReason;
+  decision: "deny";
+  source: BlockSource;
+  protocol: "http";
+  port: number;
+  message: string;
+}
+
+export function blockedBody(
+  host: string,
+  port: number,
+  reason: BlockReason,
+  source: BlockSource,
+): BlockedBody {
+  return {
+    status: "blocked",
+    host,
+    reason,
+    decision: "deny",
+    source,
+    protocol: "http",
+    port,
+    message: MESSAGE[reason],
+  };
+}

@@ -1,0 +1,78 @@
+import type http from "node:http";
+import type net from "node:net";
+import type { NetworkPolicy, Resolver } from "./decision.js";
+import { systemResolver } from "./decision.js";
+import { createHttpListener } from "./http-listener.js";
+import { type ProxyRequestRecord, ProxyRuntime } from "./runtime.js";
+import { createSocks5Listener } from "./socks5-listener.js";
+
+export interface StartProxyOptions {
+  policy: NetworkPolicy;
+  /** Also listen for SOCKS5 (`enable_socks5`, default true). */
+  socks5?: boolean;
+  /** Name resolution for the policy's DNS check and for connections (tests map names here). */
+  resolve?: Resolver;
+  dnsTimeoutMs?: number;
+  onRequest?: (record: ProxyRequestRecord) => void;
+}
+
+/** A running per-session proxy: ephemeral loopback ports, a policy that can change in place. */
+export interface NetworkProxy {
+  httpPort: number;
+  socksPort: number | null;
+  readonly log: readonly ProxyRequestRecord[];
+  setPolicy(policy: NetworkPolicy): void;
+  close(): Promise<void>;
+}
+
+function listen(server: net.Server | http.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+function close(server: net.Server | http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    (server as http.Server).closeAllConnections?.();
+    server.close(() => resolve());
+  });
+}
+
+/** Starts the proxy's listeners on 127.0.0.1 (Codex-managed proxies always bind ephemeral ports). */
+export async function startNetworkProxy(options: StartProxyOptions): Promise<NetworkProxy> {
+  const rt = new ProxyRuntime(
+    options.policy,
+    options.resolve ?? systemResolver,
+    options.onRequest,
+    options.dnsTimeoutMs,
+  );
+  const httpServer = createHttpListener(rt);
+  const sockets = new Set<net.Socket>();
+  const socksServer = options.socks5 === false ? null : createSocks5Listener(rt);
+  socksServer?.on("connection", (s: net.Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  httpServer.on("connect", (_req: http.IncomingMessage, s: net.Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  const httpPort = await listen(httpServer);
+  const socksPort = socksServer ? await listen(socksServer) : null;
+  return {
+    httpPort,
+    socksPort,
+    log: rt.log,
+    setPolicy(policy) {
+      rt.policy = policy;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await Promise.all([close(httpServer), ...(socksServer ? [close(socksServer)] : [])]);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import fs from "node:fs";
+import http from "node:http";
+import type net from "node:net";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { inputItems, keel, setup } from "../exec/support.js";
+import { functionCall, textTurn, turn } from "../support/model-server.js";
+
+// The agent path end to end: `keel exec` → model server → exec_command → bwrap → the session's
+// proxy. The target is a test server on the host's loopback, opened by policy (spec §9 test 4:
+// `allow_local_binding = true` and `"127.0.0.1" = "allow"`), so no name resolution is involved.
+const servers: http.Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise((done) => s.close(done));
+});
+
+async function hostServer(): Promise<{ port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    hits.push(req.url ?? "");
+    res.end("hello from the host");
+  });
+  servers.push(server);
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  return { port: (server.address() as net.AddressInfo).port, hits };
+}
+
+async function runCurl(feature: boolean) {
+  const host = await hostServer();
+  const s = await setup({ topLevel: { default_permissions: "dev" } });
+  fs.appendFileSync(
+    path.join(s.home, "config.toml"),
+    [
+      "[permissions.dev]",
+      'extends = ":workspace"',
+      "[permissions.dev.network]",
+      "enabled = true",
+      "allow_local_binding = true",
+      "[permissions.dev.network.domains]",
+      '"127.0.0.1" = "allow"',
+      ...(feature ? ["[features]", "network_proxy = true"] : []),
+      "",
+    ].join("\n"),
+  );
+  const cmd =
+    // NO_PROXY lists loopback when local binding is allowed, so it is overridden here.
+    `curl -sS --noproxy "" \${HTTP_PROXY:+-x "$HTTP_PROXY"} http://127.0.0.1:${host.port}/proxied; echo; ` +
+    `curl -sS --noproxy '*' --max-time 10 http://127.0.0.1:${host.port}/direct; echo " direct=$?"; ` +
+    `echo "active=\${CODEX_NETWORK_PROXY_ACTIVE:-none} no_proxy=\${NO_PROXY:-none}"`;
+  s.server.enqueue(turn([functionCall("exec_command", { cmd }, "call_1")]), textTurn("Done."));
+  const r = await keel(["exec", "fetch"], { cwd: s.repo, env: s.env });
+  expect(r.code, r.stderr).toBe(0);
+  const [output] = inputItems(s.server.modelRequests()[1]!.body, "function_call_output");
+  return { output: output.output as string, hits: host.hits };
+}
+
+describe("keel exec with the managed network proxy", () => {
+  it("feature on: the command reaches an allowed host only through the session's proxy", async () => {
+    const { output, hits } = await runCurl(true);
+    expect(output).toContain("hello from the host");
+    expect(output).toContain("direct=7");
+    expect(output).toContain("active=1 no_proxy=localhost,127.0.0.1,::1,");
+    expect(hits).toEqual(["/proxied"]);
+  });
+
+  it("feature off (spec §9 test 1): the profile's network is direct, without proxy variables", async () => {
+    const { output, hits } = await runCurl(false);
+    expect(output).toContain("direct=0");
+    expect(output).toContain("active=none");
+    expect(hits).toEqual(["/proxied", "/direct"]);
+  });
+});

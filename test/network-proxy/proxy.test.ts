@@ -1,0 +1,112 @@
+import http from "node:http";
+import net from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { NetworkPolicy } from "../../src/network-proxy/decision.js";
+import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
+
+// The proxy on its own (no sandbox): a test server on 127.0.0.1, names mapped to it by the
+// resolver hook, requests sent as a proxied client would send them.
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function upstream(): Promise<{ port: number; methods: string[] }> {
+  const methods: string[] = [];
+  const server = http.createServer((req, res) => {
+    methods.push(req.method ?? "");
+    res.end("upstream");
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  cleanups.push(() => new Promise((done) => server.close(() => done())));
+  return { port: (server.address() as net.AddressInfo).port, methods };
+}
+
+async function proxy(p: Partial<NetworkPolicy>): Promise<NetworkProxy> {
+  const started = await startNetworkProxy({
+    policy: { mode: "full", allow: [], deny: [], allowLocalBinding: true, ...p },
+    resolve: async () => ["127.0.0.1"],
+  });
+  cleanups.push(() => started.close());
+  return started;
+}
+
+function viaProxy(proxyPort: number, method: string, url: string) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
+    (resolve, reject) => {
+      const req = http.request(
+        { host: "127.0.0.1", port: proxyPort, method, path: url, agent: false },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => {
+            body += c;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    },
+  );
+}
+
+function connectStatus(proxyPort: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(proxyPort, "127.0.0.1", () =>
+      s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`),
+    );
+    let text = "";
+    s.setEncoding("utf8");
+    s.on("data", (c: string) => {
+      text += c;
+      if (text.includes("\r\n\r\n")) {
+        s.destroy();
+        resolve(text);
+      }
+    });
+    s.on("error", reject);
+  });
+}
+
+describe("managed proxy responses", () => {
+  it("deny-listed hosts get blocked-by-denylist with the spec's body", async () => {
+    const up = await upstream();
+    const p = await proxy({ allow: ["**.test"], deny: ["bad.test"] });
+    const r = await viaProxy(p.httpPort, "GET", `http://bad.test:${up.port}/`);
+    expect(r.status).toBe(403);
+    expect(r.headers["x-proxy-error"]).toBe("blocked-by-denylist");
+    expect(JSON.parse(r.body)).toMatchObject({
+      reason: "denied",
+      source: "baseline_policy",
+      message: "Domain denied by the sandbox policy.",
+    });
+    expect(up.methods).toEqual([]);
+  });
+
+  it("limited mode (§9 test 5): GET passes, POST and tunnels are refused by the mode guard", async () => {
+    const up = await upstream();
+    const p = await proxy({ allow: ["ok.test"], mode: "limited" });
+    expect((await viaProxy(p.httpPort, "GET", `http://ok.test:${up.port}/`)).body).toBe("upstream");
+    const post = await viaProxy(p.httpPort, "POST", `http://ok.test:${up.port}/`);
+    expect(post.status).toBe(403);
+    expect(post.headers["x-proxy-error"]).toBe("blocked-by-method-policy");
+    expect(JSON.parse(post.body)).toMatchObject({
+      reason: "method_not_allowed",
+      source: "mode_guard",
+      message: "Method not allowed in limited mode.",
+    });
+    expect(await connectStatus(p.httpPort, `ok.test:${up.port}`)).toMatch(
+      /^HTTP\/1\.1 403 Forbidden\r\n.*x-proxy-error: blocked-by-method-policy/s,
+    );
+    expect(up.methods).toEqual(["GET"]);
+  });
+
+  it("a policy changed in place applies to the next request", async () => {
+    const up = await upstream();
+    const p = await proxy({ allow: [] });
+    expect((await viaProxy(p.httpPort, "GET", `http://late.test:${up.port}/`)).status).toBe(403);
+    p.setPolicy({ mode: "full", allow: ["late.test"], deny: [], allowLocalBinding: true });
+    expect((await viaProxy(p.httpPort, "GET", `http://late.test:${up.port}/`)).body).toBe("upstream");
+  });
+});

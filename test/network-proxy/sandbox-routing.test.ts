@@ -1,0 +1,160 @@
+import fs from "node:fs";
+import http from "node:http";
+import type net from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { NetworkPolicy } from "../../src/network-proxy/decision.js";
+import { proxyEnvironment } from "../../src/network-proxy/env.js";
+import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
+import { runSandboxed } from "../../src/sandbox/runner.js";
+import { tempDir } from "../support/tmp.js";
+import { workspacePlan } from "../sandbox/support.js";
+
+// Sandbox case D5 and spec §9 tests 1, 3, 4: a real proxy, real bwrap, real curl, and test servers
+// on the host's loopback only; test names resolve to 127.0.0.1 through the proxy's resolver hook.
+const PATH = "/usr/local/bin:/usr/bin:/bin";
+const PYTHON = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function hostServer(): Promise<{ port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    hits.push(`${req.method} ${req.headers.host} ${req.url}`);
+    res.end(`hello from ${req.headers.host}`);
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  cleanups.push(() => new Promise((done) => server.close(() => done())));
+  return { port: (server.address() as net.AddressInfo).port, hits };
+}
+
+async function proxy(policy: Partial<NetworkPolicy>, socks5 = true): Promise<NetworkProxy> {
+  const p = await startNetworkProxy({
+    policy: { mode: "full", allow: [], deny: [], allowLocalBinding: false, ...policy },
+    socks5,
+    resolve: async (host) => {
+      if (host.endsWith(".test")) return ["127.0.0.1"];
+      throw new Error(`test resolver: ${host} is not a test name`);
+    },
+  });
+  cleanups.push(() => p.close());
+  return p;
+}
+
+async function runProxied(p: NetworkProxy, script: string, allowLocalBinding: boolean) {
+  const ws = tempDir();
+  const env = {
+    PATH,
+    ...proxyEnvironment({ httpPort: p.httpPort, socksPort: p.socksPort, allowLocalBinding }),
+  };
+  const ports = [p.httpPort, ...(p.socksPort === null ? [] : [p.socksPort])];
+  return runSandboxed({
+    argv: ["sh", "-c", script],
+    cwd: ws,
+    plan: workspacePlan(ws),
+    env,
+    stateDir: tempDir("keel-state-"),
+    proxyPorts: ports,
+    timeoutMs: 60_000,
+  });
+}
+
+describe("sandboxed commands and the managed proxy (Linux)", () => {
+  it("D5: an allowed domain works through the proxy, a direct connection fails, the proxy logs one request", async () => {
+    const server = await hostServer();
+    const p = await proxy({ allow: ["allowed.test"], allowLocalBinding: true });
+    const r = await runProxied(
+      p,
+      `curl -sS http://allowed.test:${server.port}/via-proxy; echo; ` +
+        `curl -sS --noproxy '*' --max-time 10 http://127.0.0.1:${server.port}/direct; echo "direct=$?"`,
+      true,
+    );
+    expect(r.setupError).toBeUndefined();
+    expect(r.stdout).toContain(`hello from allowed.test:${server.port}`);
+    expect(r.stdout).toContain("direct=7");
+    expect(r.stderr).toMatch(/Couldn't connect|Failed to connect/);
+    expect(server.hits).toEqual([`GET allowed.test:${server.port} /via-proxy`]);
+    expect(p.log).toEqual([
+      { protocol: "http", host: "allowed.test", port: server.port, method: "GET", allowed: true },
+    ]);
+  });
+
+  it("gives the command the proxy variables, rewritten to in-sandbox ports, with NO_PROXY empty", async () => {
+    const p = await proxy({ allow: ["allowed.test"] });
+    const r = await runProxied(
+      p,
+      'env | grep -E "^(HTTP_PROXY|ALL_PROXY|NO_PROXY|CODEX_NETWORK_[A-Z_]+)=" | sort',
+      false,
+    );
+    const env = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
+    expect(env.CODEX_NETWORK_PROXY_ACTIVE).toBe("1");
+    expect(env.CODEX_NETWORK_ALLOW_LOCAL_BINDING).toBe("0");
+    expect(env.NO_PROXY).toBe("");
+    const httpUrl = /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(env.HTTP_PROXY ?? "");
+    const socksUrl = /^socks5h:\/\/127\.0\.0\.1:(\d+)$/.exec(env.ALL_PROXY ?? "");
+    expect(httpUrl).not.toBeNull();
+    expect(socksUrl).not.toBeNull();
+    // The sandbox's own listeners, not the host's proxy ports.
+    expect(Number(httpUrl![1])).not.toBe(p.httpPort);
+    expect(Number(socksUrl![1])).not.toBe(p.socksPort);
+  });
+
+  it("reaches allowed hosts over SOCKS5 and CONNECT too, and refuses misses with the spec's errors", async () => {
+    const server = await hostServer();
+    const p = await proxy({ allow: ["allowed.test"], allowLocalBinding: true });
+    const r = await runProxied(
+      p,
+      `curl -sS -x "$ALL_PROXY" http://allowed.test:${server.port}/socks; echo; ` +
+        `curl -sS -i http://other.test:${server.port}/miss; echo; ` +
+        `curl -sS https://other.test:${server.port}/; echo "connect=$?"`,
+      true,
+    );
+    expect(r.stdout).toContain(`hello from allowed.test:${server.port}`);
+    expect(r.stdout).toContain("x-proxy-error: blocked-by-allowlist");
+    const body = JSON.parse(/\{.*\}/.exec(r.stdout)![0]);
+    expect(body).toEqual({
+      status: "blocked",
+      host: "other.test",
+      reason: "not_allowed",
+      decision: "deny",
+      source: "baseline_policy",
+      protocol: "http",
+      port: server.port,
+      message: "Domain not in allowlist.",
+    });
+    expect(r.stderr).toContain("CONNECT tunnel failed, response 403");
+    expect(r.stdout).toContain("connect=56");
+    expect(server.hits).toEqual([`GET allowed.test:${server.port} /socks`]);
+  });
+
+  it("keeps host loopback behind the policy, in-sandbox loopback open, and AF_UNIX sockets refused", async () => {
+    const server = await hostServer();
+    const p = await proxy({ allow: ["allowed.test"] });
+    const py = [
+      "import socket",
+      "try:",
+      "    socket.socket(socket.AF_UNIX)",
+      "    print('unix=created')",
+      "except OSError as e:",
+      "    print('unix=' + str(e.errno))",
+      "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1)",
+      "c = socket.create_connection(s.getsockname()); a, _ = s.accept(); c.send(b'ok'); print('loop=' + a.recv(2).decode())",
+    ].join("\n");
+    const r = await runProxied(
+      p,
+      `curl -sS -i http://127.0.0.1:${server.port}/; echo; ${PYTHON} -c "${py.replace(/"/g, '\\"')}"`,
+      false,
+    );
+    expect(r.stdout).toContain('"reason":"not_allowed_local"');
+    expect(r.stdout).toContain("unix=1");
+    expect(r.stdout).toContain("loop=ok");
+    expect(server.hits).toEqual([]);
+  });
+});

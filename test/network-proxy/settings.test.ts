@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import type { LoadedConfig } from "../../src/config/load.js";
+import type { RequirementsToml } from "../../src/config/requirements-toml.js";
+import type { ConfigToml } from "../../src/config/schema.js";
+import { resolveNetworkProxySettings } from "../../src/network-proxy/settings.js";
+
+type Input = Parameters<typeof resolveNetworkProxySettings>[0];
+
+function input(opts: {
+  toml?: ConfigToml;
+  profile?: string;
+  net?: "enabled" | "restricted";
+  features?: Record<string, boolean>;
+  requirements?: RequirementsToml;
+}): Input {
+  return {
+    toml: opts.toml ?? {},
+    activePermissionProfile: opts.profile ? { id: opts.profile, extends: null } : null,
+    networkSandboxPolicy: opts.net ?? "enabled",
+    features: opts.features ?? {},
+    requirements: { toml: opts.requirements ?? null } as LoadedConfig["requirements"],
+  } as Input;
+}
+
+const toml: ConfigToml = {
+  permissions: {
+    base: { network: { enabled: true, domains: { "base.test": "allow" } } },
+    dev: {
+      extends: "base",
+      network: {
+        allow_local_binding: true,
+        mode: "limited",
+        domains: { "dev.test": "allow", "bad.test": "deny" },
+      },
+    },
+  },
+} as ConfigToml;
+
+describe("when the proxy is on (network-proxy.md §1)", () => {
+  it("not without network, and not without the feature or requirements", () => {
+    expect(
+      resolveNetworkProxySettings(
+        input({ toml, profile: "dev", features: { network_proxy: true }, net: "restricted" }),
+      ),
+    ).toBeNull();
+    expect(resolveNetworkProxySettings(input({ toml, profile: "dev" }))).toBeNull();
+    // A legacy sandbox or a built-in profile has no proxy keys: the feature alone changes nothing.
+    expect(resolveNetworkProxySettings(input({ toml, features: { network_proxy: true } }))).toBeNull();
+    expect(
+      resolveNetworkProxySettings(input({ toml, profile: ":workspace", features: { network_proxy: true } })),
+    ).toBeNull();
+  });
+
+  it("feature on: the profile's keys, parents first", () => {
+    expect(
+      resolveNetworkProxySettings(input({ toml, profile: "dev", features: { network_proxy: true } })),
+    ).toEqual({
+      policy: {
+        mode: "limited",
+        allow: ["base.test", "dev.test"],
+        deny: ["bad.test"],
+        allowLocalBinding: true,
+      },
+      socks5: true,
+      managed: false,
+      managedAllowedDomainsOnly: false,
+    });
+  });
+
+  it("requirements: managed allow entries first, user's appended unless managed-only, denies united, local binding pinned", () => {
+    const requirements = {
+      experimental_network: {
+        domains: { "corp.test": "allow", "evil.test": "deny" },
+        allow_local_binding: false,
+      },
+    } as RequirementsToml;
+    const s = resolveNetworkProxySettings(input({ toml, profile: "dev", requirements }));
+    expect(s?.policy).toEqual({
+      mode: "limited",
+      allow: ["corp.test", "base.test", "dev.test"],
+      deny: ["evil.test", "bad.test"],
+      allowLocalBinding: false,
+    });
+    expect(s?.managed).toBe(true);
+    const only = resolveNetworkProxySettings(
+      input({
+        toml,
+        profile: "dev",
+        requirements: {
+          experimental_network: { allowed_domains: ["corp.test"], managed_allowed_domains_only: true },
+        },
+      }),
+    );
+    expect(only?.policy.allow).toEqual(["corp.test"]);
+    expect(only?.managedAllowedDomainsOnly).toBe(true);
+  });
+});
