@@ -11,6 +11,7 @@ import { hookHandlers } from "./hook-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
+import { reviewHandlers } from "./review-handlers.js";
 
 /**
  * Wires the session engine into an app-server: thread, turn and config methods replace the
@@ -24,6 +25,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     threadLifecycleHandlers,
     threadHandlers,
     turnHandlers,
+    reviewHandlers,
     configHandlers,
     accountHandlers,
     commandExecHandlers,

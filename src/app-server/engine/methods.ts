@@ -30,6 +30,7 @@ export const ENGINE_METHODS = [
   "process/kill",
   "turn/steer",
   "turn/interrupt",
+  "review/start",
   "config/read",
   "config/batchWrite",
   "hooks/list",
