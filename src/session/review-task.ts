@@ -44,7 +44,7 @@ function reviewerConfig(config: SessionConfiguration): SessionConfiguration {
     userInstructions: null,
     agentsMdDirectory: null,
     // Codex keeps the reviewer off the web.
-    ...(config.webSearch ? { webSearch: { ...config.webSearch, configured: "disabled" as const } } : {}),
+    webSearch: { ...config.webSearch, allowed: config.webSearch?.allowed ?? null, configured: "disabled" },
   };
 }
 

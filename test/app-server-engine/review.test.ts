@@ -133,6 +133,10 @@ describe("review/start", () => {
     expect(texts(follow, "assistant")).toContain(RENDERED);
     expect(JSON.stringify(follow)).not.toContain(UNCOMMITTED_PROMPT);
     expect(JSON.stringify(follow)).toContain("PARENT-ONLY-INSTRUCTIONS");
+    // Codex keeps the reviewer off the web; the thread's own turns keep web search.
+    const tools = (body: Message) => (body.tools as Message[]).map((t) => t.type);
+    expect(tools(follow)).toContain("web_search");
+    expect(tools(reviewer)).not.toContain("web_search");
   });
 
   it("asks about a base branch with its merge base, and a commit with its title", async () => {
