@@ -15,6 +15,7 @@ import { errorMessage, UserError } from "../lib/errors.js";
 import { chooseOssProvider, OSS_PROVIDER_IDS } from "../model/providers.js";
 import { applySettingsUpdate, type SessionConfiguration } from "../permissions/index.js";
 import type { Event, EventMsg, UserInput } from "../protocol/events.js";
+import type { ReviewTarget } from "../protocol/review.js";
 import { type SandboxMode, SandboxModeSchema } from "../protocol/permissions.js";
 import { ThreadStore } from "../rollout/store.js";
 import {
@@ -38,6 +39,8 @@ export interface ExecArgs {
   prompt: string | null;
   /** Set for `keel exec resume`. */
   resume: { threadId: string | null; last: boolean; all: boolean } | null;
+  /** Set for `keel exec review`: a review task instead of a prompt. */
+  review?: ReviewTarget;
   config: string[];
   model?: string;
   sandbox?: string;
@@ -166,7 +169,8 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   ) {
     throw new UserError(UNTRUSTED_DIRECTORY_MESSAGE, 1);
   }
-  const prompt = await resolvePrompt(args.prompt, io.stdin, io.stdinIsTTY, io.rawArgs);
+  const review = args.review ?? null;
+  const prompt = review ? "" : await resolvePrompt(args.prompt, io.stdin, io.stdinIsTTY, io.rawArgs);
   if (args.outputLastMessage) checkOutputFile(path.resolve(io.processCwd, args.outputLastMessage));
   checkAddDirs(args.addDir, loaded.cwd);
   // Codex exec puts the images before the prompt text.
@@ -221,15 +225,19 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     session = await openSession(args, manager, store, options, loaded.cwd);
     const running = session;
     void io.interrupt?.then(() => running.interrupt());
-    // keel has no interactive composer: the prompt given to exec is the message a person typed.
-    await appendHistoryEntry(
-      messageHistoryConfig(loaded.keelHome, loaded.history),
-      running.threadId,
-      prompt,
-    ).catch((error: unknown) =>
-      io.stderr(`warning: could not save the prompt to history.jsonl: ${(error as Error).message}\n`),
-    );
-    await running.submit(input, outputSchema ? { finalOutputJsonSchema: outputSchema } : undefined);
+    if (review) {
+      await running.review(review);
+    } else {
+      // keel has no interactive composer: the prompt given to exec is the message a person typed.
+      await appendHistoryEntry(
+        messageHistoryConfig(loaded.keelHome, loaded.history),
+        running.threadId,
+        prompt,
+      ).catch((error: unknown) =>
+        io.stderr(`warning: could not save the prompt to history.jsonl: ${(error as Error).message}\n`),
+      );
+      await running.submit(input, outputSchema ? { finalOutputJsonSchema: outputSchema } : undefined);
+    }
     await running.waitForIdle();
   } finally {
     await manager.shutdownAll();

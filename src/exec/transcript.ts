@@ -44,7 +44,15 @@ export class HumanTranscript {
         return;
       }
       case "user_message":
-        this.write(`user\n${msg.message}\n\n`);
+        // A review is named once, as Codex does; its reviewer's own prompt is not repeated.
+        if (!this.reviewing) this.write(`user\n${msg.message}\n\n`);
+        return;
+      case "entered_review_mode":
+        this.reviewing = true;
+        this.write(`user\n${msg.user_facing_hint}\n\n`);
+        return;
+      case "exited_review_mode":
+        this.reviewing = false;
         return;
       case "agent_reasoning":
         this.write(`thinking\n${msg.text}\n\n`);
@@ -112,6 +120,7 @@ export class HumanTranscript {
   }
 
   private tokens: number | null = null;
+  private reviewing = false;
 }
 
 function clip(output: string): string {

@@ -28,6 +28,7 @@ import {
   WebSearchEndEventSchema,
 } from "./rollout.js";
 import { ToolRequestUserInputQuestionSchema } from "./v2/approvals.js";
+import { ReviewOutputSchema, ReviewTargetSchema } from "./review.js";
 
 /**
  * The one event union every keel front end consumes (Codex's `EventMsg`, snake_case `type`
@@ -446,6 +447,19 @@ export const HookCompletedEventSchema = z.object({
 // ---------------------------------------------------------------------------------------------
 // The union and the envelope
 
+/** A review task started (`enteredReviewMode`); persisted. */
+export const EnteredReviewModeEventSchema = z.object({
+  type: z.literal("entered_review_mode"),
+  target: ReviewTargetSchema,
+  user_facing_hint: z.string(),
+});
+
+/** A review task ended: the parsed answer, or null when it was interrupted; persisted. */
+export const ExitedReviewModeEventSchema = z.object({
+  type: z.literal("exited_review_mode"),
+  review_output: ReviewOutputSchema.nullable(),
+});
+
 export const EventMsgSchema = z.discriminatedUnion("type", [
   SessionConfiguredEventSchema,
   WarningEventSchema,
@@ -493,6 +507,8 @@ export const EventMsgSchema = z.discriminatedUnion("type", [
   ElicitationRequestEventSchema,
   HookStartedEventSchema,
   HookCompletedEventSchema,
+  EnteredReviewModeEventSchema,
+  ExitedReviewModeEventSchema,
 ]);
 export type EventMsg = z.infer<typeof EventMsgSchema>;
 export type EventMsgType = EventMsg["type"];

@@ -1,4 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
+import { ReviewOutputSchema } from "../protocol/review.js";
+import { REVIEWER_FAILED_TEXT, renderReviewOutput } from "../review/output.js";
 import type { RolloutItem } from "../protocol/rollout.js";
 import { mcpToolCallItem } from "../tools/mcp-item.js";
 
@@ -311,10 +313,11 @@ export class TurnProjection {
         this.push({ type: "enteredReviewMode", review: str(ev.user_facing_hint) ?? "Review requested." });
         return;
       case "exited_review_mode": {
-        const explanation = str(obj(ev.review_output)?.overall_explanation)?.trim();
+        // As the live item: the explanation and the findings (Codex 0.169 rebuilds it so too).
+        const output = ReviewOutputSchema.safeParse(ev.review_output);
         this.push({
           type: "exitedReviewMode",
-          review: explanation || "Reviewer failed to output a response.",
+          review: output.success ? renderReviewOutput(output.data) : REVIEWER_FAILED_TEXT,
         });
         return;
       }

@@ -79,6 +79,10 @@ import { SessionHooks, type SessionStartSource } from "../hooks/session-hooks.js
 import type { HookEngine } from "../hooks/engine.js";
 import { runNotify } from "../hooks/notify.js";
 import { DEFAULT_STOP_HOOK_MAX_BLOCKS, type TurnHookHost } from "./turn-hooks.js";
+import type { ReviewOutput, ReviewTarget } from "../protocol/review.js";
+import { mergeBaseWithHead } from "../review/git.js";
+import { reviewHint, reviewPrompt } from "../review/prompts.js";
+import { exitReviewMode, runReviewer } from "./review-task.js";
 
 export interface SessionHookOptions {
   engine: HookEngine;
@@ -635,6 +639,33 @@ export class Session {
     this.record([userShellRecord(command, result, toolOutputPolicy(config))]);
   }
 
+  /**
+   * A code review as its own task (replaces a running turn): `entered_review_mode`, the reviewer's
+   * work, then `exited_review_mode` and the review as the assistant's message. The prompt is
+   * resolved first, so a bad target (empty instructions) fails before anything starts.
+   */
+  async review(target: ReviewTarget): Promise<string> {
+    this.assertOpen();
+    const mergeBase =
+      target.type === "baseBranch"
+        ? await mergeBaseWithHead(this.configuration.cwd, target.branch, this.opts.modelClientOptions?.env)
+        : null;
+    const prompt = reviewPrompt(target, mergeBase);
+    const turn = await this.spawnTask("review", async (t) => {
+      this.emit(t.turnId, { type: "entered_review_mode", target, user_facing_hint: reviewHint(target) });
+      let output: ReviewOutput | null = null;
+      try {
+        output = await runReviewer(this.host, t, prompt, () => this.nextItemId());
+      } catch (error) {
+        if (t.signal.aborted) throw error;
+        this.emit(t.turnId, { type: "error", message: errorMessage(error) });
+      }
+      exitReviewMode(this.host, t, output, this.nextItemId());
+      return null;
+    });
+    return turn.turnId;
+  }
+
   /** Manual compaction as its own task (replaces a running turn). */
   async compact(): Promise<string> {
     this.assertOpen();
@@ -918,6 +949,8 @@ export class Session {
     }
     turn.abort(reason);
     await turn.done;
+    // An interrupted review still leaves the parent a record of it (Codex `ReviewTask::abort`).
+    if (turn.kind === "review") exitReviewMode(this.host, turn, null, this.nextItemId());
     if (reason === "interrupted") {
       this.record([
         {

@@ -32,6 +32,12 @@ const samples: Record<EventMsgType, EventMsg> = {
     rollout_path: null,
   } as EventMsg,
   warning: { type: "warning", message: "careful" },
+  entered_review_mode: {
+    type: "entered_review_mode",
+    target: { type: "uncommittedChanges" },
+    user_facing_hint: "current changes",
+  },
+  exited_review_mode: { type: "exited_review_mode", review_output: null },
   deprecation_notice: { type: "deprecation_notice", summary: "old", details: null },
   task_started: { type: "task_started", ...base, started_at: 100 },
   user_message: { type: "user_message", message: "hi" },

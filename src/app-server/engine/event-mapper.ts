@@ -23,6 +23,8 @@ import {
 import { mcpToolCallItem } from "../../tools/mcp-item.js";
 import { webSearchActionDetail, webSearchActionToV2 } from "../../tools/web-search.js";
 import { mcpStartupStatusToV2 } from "./mcp-convert.js";
+import { REVIEWER_FAILED_TEXT, renderReviewOutput } from "../../review/output.js";
+import { v7 as uuidv7 } from "uuid";
 import {
   type ClientRequestEvent,
   dynamicToolItemCompleted,
@@ -507,11 +509,34 @@ export class EventMapper {
         return [note("hook/started", { threadId, turnId: msg.turn_id, run: msg.run })];
       case "hook_completed":
         return [note("hook/completed", { threadId, turnId: msg.turn_id, run: msg.run })];
+      case "entered_review_mode":
+        return this.reviewItem(turnId, {
+          type: "enteredReviewMode",
+          id: uuidv7(),
+          review: msg.user_facing_hint,
+        });
+      case "exited_review_mode":
+        return this.reviewItem(turnId, {
+          type: "exitedReviewMode",
+          id: uuidv7(),
+          review: msg.review_output ? renderReviewOutput(msg.review_output) : REVIEWER_FAILED_TEXT,
+        });
       default: {
         const unhandled: never = msg;
         return unhandled;
       }
     }
+  }
+
+  /** Review mode items have no progress: started and completed at once. */
+  private reviewItem(
+    turnId: string,
+    item: Extract<
+      ServerNotificationParams<"item/started">["item"],
+      { type: "enteredReviewMode" | "exitedReviewMode" }
+    >,
+  ): MapperOutput[] {
+    return [{ kind: "notify", notification: this.started(turnId, item) }, this.completed(turnId, item)];
   }
 
   private commandEnd(msg: EventMsgOf<"exec_command_end">, turnId: string): MapperOutput {

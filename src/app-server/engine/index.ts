@@ -12,6 +12,7 @@ import { settingsHandlers } from "./settings-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
+import { reviewHandlers } from "./review-handlers.js";
 
 /**
  * Wires the session engine into an app-server: thread, turn and config methods replace the
@@ -25,6 +26,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     threadLifecycleHandlers,
     threadHandlers,
     turnHandlers,
+    reviewHandlers,
     configHandlers,
     accountHandlers,
     commandExecHandlers,

@@ -30,6 +30,7 @@ export const ENGINE_METHODS = [
   "process/kill",
   "turn/steer",
   "turn/interrupt",
+  "review/start",
   "config/read",
   "config/value/write",
   "config/batchWrite",

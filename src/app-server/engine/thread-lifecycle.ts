@@ -178,7 +178,8 @@ async function resumeThread(engine: Engine, params: ThreadResumeParams, connecti
   return { thread: loadedThreadObject(thread, turns), ...settingsResponse(thread) };
 }
 
-async function forkThread(engine: Engine, params: ThreadForkParams, connection: Connection) {
+/** thread/fork; also the fork a detached review runs in. */
+export async function forkThread(engine: Engine, params: ThreadForkParams, connection: Connection) {
   if (params.lastTurnId || params.beforeTurnId) {
     throw invalidRequest("thread/fork with `lastTurnId` or `beforeTurnId` is not supported by keel");
   }

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import fs from "node:fs";
+import type { ReviewTarget } from "../../protocol/review.js";
 import { guardOutput } from "../output.js";
 
 interface ExecFlags {
@@ -84,12 +85,71 @@ export function registerExecCommand(program: Command): void {
         await run(last ? (threadId ?? null) : (prompt ?? null), resume, exec.opts<ExecFlags>());
       },
     );
+
+  registerReviewCommand(exec);
+}
+
+interface ReviewFlags extends ExecFlags {
+  uncommitted?: boolean;
+  base?: string;
+  commit?: string;
+  title?: string;
+}
+
+/**
+ * `keel exec review`: Codex's own flags for it, which may also follow the subcommand. Which
+ * target is reviewed is decided in src/exec/review-args.ts (Codex's conflicts and messages).
+ */
+function registerReviewCommand(exec: Command): void {
+  exec
+    .command("review")
+    .description("Review code changes non-interactively: the review on stdout")
+    .argument("[prompt]", "custom review instructions; `-` reads them from stdin")
+    .option("--uncommitted", "review staged, unstaged and untracked changes")
+    .option("--base <branch>", "review the changes against this base branch")
+    .option("--commit <sha>", "review the changes a commit introduced")
+    .option("--title <title>", "the commit's title, shown in the review summary (with --commit)")
+    .option("-c, --config <key=value>", "override a config value (TOML value; repeatable)", collect)
+    .option("-m, --model <model>", "model to use")
+    .option("--skip-git-repo-check", "allow running outside a git repository")
+    .option(
+      "--dangerously-bypass-approvals-and-sandbox",
+      "run every command without a sandbox and without approvals (only in an externally sandboxed environment)",
+    )
+    .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
+    .option("--ephemeral", "do not persist the thread")
+    .option("--json", "print the event stream as JSONL on stdout")
+    .option("-o, --output-last-message <file>", "also write the review to this file")
+    .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
+    .addOption(new Option("--thread-source <source>", "accepted for compatibility").hideHelp())
+    .addOption(new Option("--cyber-access-program <program>", "accepted for compatibility").hideHelp())
+    .action(async (prompt: string | undefined, own: ReviewFlags) => {
+      const parent = exec.opts<ExecFlags>();
+      const flags: ReviewFlags = {
+        ...parent,
+        ...own,
+        config: [...(parent.config ?? []), ...(own.config ?? [])],
+      };
+      const { reviewTargetFromArgs } = await import("../../exec/review-args.js");
+      const review = await reviewTargetFromArgs(
+        {
+          prompt: prompt ?? null,
+          uncommitted: own.uncommitted === true,
+          base: own.base ?? null,
+          commit: own.commit ?? null,
+          title: own.title ?? null,
+        },
+        process.stdin,
+      );
+      await run(null, null, flags, review);
+    });
 }
 
 async function run(
   prompt: string | null,
   resume: { threadId: string | null; last: boolean; all: boolean } | null,
   flags: ExecFlags,
+  review: ReviewTarget | null = null,
 ): Promise<void> {
   const { runExec } = await import("../../exec/run.js");
   const interrupt = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
@@ -100,6 +160,7 @@ async function run(
     {
       prompt,
       resume,
+      ...(review ? { review } : {}),
       config: flags.config ?? [],
       ...(flags.model !== undefined ? { model: flags.model } : {}),
       ...(flags.sandbox !== undefined ? { sandbox: flags.sandbox } : {}),

@@ -10,6 +10,7 @@ import * as model from "./model.js";
 import * as misc from "./misc.js";
 import * as permissionProfile from "./permissionProfile.js";
 import * as proc from "./process.js";
+import * as review from "./review.js";
 import { EmptyResponseSchema, NoParamsSchema } from "./shared.js";
 import * as thread from "./thread.js";
 import * as turn from "./turn.js";
@@ -247,6 +248,12 @@ export const clientRequests = {
     params: turn.TurnInterruptParamsSchema,
     result: turn.TurnInterruptResponseSchema,
     description: "Interrupt the running turn.",
+  },
+  "review/start": {
+    params: review.ReviewStartParamsSchema,
+    result: review.ReviewStartResponseSchema,
+    description:
+      "Start a code review (uncommitted changes, a base branch, a commit or custom instructions) as a turn.",
   },
   "config/read": {
     params: config.ConfigReadParamsSchema,
