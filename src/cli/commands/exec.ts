@@ -14,6 +14,7 @@ interface ExecFlags {
   fullAuto?: boolean;
   dangerouslyBypassApprovalsAndSandbox?: boolean;
   dangerouslyBypassHookTrust?: boolean;
+  ignoreRules?: boolean;
   oss?: boolean;
   localProvider?: string;
   profile?: string;
@@ -50,6 +51,7 @@ export function registerExecCommand(program: Command): void {
       "run every command without a sandbox and without approvals (only in an externally sandboxed environment)",
     )
     .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
+    .option("--ignore-rules", "skip user and project exec policy .rules files (system and requirements rules still apply)")
     .option("--oss", "use the local open-source model provider (oss_provider)")
     .option("--local-provider <id>", "provider for --oss: lmstudio or ollama")
     .option("-p, --profile <name>", "config profile to use")
@@ -111,6 +113,7 @@ async function run(
       fullAuto: flags.fullAuto === true,
       dangerouslyBypassApprovalsAndSandbox: flags.dangerouslyBypassApprovalsAndSandbox === true,
       dangerouslyBypassHookTrust: flags.dangerouslyBypassHookTrust === true,
+      ignoreRules: flags.ignoreRules === true,
       oss: flags.oss === true,
       ...(flags.localProvider !== undefined ? { localProvider: flags.localProvider } : {}),
       ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
