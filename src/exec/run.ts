@@ -208,7 +208,10 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
       ? {
           notices: {
             ...notices,
-            startupWarnings: [...(notices?.startupWarnings ?? []), `${rulesWarning.summary} ${rulesWarning.details}`],
+            startupWarnings: [
+              ...(notices?.startupWarnings ?? []),
+              `${rulesWarning.summary} ${rulesWarning.details}`,
+            ],
           },
         }
       : notices

@@ -74,14 +74,12 @@ export function applyCalls(calls: readonly Call[], policy: Policy, options: Buil
 function bindArguments(call: Call, fail: (m: string) => never): Map<string, Value> {
   const signature = SIGNATURES[call.callee];
   if (!signature) {
-    const hint = call.callee === "load" ? "" : "";
-    return fail(`Variable \`${call.callee}\` not found${hint}`);
+    return fail(`Variable \`${call.callee}\` not found`);
   }
   const bound = new Map<string, Value>();
   const positional = call.args.filter((a: Argument) => a.name === null);
-  if (positional.length > signature.length)
-    fail(`Too many positional arguments for call to ${call.callee}`);
-  positional.forEach((arg, i) => bound.set(signature[i]!.name, arg.value));
+  if (positional.length > signature.length) fail(`Too many positional arguments for call to ${call.callee}`);
+  for (const [i, arg] of positional.entries()) bound.set(signature[i]!.name, arg.value);
   const extra: string[] = [];
   for (const arg of call.args) {
     if (arg.name === null) continue;
@@ -90,7 +88,9 @@ function bindArguments(call: Call, fail: (m: string) => never): Map<string, Valu
     else bound.set(arg.name, arg.value);
   }
   if (extra.length > 0)
-    fail(`Found ${extra.map((e) => `\`${e}\``).join(", ")} extra named parameter(s) for call to ${call.callee}`);
+    fail(
+      `Found ${extra.map((e) => `\`${e}\``).join(", ")} extra named parameter(s) for call to ${call.callee}`,
+    );
   for (const param of signature) {
     if (param.required && !bound.has(param.name))
       fail(`Missing parameter \`${param.name}\` for call to ${call.callee}`);
@@ -100,8 +100,8 @@ function bindArguments(call: Call, fail: (m: string) => never): Map<string, Valu
 
 function prefixRule(args: Map<string, Value>, policy: Policy, fail: (m: string) => never): void {
   const pattern = args.get("pattern");
-  if (!Array.isArray(pattern)) return fail("invalid pattern element: pattern must be a list");
-  if (pattern.length === 0) return fail("invalid pattern element: pattern cannot be empty");
+  if (!Array.isArray(pattern)) fail("invalid pattern element: pattern must be a list");
+  if (pattern.length === 0) fail("invalid pattern element: pattern cannot be empty");
   const tokens: (readonly string[])[] = pattern.map((element) => {
     if (typeof element === "string") return [element];
     if (Array.isArray(element)) {
@@ -130,7 +130,10 @@ function prefixRule(args: Map<string, Value>, policy: Policy, fail: (m: string) 
   }
   for (const example of examplesOf(args.get("not_match"), fail)) {
     const hit = own.matches(example, options)[0];
-    if (hit) fail(`expected example to not match rule \`${JSON.stringify(hit.matchedPrefix)}\`: ${shlexJoin(example)}`);
+    if (hit)
+      fail(
+        `expected example to not match rule \`${JSON.stringify(hit.matchedPrefix)}\`: ${shlexJoin(example)}`,
+      );
   }
   for (const rule of rules) policy.addPrefixRule(rule);
 }
@@ -205,9 +208,9 @@ function hostExecutable(
 ): void {
   const name = args.get("name");
   if (typeof name !== "string" || name === "" || name.includes("/"))
-    return fail("invalid rule: host_executable name must be a bare executable name");
+    fail("invalid rule: host_executable name must be a bare executable name");
   const paths = args.get("paths");
-  if (!Array.isArray(paths)) return fail("invalid rule: host_executable paths must be a list of strings");
+  if (!Array.isArray(paths)) fail("invalid rule: host_executable paths must be a list of strings");
   const resolved = paths.map((p) => {
     if (typeof p !== "string") return fail("invalid rule: host_executable paths must be a list of strings");
     const full = p.startsWith("~/") ? path.join(options.homeDir, p.slice(2)) : p;

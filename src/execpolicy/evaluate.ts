@@ -8,7 +8,10 @@ import { type Decision, type Policy, type PrefixRuleMatch, strictest } from "./p
  */
 
 /** What keel's heuristics say about one segment nothing matched. */
-export type HeuristicDecision = { decision: "allow" } | { decision: "prompt" } | { decision: "forbidden"; reason: string };
+export type HeuristicDecision =
+  | { decision: "allow" }
+  | { decision: "prompt" }
+  | { decision: "forbidden"; reason: string };
 
 export type RuleVerdict =
   | { kind: "none" }
@@ -126,10 +129,11 @@ export function proposeAmendment(
   if (modelPrefix && modelPrefix.length > 0 && !isBannedPrefix(modelPrefix)) {
     const covered = segments.every((segment) => {
       const ruled = policy.matches(segment, { resolveHostExecutables: true });
-      const byPrefix =
-        segment.length >= modelPrefix.length && modelPrefix.every((t, i) => segment[i] === t);
+      const byPrefix = segment.length >= modelPrefix.length && modelPrefix.every((t, i) => segment[i] === t);
       if (byPrefix) return !ruled.some((m) => m.decision !== "allow");
-      return ruled.length > 0 ? ruled.every((m) => m.decision === "allow") : heuristic(segment).decision === "allow";
+      return ruled.length > 0
+        ? ruled.every((m) => m.decision === "allow")
+        : heuristic(segment).decision === "allow";
     });
     if (covered) return [...modelPrefix];
   }

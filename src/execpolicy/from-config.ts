@@ -11,7 +11,10 @@ export interface ExecPolicyLaunchOptions {
 }
 
 /** The session's exec policy from its configuration layers (spec execpolicy.md §1). */
-export function execPolicyFromConfig(loaded: LoadedConfig, options: ExecPolicyLaunchOptions): SessionExecPolicy {
+export function execPolicyFromConfig(
+  loaded: LoadedConfig,
+  options: ExecPolicyLaunchOptions,
+): SessionExecPolicy {
   const folders: string[] = [];
   for (const layer of loaded.layers) {
     const source = layer.source;

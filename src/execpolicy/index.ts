@@ -1,5 +1,11 @@
 export { amendmentLine, appendAllowRule, defaultRulesFile } from "./amend.js";
-export { checkCommandRules, commandSegments, isBannedPrefix, proposeAmendment, type RuleVerdict } from "./evaluate.js";
+export {
+  checkCommandRules,
+  commandSegments,
+  isBannedPrefix,
+  proposeAmendment,
+  type RuleVerdict,
+} from "./evaluate.js";
 export { execPolicyFromConfig } from "./from-config.js";
 export { loadRulesFolders, parseRulesInto, RulesFileError, type RulesLoadError } from "./load.js";
 export { compiledNetworkDomains, type NetworkDomains } from "./network.js";

@@ -58,7 +58,8 @@ export function parseRules(source: string): Call[] {
   function statement(): Call {
     const head = peek();
     if (head.kind !== "ident") return fail(`Parse error: unexpected ${describe(head)}, expected a call`);
-    if (head.value === "load") return fail("No imports are available in keel rules files (`load` is not supported)");
+    if (head.value === "load")
+      return fail("No imports are available in keel rules files (`load` is not supported)");
     if (UNSUPPORTED_KEYWORDS.has(head.value))
       return fail(`\`${head.value}\` is not supported in keel rules files: write the rules as plain calls`);
     next();

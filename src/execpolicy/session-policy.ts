@@ -1,6 +1,12 @@
 import path from "node:path";
 import { appendAllowRule, removeAllowRule } from "./amend.js";
-import { loadRulesFolders, RULES_DIR, type RequirementPrefixRule, type RulesLoadError, requirementsPolicy } from "./load.js";
+import {
+  loadRulesFolders,
+  RULES_DIR,
+  type RequirementPrefixRule,
+  type RulesLoadError,
+  requirementsPolicy,
+} from "./load.js";
 import { Policy } from "./policy.js";
 
 /**
@@ -31,7 +37,12 @@ export class SessionExecPolicy {
 
   static load(sources: ExecPolicySources): SessionExecPolicy {
     const files = loadRulesFolders(sources.folders, sources.homeDir);
-    return new SessionExecPolicy(sources.keelHome, files.policy, requirementsPolicy(sources.requirements), files.error);
+    return new SessionExecPolicy(
+      sources.keelHome,
+      files.policy,
+      requirementsPolicy(sources.requirements),
+      files.error,
+    );
   }
 
   static empty(keelHome: string): SessionExecPolicy {

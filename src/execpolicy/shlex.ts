@@ -42,5 +42,7 @@ export function shlexSplit(text: string): string[] | null {
 
 /** Quotes words so `shlexSplit` gives them back (for messages listing examples). */
 export function shlexJoin(words: readonly string[]): string {
-  return words.map((w) => (w !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'"'"'`)}'`)).join(" ");
+  return words
+    .map((w) => (w !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'"'"'`)}'`))
+    .join(" ");
 }

@@ -974,7 +974,11 @@ export class Session {
     }
     const response = await turn.waitForApproval(key, request);
     const decision = response.decision;
-    if (request.kind === "exec" && typeof decision === "object" && "approved_execpolicy_amendment" in decision) {
+    if (
+      request.kind === "exec" &&
+      typeof decision === "object" &&
+      "approved_execpolicy_amendment" in decision
+    ) {
       // The model learns that the prefix is allowed from now on (spec execpolicy.md §6).
       const prefix = decision.approved_execpolicy_amendment.proposed_execpolicy_amendment;
       const text = amendmentSavedMessage(prefix);

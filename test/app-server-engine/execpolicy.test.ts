@@ -10,7 +10,13 @@ import { fixture, type Fixture, type Peer, stdioServer, text, turnCompleted } fr
  * files in KEEL_HOME/rules, real bwrap.
  */
 
-type InputItem = { type: string; output?: string; call_id?: string; role?: string; content?: { text?: string }[] };
+type InputItem = {
+  type: string;
+  output?: string;
+  call_id?: string;
+  role?: string;
+  content?: { text?: string }[];
+};
 const inputOf = (request: RecordedRequest) => (request.body as { input: InputItem[] }).input;
 const outputOf = (request: RecordedRequest, callId: string): string =>
   inputOf(request).find((i) => i.type === "function_call_output" && i.call_id === callId)?.output ?? "";
@@ -39,16 +45,22 @@ const exec = (cmd: string, callId: string, extra: Record<string, unknown> = {}) 
 describe("exec policy rules over the app-server", () => {
   it("a forbidden rule rejects the command with its justification and no item events; the turn goes on", async () => {
     const fx = await fixture();
-    writeRules(fx, "user.rules", 'prefix_rule(pattern=["cat"], decision="forbidden", justification="no cat here")\n');
+    writeRules(
+      fx,
+      "user.rules",
+      'prefix_rule(pattern=["cat"], decision="forbidden", justification="no cat here")\n',
+    );
     const { peer } = stdioServer(fx);
     const threadId = await startThread(peer, fx);
     fx.model.enqueue(turn([exec("cat x", "call_cat")]), turn([message("ok")]));
     const started = await peer.request("turn/start", { threadId, input: text("read x") });
     expect((await turnCompleted(peer, started.turn.id)).params.turn.status).toBe("completed");
     expect(outputOf(fx.model.modelRequests()[1]!, "call_cat")).toBe(
-      "exec_command failed: CreateProcess { message: \"Rejected(\\\"`/bin/bash -lc 'cat x'` rejected: no cat here\\\")\" }",
+      'exec_command failed: CreateProcess { message: "Rejected(\\"`/bin/bash -lc \'cat x\'` rejected: no cat here\\")" }',
     );
-    expect(peer.received.some((m) => m.method?.startsWith("item/") && m.params?.item?.id === "call_cat")).toBe(false);
+    expect(
+      peer.received.some((m) => m.method?.startsWith("item/") && m.params?.item?.id === "call_cat"),
+    ).toBe(false);
     expect(peer.received.some((m) => m.method === "item/commandExecution/requestApproval")).toBe(false);
   });
 
@@ -73,9 +85,13 @@ describe("exec policy rules over the app-server", () => {
     expect(outputOf(fx.model.modelRequests()[1]!, "call_cat")).toContain("hello");
   });
 
-  it("a prompt rule asks with its reason and only accept/cancel; decline answers Rejected(\"rejected by user\")", async () => {
+  it('a prompt rule asks with its reason and only accept/cancel; decline answers Rejected("rejected by user")', async () => {
     const fx = await fixture();
-    writeRules(fx, "user.rules", 'prefix_rule(pattern=["echo"], decision="prompt", justification="echo is loud")\n');
+    writeRules(
+      fx,
+      "user.rules",
+      'prefix_rule(pattern=["echo"], decision="prompt", justification="echo is loud")\n',
+    );
     const { peer } = stdioServer(fx);
     const threadId = await startThread(peer, fx);
     fx.model.enqueue(turn([exec("echo hi there", "call_echo")]), turn([message("ok")]));
@@ -175,7 +191,8 @@ describe("exec policy rules over the app-server", () => {
     const history = inputOf(fx.model.modelRequests()[1]!);
     expect(
       history.some(
-        (i) => i.role === "developer" && i.content?.[0]?.text === 'Approved command prefix saved:\n- ["touch"]',
+        (i) =>
+          i.role === "developer" && i.content?.[0]?.text === 'Approved command prefix saved:\n- ["touch"]',
       ),
     ).toBe(true);
     expect(peer.received.filter((m) => m.method === "item/commandExecution/requestApproval")).toHaveLength(1);

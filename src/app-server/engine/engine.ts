@@ -161,7 +161,10 @@ export class Engine {
       },
     });
     const env = this.config.env;
-    const execPolicy = execPolicyFromConfig(loaded, { ignoreRules: false, homeDir: env.HOME ?? loaded.keelHome });
+    const execPolicy = execPolicyFromConfig(loaded, {
+      ignoreRules: false,
+      homeDir: env.HOME ?? loaded.keelHome,
+    });
     if (execPolicy.loadError)
       this.server.subscriptions.notifyAll("configWarning", rulesLoadWarning(execPolicy.loadError));
     const toolRouter = this.options.toolRouter
