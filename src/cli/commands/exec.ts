@@ -51,7 +51,10 @@ export function registerExecCommand(program: Command): void {
       "run every command without a sandbox and without approvals (only in an externally sandboxed environment)",
     )
     .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
-    .option("--ignore-rules", "skip user and project exec policy .rules files (system and requirements rules still apply)")
+    .option(
+      "--ignore-rules",
+      "skip user and project exec policy .rules files (system and requirements rules still apply)",
+    )
     .option("--oss", "use the local open-source model provider (oss_provider)")
     .option("--local-provider <id>", "provider for --oss: lmstudio or ollama")
     .option("-p, --profile <name>", "config profile to use")
