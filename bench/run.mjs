@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                      everything (~5 min on 2 cores)
 //   BENCH_PAIRS=5 BENCH_WARMUP=1            measured / warm-up keel–Codex pairs
-//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp   a subset of the sections
+//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,rules   a subset of the sections
 //   BENCH_KEEL_ENTRY=path/to/keel.mjs       measure another keel entry (e.g. a bundle prototype)
 //   BENCH_OUT=name                          write bench/results/<name>.{md,json} (default latest)
 //
@@ -157,6 +157,10 @@ async function main() {
   if (ONLY.has("uexec")) {
     log("bench/unified-exec.mjs");
     res.unifiedExec = await runScript("unified-exec.mjs", ["--pairs", "3", "--rounds", "3"], {}, 180_000);
+  }
+  if (ONLY.has("rules")) {
+    log("bench/execpolicy.mjs");
+    res.rules = await runScript("execpolicy.mjs", [], {}, 60_000);
   }
   if (ONLY.has("mcp")) {
     log("bench/mcp.mjs");
