@@ -198,6 +198,38 @@ describe("exec policy rules over the app-server", () => {
     expect(peer.received.filter((m) => m.method === "item/commandExecution/requestApproval")).toHaveLength(1);
   });
 
+  it("project .keel/rules apply only once the project is trusted", async () => {
+    for (const trusted of [false, true]) {
+      const fx = await fixture();
+      if (trusted)
+        fs.appendFileSync(
+          path.join(fx.home, "config.toml"),
+          `\n[projects.${JSON.stringify(fx.workspace)}]\ntrust_level = "trusted"\n`,
+        );
+      fs.mkdirSync(path.join(fx.workspace, ".keel", "rules"), { recursive: true });
+      fs.writeFileSync(
+        path.join(fx.workspace, ".keel", "rules", "p.rules"),
+        'prefix_rule(pattern=["cat"], decision="forbidden", justification="project says no")\n',
+      );
+      fs.writeFileSync(path.join(fx.workspace, "x"), "hello\n");
+      const { peer } = stdioServer(fx);
+      await peer.initialize();
+      // read-only: a writable sandbox request would mark the project trusted (thread/start intent).
+      const thread = await peer.request("thread/start", {
+        cwd: fx.workspace,
+        approvalPolicy: "never",
+        sandbox: "read-only",
+      });
+      const threadId = thread.thread.id as string;
+      fx.model.enqueue(turn([exec("cat x", "call_cat")]), turn([message("ok")]));
+      const started = await peer.request("turn/start", { threadId, input: text("read x") });
+      await turnCompleted(peer, started.turn.id);
+      const output = outputOf(fx.model.modelRequests()[1]!, "call_cat");
+      if (trusted) expect(output).toContain("rejected: project says no");
+      else expect(output).toContain("hello");
+    }
+  });
+
   it("a banned prefix_rule (python3) is not proposed: the command's own argv is", async () => {
     const fx = await fixture();
     const { peer } = stdioServer(fx);
