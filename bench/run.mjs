@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                      everything (~5 min on 2 cores)
 //   BENCH_PAIRS=5 BENCH_WARMUP=1            measured / warm-up keel–Codex pairs
-//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy   a subset
+//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules   a subset
 //   BENCH_KEEL_ENTRY=path/to/keel.mjs       measure another keel entry (e.g. a bundle prototype)
 //   BENCH_OUT=name                          write bench/results/<name>.{md,json} (default latest)
 //
@@ -24,9 +24,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy").split(
-    ",",
-  ),
+  (
+    process.env.BENCH_ONLY ??
+    "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules"
+  ).split(","),
 );
 const OUT = process.env.BENCH_OUT ?? "latest";
 if (process.env.BENCH_KEEL_ENTRY) process.env.KEEL_BENCH_ENTRY = path.resolve(process.env.BENCH_KEEL_ENTRY);
@@ -159,6 +160,10 @@ async function main() {
   if (ONLY.has("uexec")) {
     log("bench/unified-exec.mjs");
     res.unifiedExec = await runScript("unified-exec.mjs", ["--pairs", "3", "--rounds", "3"], {}, 180_000);
+  }
+  if (ONLY.has("rules")) {
+    log("bench/execpolicy.mjs");
+    res.rules = await runScript("execpolicy.mjs", [], {}, 60_000);
   }
   if (ONLY.has("mcp")) {
     log("bench/mcp.mjs");

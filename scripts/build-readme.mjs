@@ -18,6 +18,7 @@ const ORDER = [
   ["exec.md", "Running a task: keel exec"],
   ["permissions.md", "Permissions"],
   ["sandbox.md", "The sandbox"],
+  ["rules.md", "Command rules"],
   ["security.md", "Security"],
   ["configuration.md", "Configuration"],
   ["session.md", "Threads, turns and steering"],

@@ -10,6 +10,7 @@ import { registerMcpCommand } from "./commands/mcp.js";
 import { registerMcpServerCommand } from "./commands/mcp-server.js";
 import { registerPermissionsCommand } from "./commands/permissions.js";
 import { registerSandboxCommand } from "./commands/sandbox.js";
+import { registerExecPolicyCommand } from "./commands/execpolicy.js";
 import { KEEL_VERSION } from "./version.js";
 
 /**
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSandboxCommand(program);
   registerPermissionsCommand(program);
   registerDebugCommand(program);
+  registerExecPolicyCommand(program);
   registerMcpCommand(program);
   registerMcpServerCommand(program);
   return program;

@@ -2,6 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { appendHistoryEntry, messageHistoryConfig } from "../history/message-history.js";
 import { hookOptionsFromConfig, withHookWarnings } from "../hooks/from-config.js";
+import { execPolicyFromConfig } from "../execpolicy/from-config.js";
+import { rulesLoadWarning } from "../execpolicy/warning.js";
 import { storedApiKey } from "../auth/auth-file.js";
 import { KEEL_VERSION } from "../cli/version.js";
 import {
@@ -53,6 +55,8 @@ export interface ExecArgs {
   dangerouslyBypassApprovalsAndSandbox: boolean;
   /** `--dangerously-bypass-hook-trust`: hooks run without a trusted hash. */
   dangerouslyBypassHookTrust?: boolean;
+  /** `--ignore-rules`: user and project `.rules` files are not loaded. */
+  ignoreRules?: boolean;
   oss: boolean;
   localProvider?: string;
   profile?: string;
@@ -179,7 +183,12 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
 
   const base = sessionOptionsFromConfig(loaded, { processCwd: io.processCwd });
   const config = withExtraWritableRoots(base.config, args.addDir, io, loaded);
+  const execPolicy = execPolicyFromConfig(loaded, {
+    ignoreRules: args.ignoreRules === true,
+    homeDir: io.env.HOME ?? loaded.keelHome,
+  });
   const router = new SandboxedToolRouter({
+    execPolicy,
     env: io.env,
     shellEnvironmentPolicy: loaded.shellEnvironmentPolicy,
     permissionEnv: loaded.permissionEnv,
@@ -195,9 +204,24 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     env: io.env,
     bypassTrust: args.dangerouslyBypassHookTrust === true,
   });
+  const notices = hooks ? withHookWarnings(base.notices, hooks) : base.notices;
+  const rulesWarning = execPolicy.loadError ? rulesLoadWarning(execPolicy.loadError) : null;
   const options: ThreadOptions = {
     ...base,
-    ...(hooks ? { hooks, notices: withHookWarnings(base.notices, hooks) } : {}),
+    ...(hooks ? { hooks } : {}),
+    ...(rulesWarning
+      ? {
+          notices: {
+            ...notices,
+            startupWarnings: [
+              ...(notices?.startupWarnings ?? []),
+              `${rulesWarning.summary} ${rulesWarning.details}`,
+            ],
+          },
+        }
+      : notices
+        ? { notices }
+        : {}),
     config,
     ephemeral: base.ephemeral || args.ephemeral,
     source: "exec",

@@ -59,7 +59,10 @@ export function translateApproval(
             ...(event.additional_permissions
               ? { additionalPermissions: requestedPermissionsToV2(event.additional_permissions) }
               : {}),
-            proposedExecpolicyAmendment: event.proposed_execpolicy_amendment ?? null,
+            // Absent, not null, when nothing is proposed (a prompt rule asked), as Codex sends it.
+            ...(event.proposed_execpolicy_amendment
+              ? { proposedExecpolicyAmendment: event.proposed_execpolicy_amendment }
+              : {}),
             availableDecisions: event.available_decisions ? decisionsToV2(event.available_decisions) : null,
           },
         },

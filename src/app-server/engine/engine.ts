@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import { storedApiKey } from "../../auth/auth-file.js";
 import { hookOptionsFromConfig, withHookWarnings } from "../../hooks/from-config.js";
+import { execPolicyFromConfig } from "../../execpolicy/from-config.js";
+import { rulesLoadWarning } from "../../execpolicy/warning.js";
 import type { HookEngine } from "../../hooks/engine.js";
 import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
@@ -159,9 +161,16 @@ export class Engine {
       },
     });
     const env = this.config.env;
+    const execPolicy = execPolicyFromConfig(loaded, {
+      ignoreRules: false,
+      homeDir: env.HOME ?? loaded.keelHome,
+    });
+    if (execPolicy.loadError)
+      this.server.subscriptions.notifyAll("configWarning", rulesLoadWarning(execPolicy.loadError));
     const toolRouter = this.options.toolRouter
       ? this.options.toolRouter(loaded)
       : new SandboxedToolRouter({
+          execPolicy,
           env,
           shellEnvironmentPolicy: loaded.shellEnvironmentPolicy,
           permissionEnv: loaded.permissionEnv,

@@ -15,6 +15,7 @@ interface ExecFlags {
   fullAuto?: boolean;
   dangerouslyBypassApprovalsAndSandbox?: boolean;
   dangerouslyBypassHookTrust?: boolean;
+  ignoreRules?: boolean;
   oss?: boolean;
   localProvider?: string;
   profile?: string;
@@ -51,6 +52,10 @@ export function registerExecCommand(program: Command): void {
       "run every command without a sandbox and without approvals (only in an externally sandboxed environment)",
     )
     .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
+    .option(
+      "--ignore-rules",
+      "skip user and project exec policy .rules files (system and requirements rules still apply)",
+    )
     .option("--oss", "use the local open-source model provider (oss_provider)")
     .option("--local-provider <id>", "provider for --oss: lmstudio or ollama")
     .option("-p, --profile <name>", "config profile to use")
@@ -172,6 +177,7 @@ async function run(
       fullAuto: flags.fullAuto === true,
       dangerouslyBypassApprovalsAndSandbox: flags.dangerouslyBypassApprovalsAndSandbox === true,
       dangerouslyBypassHookTrust: flags.dangerouslyBypassHookTrust === true,
+      ignoreRules: flags.ignoreRules === true,
       oss: flags.oss === true,
       ...(flags.localProvider !== undefined ? { localProvider: flags.localProvider } : {}),
       ...(flags.profile !== undefined ? { profile: flags.profile } : {}),

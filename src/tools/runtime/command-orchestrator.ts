@@ -13,6 +13,13 @@ import {
   type SandboxRunResult,
 } from "../../sandbox/index.js";
 import type { ToolContext } from "../../session/tool-router.js";
+import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
+import {
+  checkCommandRules,
+  type HeuristicDecision,
+  proposeAmendment,
+  type RuleVerdict,
+} from "../../execpolicy/evaluate.js";
 import { isDangerousCommand } from "../dangerous-command.js";
 import { parseCommandActions } from "../command-actions.js";
 import { isKnownSafeCommand } from "../safe-command.js";
@@ -36,6 +43,8 @@ export interface CommandInvocation {
   timeoutMs: number;
   sandboxPermissions: "use_default" | "require_escalated";
   justification: string | null;
+  /** The model's `prefix_rule` suggestion (with `require_escalated`), for the amendment offered. */
+  prefixRule?: string[] | null;
   /**
    * `user_shell`: the user's own `!` command (thread/shellCommand). Like Codex it is neither
    * reviewed nor sandboxed: the user typed it, so the user already approved it.
@@ -113,6 +122,8 @@ export interface OrchestratorDeps {
    * reach only it; `error` when it should run but did not start (such commands are refused).
    */
   networkProxy?: ProxyRoute | { error: string };
+  /** The session's exec policy rules; absent: only the heuristics decide. */
+  execPolicy?: SessionExecPolicy;
 }
 
 /** Codex: at most 10 000 output deltas per call, each from one read of at most 8 KiB. */
@@ -122,30 +133,43 @@ const DELTA_MAX_BYTES = 8 * 1024;
 export const REJECTED_BY_USER = "exec command rejected by user";
 export const RETRY_WITHOUT_SANDBOX_REASON = "command failed; retry without sandbox?";
 /**
- * The answers offered for a command. Like Codex, the second one proposes an exec-policy
- * amendment for the exact argv; keel has no exec-policy rules yet, so accepting it approves this
- * one command and remembers nothing (see `approvalOf`).
+ * The answers offered for a command: the second one, when there is a proposal, saves an allow
+ * rule for that prefix (spec execpolicy.md §6).
  */
-function decisionsFor(argv: readonly string[]): ReviewDecision[] {
+function decisionsFor(amendment: readonly string[] | null): ReviewDecision[] {
   return [
     "approved",
-    { approved_execpolicy_amendment: { proposed_execpolicy_amendment: [...argv] } },
+    ...(amendment
+      ? [{ approved_execpolicy_amendment: { proposed_execpolicy_amendment: [...amendment] } }]
+      : []),
     "approved_for_session",
     "denied",
     "abort",
   ];
 }
 
-type AskResult = "approved" | "approved_for_session" | "declined";
+/** A prompt rule's request offers only these (Codex: `accept`, `cancel`). */
+const RULE_PROMPT_DECISIONS: ReviewDecision[] = ["approved", "abort"];
+
+type AskResult = "approved" | "approved_for_session" | "declined" | { amend: string[] };
+
+/** The model-visible text of a command the rules (or the user) rejected (Codex, verbatim). */
+export function rejectedText(reason: string): string {
+  return `exec_command failed: CreateProcess { message: ${JSON.stringify(`Rejected(${JSON.stringify(reason)})`)} }`;
+}
 
 function complexParse(argv: readonly string[]): boolean {
   const shell = extractShellScript(argv);
   return shell !== null && parsePlainScript(shell.script) === null;
 }
 
-function approvalOf(decision: ReviewDecision): AskResult {
+function approvalOf(decision: ReviewDecision, canAmend: boolean): AskResult {
   if (decision === "approved_for_session") return "approved_for_session";
-  // An exec-policy amendment is accepted as a one-off approval: there are no rules to amend yet.
+  if (typeof decision === "object" && "approved_execpolicy_amendment" in decision) {
+    const prefix = decision.approved_execpolicy_amendment.proposed_execpolicy_amendment;
+    // Without a rules store (no exec policy wired) it stays a one-off approval.
+    return canAmend && prefix.length > 0 ? { amend: [...prefix] } : "approved";
+  }
   if (decision === "approved" || typeof decision === "object") return "approved";
   return "declined";
 }
@@ -173,8 +197,25 @@ export async function runCommand(
     fs: config.fileSystemSandboxPolicy,
     net: config.networkSandboxPolicy,
   };
-  const actions = parseCommandActions(inv.argv, inv.cwd) as CommandAction[];
   const started = performance.now();
+  // Rules first: a forbidden command (or a rule prompt the policy cannot ask) never starts an item.
+  const heuristic = (argv: string[]): HeuristicDecision =>
+    decideCommandApproval({
+      approvalPolicy: policy,
+      fsKind: profile.fs.kind,
+      sandboxPermissions: inv.sandboxPermissions,
+      knownSafe: isKnownSafeCommand(argv),
+      dangerous: isDangerousCommand(argv),
+      complexParse: complexParse(argv),
+    });
+  const rules = deps.execPolicy && inv.source !== "user_shell" ? deps.execPolicy.current() : null;
+  let verdict: RuleVerdict = rules ? checkCommandRules(rules, inv.argv, heuristic) : { kind: "none" };
+  if (verdict.kind === "prompt" && verdict.fromRule) {
+    const resolved = resolvePrompt(policy, "rule");
+    if (resolved.decision === "forbidden") verdict = { kind: "forbidden", reason: resolved.reason };
+  }
+  if (verdict.kind === "forbidden") return rejectedOutcome(verdict.reason);
+  const actions = parseCommandActions(inv.argv, inv.cwd) as CommandAction[];
   const base = {
     call_id: inv.callId,
     turn_id: ctx.turnId,
@@ -214,7 +255,15 @@ export async function runCommand(
     });
 
   const commandKey = { kind: "command" as const, argv: inv.argv, cwd: inv.cwd };
-  const ask = async (reason: string | null, retry: boolean): Promise<AskResult> => {
+  // The amendment offered with a heuristic prompt (none when a prompt rule asked, spec §6).
+  const amendment =
+    verdict.kind === "prompt"
+      ? verdict.amendment
+      : rules
+        ? proposeAmendment(rules, inv.argv, inv.prefixRule ?? null, heuristic)
+        : [...inv.argv];
+  const ask = async (reason: string | null, retry: boolean, fromRule = false): Promise<AskResult> => {
+    const offered = fromRule ? null : amendment;
     const response = await ctx.requestApproval({
       kind: "exec",
       callId: inv.callId,
@@ -223,10 +272,13 @@ export async function runCommand(
       cwd: inv.cwd,
       reason,
       commandActions: actions,
-      proposedExecpolicyAmendment: [...inv.argv],
-      availableDecisions: decisionsFor(inv.argv),
+      proposedExecpolicyAmendment: offered,
+      availableDecisions: fromRule ? RULE_PROMPT_DECISIONS : decisionsFor(offered),
     });
-    return approvalOf(response.decision);
+    const answer = approvalOf(response.decision, deps.execPolicy !== undefined);
+    // Saved before the command runs, and in force for the rest of the session at once.
+    if (typeof answer === "object") deps.execPolicy!.amend(answer.amend);
+    return answer;
   };
 
   /** Handed over to its session: the item stays open until the session completes it. */
@@ -253,6 +305,20 @@ export async function runCommand(
     finish({ ...summary(result, output), message: reportQuarantine(result, null, ctx) });
   }
 
+  /** Rejected before anything started: no item events, only the text for the model. */
+  function rejectedOutcome(reason: string): CommandOutcome {
+    return {
+      status: "declined",
+      exitCode: -1,
+      aggregatedOutput: "",
+      durationMs: performance.now() - started,
+      timedOut: false,
+      aborted: false,
+      message: rejectedText(reason),
+      sandboxed: false,
+    };
+  }
+
   try {
     return await decideAndRun();
   } catch (error) {
@@ -271,18 +337,24 @@ export async function runCommand(
         return notRun("failed", `the command was not run: ${result.setupError}`, result.setupError);
       return finish(summary(result, output), result.stdout, result.stderr);
     }
-    // 1) approval
-    const decision = decideCommandApproval({
-      approvalPolicy: policy,
-      fsKind: profile.fs.kind,
-      sandboxPermissions: inv.sandboxPermissions,
-      knownSafe: isKnownSafeCommand(inv.argv),
-      dangerous: isDangerousCommand(inv.argv),
-      complexParse: complexParse(inv.argv),
-    });
+    // 1) approval: a rule's decision, else the heuristics
+    let unsandboxed = false;
+    if (verdict.kind === "allow") {
+      // Allowed by rules alone (every segment): it runs outside the sandbox, unasked (spec §4).
+      unsandboxed = verdict.bypassSandbox;
+    } else if (verdict.kind === "prompt" && verdict.fromRule) {
+      const answer = await ask(verdict.reason, false, true);
+      if (answer === "declined") return notRun("declined", rejectedText("rejected by user"));
+      unsandboxed = true;
+    }
+    const decision =
+      verdict.kind === "none"
+        ? heuristic(inv.argv)
+        : verdict.kind === "prompt" && !verdict.fromRule
+          ? ({ decision: "prompt" } as const)
+          : ({ decision: "allow" } as const);
     if (decision.decision === "forbidden") return notRun("declined", decision.reason);
     // An approved escalation request runs outside the sandbox from the first attempt.
-    let unsandboxed = false;
     if (decision.decision === "prompt") {
       const wantsEscalation =
         inv.sandboxPermissions === "require_escalated" && profile.fs.kind === "restricted";
@@ -292,8 +364,9 @@ export async function runCommand(
         if (answer === "declined") return notRun("declined", REJECTED_BY_USER);
         if (answer === "approved_for_session")
           deps.approvals.remember(ctx.threadId, ctx.approvalCache, wanted);
-      }
-      unsandboxed = wantsEscalation;
+        // An accepted amendment runs the command outside the sandbox now (spec §6).
+        unsandboxed = wantsEscalation || typeof answer === "object";
+      } else unsandboxed = wantsEscalation;
     }
 
     // 2) first attempt with the turn's profile (or escalated, if that is what was approved)

@@ -34,6 +34,7 @@ import {
 import { mediaToolSpecs } from "../media-tools.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals } from "./approvals.js";
+import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
 import type { HookToolCall } from "../../hooks/session-hooks.js";
 import { blockedByHookText, hookToolCall, rewriteCall } from "./hook-calls.js";
 import { buildCommandEnv, explicitEnvNames } from "../../sandbox/command-env.js";
@@ -77,6 +78,8 @@ export interface ToolRouterOptions {
   backgroundTerminalMaxTimeoutMs?: number;
   bwrapPath?: string;
   permissionEnv?: PermissionEnv;
+  /** The session's exec policy rules (`.rules` files, requirements, amendments). */
+  execPolicy?: SessionExecPolicy;
 }
 
 const LocalShellActionSchema = z.looseObject({
@@ -366,6 +369,7 @@ export class SandboxedToolRouter implements ToolRouter {
         maxOutputTokens: a.max_output_tokens,
         escalate: a.sandbox_permissions === "require_escalated",
         justification: a.justification ?? null,
+        prefixRule: a.prefix_rule ?? null,
       },
       call.callId,
       ctx,
@@ -431,6 +435,7 @@ export class SandboxedToolRouter implements ToolRouter {
         wrapWithSnapshot(argv, cwd, this.snapshots.current(ctx.threadId), this.userShell, restore),
       approvals: this.approvals,
       reportedNotes: this.reportedNotes,
+      ...(this.options.execPolicy ? { execPolicy: this.options.execPolicy } : {}),
       ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),
     };
   }

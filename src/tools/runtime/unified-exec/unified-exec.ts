@@ -35,6 +35,8 @@ export interface ExecRequest {
   maxOutputTokens: number | undefined;
   escalate: boolean;
   justification: string | null;
+  /** The model's `prefix_rule` suggestion. */
+  prefixRule?: string[] | null;
 }
 
 export const unknownProcessText = (id: number): string => `write_stdin failed: Unknown process id ${id}`;
@@ -104,6 +106,7 @@ export class UnifiedExec {
           timeoutMs: 0,
           sandboxPermissions: req.escalate ? "require_escalated" : "use_default",
           justification: req.justification,
+          prefixRule: req.prefixRule ?? null,
           source: "unified_exec_startup",
           processId: String(id),
           live,

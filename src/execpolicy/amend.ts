@@ -1,0 +1,66 @@
+import fs from "node:fs";
+import path from "node:path";
+import { RULES_DIR } from "./load.js";
+
+/**
+ * Persisting an accepted amendment (spec execpolicy.md §6): one `prefix_rule(…allow)` line
+ * appended to `$KEEL_HOME/rules/default.rules`. The line (with a leading newline when the file
+ * lacks a final one) goes out in a single O_APPEND write followed by fsync, so a crash — even
+ * kill -9 — leaves either the whole line or none, and concurrent writers never interleave.
+ */
+
+export const DEFAULT_RULES_FILE = "default.rules";
+
+export function amendmentLine(prefix: readonly string[]): string {
+  return `prefix_rule(pattern=[${prefix.map((t) => JSON.stringify(t)).join(", ")}], decision="allow")`;
+}
+
+export function defaultRulesFile(keelHome: string): string {
+  return path.join(keelHome, RULES_DIR, DEFAULT_RULES_FILE);
+}
+
+/** Appends the allow rule for `prefix` unless the file already has that exact line. */
+export function appendAllowRule(keelHome: string, prefix: readonly string[]): string {
+  if (prefix.length === 0) throw new Error("an exec policy amendment needs a non-empty prefix");
+  const file = defaultRulesFile(keelHome);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const line = amendmentLine(prefix);
+  const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
+  try {
+    const existing = fs.readFileSync(fd, "utf8");
+    if (existing.split("\n").some((l) => l.trim() === line)) return file;
+    const lead = existing === "" || existing.endsWith("\n") ? "" : "\n";
+    fs.writeSync(fd, `${lead}${line}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
+/**
+ * Removes the allow rule for `prefix` from default.rules (a revoked amendment). The file is
+ * rewritten through a temporary file and a rename, so it is never seen half-written.
+ */
+export function removeAllowRule(keelHome: string, prefix: readonly string[]): void {
+  const file = defaultRulesFile(keelHome);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  const line = amendmentLine(prefix);
+  const kept = text.split("\n").filter((l) => l.trim() !== line);
+  const next = kept.join("\n");
+  if (next === text) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, next, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+/** The developer message recorded when the user saves a prefix (Codex's text). */
+export function amendmentSavedMessage(prefix: readonly string[]): string {
+  return `Approved command prefix saved:\n- [${prefix.map((t) => JSON.stringify(t)).join(", ")}]`;
+}
