@@ -8,6 +8,8 @@ export interface IndexedPath {
   readonly root: number;
   /** Relative to its root, `/`-separated. */
   readonly path: string;
+  /** `path` lowered once, for the matcher's quick test. */
+  readonly lower: string;
   readonly isDirectory: boolean;
 }
 
@@ -26,65 +28,88 @@ interface RuleFile {
 export async function indexRoots(
   roots: readonly string[],
   shouldStop: () => boolean = () => false,
+  /** Filled as the walk goes, for callers that search a partial index meanwhile. */
+  out: IndexedPath[] = [],
 ): Promise<IndexedPath[]> {
-  const out: IndexedPath[] = [];
-  const seen = new Set<string>();
   const rootSet = new Set(roots);
   for (const [rootIndex, root] of roots.entries()) {
     if (!path.isAbsolute(root) || !isDirectory(root)) continue;
-    const initial = loadRules(root, "");
     const exclude = readText(path.join(root, ".git", "info", "exclude"));
-    if (exclude !== null) initial.unshift({ base: "", rules: parseGitignore(exclude) });
-    const pending: { dir: string; rel: string; ruleFiles: RuleFile[] }[] = [
-      { dir: root, rel: "", ruleFiles: initial },
-    ];
+    const initial: RuleFile[] = exclude === null ? [] : [{ base: "", rules: parseGitignore(exclude) }];
+    const pending: Pending[] = [{ dir: root, rel: "", real: fs.realpathSync(root), ruleFiles: initial }];
     let visited = 0;
     while (pending.length > 0) {
       if (shouldStop()) return out;
       // Directories are read synchronously (fast) in slices, so other connections keep being served.
-      if (++visited % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
-      const { dir, rel, ruleFiles } = pending.pop()!;
-      for (const child of readChildren(dir, rel, ruleFiles, seen)) {
-        if (child.isDirectory && rootSet.has(child.full) && child.full !== root) continue;
-        out.push({ root: rootIndex, path: child.rel, isDirectory: child.isDirectory });
-        if (child.isDirectory) {
-          const nested = loadRules(child.full, child.rel);
-          pending.push({
-            dir: child.full,
-            rel: child.rel,
-            ruleFiles: nested.length > 0 ? [...ruleFiles, ...nested] : ruleFiles,
-          });
-        }
+      if (++visited % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const parent = pending.pop()!;
+      for (const child of readChildren(parent)) {
+        if (child.directory && rootSet.has(child.dir) && child.dir !== root) continue;
+        out.push({
+          root: rootIndex,
+          path: child.rel,
+          lower: child.rel.toLowerCase(),
+          isDirectory: child.directory,
+        });
+        if (child.directory) pending.push(child);
       }
     }
   }
   return out;
 }
 
-/** The entries of one directory that are not ignored; nothing for a directory already walked. */
-function readChildren(
-  dir: string,
-  relDir: string,
-  ruleFiles: readonly RuleFile[],
-  seen: Set<string>,
-): { full: string; rel: string; isDirectory: boolean }[] {
+interface Pending {
+  readonly dir: string;
+  readonly rel: string;
+  /** The directory's real path, to stop at symlink loops. */
+  readonly real: string;
+  readonly ruleFiles: RuleFile[];
+}
+
+type Child = Pending & { readonly directory: boolean };
+
+/** The entries of one directory that are not ignored, its own rule files applied. */
+function readChildren(parent: Pending): Child[] {
   let dirents: fs.Dirent[];
   try {
-    const real = fs.realpathSync(dir);
-    if (seen.has(real)) return [];
-    seen.add(real);
-    dirents = fs.readdirSync(dir, { withFileTypes: true });
+    dirents = fs.readdirSync(parent.dir, { withFileTypes: true });
   } catch {
     return [];
   }
-  const children: { full: string; rel: string; isDirectory: boolean }[] = [];
+  let ruleFiles = parent.ruleFiles;
+  // Only rule files that are there are read: a failed read per directory costs more than the walk.
+  for (const name of RULE_FILES) {
+    if (!dirents.some((d) => d.name === name)) continue;
+    const text = readText(`${parent.dir}/${name}`);
+    if (text !== null) ruleFiles = [...ruleFiles, { base: parent.rel, rules: parseGitignore(text) }];
+  }
+  const children: Child[] = [];
   for (const dirent of dirents) {
-    const full = path.join(dir, dirent.name);
-    const rel = relDir === "" ? dirent.name : `${relDir}/${dirent.name}`;
-    const directory = dirent.isSymbolicLink() ? isDirectory(full) : dirent.isDirectory();
-    if (!ignored(ruleFiles, rel, directory)) children.push({ full, rel, isDirectory: directory });
+    const dir = `${parent.dir}/${dirent.name}`;
+    const rel = parent.rel === "" ? dirent.name : `${parent.rel}/${dirent.name}`;
+    let real = `${parent.real}/${dirent.name}`;
+    let directory = dirent.isDirectory();
+    if (dirent.isSymbolicLink()) {
+      directory = isDirectory(dir);
+      if (directory) {
+        real = realPath(dir);
+        // A link to the directory itself or to one above it would walk forever.
+        if (real === "" || parent.real === real || parent.real.startsWith(`${real}/`)) continue;
+      }
+    }
+    if (!ignored(ruleFiles, rel, directory)) children.push({ dir, rel, real, ruleFiles, directory });
   }
   return children;
+}
+
+const RULE_FILES = [".gitignore", ".ignore"];
+
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return "";
+  }
 }
 
 function ignored(ruleFiles: readonly RuleFile[], rel: string, isDir: boolean): boolean {
@@ -96,15 +121,6 @@ function ignored(ruleFiles: readonly RuleFile[], rel: string, isDir: boolean): b
     if (verdict !== null) return verdict;
   }
   return false;
-}
-
-function loadRules(dir: string, rel: string): RuleFile[] {
-  const files: RuleFile[] = [];
-  for (const name of [".gitignore", ".ignore"]) {
-    const text = readText(path.join(dir, name));
-    if (text !== null) files.push({ base: rel, rules: parseGitignore(text) });
-  }
-  return files;
 }
 
 function readText(file: string): string | null {

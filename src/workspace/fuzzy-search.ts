@@ -1,6 +1,13 @@
 import type { FuzzyFileSearchResult } from "../protocol/v2/fuzzy-search.js";
 import type { IndexedPath } from "./file-index.js";
-import { isSubsequence, matchAtom, prepareHaystack } from "./fuzzy-match.js";
+import {
+  isSubsequence,
+  lowerCodePoints,
+  matchAtom,
+  maxAtomScore,
+  prepareHaystack,
+  scoreAtom,
+} from "./fuzzy-match.js";
 
 /** Codex answers at most this many matches. */
 export const FUZZY_RESULT_LIMIT = 50;
@@ -32,18 +39,29 @@ export function fuzzySearch(
     .filter((a) => a !== "");
   if (atoms.length === 0) return [];
   const whole = query.toLowerCase();
-  const atomChars = atoms.map((a) => Array.from(a));
+  const atomChars = atoms.map(lowerCodePoints);
+  const bestPossible = atomChars.reduce((sum, needle) => sum + maxAtomScore(needle.length), 0);
   const top: Candidate[] = [];
   for (const entry of entries) {
-    const lowerPath = entry.path.toLowerCase();
-    if (!atoms.every((a) => isSubsequence(a, lowerPath))) continue;
     // The cheap subsequence test turns most paths away before a scoring matrix is built.
-    const hay = prepareHaystack(entry.path);
+    const lower = entry.lower;
+    let all = true;
+    for (let a = 0; a < atoms.length && all; a++) all = isSubsequence(atoms[a]!, lower);
+    if (!all) continue;
+    const nameAt = lower.lastIndexOf("/") + 1;
     let score = 0;
-    for (const needle of atomChars) score += matchAtom(needle, hay)?.score ?? 0;
-    const name = baseName(entry.path).toLowerCase();
-    if (!entry.isDirectory && isSubsequence(whole, name)) score += TIER;
-    if (name === whole) score += 2 * TIER;
+    if (!entry.isDirectory && isSubsequence(whole, lower, nameAt)) score += TIER;
+    if (lower.length - nameAt === whole.length && lower.startsWith(whole, nameAt)) score += 2 * TIER;
+    // A full list is only entered by beating its last entry; most paths cannot, whatever their alignment.
+    const last = top.length === limit ? top[limit - 1]! : undefined;
+    const ceiling = score + bestPossible;
+    if (
+      last !== undefined &&
+      (ceiling < last.score || (ceiling === last.score && entry.path > last.entry.path))
+    )
+      continue;
+    const hay = prepareHaystack(entry.path, true);
+    for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
     insert(top, { entry, score }, limit);
   }
   return top.map(({ entry, score }) => {

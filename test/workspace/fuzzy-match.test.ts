@@ -1,9 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseGitignore, ruleVerdict } from "../../src/workspace/gitignore.js";
-import { isSubsequence, matchAtom, prepareHaystack } from "../../src/workspace/fuzzy-match.js";
+import {
+  isSubsequence,
+  lowerCodePoints,
+  matchAtom,
+  prepareHaystack,
+} from "../../src/workspace/fuzzy-match.js";
 
-const score = (needle: string, path: string) => matchAtom(Array.from(needle), prepareHaystack(path));
+const score = (needle: string, path: string) => matchAtom(lowerCodePoints(needle), prepareHaystack(path));
 
 describe("matchAtom", () => {
   it("scores like nucleo's path matcher (values observed from Codex 0.169)", () => {
@@ -23,7 +28,10 @@ describe("matchAtom", () => {
         fc.string({ unit: chars, maxLength: 30 }),
         (n, h) => {
           const needle = Array.from(n.toLowerCase());
-          const result = matchAtom(needle, prepareHaystack(h));
+          const result = matchAtom(lowerCodePoints(n), prepareHaystack(h));
+          // The shared buffers of the scoring loop (left dirty by an earlier, longer path) agree.
+          matchAtom(lowerCodePoints(`${n}zz`), prepareHaystack(`${h}${h}zzzz`, true));
+          expect(matchAtom(lowerCodePoints(n), prepareHaystack(h, true))).toEqual(result);
           const expected = needle.length > 0 && isSubsequence(n.toLowerCase(), h.toLowerCase());
           expect(result !== null).toBe(expected);
           if (result === null) return;

@@ -13,12 +13,21 @@ import type { HandlerModule } from "../router.js";
  * belong to their connection.
  */
 
-interface Session {
-  readonly roots: readonly string[];
+/** One session's index: the walk starts with the session and fills `entries` as it goes. */
+class Session {
+  readonly entries: IndexedPath[] = [];
   readonly index: Promise<IndexedPath[]>;
-  stopped: boolean;
+  walked = false;
+  stopped = false;
   /** Only the newest query is reported. */
-  latest: number;
+  latest = 0;
+
+  constructor(readonly roots: readonly string[]) {
+    this.index = indexRoots(roots, () => this.stopped, this.entries);
+    void this.index.then(() => {
+      this.walked = true;
+    });
+  }
 }
 
 /** Relative and missing roots are skipped; Codex answers no files for them. */
@@ -73,9 +82,7 @@ export function fuzzySearchHandlers(): HandlerModule {
         const owned = sessionsOf(connection);
         const previous = owned.get(params.sessionId);
         if (previous) previous.stopped = true;
-        const roots = usableRoots(params.roots);
-        const session: Session = { roots, index: Promise.resolve([]), stopped: false, latest: 0 };
-        Object.assign(session, { index: indexRoots(roots, () => session.stopped) });
+        const session = new Session(usableRoots(params.roots));
         owned.set(params.sessionId, session);
         return {};
       },
@@ -85,11 +92,17 @@ export function fuzzySearchHandlers(): HandlerModule {
         if (!session) throw invalidRequest(`fuzzy file search session not found: ${sessionId}`);
         const generation = ++session.latest;
         // After the response: the results are notifications.
-        setImmediate(async () => {
-          const entries = await session.index;
-          if (session.stopped || generation !== session.latest) return;
-          const files: FuzzyFileSearchResult[] = fuzzySearch(entries, session.roots, query);
+        const current = () => !session.stopped && generation === session.latest;
+        const report = () => {
+          const files: FuzzyFileSearchResult[] = fuzzySearch(session.entries, session.roots, query);
           connection.notify("fuzzyFileSearch/sessionUpdated", { sessionId, query, files });
+        };
+        setImmediate(async () => {
+          // While the walk runs, first results come from what it found so far (as in Codex).
+          if (!session.walked && current()) report();
+          await session.index;
+          if (!current()) return;
+          report();
           connection.notify("fuzzyFileSearch/sessionCompleted", { sessionId });
         });
         return {};
