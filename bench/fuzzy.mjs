@@ -2,9 +2,9 @@
 // Fuzzy file search, keel next to Codex (issue 17): both app-servers search the same generated
 // tree of 100,000 files (cached in bench/.cache). Measured per side:
 //
-//   index    fuzzyFileSearch/sessionStart → the first `sessionUpdated` of the first query (walk
-//            + match: what the `@` picker waits for when it opens)
-//   warm     sessionUpdate → its `sessionUpdated`, for further queries on the indexed session
+//   index    fuzzyFileSearch/sessionStart → the first `sessionUpdated` with files for the first
+//            query (walk + match: what the `@` picker waits for when it opens)
+//   warm     sessionUpdate → its `sessionCompleted`, for further queries on the indexed session
 //   oneShot  a `fuzzyFileSearch` request (walks the tree each time, as Codex does)
 //
 // Prints one JSON object on stdout (bench/run.mjs section "fuzzy").
@@ -17,7 +17,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { startBenchModelServer } from "./model-server.mjs";
 import { AppServerClient } from "./rpc.mjs";
-import { CACHE_DIR, serverSpec } from "./servers.mjs";
+import { serverSpec } from "./servers.mjs";
 import { median } from "./stats.mjs";
 
 const { values } = parseArgs({
@@ -34,9 +34,12 @@ const QUERIES = ["main", "cmpidx", "utils/str", "zzqx", "readme"];
 
 const log = (msg) => process.stderr.write(`[bench:fuzzy] ${msg}\n`);
 
-/** A source-like tree: 100 files per directory, three levels, plus an ignored folder. */
+/**
+ * A source-like tree: 100 files per directory, three levels, plus an ignored folder. Outside
+ * bench/.cache, whose `.gitignore` (`*`) would hide it from both walkers.
+ */
 function tree(count) {
-  const root = path.join(CACHE_DIR, `fuzzy-tree-${count}`);
+  const root = path.join(os.tmpdir(), `keel-bench-fuzzy-tree-${count}`);
   const done = path.join(root, ".complete");
   if (fs.existsSync(done)) return root;
   fs.rmSync(root, { recursive: true, force: true });
@@ -74,41 +77,49 @@ async function measure(side, ctx, root) {
   const client = new AppServerClient(spec);
   try {
     await client.initialize();
-    const updated = (sessionId, query) =>
+    // A query is done at its `sessionCompleted`; the files of its last `sessionUpdated` are kept.
+    let lastFiles = 0;
+    client.listeners.add((m) => {
+      if (m.method === "fuzzyFileSearch/sessionUpdated") lastFiles = m.params.files.length;
+    });
+    const completed = () =>
+      client.waitFor((m) => m.method === "fuzzyFileSearch/sessionCompleted", 120_000, "sessionCompleted");
+    const firstResults = (query) =>
       client.waitFor(
         (m) =>
           m.method === "fuzzyFileSearch/sessionUpdated" &&
-          m.params.sessionId === sessionId &&
-          m.params.query === query,
+          m.params.query === query &&
+          m.params.files.length > 0,
         120_000,
-        `sessionUpdated ${query}`,
+        `results for ${query}`,
       );
     const t0 = performance.now();
     await client.request("fuzzyFileSearch/sessionStart", { sessionId: "b", roots: [root] });
-    const first = updated("b", QUERIES[0]);
+    const first = firstResults(QUERIES[0]);
     await client.request("fuzzyFileSearch/sessionUpdate", { sessionId: "b", query: QUERIES[0] });
     const indexMs = (await first) - t0;
+    await completed();
     const warm = [];
+    const found = {};
     for (let r = 0; r < ROUNDS; r++) {
       for (const query of QUERIES.slice(1)) {
-        // A distinct text per round: a repeated query could be answered from a cache.
-        const q = r === 0 ? query : `${query}${" ".repeat(r)}`;
+        // Consecutive queries never extend each other, so neither side can narrow the last result.
         const start = performance.now();
-        const done = updated("b", q);
-        await client.request("fuzzyFileSearch/sessionUpdate", { sessionId: "b", query: q });
+        const done = completed();
+        await client.request("fuzzyFileSearch/sessionUpdate", { sessionId: "b", query });
         warm.push((await done) - start);
+        found[query] = lastFiles;
       }
     }
     const oneShot = [];
     for (let r = 0; r < ROUNDS; r++) {
+      const query = QUERIES[r % QUERIES.length];
       const start = performance.now();
-      const { at } = await client.request("fuzzyFileSearch", {
-        query: QUERIES[r % QUERIES.length],
-        roots: [root],
-      });
+      const { result, at } = await client.request("fuzzyFileSearch", { query, roots: [root] });
       oneShot.push(at - start);
+      found[`oneShot ${query}`] = result.files.length;
     }
-    return { indexMs, warmMs: median(warm), warmMaxMs: Math.max(...warm), oneShotMs: median(oneShot) };
+    return { indexMs, warmMs: median(warm), warmMaxMs: Math.max(...warm), oneShotMs: median(oneShot), found };
   } catch (error) {
     return { error: error instanceof Error ? error.message.slice(0, 400) : String(error) };
   } finally {

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                      everything (~5 min on 2 cores)
 //   BENCH_PAIRS=5 BENCH_WARMUP=1            measured / warm-up keel–Codex pairs
-//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp   a subset of the sections
+//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,fuzzy   a subset of the sections
 //   BENCH_KEEL_ENTRY=path/to/keel.mjs       measure another keel entry (e.g. a bundle prototype)
 //   BENCH_OUT=name                          write bench/results/<name>.{md,json} (default latest)
 //
@@ -24,7 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ONLY = new Set(
-  (process.env.BENCH_ONLY ?? "compare,concurrent,rollout,sandbox,output,uexec,mcp").split(","),
+  (process.env.BENCH_ONLY ?? "compare,concurrent,rollout,sandbox,output,uexec,mcp,fuzzy").split(","),
 );
 const OUT = process.env.BENCH_OUT ?? "latest";
 if (process.env.BENCH_KEEL_ENTRY) process.env.KEEL_BENCH_ENTRY = path.resolve(process.env.BENCH_KEEL_ENTRY);
@@ -162,6 +162,11 @@ async function main() {
     log("bench/mcp.mjs");
     res.mcp = await runScript("mcp.mjs", ["--runs", String(PAIRS), "--warmup", String(WARMUP)], {}, 300_000);
     for (const e of res.mcp.errors ?? []) errors.add(`mcp: ${e.slice(0, 300)}`);
+  }
+  if (ONLY.has("fuzzy")) {
+    log("bench/fuzzy.mjs");
+    res.fuzzy = await runScript("fuzzy.mjs", [], {}, 300_000);
+    for (const e of res.fuzzy.errors ?? []) errors.add(`fuzzy: ${e.slice(0, 300)}`);
   }
   res.errors = [...errors];
   res.totalMs = performance.now() - t0;

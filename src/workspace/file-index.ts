@@ -14,8 +14,10 @@ export interface IndexedPath {
 }
 
 interface RuleFile {
-  /** The rule file's directory, relative to the walk root ("" for the root). */
+  /** The rule file's directory, relative to the walk root ("" for the root or above it). */
   readonly base: string;
+  /** For a rule file above the root: the root's path relative to the file's directory, plus `/`. */
+  readonly prefix?: string;
   readonly rules: readonly IgnoreRule[];
 }
 
@@ -34,8 +36,9 @@ export async function indexRoots(
   const rootSet = new Set(roots);
   for (const [rootIndex, root] of roots.entries()) {
     if (!path.isAbsolute(root) || !isDirectory(root)) continue;
+    const initial = ancestorRules(root);
     const exclude = readText(path.join(root, ".git", "info", "exclude"));
-    const initial: RuleFile[] = exclude === null ? [] : [{ base: "", rules: parseGitignore(exclude) }];
+    if (exclude !== null) initial.push({ base: "", rules: parseGitignore(exclude) });
     const pending: Pending[] = [{ dir: root, rel: "", real: fs.realpathSync(root), ruleFiles: initial }];
     let visited = 0;
     while (pending.length > 0) {
@@ -104,6 +107,23 @@ function readChildren(parent: Pending): Child[] {
 
 const RULE_FILES = [".gitignore", ".ignore"];
 
+/**
+ * Rule files in the directories above a root apply to it too (Codex's walker reads parents'
+ * ignore files, git repository or not), outermost first.
+ */
+function ancestorRules(root: string): RuleFile[] {
+  const files: RuleFile[] = [];
+  for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+    const prefix = `${path.relative(dir, root)}/`;
+    for (const name of [...RULE_FILES].reverse()) {
+      const text = readText(path.join(dir, name));
+      if (text !== null) files.unshift({ base: "", prefix, rules: parseGitignore(text) });
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  return files;
+}
+
 function realPath(p: string): string {
   try {
     return fs.realpathSync(p);
@@ -116,7 +136,7 @@ function ignored(ruleFiles: readonly RuleFile[], rel: string, isDir: boolean): b
   // Deeper files override shallower ones; within a file the last matching rule wins.
   for (let i = ruleFiles.length - 1; i >= 0; i--) {
     const file = ruleFiles[i]!;
-    const local = file.base === "" ? rel : rel.slice(file.base.length + 1);
+    const local = (file.prefix ?? "") + (file.base === "" ? rel : rel.slice(file.base.length + 1));
     const verdict = ruleVerdict(file.rules, local, isDir);
     if (verdict !== null) return verdict;
   }

@@ -198,3 +198,15 @@ describe("fuzzyFileSearch sessions", () => {
     });
   });
 });
+
+describe("fuzzyFileSearch and ignore files above the root", () => {
+  it("honours a .gitignore in a parent directory, as Codex's walker does", async () => {
+    const peer = await server({});
+    const parent = tempDir("keel-fuzzy-parent-");
+    fs.writeFileSync(path.join(parent, ".gitignore"), "proj/secret.txt\nlogs/\n");
+    const root = path.join(parent, "proj");
+    fs.mkdirSync(path.join(root, "logs"), { recursive: true });
+    for (const f of ["secret.txt", "public.txt", "logs/a.txt"]) fs.writeFileSync(path.join(root, f), "");
+    expect((await search(peer, "txt", [root])).map((f: { path: string }) => f.path)).toEqual(["public.txt"]);
+  });
+});
