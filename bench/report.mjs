@@ -175,6 +175,25 @@ function networkProxyTable(p) {
   ].join("\n");
 }
 
+/** Fuzzy file search on a generated tree (bench/fuzzy.mjs). */
+function fuzzyTable(f) {
+  if (f.error) return `Fuzzy search bench failed: ${f.error}`;
+  const rows = [
+    ["indexMs", `session start → first results (${f.files} files)`, null],
+    ["warmMs", "further query on the session (median)", null],
+    ["warmMaxMs", "… slowest", null],
+    ["oneShotMs", "`fuzzyFileSearch` (walks every time; median)", null],
+  ];
+  return comparedTable(
+    rows.map(([key, label, target]) => {
+      const keel = f.keel?.[key];
+      const codex = f.codex?.[key];
+      const ratio = typeof keel === "number" && codex > 0 ? keel / codex : undefined;
+      return { label, unit: "ms", keel, codex, ratio, target, met: undefined };
+    }),
+  );
+}
+
 export function renderMarkdown(res) {
   const m = res.machine;
   const lines = [
@@ -197,6 +216,7 @@ export function renderMarkdown(res) {
   if (res.prewarm) lines.push(prewarmTable(res.prewarm), "");
   if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
   if (res.keelOnly?.networkProxy) lines.push(networkProxyTable(res.keelOnly.networkProxy), "");
+  if (res.fuzzy) lines.push(fuzzyTable(res.fuzzy), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
 }

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                      everything (~5 min on 2 cores)
 //   BENCH_PAIRS=5 BENCH_WARMUP=1            measured / warm-up keel–Codex pairs
-//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules   a subset
+//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy   a subset
 //   BENCH_KEEL_ENTRY=path/to/keel.mjs       measure another keel entry (e.g. a bundle prototype)
 //   BENCH_OUT=name                          write bench/results/<name>.{md,json} (default latest)
 //
@@ -26,7 +26,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ONLY = new Set(
   (
     process.env.BENCH_ONLY ??
-    "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules"
+    "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy"
   ).split(","),
 );
 const OUT = process.env.BENCH_OUT ?? "latest";
@@ -185,6 +185,11 @@ async function main() {
   if (ONLY.has("proxy")) {
     log("bench/network-proxy.mjs");
     res.keelOnly.networkProxy = await runScript("network-proxy.mjs", ["--runs", "300"], {}, 120_000);
+  }
+  if (ONLY.has("fuzzy")) {
+    log("bench/fuzzy.mjs");
+    res.fuzzy = await runScript("fuzzy.mjs", [], {}, 300_000);
+    for (const e of res.fuzzy.errors ?? []) errors.add(`fuzzy: ${e.slice(0, 300)}`);
   }
   res.errors = [...errors];
   res.totalMs = performance.now() - t0;

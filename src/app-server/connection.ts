@@ -129,6 +129,11 @@ export class Connection {
     return this.transport.description;
   }
 
+  /** See `MessageTransport.hostFileAccess`. */
+  get hostFileAccess(): boolean {
+    return this.transport.hostFileAccess === true;
+  }
+
   get initialized(): boolean {
     return this.state !== undefined;
   }

@@ -15,6 +15,11 @@ export interface MessageTransport {
   close(): void;
   /** Human-readable peer description for logs. */
   readonly description: string;
+  /**
+   * Whether the peer proved it may act on the host's files (`fs/*`): true for stdio, unix
+   * sockets and authenticated WebSocket listeners. Absent means no (fail closed).
+   */
+  readonly hostFileAccess?: boolean;
 }
 
 export interface TransportReceiver {

@@ -211,11 +211,16 @@ export function stdioServer(
   return { peer, child, exited };
 }
 
-/** `keel app-server --listen ws://127.0.0.1:0`; `connect()` opens a new connection. */
+/**
+ * `keel app-server --listen ws://127.0.0.1:0` (or `listen`, e.g. `unix://PATH`, plus `args`);
+ * `connect()` opens a new connection, sending `headers` with the upgrade.
+ */
 export async function wsServer(
   fx: Fixture,
+  options: { listen?: string; args?: readonly string[]; headers?: Record<string, string> } = {},
 ): Promise<{ url: string; child: ChildProcess; connect: (label?: string) => Promise<Peer> }> {
-  const child = spawn(keelBin, ["app-server", "--listen", "ws://127.0.0.1:0"], {
+  const listen = options.listen ?? "ws://127.0.0.1:0";
+  const child = spawn(keelBin, ["app-server", "--listen", listen, ...(options.args ?? [])], {
     env: fx.env,
     cwd: fx.workspace,
     stdio: ["ignore", "ignore", "pipe"],
@@ -236,7 +241,8 @@ export async function wsServer(
     });
   });
   const connect = async (label = "ws") => {
-    const socket = new WebSocket(url);
+    const target = url.startsWith("unix://") ? `ws+unix://${url.slice("unix://".length)}:/` : url;
+    const socket = new WebSocket(target, { headers: options.headers });
     const peer = new Peer(
       (m) => socket.send(JSON.stringify(m)),
       () => socket.close(),

@@ -4,6 +4,8 @@ import { accountHandlers } from "./account-handlers.js";
 import { commandExecHandlers } from "./command-exec.js";
 import { configHandlers } from "./config-handlers.js";
 import { Engine, type EngineOptions } from "./engine.js";
+import { fsHandlers } from "./fs-handlers.js";
+import { fuzzySearchHandlers } from "./fuzzy-handlers.js";
 import { processHandlers } from "./process-handlers.js";
 import { skillsHandlers } from "./skills.js";
 import { mcpHandlers } from "./mcp-handlers.js";
@@ -36,6 +38,10 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     settingsHandlers,
   ]) {
     const built = module(engine);
+    Object.assign(table, built.handlers);
+    server.router.registerModule(built);
+  }
+  for (const built of [fsHandlers(), fuzzySearchHandlers()]) {
     Object.assign(table, built.handlers);
     server.router.registerModule(built);
   }

@@ -36,6 +36,7 @@ export function createInProcessTransport(description = "in-process"): {
 
   const server: MessageTransport = {
     description,
+    hostFileAccess: true,
     start(r) {
       receiver = r;
       for (const message of early.splice(0)) r.onMessage(message);

@@ -19,6 +19,7 @@ const NEWLINE = 0x0a;
  */
 export class StdioTransport implements MessageTransport {
   readonly description = "stdio";
+  readonly hostFileAccess = true;
   private receiver: TransportReceiver | undefined;
   private chunks: Buffer[] = [];
   private size = 0;

@@ -29,6 +29,8 @@ export class WebSocketTransport implements MessageTransport {
     /** Unsent bytes this connection may leave queued: more means the client is not reading. */
     private readonly maxQueuedBytes: number,
     private readonly raw: net.Socket,
+    /** A unix socket (mode 0600) or a listener with `--ws-auth`. */
+    readonly hostFileAccess: boolean = false,
   ) {}
 
   start(receiver: TransportReceiver): void {
@@ -165,7 +167,8 @@ export async function listenWebSocket(
         target.kind === "tcp"
           ? `ws ${request.socket.remoteAddress}:${request.socket.remotePort}`
           : `unix #${++peerCounter}`;
-      server.attach(new WebSocketTransport(ws, peer, log, limit, limits.maxMessageBytes, raw));
+      const trusted = target.kind === "unix" || auth !== null;
+      server.attach(new WebSocketTransport(ws, peer, log, limit, limits.maxMessageBytes, raw, trusted));
     });
   });
 

@@ -3,6 +3,8 @@ import * as account from "./account.js";
 import * as approvals from "./approvals.js";
 import * as commandExec from "./command-exec.js";
 import * as config from "./config.js";
+import * as fsWire from "./fs.js";
+import * as fuzzy from "./fuzzy-search.js";
 import * as init from "./initialize.js";
 import * as items from "./items.js";
 import * as mcp from "./mcp.js";
@@ -206,6 +208,74 @@ export const clientRequests = {
     params: proc.ProcessKillParamsSchema,
     result: EmptyResponseSchema,
     description: "Kill a process/spawn process (it exits with 137).",
+    experimental: true,
+  },
+  "fs/readFile": {
+    params: fsWire.FsReadFileParamsSchema,
+    result: fsWire.FsReadFileResponseSchema,
+    description: "Read a host file (base64); the client's own access, outside any thread's sandbox.",
+  },
+  "fs/writeFile": {
+    params: fsWire.FsWriteFileParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Write a host file from base64.",
+  },
+  "fs/createDirectory": {
+    params: fsWire.FsCreateDirectoryParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Create a host directory (with its parents unless recursive is false).",
+  },
+  "fs/getMetadata": {
+    params: fsWire.FsGetMetadataParamsSchema,
+    result: fsWire.FsGetMetadataResponseSchema,
+    description: "Type and times of a host path.",
+  },
+  "fs/readDirectory": {
+    params: fsWire.FsReadDirectoryParamsSchema,
+    result: fsWire.FsReadDirectoryResponseSchema,
+    description: "The direct children of a host directory.",
+  },
+  "fs/remove": {
+    params: fsWire.FsRemoveParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Remove a host file or directory tree.",
+  },
+  "fs/copy": {
+    params: fsWire.FsCopyParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Copy a host file, symlink or (recursive) directory tree.",
+  },
+  "fs/watch": {
+    params: fsWire.FsWatchParamsSchema,
+    result: fsWire.FsWatchResponseSchema,
+    description: "Report changes of a host path (and a directory's direct children) as fs/changed.",
+  },
+  "fs/unwatch": {
+    params: fsWire.FsUnwatchParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Stop an fs/watch.",
+  },
+  fuzzyFileSearch: {
+    params: fuzzy.FuzzyFileSearchParamsSchema,
+    result: fuzzy.FuzzyFileSearchResponseSchema,
+    description: "Fuzzy-match file and directory paths under roots, honouring .gitignore.",
+  },
+  "fuzzyFileSearch/sessionStart": {
+    params: fuzzy.FuzzyFileSearchSessionStartParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Index roots once for a series of fuzzy queries.",
+    experimental: true,
+  },
+  "fuzzyFileSearch/sessionUpdate": {
+    params: fuzzy.FuzzyFileSearchSessionUpdateParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Set a session's query; results come as fuzzyFileSearch/sessionUpdated.",
+    experimental: true,
+  },
+  "fuzzyFileSearch/sessionStop": {
+    params: fuzzy.FuzzyFileSearchSessionStopParamsSchema,
+    result: EmptyResponseSchema,
+    description: "End a fuzzy file search session.",
     experimental: true,
   },
   "thread/metadata/update": {
@@ -428,6 +498,20 @@ export const serverNotifications = {
   "process/exited": {
     params: proc.ProcessExitedNotificationSchema,
     description: "A process/spawn process exited, with its buffered output.",
+    experimental: true,
+  },
+  "fs/changed": {
+    params: fsWire.FsChangedNotificationSchema,
+    description: "Paths changed under an fs/watch.",
+  },
+  "fuzzyFileSearch/sessionUpdated": {
+    params: fuzzy.FuzzyFileSearchSessionUpdatedNotificationSchema,
+    description: "Results of a fuzzy file search session's query.",
+    experimental: true,
+  },
+  "fuzzyFileSearch/sessionCompleted": {
+    params: fuzzy.FuzzyFileSearchSessionCompletedNotificationSchema,
+    description: "A fuzzy file search session finished its query.",
     experimental: true,
   },
   error: { params: turn.ErrorNotificationSchema, description: "A turn failed, or a retried stream error." },

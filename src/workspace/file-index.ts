@@ -1,0 +1,160 @@
+import fs from "node:fs";
+import path from "node:path";
+import { type IgnoreRule, parseGitignore, ruleVerdict } from "./gitignore.js";
+
+/** One file or directory found under a search root. */
+export interface IndexedPath {
+  /** Index into the roots the index was built from. */
+  readonly root: number;
+  /** Relative to its root, `/`-separated. */
+  readonly path: string;
+  /** `path` lowered once, for the matcher's quick test. */
+  readonly lower: string;
+  readonly isDirectory: boolean;
+}
+
+interface RuleFile {
+  /** The rule file's directory, relative to the walk root ("" for the root or above it). */
+  readonly base: string;
+  /** For a rule file above the root: the root's path relative to the file's directory, plus `/`. */
+  readonly prefix?: string;
+  readonly rules: readonly IgnoreRule[];
+}
+
+/**
+ * Walks search roots as Codex's file search does: hidden entries included, symlinks followed
+ * (each real directory once), `.gitignore` and `.ignore` files honoured at every level (whether
+ * or not the tree is a git repository) plus `.git/info/exclude`. A path under several roots is
+ * listed once, under the deepest root. Roots that are not directories contribute nothing.
+ */
+export async function indexRoots(
+  roots: readonly string[],
+  shouldStop: () => boolean = () => false,
+  /** Filled as the walk goes, for callers that search a partial index meanwhile. */
+  out: IndexedPath[] = [],
+): Promise<IndexedPath[]> {
+  const rootSet = new Set(roots);
+  for (const [rootIndex, root] of roots.entries()) {
+    if (!path.isAbsolute(root) || !isDirectory(root)) continue;
+    const initial = ancestorRules(root);
+    const exclude = readText(path.join(root, ".git", "info", "exclude"));
+    if (exclude !== null) initial.push({ base: "", rules: parseGitignore(exclude) });
+    const pending: Pending[] = [{ dir: root, rel: "", real: fs.realpathSync(root), ruleFiles: initial }];
+    let visited = 0;
+    while (pending.length > 0) {
+      if (shouldStop()) return out;
+      // Directories are read synchronously (fast) in slices, so other connections keep being served.
+      if (++visited % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const parent = pending.pop()!;
+      for (const child of readChildren(parent)) {
+        if (child.directory && rootSet.has(child.dir) && child.dir !== root) continue;
+        out.push({
+          root: rootIndex,
+          path: child.rel,
+          lower: child.rel.toLowerCase(),
+          isDirectory: child.directory,
+        });
+        if (child.directory) pending.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+interface Pending {
+  readonly dir: string;
+  readonly rel: string;
+  /** The directory's real path, to stop at symlink loops. */
+  readonly real: string;
+  readonly ruleFiles: RuleFile[];
+}
+
+type Child = Pending & { readonly directory: boolean };
+
+/** The entries of one directory that are not ignored, its own rule files applied. */
+function readChildren(parent: Pending): Child[] {
+  let dirents: fs.Dirent[];
+  try {
+    dirents = fs.readdirSync(parent.dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  let ruleFiles = parent.ruleFiles;
+  // Only rule files that are there are read: a failed read per directory costs more than the walk.
+  for (const name of RULE_FILES) {
+    if (!dirents.some((d) => d.name === name)) continue;
+    const text = readText(`${parent.dir}/${name}`);
+    if (text !== null) ruleFiles = [...ruleFiles, { base: parent.rel, rules: parseGitignore(text) }];
+  }
+  const children: Child[] = [];
+  for (const dirent of dirents) {
+    const dir = `${parent.dir}/${dirent.name}`;
+    const rel = parent.rel === "" ? dirent.name : `${parent.rel}/${dirent.name}`;
+    let real = `${parent.real}/${dirent.name}`;
+    let directory = dirent.isDirectory();
+    if (dirent.isSymbolicLink()) {
+      directory = isDirectory(dir);
+      if (directory) {
+        real = realPath(dir);
+        // A link to the directory itself or to one above it would walk forever.
+        if (real === "" || parent.real === real || parent.real.startsWith(`${real}/`)) continue;
+      }
+    }
+    if (!ignored(ruleFiles, rel, directory)) children.push({ dir, rel, real, ruleFiles, directory });
+  }
+  return children;
+}
+
+const RULE_FILES = [".gitignore", ".ignore"];
+
+/**
+ * Rule files in the directories above a root apply to it too (Codex's walker reads parents'
+ * ignore files, git repository or not), outermost first.
+ */
+function ancestorRules(root: string): RuleFile[] {
+  const files: RuleFile[] = [];
+  for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+    const prefix = `${path.relative(dir, root)}/`;
+    for (const name of [...RULE_FILES].reverse()) {
+      const text = readText(path.join(dir, name));
+      if (text !== null) files.unshift({ base: "", prefix, rules: parseGitignore(text) });
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  return files;
+}
+
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return "";
+  }
+}
+
+function ignored(ruleFiles: readonly RuleFile[], rel: string, isDir: boolean): boolean {
+  // Deeper files override shallower ones; within a file the last matching rule wins.
+  for (let i = ruleFiles.length - 1; i >= 0; i--) {
+    const file = ruleFiles[i]!;
+    const local = (file.prefix ?? "") + (file.base === "" ? rel : rel.slice(file.base.length + 1));
+    const verdict = ruleVerdict(file.rules, local, isDir);
+    if (verdict !== null) return verdict;
+  }
+  return false;
+}
+
+function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,98 @@
+import type { FuzzyFileSearchResult } from "../protocol/v2/fuzzy-search.js";
+import type { IndexedPath } from "./file-index.js";
+import {
+  isSubsequence,
+  lowerCodePoints,
+  matchAtom,
+  maxAtomScore,
+  prepareHaystack,
+  scoreAtom,
+} from "./fuzzy-match.js";
+
+/** Codex answers at most this many matches. */
+export const FUZZY_RESULT_LIMIT = 50;
+
+/**
+ * Codex ranks by tiers above the fuzzy score: a file whose name alone matches the whole query
+ * gains one tier, a file or directory whose name equals the query (ignoring case) two more.
+ */
+const TIER = 65_536;
+
+interface Candidate {
+  readonly entry: IndexedPath;
+  readonly score: number;
+}
+
+/**
+ * The best matches of `query` among `entries`: score descending, then path ascending. Words of
+ * the query (split at whitespace) must all match; their scores add up.
+ */
+export function fuzzySearch(
+  entries: readonly IndexedPath[],
+  roots: readonly string[],
+  query: string,
+  limit = FUZZY_RESULT_LIMIT,
+): FuzzyFileSearchResult[] {
+  const atoms = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((a) => a !== "");
+  if (atoms.length === 0) return [];
+  const whole = query.toLowerCase();
+  const atomChars = atoms.map(lowerCodePoints);
+  const bestPossible = atomChars.reduce((sum, needle) => sum + maxAtomScore(needle.length), 0);
+  const top: Candidate[] = [];
+  for (const entry of entries) {
+    // The cheap subsequence test turns most paths away before a scoring matrix is built.
+    const lower = entry.lower;
+    let all = true;
+    for (let a = 0; a < atoms.length && all; a++) all = isSubsequence(atoms[a]!, lower);
+    if (!all) continue;
+    const nameAt = lower.lastIndexOf("/") + 1;
+    let score = 0;
+    if (!entry.isDirectory && isSubsequence(whole, lower, nameAt)) score += TIER;
+    if (lower.length - nameAt === whole.length && lower.startsWith(whole, nameAt)) score += 2 * TIER;
+    // A full list is only entered by beating its last entry; most paths cannot, whatever their alignment.
+    const last = top.length === limit ? top[limit - 1]! : undefined;
+    const ceiling = score + bestPossible;
+    if (
+      last !== undefined &&
+      (ceiling < last.score || (ceiling === last.score && entry.path > last.entry.path))
+    )
+      continue;
+    const hay = prepareHaystack(entry.path, true);
+    for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
+    insert(top, { entry, score }, limit);
+  }
+  return top.map(({ entry, score }) => {
+    const hay = prepareHaystack(entry.path);
+    const indices = [...new Set(atomChars.flatMap((needle) => matchAtom(needle, hay)?.indices ?? []))].sort(
+      (a, b) => a - b,
+    );
+    return {
+      root: roots[entry.root]!,
+      path: entry.path,
+      match_type: entry.isDirectory ? "directory" : "file",
+      file_name: baseName(entry.path),
+      score,
+      indices,
+    };
+  });
+}
+
+const before = (a: Candidate, b: Candidate) =>
+  a.score !== b.score ? a.score > b.score : a.entry.path < b.entry.path;
+
+/** Keeps `top` sorted and at most `limit` long. */
+function insert(top: Candidate[], candidate: Candidate, limit: number): void {
+  if (top.length === limit && !before(candidate, top[limit - 1]!)) return;
+  let at = top.length;
+  while (at > 0 && before(candidate, top[at - 1]!)) at--;
+  top.splice(at, 0, candidate);
+  if (top.length > limit) top.pop();
+}
+
+function baseName(p: string): string {
+  const slash = p.lastIndexOf("/");
+  return slash === -1 ? p : p.slice(slash + 1);
+}

@@ -1,0 +1,74 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseGitignore, ruleVerdict } from "../../src/workspace/gitignore.js";
+import {
+  isSubsequence,
+  lowerCodePoints,
+  matchAtom,
+  prepareHaystack,
+} from "../../src/workspace/fuzzy-match.js";
+
+const score = (needle: string, path: string) => matchAtom(lowerCodePoints(needle), prepareHaystack(path));
+
+describe("matchAtom", () => {
+  it("scores like nucleo's path matcher (values observed from Codex 0.169)", () => {
+    expect(score("main", "src/main.rs")).toEqual({ score: 109, indices: [4, 5, 6, 7] });
+    expect(score("main", "src/app/m_a_i_n.txt")).toEqual({ score: 97, indices: [8, 10, 12, 14] });
+    expect(score("main", "src/app/manifest.json")).toEqual({ score: 78, indices: [8, 9, 11, 20] });
+    expect(score("srcmain", "src/main.rs")?.score).toBe(181);
+    expect(score("app", ".git/hooks/pre-applypatch.sample")).toEqual({ score: 80, indices: [15, 16, 17] });
+    expect(score("zzz", "src/main.rs")).toBeNull();
+  });
+
+  it("matches exactly when the needle is a subsequence, at positions holding its characters in order", () => {
+    const chars = fc.constantFrom(..."abcAB/._-1 é");
+    fc.assert(
+      fc.property(
+        fc.string({ unit: chars, maxLength: 5 }),
+        fc.string({ unit: chars, maxLength: 30 }),
+        (n, h) => {
+          const needle = Array.from(n.toLowerCase());
+          const result = matchAtom(lowerCodePoints(n), prepareHaystack(h));
+          // The shared buffers of the scoring loop (left dirty by an earlier, longer path) agree.
+          matchAtom(lowerCodePoints(`${n}zz`), prepareHaystack(`${h}${h}zzzz`, true));
+          expect(matchAtom(lowerCodePoints(n), prepareHaystack(h, true))).toEqual(result);
+          const expected = needle.length > 0 && isSubsequence(n.toLowerCase(), h.toLowerCase());
+          expect(result !== null).toBe(expected);
+          if (result === null) return;
+          const hay = Array.from(h.toLowerCase());
+          expect(result.indices.map((i) => hay[i])).toEqual(needle);
+          for (let i = 1; i < result.indices.length; i++) {
+            expect(result.indices[i]!).toBeGreaterThan(result.indices[i - 1]!);
+          }
+          expect(result.score).toBeGreaterThanOrEqual(0);
+        },
+      ),
+    );
+  });
+});
+
+describe("gitignore rules", () => {
+  const verdict = (rules: string, rel: string, dir = false) => ruleVerdict(parseGitignore(rules), rel, dir);
+
+  it("follows gitignore(5): anchoring, directory-only rules, negation, ** and escapes", () => {
+    expect(verdict("*.log", "a/b/debug.log")).toBe(true);
+    expect(verdict("/top.txt", "top.txt")).toBe(true);
+    expect(verdict("/top.txt", "a/top.txt")).toBeNull();
+    expect(verdict("a/b", "a/b")).toBe(true);
+    expect(verdict("a/b", "x/a/b")).toBeNull();
+    expect(verdict("build/", "build", false)).toBeNull();
+    expect(verdict("build/", "x/build", true)).toBe(true);
+    expect(verdict("*.tmp\n!keep.tmp", "keep.tmp")).toBe(false);
+    expect(verdict("**/logs", "a/b/logs", true)).toBe(true);
+    expect(verdict("a/**/z", "a/z")).toBe(true);
+    expect(verdict("a/**/z", "a/b/c/z")).toBe(true);
+    expect(verdict("docs/**", "docs/x/y")).toBe(true);
+    expect(verdict("\\#file", "#file")).toBe(true);
+    expect(verdict("# comment\n\n", "# comment")).toBeNull();
+    expect(verdict("file[0-9].txt", "file7.txt")).toBe(true);
+    expect(verdict("file[!0-9].txt", "file7.txt")).toBeNull();
+    expect(verdict("?.c", "a.c")).toBe(true);
+    expect(verdict("?.c", "ab.c")).toBeNull();
+    expect(verdict("trailing   ", "trailing")).toBe(true);
+  });
+});
