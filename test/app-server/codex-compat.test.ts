@@ -134,6 +134,10 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "process/resizePty",
         "process/kill",
         "skills/extraRoots/set",
+        "thread/delete",
+        "thread/items/list",
+        "thread/revert",
+        "thread/search",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

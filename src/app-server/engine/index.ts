@@ -9,6 +9,7 @@ import { skillsHandlers } from "./skills.js";
 import { mcpHandlers } from "./mcp-handlers.js";
 import { hookHandlers } from "./hook-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
+import { threadManageHandlers } from "./thread-manage.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
 
@@ -23,6 +24,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
   for (const module of [
     threadLifecycleHandlers,
     threadHandlers,
+    threadManageHandlers,
     turnHandlers,
     configHandlers,
     accountHandlers,

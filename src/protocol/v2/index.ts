@@ -12,4 +12,5 @@ export * from "./permissionProfile.js";
 export * from "./registry.js";
 export * from "./shared.js";
 export * from "./thread.js";
+export * from "./thread-manage.js";
 export * from "./turn.js";

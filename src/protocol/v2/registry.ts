@@ -12,6 +12,7 @@ import * as permissionProfile from "./permissionProfile.js";
 import * as proc from "./process.js";
 import { EmptyResponseSchema, NoParamsSchema } from "./shared.js";
 import * as thread from "./thread.js";
+import * as threadManage from "./thread-manage.js";
 import * as turn from "./turn.js";
 
 /**
@@ -105,7 +106,7 @@ export const clientRequests = {
     description: "Copy a thread's history into a new thread and subscribe to it.",
     experimentalFields: ["persistExtendedHistory", ...curPermissionFields],
     experimentalVariants: [granular],
-    exclusiveFields: threadPermissionConflicts,
+    exclusiveFields: [...threadPermissionConflicts, ["beforeTurnId", "lastTurnId"]],
   },
   "thread/list": {
     params: thread.ThreadListParamsSchema,
@@ -211,6 +212,27 @@ export const clientRequests = {
     params: thread.ThreadMetadataUpdateParamsSchema,
     result: thread.ThreadMetadataUpdateResponseSchema,
     description: "Update a thread's git metadata.",
+  },
+  "thread/delete": {
+    params: threadManage.ThreadDeleteParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Delete a stored thread: its rollout file, name and index row.",
+  },
+  "thread/revert": {
+    params: threadManage.ThreadRevertParamsSchema,
+    result: threadManage.ThreadRevertResponseSchema,
+    description: "Cut a thread's stored history before one turn (local files are not reverted).",
+  },
+  "thread/items/list": {
+    params: threadManage.ThreadItemsListParamsSchema,
+    result: threadManage.ThreadItemsListResponseSchema,
+    description: "Page through a thread's items, across turns or within one turn.",
+  },
+  "thread/search": {
+    params: threadManage.ThreadSearchParamsSchema,
+    result: threadManage.ThreadSearchResponseSchema,
+    description: "Find stored threads whose title or messages contain a text, with a snippet.",
+    experimental: true,
   },
   "thread/backgroundTerminals/list": {
     params: thread.ThreadBackgroundTerminalsListParamsSchema,
@@ -409,6 +431,14 @@ export const serverNotifications = {
     experimental: true,
   },
   error: { params: turn.ErrorNotificationSchema, description: "A turn failed, or a retried stream error." },
+  "thread/deleted": {
+    params: threadManage.ThreadDeletedNotificationSchema,
+    description: "A thread was deleted.",
+  },
+  "thread/reverted": {
+    params: threadManage.ThreadRevertedNotificationSchema,
+    description: "A thread's history was cut back (thread/revert).",
+  },
   "thread/started": {
     params: thread.ThreadStartedNotificationSchema,
     description: "A thread was started or forked.",
