@@ -138,6 +138,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "thread/items/list",
         "thread/revert",
         "thread/search",
+        "thread/settings/update",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

@@ -10,6 +10,7 @@ import { mcpHandlers } from "./mcp-handlers.js";
 import { hookHandlers } from "./hook-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
 import { threadManageHandlers } from "./thread-manage.js";
+import { threadSettingsHandlers } from "./thread-settings.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
 
@@ -25,6 +26,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     threadLifecycleHandlers,
     threadHandlers,
     threadManageHandlers,
+    threadSettingsHandlers,
     turnHandlers,
     configHandlers,
     accountHandlers,

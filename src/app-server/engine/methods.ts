@@ -24,6 +24,7 @@ export const ENGINE_METHODS = [
   "thread/items/list",
   "thread/search",
   "thread/metadata/update",
+  "thread/settings/update",
   "turn/start",
   "command/exec",
   "command/exec/write",

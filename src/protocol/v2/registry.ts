@@ -234,6 +234,13 @@ export const clientRequests = {
     description: "Find stored threads whose title or messages contain a text, with a snippet.",
     experimental: true,
   },
+  "thread/settings/update": {
+    params: threadManage.ThreadSettingsUpdateParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Change a loaded thread's settings for its later turns (checked like turn/start's).",
+    experimental: true,
+    exclusiveFields: [["permissions", "sandboxPolicy"]],
+  },
   "thread/backgroundTerminals/list": {
     params: thread.ThreadBackgroundTerminalsListParamsSchema,
     result: thread.ThreadBackgroundTerminalsListResponseSchema,
@@ -434,6 +441,11 @@ export const serverNotifications = {
   "thread/deleted": {
     params: threadManage.ThreadDeletedNotificationSchema,
     description: "A thread was deleted.",
+  },
+  "thread/settings/updated": {
+    params: threadManage.ThreadSettingsUpdatedNotificationSchema,
+    description: "A thread's settings for later turns changed (thread/settings/update).",
+    experimental: true,
   },
   "thread/reverted": {
     params: threadManage.ThreadRevertedNotificationSchema,

@@ -1,8 +1,23 @@
 import { z } from "zod";
+import {
+  ActivePermissionProfileSchema,
+  ApprovalsReviewerSchema,
+  AskForApprovalSchema,
+  SandboxPolicyV2Schema,
+} from "../permissions.js";
 import { ThreadItemSchema } from "./items.js";
 import { named } from "./names.js";
-import { PageParamsShape } from "./shared.js";
+import {
+  CollaborationModeSchema,
+  JsonValueSchema,
+  PageParamsShape,
+  PersonalitySchema,
+  ReasoningEffortSchema,
+  ReasoningSummarySchema,
+  ServiceTierSchema,
+} from "./shared.js";
 import { ThreadSchema, ThreadSourceKindSchema } from "./thread.js";
+import { TurnStartParamsSchema } from "./turn.js";
 
 /** Thread management methods of issue 17: delete, revert, item pages, search (Codex 0.169 shapes). */
 
@@ -108,4 +123,57 @@ export const ThreadSearchResponseSchema = named(
     nextCursor: z.string().nullable(),
     backwardsCursor: z.string().nullable(),
   }),
+);
+
+/** thread/settings/update: the turn/start overrides, applied for later turns without a turn. */
+export const ThreadSettingsUpdateParamsSchema = named(
+  "ThreadSettingsUpdateParams",
+  TurnStartParamsSchema.pick({
+    threadId: true,
+    cwd: true,
+    approvalPolicy: true,
+    approvalsReviewer: true,
+    sandboxPolicy: true,
+    permissions: true,
+    model: true,
+    serviceTier: true,
+    effort: true,
+    summary: true,
+    personality: true,
+    collaborationMode: true,
+    environments: true,
+  }).extend({
+    /** keel has no plugins: an empty list only. */
+    disabledPluginIds: z.array(z.string()).nullish(),
+    /** Deprecated in Codex; ignored. */
+    multiAgentMode: z.string().nullish(),
+  }),
+);
+export type ThreadSettingsUpdateParams = z.infer<typeof ThreadSettingsUpdateParamsSchema>;
+
+export const ThreadSettingsSchema = named(
+  "ThreadSettings",
+  z.object({
+    cwd: z.string(),
+    approvalPolicy: AskForApprovalSchema,
+    approvalsReviewer: ApprovalsReviewerSchema,
+    sandboxPolicy: SandboxPolicyV2Schema,
+    activePermissionProfile: ActivePermissionProfileSchema.nullable(),
+    model: z.string(),
+    modelProvider: z.string(),
+    serviceTier: ServiceTierSchema.nullable(),
+    effort: ReasoningEffortSchema.nullable(),
+    summary: ReasoningSummarySchema.nullable(),
+    collaborationMode: CollaborationModeSchema,
+    personality: PersonalitySchema.nullable(),
+    disabledPluginIds: z.array(z.string()),
+    environments: z.array(JsonValueSchema).nullable(),
+    multiAgentMode: z.string(),
+  }),
+);
+export type ThreadSettings = z.infer<typeof ThreadSettingsSchema>;
+
+export const ThreadSettingsUpdatedNotificationSchema = named(
+  "ThreadSettingsUpdatedNotification",
+  z.object({ threadId: z.string(), threadSettings: ThreadSettingsSchema }),
 );
