@@ -43,6 +43,8 @@ export interface ExecArgs {
   resume: { threadId: string | null; last: boolean; all: boolean } | null;
   /** Set for `keel exec review`: a review task instead of a prompt. */
   review?: ReviewTarget;
+  /** Set for `keel exec fork`: the thread whose history the new thread starts from. */
+  fork?: { threadId: string } | null;
   config: string[];
   model?: string;
   sandbox?: string;
@@ -268,7 +270,14 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
     // A new thread whose turn failed before the model said anything (no API key, server
     // unreachable, an error on the first request) holds nothing worth resuming: it is not kept,
     // so `resume --last` and thread/list do not pick it.
-    if (session && !args.resume && !options.ephemeral && !output.modelAnswered && !output.succeeded) {
+    if (
+      session &&
+      !args.resume &&
+      !args.fork &&
+      !options.ephemeral &&
+      !output.modelAnswered &&
+      !output.succeeded
+    ) {
       try {
         store.discardThread(session.threadId);
       } catch (error) {
@@ -289,6 +298,13 @@ async function openSession(
   options: ThreadOptions,
   cwd: string,
 ): Promise<Session> {
+  if (args.fork) {
+    try {
+      return await manager.fork({ threadId: args.fork.threadId }, options);
+    } catch (error) {
+      throw new UserError((error as Error).message, 1);
+    }
+  }
   if (!args.resume) return manager.start(options);
   let threadId = args.resume.threadId;
   if (args.resume.last) {

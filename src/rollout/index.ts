@@ -89,3 +89,10 @@ export {
   type V2Turn,
   type V2TurnError,
 } from "./turns.js";
+export {
+  cutAtVisibleTurn,
+  TurnNotFoundError,
+  textBeforeTurn,
+  truncateAtTurn,
+  type TurnCut,
+} from "./truncate.js";

@@ -176,6 +176,11 @@ export class FileRolloutRecorder implements ThreadRecorder {
     return { ...this.metadata };
   }
 
+  /** Metadata set from outside (thread/metadata/update), kept by this recorder's later index writes. */
+  patchMetadata(patch: Partial<ThreadMetadata>): void {
+    Object.assign(this.metadata, patch);
+  }
+
   private now(): Date {
     return this.opts.now?.() ?? new Date();
   }

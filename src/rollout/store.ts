@@ -3,6 +3,7 @@ import path from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { KEEL_VERSION } from "../cli/version.js";
 import { errorMessage } from "../lib/errors.js";
+import { writePrivateFileAtomic } from "../lib/private-file.js";
 import type { GitInfo, RolloutItem, SessionSource } from "../protocol/rollout.js";
 import { closeOpenTurn } from "./fork.js";
 import {
@@ -33,6 +34,7 @@ import {
   type ThreadRecorder,
 } from "./recorder.js";
 import { appendThreadName, readThreadName } from "./session-index.js";
+import { cutAtVisibleTurn, textBeforeTurn, type TurnCut } from "./truncate.js";
 import { buildTurns, type V2Turn } from "./turns.js";
 
 export class ThreadNotFoundError extends Error {
@@ -107,6 +109,8 @@ export interface OpenedThread {
 export interface ForkThreadParams extends Partial<Omit<CreateThreadParams, "id">> {
   /** Where to read the source: a stored thread, or items (e.g. an ephemeral or running source). */
   from: ThreadRef | { items: readonly RolloutItem[] };
+  /** Where to cut the copied history (thread/fork `lastTurnId` / `beforeTurnId`). */
+  cut?: TurnCut;
   /** Text of the interruption marker when the source's last turn is still open. */
   turnAbortedMarker?: string;
 }
@@ -122,6 +126,8 @@ export interface ReadThreadResult {
  * Facade over rollout files, thread names and the thread index, used by the session engine and
  * the app-server. The SQLite index is opened on first need (listing, or a thread's first write).
  */
+export type GitColumns = Partial<Pick<ThreadMetadata, "gitSha" | "gitBranch" | "gitOriginUrl">>;
+
 export class ThreadStore implements IndexSink {
   readonly home: string;
   private readonly opts: ThreadStoreOptions;
@@ -410,7 +416,8 @@ export class ThreadStore implements IndexSink {
     const sourceMetaItem = sourceItems.find((i) => i.type === "session_meta");
     const sourceMeta = sourceMetaItem?.type === "session_meta" ? sourceMetaItem.payload : null;
     const sourceId = sourceMeta?.id ?? null;
-    const copied = closeOpenTurn(sourceItems, { now: this.now(), marker: params.turnAbortedMarker });
+    const kept = params.cut ? cutAtVisibleTurn(sourceItems, params.cut) : sourceItems;
+    const copied = closeOpenTurn(kept, { now: this.now(), marker: params.turnAbortedMarker });
 
     const id = uuidv7();
     const createdAt = params.createdAt ?? this.now();
@@ -536,6 +543,50 @@ export class ThreadStore implements IndexSink {
     const file = this.findRolloutPath(threadId, { includeArchived: true });
     if (file) fs.rmSync(file, { force: true });
     this.index().delete(threadId.toLowerCase());
+  }
+
+  /**
+   * thread/delete: a closed thread's rollout (live or archived) and index row go. The file goes
+   * first: a crash in between leaves a row without a file, which the index drops on its next
+   * check, never a file the index no longer lists.
+   */
+  deleteThread(threadId: string): void {
+    if (!this.findRolloutPath(threadId, { includeArchived: true })) throw new ThreadNotFoundError(threadId);
+    this.discardThread(threadId);
+  }
+
+  /**
+   * thread/revert: the closed thread's rollout is replaced by the lines before `beforeTurnId`
+   * started. Written to a temporary file, synced and renamed over the old one, so a crash leaves
+   * either the whole old history or the whole cut one. Lines this version cannot parse are kept.
+   */
+  async revertThread(threadId: string, beforeTurnId: string): Promise<ThreadMetadata> {
+    this.refuseIfOpen(threadId);
+    const file = this.resolve({ threadId }, false);
+    const rollout = await readRolloutFile(file);
+    cutAtVisibleTurn(rollout.lines, { beforeTurnId });
+    writePrivateFileAtomic(file, textBeforeTurn(fs.readFileSync(file, "utf8"), beforeTurnId));
+    return this.withIndex((index) => {
+      repairThreads(index, [threadId]);
+      const row = index.get(threadId);
+      if (!row) throw new ThreadNotFoundError(threadId);
+      return row;
+    });
+  }
+
+  /**
+   * thread/metadata/update: the index row's git columns (Codex keeps them in its state DB only; a
+   * rebuilt index takes them from the rollout's `session_meta` again).
+   */
+  updateGitInfo(threadId: string, patch: GitColumns): ThreadMetadata {
+    const recorder = this.open.get(threadId);
+    if (recorder instanceof FileRolloutRecorder) recorder.patchMetadata(patch);
+    const row =
+      recorder instanceof FileRolloutRecorder ? recorder.currentMetadata() : this.getThreadMetadata(threadId);
+    if (!row) throw new ThreadNotFoundError(threadId);
+    const updated = { ...row, ...patch };
+    this.withIndex((index) => index.upsert(updated));
+    return updated;
   }
 
   /** Moves the rollout to `archived_sessions/` and marks the row archived. */

@@ -1,6 +1,7 @@
 import type { Event } from "../protocol/events.js";
 import type { RolloutItem } from "../protocol/rollout.js";
 import type { ThreadRef, ThreadStore } from "../rollout/store.js";
+import type { TurnCut } from "../rollout/truncate.js";
 import { ThreadNotFoundError } from "./errors.js";
 import { Session, type SessionOptions } from "./session.js";
 
@@ -56,7 +57,7 @@ export class SessionManager {
    * Forks a thread into a new one. A loaded source is read as it stands (flushed first; an
    * ephemeral one from memory; a running turn is copied as interrupted).
    */
-  async fork(source: ThreadRef, options: ThreadOptions): Promise<Session> {
+  async fork(source: ThreadRef, options: ThreadOptions, cut?: TurnCut): Promise<Session> {
     const loaded = "threadId" in source ? this.sessions.get(source.threadId) : undefined;
     let from: ThreadRef | { items: RolloutItem[] } = source;
     if (loaded) {
@@ -64,7 +65,9 @@ export class SessionManager {
       if (items) from = { items };
       else if (loaded.rolloutPath) from = { path: loaded.rolloutPath };
     }
-    return this.adopt(await Session.create(this.sessionOptions(options, { kind: "forked", from })));
+    return this.adopt(
+      await Session.create(this.sessionOptions(options, { kind: "forked", from, ...(cut ? { cut } : {}) })),
+    );
   }
 
   get(threadId: string): Session | undefined {

@@ -29,6 +29,7 @@ import { shouldPersistEvent } from "../rollout/policy.js";
 import type { ReconstructedSession } from "../rollout/reconstruct.js";
 import { InMemoryRecorder, RolloutWriteError, type ThreadRecorder } from "../rollout/recorder.js";
 import type { OpenedThread, ThreadRef, ThreadStore } from "../rollout/store.js";
+import type { TurnCut } from "../rollout/truncate.js";
 import { ActiveTurn, type TaskKind } from "./active-turn.js";
 import { loadAgentsMd, type ProjectDocOptions } from "./agents-md.js";
 import type { DynamicToolSpec } from "../protocol/v2/thread.js";
@@ -107,7 +108,7 @@ export type InitialHistory =
   | { kind: "cleared" }
   | { kind: "resumed"; thread: ThreadRef }
   /** Copy of another thread: a stored one, or items (a loaded or ephemeral source). */
-  | { kind: "forked"; from: ThreadRef | { items: readonly RolloutItem[] } };
+  | { kind: "forked"; from: ThreadRef | { items: readonly RolloutItem[] }; cut?: TurnCut };
 
 export interface SessionOptions {
   /** The effective settings (built by the config module). */
@@ -429,6 +430,7 @@ export class Session {
         const thread = await opts.store!.forkThread({
           ...common,
           from: history.from,
+          ...(history.cut ? { cut: history.cut } : {}),
           turnAbortedMarker: DEFAULT_TURN_ABORTED_MARKER,
           ...(opts.baseInstructionsOverride ? { baseInstructions: opts.baseInstructionsOverride } : {}),
         });

@@ -6,7 +6,7 @@ import { WebSocket } from "ws";
 import { attachEngine, type EngineOptions } from "../../src/app-server/engine/index.js";
 import { type AppServer, createAppServer } from "../../src/app-server/index.js";
 import { createInProcessTransport } from "../../src/app-server/transports/in-process.js";
-import { type ModelServer, mockProviderToml, startModelServer } from "../support/model-server.js";
+import { type ModelServer, mockProviderToml, startModelServer, textTurn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
 import { SchemaChecker } from "./schemas.js";
 
@@ -288,4 +288,18 @@ export const text = (t: string) => [{ type: "text", text: t, text_elements: [] }
 /** Waits for `turn/completed` of `turnId` on `peer`. */
 export function turnCompleted(peer: Peer, turnId?: string, timeoutMs?: number): Promise<Message> {
   return peer.notification("turn/completed", (p) => turnId === undefined || p.turn.id === turnId, timeoutMs);
+}
+
+/** Queues a text answer, starts a turn with `prompt` and waits for it to complete; its turn id. */
+export async function runTextTurn(
+  fx: Fixture,
+  peer: Peer,
+  threadId: string,
+  prompt: string,
+  answer: string,
+): Promise<string> {
+  fx.model.enqueue(textTurn(answer));
+  const { turn } = await peer.request("turn/start", { threadId, input: text(prompt) });
+  await turnCompleted(peer, turn.id);
+  return turn.id as string;
 }

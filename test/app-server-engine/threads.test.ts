@@ -11,6 +11,7 @@ import {
   type Message,
   inProcessServer,
   type Peer,
+  runTextTurn,
   stdioServer,
   text,
   turnCompleted,
@@ -18,12 +19,7 @@ import {
 
 /** Thread methods (spec app-server.md §6): resume, fork, list, read, names, archive, turn pages. */
 
-async function runTurn(fx: Fixture, peer: Peer, threadId: string, prompt: string, answer: string) {
-  fx.model.enqueue(textTurn(answer));
-  const { turn } = await peer.request("turn/start", { threadId, input: text(prompt) });
-  await turnCompleted(peer, turn.id);
-  return turn.id as string;
-}
+const runTurn = runTextTurn;
 
 async function newThread(fx: Fixture, peer: Peer, params: Record<string, unknown> = {}) {
   const { thread } = await peer.request("thread/start", { cwd: fx.workspace, ...params });

@@ -135,6 +135,11 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "process/kill",
         "skills/extraRoots/set",
         "feedback/save",
+        "thread/delete",
+        "thread/items/list",
+        "thread/revert",
+        "thread/search",
+        "thread/settings/update",
       ],
     };
     expect(missing.sort()).toEqual([...(expected[version] ?? [])].sort());

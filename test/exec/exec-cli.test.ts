@@ -341,6 +341,36 @@ describe("keel exec", () => {
     }
   });
 
+  it("fork runs one turn in a new thread that starts from a copy of the history", async () => {
+    const s = await setup();
+    s.server.enqueue(textTurn("First."), textTurn("Forked."));
+    const first = await keel(["exec", "--json", "remember the word kumquat"], { cwd: s.repo, env: s.env });
+    const sourceId = jsonLines(first.stdout)[0].thread_id;
+    const forked = await keel(["exec", "--json", "fork", sourceId, "what was the word?"], {
+      cwd: s.repo,
+      env: s.env,
+    });
+    expect(forked.code).toBe(0);
+    const forkId = jsonLines(forked.stdout)[0].thread_id;
+    expect(forkId).not.toBe(sourceId);
+    expect(userTexts(s.server.modelRequests()[1]!.body)).toEqual(
+      expect.arrayContaining(["remember the word kumquat", "what was the word?"]),
+    );
+    const rollouts = fs.readdirSync(path.join(s.env.KEEL_HOME!, "sessions"), { recursive: true }).map(String);
+    const forkFile = rollouts.find((f) => f.endsWith(`${forkId}.jsonl`))!;
+    const sourceFile = rollouts.find((f) => f.endsWith(`${sourceId}.jsonl`))!;
+    const read = (f: string) => fs.readFileSync(path.join(s.env.KEEL_HOME!, "sessions", f), "utf8");
+    expect(JSON.parse(read(forkFile).split("\n")[0]!).payload.forked_from_id).toBe(sourceId);
+    expect(read(sourceFile)).not.toContain("what was the word?");
+
+    const unknown = await keel(["exec", "fork", "01930000-0000-7000-8000-000000000000", "hi"], {
+      cwd: s.repo,
+      env: s.env,
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^keel: .*01930000-0000-7000-8000-000000000000/);
+  });
+
   it("resume of an unknown thread is an error", async () => {
     const s = await setup();
     const r = await keel(["exec", "resume", "01930000-0000-7000-8000-000000000000", "hi"], {

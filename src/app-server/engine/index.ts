@@ -12,6 +12,8 @@ import { mcpHandlers } from "./mcp-handlers.js";
 import { hookHandlers } from "./hook-handlers.js";
 import { settingsHandlers } from "./settings-handlers.js";
 import { threadHandlers } from "./thread-handlers.js";
+import { threadManageHandlers } from "./thread-manage.js";
+import { threadSettingsHandlers } from "./thread-settings.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
 import { reviewHandlers } from "./review-handlers.js";
@@ -27,6 +29,8 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
   for (const module of [
     threadLifecycleHandlers,
     threadHandlers,
+    threadManageHandlers,
+    threadSettingsHandlers,
     turnHandlers,
     reviewHandlers,
     configHandlers,

@@ -16,7 +16,7 @@ import { wire } from "./wire-errors.js";
 
 const INTERACTIVE_SOURCES = ["cli", "vscode"];
 
-function listParams(params: ThreadListParams) {
+export function listParams(params: ThreadListParams) {
   const sortKey =
     params.sortKey === "updated_at" || params.sortKey === "recency_at" ? "updated_at" : "created_at";
   return {
@@ -43,7 +43,7 @@ function withItemsView(turn: Turn, view: "notLoaded" | "summary" | "full"): Turn
   return { ...turn, items, itemsView: "summary" };
 }
 
-async function storedOrNull<T>(read: () => Promise<T>): Promise<T | null> {
+export async function storedOrNull<T>(read: () => Promise<T>): Promise<T | null> {
   try {
     return await read();
   } catch (error) {

@@ -123,7 +123,7 @@ async function resumeLoaded(
   return { thread: loadedThreadObject(thread, turns), ...settingsResponse(thread) };
 }
 
-async function resumeThread(engine: Engine, params: ThreadResumeParams, connection: Connection) {
+export async function resumeThread(engine: Engine, params: ThreadResumeParams, connection: Connection) {
   const loadedThread = engine.get(params.threadId);
   if (loadedThread) return resumeLoaded(engine, loadedThread, params, connection);
   if (params.history && params.history.length > 0) {
@@ -180,31 +180,39 @@ async function resumeThread(engine: Engine, params: ThreadResumeParams, connecti
 
 /** thread/fork; also the fork a detached review runs in. */
 export async function forkThread(engine: Engine, params: ThreadForkParams, connection: Connection) {
-  if (params.lastTurnId || params.beforeTurnId) {
-    throw invalidRequest("thread/fork with `lastTurnId` or `beforeTurnId` is not supported by keel");
-  }
   const ref: ThreadRef = params.path ? { path: params.path } : { threadId: params.threadId };
   const source = "threadId" in ref ? engine.get(ref.threadId) : undefined;
   let defaults: StoredDefaults;
   let preview: string;
   let gitInfo: LoadedThread["facts"]["gitInfo"] = null;
+  const cutAt = params.beforeTurnId || params.lastTurnId;
+  let sourceTurns: readonly { id: string }[] = [];
   if (source) {
     const snapshot = source.session.snapshot();
     defaults = { cwd: snapshot.cwd, model: snapshot.model, reasoningEffort: snapshot.reasoningEffort };
     preview = source.facts.preview;
     gitInfo = source.facts.gitInfo;
+    if (cutAt) sourceTurns = await engine.turnsOf(source);
   } else {
-    const meta = (await engine.store.readThread(ref)).metadata;
+    const read = await engine.store.readThread(ref, { includeTurns: Boolean(cutAt) });
+    const meta = read.metadata;
     defaults = { cwd: meta.cwd, model: meta.model, reasoningEffort: meta.reasoningEffort };
     preview = meta.preview;
     gitInfo = gitInfoOf(meta);
+    sourceTurns = read.turns ?? [];
   }
+  // Checked here so the client gets Codex's message rather than a failed session start.
+  if (cutAt && !sourceTurns.some((turn) => turn.id === cutAt))
+    throw invalidRequest(`turn not found: ${cutAt}`);
+  // Nothing kept: the fork has no first message to preview (as in Codex).
+  if (params.beforeTurnId && sourceTurns[0]?.id === params.beforeTurnId) preview = "";
+  const cut = cutAt ? { beforeTurnId: params.beforeTurnId, lastTurnId: params.lastTurnId } : undefined;
   const { loaded, session, instructionSources } = await createSession(
     engine,
     params,
     connection,
     defaults,
-    (o) => engine.manager.fork(ref, o),
+    (o) => engine.manager.fork(ref, o, cut),
   );
   const thread = engine.adopt(session, {
     ...creationTime(session),

@@ -45,11 +45,14 @@ function compileNamedProfile(engine: Engine, id: string, cwd: string) {
   };
 }
 
-/** All turn/start overrides as one SessionSettingsUpdate (outputSchema applies to this turn only). */
-function settingsUpdate(
+/**
+ * All turn/start (or thread/settings/update) overrides as one SessionSettingsUpdate (outputSchema
+ * applies to this turn only).
+ */
+export function settingsUpdate(
   engine: Engine,
   thread: LoadedThread,
-  params: TurnStartParams,
+  params: Partial<TurnStartParams>,
 ): { update: SessionSettingsUpdate; active: ActivePermissionProfile | null | undefined } {
   const current = thread.session.config();
   const update: Mutable<SessionSettingsUpdate> = {};
@@ -103,23 +106,35 @@ function rejectRemoteImages(input: TurnStartParams["input"]): void {
     throw invalidRequest("remote image URLs are not supported; use an inline data URL instead");
 }
 
+/** Requirements reject an override with turn/start's error; the previous settings stay in force. */
+export function checkSettings(thread: LoadedThread, update: SessionSettingsUpdate): void {
+  const preview = thread.session.previewSettings(update);
+  if (!preview.ok) throw invalidRequest(`invalid turn context override: ${preview.error.message}`);
+}
+
+/** The named profile a request chose, or none once permissions were chosen another way. */
+export function trackActiveProfile(
+  thread: LoadedThread,
+  active: ActivePermissionProfile | null | undefined,
+  sandboxBefore: string,
+): void {
+  if (active !== undefined) thread.facts.activePermissionProfile = active;
+  else if (JSON.stringify(thread.session.config().sandboxPolicy.value) !== sandboxBefore) {
+    thread.facts.activePermissionProfile = null;
+  }
+}
+
 async function startTurn(engine: Engine, params: TurnStartParams) {
   rejectRemoteImages(params.input);
   const thread = engine.require(params.threadId);
   const { update, active } = settingsUpdate(engine, thread, params);
-  // Requirements reject a turn-level override; the previous settings stay in force.
-  const preview = thread.session.previewSettings(update);
-  if (!preview.ok) throw invalidRequest(`invalid turn context override: ${preview.error.message}`);
+  checkSettings(thread, update);
   const before = JSON.stringify(thread.session.config().sandboxPolicy.value);
   const release = thread.outbox.hold();
   try {
     thread.mapper.expectInput(params.input, params.clientUserMessageId ?? null);
     const result = await thread.session.submit(userInputFromV2(params.input), update);
-    if (active !== undefined) thread.facts.activePermissionProfile = active;
-    else if (JSON.stringify(thread.session.config().sandboxPolicy.value) !== before) {
-      // Permissions chosen another way no longer match the named profile.
-      thread.facts.activePermissionProfile = null;
-    }
+    trackActiveProfile(thread, active, before);
     return {
       turn: {
         id: result.turnId,

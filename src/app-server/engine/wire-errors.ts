@@ -1,6 +1,11 @@
 import { ConfigError, ConfigWriteError } from "../../config/errors.js";
 import { ConstraintError } from "../../permissions/index.js";
-import { InvalidCursorError, ThreadArchivedError, ThreadLockedError } from "../../rollout/index.js";
+import {
+  InvalidCursorError,
+  ThreadArchivedError,
+  ThreadLockedError,
+  TurnNotFoundError,
+} from "../../rollout/index.js";
 import { ThreadNotFoundError as StoredThreadNotFound } from "../../rollout/store.js";
 import {
   SessionInitError,
@@ -37,7 +42,8 @@ export function toWireError(error: unknown): RpcError {
     error instanceof ThreadLockedError ||
     error instanceof InvalidCursorError ||
     error instanceof ThreadNotFoundError ||
-    error instanceof ThreadNotSavedError
+    error instanceof ThreadNotSavedError ||
+    error instanceof TurnNotFoundError
   ) {
     return invalidRequest(error.message);
   }

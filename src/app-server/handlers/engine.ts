@@ -8,8 +8,7 @@ import type { HandlerModule, HandlerTable, RequestHandler } from "../router.js";
  * resolved configuration; a server without the engine (`createAppServer` alone) answers them
  * −32600 `<method> is not available yet`. `attachEngine` (src/app-server/engine/) replaces them
  * with one module per resource; `runAppServer` attaches it unless told not to. Still answered by
- * the placeholder with the engine attached: `thread/rollback`,
- * `thread/metadata/update` (no engine support yet).
+ * the placeholder with the engine attached: `thread/rollback` (no engine support yet).
  * `configRequirements/read` and `permissionProfile/list` have protocol-only answers (registered
  * after these) until the engine replaces them.
  */
@@ -17,7 +16,6 @@ export const engineMethods: readonly ClientRequestMethod[] = [
   ...ENGINE_METHODS,
   // Not implemented by the engine yet.
   "thread/rollback",
-  "thread/metadata/update",
 ];
 
 function placeholder(method: ClientRequestMethod): RequestHandler<ClientRequestMethod> {

@@ -29,7 +29,8 @@ interface ExecFlags {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /**
- * `keel exec [OPTIONS] [PROMPT]` and `keel exec resume <THREAD_ID|--last> [PROMPT]`: one turn,
+ * `keel exec [OPTIONS] [PROMPT]`, `keel exec resume <THREAD_ID|--last> [PROMPT]` and
+ * `keel exec fork <THREAD_ID> [PROMPT]`: one turn,
  * non-interactively. Accepts the flags the Codex TypeScript SDK passes to `codex exec`. The
  * implementation is imported in the action, so `keel --help` stays fast.
  */
@@ -90,6 +91,15 @@ export function registerExecCommand(program: Command): void {
         await run(last ? (threadId ?? null) : (prompt ?? null), resume, exec.opts<ExecFlags>());
       },
     );
+
+  exec
+    .command("fork")
+    .description("Copy a thread's history into a new thread and run one turn in it")
+    .argument("<thread_id>", "thread to fork")
+    .argument("[prompt]", "the prompt; `-` or absent (with stdin not a terminal) reads it from stdin")
+    .action(async (threadId: string, prompt: string | undefined) => {
+      await run(prompt ?? null, null, exec.opts<ExecFlags>(), null, { threadId });
+    });
 
   registerReviewCommand(exec);
 }
@@ -155,6 +165,7 @@ async function run(
   resume: { threadId: string | null; last: boolean; all: boolean } | null,
   flags: ExecFlags,
   review: ReviewTarget | null = null,
+  fork: { threadId: string } | null = null,
 ): Promise<void> {
   const { runExec } = await import("../../exec/run.js");
   const interrupt = new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
@@ -166,6 +177,7 @@ async function run(
       prompt,
       resume,
       ...(review ? { review } : {}),
+      fork,
       config: flags.config ?? [],
       ...(flags.model !== undefined ? { model: flags.model } : {}),
       ...(flags.sandbox !== undefined ? { sandbox: flags.sandbox } : {}),

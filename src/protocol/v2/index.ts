@@ -13,4 +13,5 @@ export * from "./registry.js";
 export * from "./review.js";
 export * from "./shared.js";
 export * from "./thread.js";
+export * from "./thread-manage.js";
 export * from "./turn.js";

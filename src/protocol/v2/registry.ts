@@ -15,6 +15,7 @@ import * as proc from "./process.js";
 import * as review from "./review.js";
 import { EmptyResponseSchema, NoParamsSchema } from "./shared.js";
 import * as thread from "./thread.js";
+import * as threadManage from "./thread-manage.js";
 import * as turn from "./turn.js";
 
 /**
@@ -108,7 +109,7 @@ export const clientRequests = {
     description: "Copy a thread's history into a new thread and subscribe to it.",
     experimentalFields: ["persistExtendedHistory", ...curPermissionFields],
     experimentalVariants: [granular],
-    exclusiveFields: threadPermissionConflicts,
+    exclusiveFields: [...threadPermissionConflicts, ["beforeTurnId", "lastTurnId"]],
   },
   "thread/list": {
     params: thread.ThreadListParamsSchema,
@@ -282,6 +283,34 @@ export const clientRequests = {
     params: thread.ThreadMetadataUpdateParamsSchema,
     result: thread.ThreadMetadataUpdateResponseSchema,
     description: "Update a thread's git metadata.",
+  },
+  "thread/delete": {
+    params: threadManage.ThreadDeleteParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Delete a stored thread: its rollout file, name and index row.",
+  },
+  "thread/revert": {
+    params: threadManage.ThreadRevertParamsSchema,
+    result: threadManage.ThreadRevertResponseSchema,
+    description: "Cut a thread's stored history before one turn (local files are not reverted).",
+  },
+  "thread/items/list": {
+    params: threadManage.ThreadItemsListParamsSchema,
+    result: threadManage.ThreadItemsListResponseSchema,
+    description: "Page through a thread's items, across turns or within one turn.",
+  },
+  "thread/search": {
+    params: threadManage.ThreadSearchParamsSchema,
+    result: threadManage.ThreadSearchResponseSchema,
+    description: "Find stored threads whose title or messages contain a text, with a snippet.",
+    experimental: true,
+  },
+  "thread/settings/update": {
+    params: threadManage.ThreadSettingsUpdateParamsSchema,
+    result: EmptyResponseSchema,
+    description: "Change a loaded thread's settings for its later turns (checked like turn/start's).",
+    experimental: true,
+    exclusiveFields: [["permissions", "sandboxPolicy"]],
   },
   "thread/backgroundTerminals/list": {
     params: thread.ThreadBackgroundTerminalsListParamsSchema,
@@ -515,6 +544,19 @@ export const serverNotifications = {
     experimental: true,
   },
   error: { params: turn.ErrorNotificationSchema, description: "A turn failed, or a retried stream error." },
+  "thread/deleted": {
+    params: threadManage.ThreadDeletedNotificationSchema,
+    description: "A thread was deleted.",
+  },
+  "thread/settings/updated": {
+    params: threadManage.ThreadSettingsUpdatedNotificationSchema,
+    description: "A thread's settings for later turns changed (thread/settings/update).",
+    experimental: true,
+  },
+  "thread/reverted": {
+    params: threadManage.ThreadRevertedNotificationSchema,
+    description: "A thread's history was cut back (thread/revert).",
+  },
   "thread/started": {
     params: thread.ThreadStartedNotificationSchema,
     description: "A thread was started or forked.",

@@ -335,8 +335,17 @@ export const ThreadShellCommandParamsSchema = named(
 
 export const ThreadMetadataUpdateParamsSchema = named(
   "ThreadMetadataUpdateParams",
-  z.object({ threadId: z.string(), gitInfo: GitInfoSchema.partial().nullish() }),
+  z.object({
+    threadId: z.string(),
+    /** Per field: omitted keeps it, null clears it, a non-empty string replaces it. */
+    gitInfo: GitInfoSchema.partial().nullish(),
+    /** [cur] keel has no projects: only "" (clear) is accepted. */
+    projectId: z.string().nullish(),
+    /** [cur] an OpenAI product setting; not available in keel. */
+    daybreakEnabled: z.boolean().nullish(),
+  }),
 );
+export type ThreadMetadataUpdateParams = z.infer<typeof ThreadMetadataUpdateParamsSchema>;
 export const ThreadMetadataUpdateResponseSchema = named(
   "ThreadMetadataUpdateResponse",
   z.object({ thread: ThreadSchema }),
