@@ -35,6 +35,9 @@ export interface PostToolDecision {
   replacement: string | null;
 }
 
+/** A PermissionRequest hook's answer for the user. */
+export type PermissionHookDecision = { behavior: "allow" } | { behavior: "deny"; message: string };
+
 /** A Stop hook's block: the turn goes on with the reason as the next prompt. */
 export interface StopContinuation {
   runId: string;
@@ -110,10 +113,7 @@ export class SessionHooks {
   }
 
   /** PermissionRequest: "allow" / "deny" with a message when a hook decided, else null (ask). */
-  async permissionRequest(
-    turn: HookTurn,
-    call: Omit<HookToolCall, "callId"> & { callId: string },
-  ): Promise<{ behavior: "allow" } | { behavior: "deny"; message: string } | null> {
+  async permissionRequest(turn: HookTurn, call: HookToolCall): Promise<PermissionHookDecision | null> {
     if (!this.engine.has("PermissionRequest")) return null;
     const { tool_use_id: _omitted, ...fields } = toolFields(call);
     const results = await this.fire("PermissionRequest", turn, fields, toolMatch(call));

@@ -8,7 +8,7 @@ import { eventually, fixtureToml, logFile, readLog } from "../mcp/fixture.js";
 import { outputOf } from "../mcp/turns-support.js";
 import { functionCall, textTurn, turn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
-import { hookScript, hooksJson, payloads } from "./support.js";
+import { hookScript, hooksJson, payloads, schemaErrors } from "./support.js";
 
 /**
  * PreToolUse / PostToolUse on MCP tool calls (spec hooks.md §2, §4): the tool is
@@ -16,10 +16,10 @@ import { hookScript, hooksJson, payloads } from "./support.js";
  * must keep the server from ever receiving the call.
  */
 
-async function mcpHookThread(groups: Parameters<typeof hooksJson>[0]) {
+async function mcpHookThread(groups: Parameters<typeof hooksJson>[0], approvalPolicy = "never") {
   const log = logFile();
   const fx = await fixture({
-    topLevel: { approval_policy: "never", sandbox_mode: "danger-full-access" },
+    topLevel: { approval_policy: approvalPolicy, sandbox_mode: "danger-full-access" },
     extraToml: `\n${fixtureToml("fx", ["--log", log])}`,
   });
   fs.writeFileSync(path.join(fx.home, "hooks.json"), hooksJson(groups));
@@ -80,4 +80,37 @@ describe("hooks on MCP tool calls", () => {
       },
     ]);
   });
+
+  it.each([
+    ["allow", { behavior: "allow" }, ["plain"], null],
+    ["deny", { behavior: "deny", message: "not this tool" }, [], "not this tool"],
+  ])(
+    "PermissionRequest %s answers an MCP tool approval: no elicitation reaches the client",
+    async (_n, decision, called, refusal) => {
+      const dir = tempDir("keel-mcp-hook-");
+      const out = JSON.stringify({ hookSpecificOutput: { hookEventName: "PermissionRequest", decision } });
+      const script = hookScript(dir, "perm", `echo '${out}'`);
+      const t = await mcpHookThread(
+        { PermissionRequest: [{ matcher: "mcp__fx__plain", command: script }] },
+        "on-request",
+      );
+      t.fx.model.enqueue(turn([functionCall("plain", { a: 1 }, "c_plain", "mcp__fx")]), textTurn("done"));
+      const { turn: started } = await t.peer.request("turn/start", {
+        threadId: t.threadId,
+        input: text("go"),
+      });
+      await turnCompleted(t.peer, started.id);
+      expect(t.peer.received.some((m) => m.method === "mcpServer/elicitation/request")).toBe(false);
+      expect(toolCalls(t.log).map((e) => (e.params as { name: string }).name)).toEqual(called);
+      const item = await t.peer.notification(
+        "item/completed",
+        (p) => p.item.type === "mcpToolCall" && p.item.id === "c_plain",
+      );
+      if (refusal === null) expect(item.params.item.status).toBe("completed");
+      else expect(item.params.item).toMatchObject({ status: "failed", error: { message: refusal } });
+      const [payload] = payloads(dir, "perm");
+      expect(schemaErrors("permission-request.command.input", payload)).toEqual([]);
+      expect(payload).toMatchObject({ tool_name: "mcp__fx__plain", tool_input: { a: 1 } });
+    },
+  );
 });
