@@ -1,14 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadLayerStack } from "../../src/config/layers.js";
-import { discoverHooks } from "../../src/hooks/discovery.js";
 import { fixture, inProcessServer, text, turnCompleted } from "../app-server-engine/support.js";
 import { eventually, fixtureToml, logFile, readLog } from "../mcp/fixture.js";
 import { outputOf } from "../mcp/turns-support.js";
 import { functionCall, textTurn, turn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
-import { hookScript, hooksJson, payloads, schemaErrors } from "./support.js";
+import { hookScript, hooksJson, payloads, schemaErrors, trustAll } from "./support.js";
 
 /**
  * PreToolUse / PostToolUse on MCP tool calls (spec hooks.md §2, §4): the tool is
@@ -23,11 +21,7 @@ async function mcpHookThread(groups: Parameters<typeof hooksJson>[0], approvalPo
     extraToml: `\n${fixtureToml("fx", ["--log", log])}`,
   });
   fs.writeFileSync(path.join(fx.home, "hooks.json"), hooksJson(groups));
-  const { hooks } = discoverHooks(loadLayerStack({ keelHome: fx.home, cwd: fx.workspace }).layers, fx.home);
-  const trust = hooks.map(
-    (h) => `[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${JSON.stringify(h.currentHash)}\n`,
-  );
-  fs.appendFileSync(path.join(fx.home, "config.toml"), `\n${trust.join("\n")}`);
+  trustAll(fx);
   const peer = inProcessServer(fx).connect();
   await peer.initialize();
   const result = await peer.request("thread/start", { cwd: fx.workspace });
