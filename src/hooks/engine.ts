@@ -35,6 +35,8 @@ export interface HookEngineOptions {
   /** `$SHELL` (hooks run as `<shell> -lc <command>`), else /bin/sh. */
   shell: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** `$TMPDIR`: oversized hook context is saved under `hook_outputs/` there. */
+  tempDir: string;
   /** Discovers again (after a trust change); absent: the inventory never changes. */
   rediscover?: () => HookInventory;
 }
@@ -68,6 +70,10 @@ export class HookEngine {
 
   constructor(private readonly options: HookEngineOptions) {
     this.current = options.inventory;
+  }
+
+  get tempDir(): string {
+    return this.options.tempDir;
   }
 
   get inventory(): HookInventory {

@@ -3,6 +3,7 @@ import type { ResponseItem } from "../protocol/items.js";
 import type { SessionConfiguration } from "../permissions/index.js";
 import type { HookEngine, HookRunResult } from "./engine.js";
 import type { HookEventName } from "./events.js";
+import { hookOutputsDir, spillHookOutput } from "./output-spill.js";
 
 /** What a hook call needs from the turn it belongs to. */
 export interface HookTurn {
@@ -69,14 +70,14 @@ export class SessionHooks {
       { source },
       { matchTargets: [source], turnScoped: false },
     );
-    return contexts(results);
+    return this.contexts(results);
   }
 
   async userPromptSubmit(turn: HookTurn, prompt: string): Promise<{ proceed: boolean; contexts: string[] }> {
     if (!this.engine.has("UserPromptSubmit")) return { proceed: true, contexts: [] };
     const results = await this.fire("UserPromptSubmit", turn, { prompt });
     const halted = results.some((r) => r.outcome.status === "blocked" || r.outcome.status === "stopped");
-    return { proceed: !halted, contexts: halted ? [] : contexts(results) };
+    return { proceed: !halted, contexts: halted ? [] : await this.contexts(results) };
   }
 
   async preToolUse(turn: HookTurn, call: HookToolCall): Promise<PreToolDecision & { contexts: string[] }> {
@@ -87,7 +88,7 @@ export class SessionHooks {
     return {
       blockReason: block?.outcome.blockReason ?? null,
       ...(rewrite && !block ? { updatedInput: rewrite.outcome.updatedInput } : {}),
-      contexts: contexts(results),
+      contexts: await this.contexts(results),
     };
   }
 
@@ -109,7 +110,7 @@ export class SessionHooks {
         ? block.outcome.blockReason
         : block.outcome.stopReason
       : null;
-    return { replacement, contexts: contexts(results) };
+    return { replacement, contexts: await this.contexts(results) };
   }
 
   /** PermissionRequest: "allow" / "deny" with a message when a hook decided, else null (ask). */
@@ -163,6 +164,16 @@ export class SessionHooks {
     });
   }
 
+  /** Each hook's context for the model, spilled to a file past its `additionalContextLimit`. */
+  private contexts(results: readonly HookRunResult[]): Promise<string[]> {
+    const dir = hookOutputsDir(this.engine.tempDir, this.threadId);
+    return Promise.all(
+      results.flatMap((r) =>
+        r.outcome.context ? [spillHookOutput(r.outcome.context, r.hook.additionalContextLimit, dir)] : [],
+      ),
+    );
+  }
+
   private fire(
     event: HookEventName,
     turn: HookTurn,
@@ -204,10 +215,6 @@ function toolFields(call: HookToolCall): Record<string, unknown> {
 
 function toolMatch(call: HookToolCall) {
   return { matchTargets: [call.toolName, ...(call.aliases ?? [])], runIdSuffix: `:${call.callId}` };
-}
-
-function contexts(results: readonly HookRunResult[]): string[] {
-  return results.flatMap((r) => (r.outcome.context ? [r.outcome.context] : []));
 }
 
 /** Codex's mapping: approval "never" reads as bypassPermissions, Plan mode as plan. */

@@ -15,8 +15,13 @@ import { hookScript, hooksJson, inputOf, payloads, schemaErrors, textOf, trustAl
 const outputFor = (request: RecordedRequest, callId: string) =>
   inputOf(request).find((i) => i.type === "function_call_output" && i.call_id === callId)?.output;
 
-async function hookedServer(groups: Parameters<typeof hooksJson>[0], topLevel: Record<string, number> = {}) {
+async function hookedServer(
+  groups: Parameters<typeof hooksJson>[0],
+  topLevel: Record<string, number> = {},
+  env: Record<string, string> = {},
+) {
   const fx = await fixture({ topLevel });
+  Object.assign(fx.env, env);
   fs.writeFileSync(path.join(fx.home, "hooks.json"), hooksJson(groups));
   trustAll(fx);
   const server = stdioServer(fx);
@@ -207,5 +212,52 @@ describe("app-server hooks: compaction, session end, async", () => {
     );
     const listed = await t.peer.request("hooks/list", { cwds: [t.fx.workspace] });
     expect(listed.data[0].hooks[0]).toMatchObject({ async: true, eventName: "userPromptSubmit" });
+  });
+});
+
+describe("app-server hooks: additionalContextLimit", () => {
+  it("context over the limit is saved to $TMPDIR/hook_outputs/<thread>/<uuid>.txt and the model reads a preview; 0 never spills", async () => {
+    const dir = tempDir("keel-hook-scripts-");
+    const tmp = tempDir("keel-hook-tmp-");
+    // 400 lines of 30 bytes: 12 000 bytes, 3000 tokens — over the default 2500.
+    const big = `for i in $(seq 1 400); do echo "line $i of the hook context ....."; done`;
+    const t = await hookedServer(
+      {
+        UserPromptSubmit: [
+          { command: hookScript(dir, "default", big) },
+          { command: hookScript(dir, "small", big), additionalContextLimit: 100 },
+          { command: hookScript(dir, "never", big), additionalContextLimit: 0 },
+        ],
+      },
+      {},
+      { TMPDIR: tmp },
+    );
+    t.fx.model.enqueue(textTurn("ok"));
+    const { turn: started } = await t.peer.request("turn/start", { threadId: t.threadId, input: text("go") });
+    await turnCompleted(t.peer, started.id);
+    const input = inputOf(t.fx.model.modelRequests()[0]!);
+    const userAt = input.findIndex((i) => i.role === "user" && textOf(i) === "go");
+    const [byDefault, small, never] = input.slice(userAt + 1, userAt + 4).map(textOf);
+    const full = never!;
+    expect(full.split("\n")).toHaveLength(400);
+    const spillDir = path.join(tmp, "hook_outputs", t.threadId);
+    for (const [preview, limit] of [
+      [byDefault!, 2500],
+      [small!, 100],
+    ] as const) {
+      const saved = /\n\nFull hook output saved to: (.+)$/.exec(preview)?.[1];
+      expect(path.dirname(saved!)).toBe(spillDir);
+      expect(path.basename(saved!)).toMatch(/^[0-9a-f-]{36}\.txt$/);
+      expect(fs.readFileSync(saved!, "utf8")).toBe(full);
+      expect(
+        preview.startsWith(
+          `Warning: truncated output (original token count: ${Math.ceil(full.length / 4)})\nTotal output lines: 400\n\nline 1 of`,
+        ),
+      ).toBe(true);
+      expect(preview).toContain("tokens truncated");
+      expect(Math.ceil(Buffer.byteLength(preview) / 4)).toBeLessThanOrEqual(limit + 40);
+    }
+    expect(fs.readdirSync(spillDir)).toHaveLength(2);
+    expect(t.fx.checker.check()).toEqual([]);
   });
 });

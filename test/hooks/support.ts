@@ -42,7 +42,16 @@ export function payloads(dir: string, name: string): Record<string, unknown>[] {
 
 /** `{"hooks": {<event>: [{matcher, hooks: [{type: command, command}]}]}}` */
 export function hooksJson(
-  groups: Record<string, { matcher?: string; command: string; timeout?: number; async?: boolean }[]>,
+  groups: Record<
+    string,
+    {
+      matcher?: string;
+      command: string;
+      timeout?: number;
+      async?: boolean;
+      additionalContextLimit?: number;
+    }[]
+  >,
 ): string {
   return JSON.stringify({
     hooks: Object.fromEntries(
@@ -56,6 +65,9 @@ export function hooksJson(
               command: g.command,
               ...(g.timeout ? { timeout: g.timeout } : {}),
               ...(g.async ? { async: true } : {}),
+              ...(g.additionalContextLimit !== undefined
+                ? { additionalContextLimit: g.additionalContextLimit }
+                : {}),
             },
           ],
         })),
