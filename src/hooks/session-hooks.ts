@@ -4,6 +4,7 @@ import type { SessionConfiguration } from "../permissions/index.js";
 import type { HookEngine, HookRunResult } from "./engine.js";
 import type { HookEventName } from "./events.js";
 import { hookOutputsDir, spillHookOutput } from "./output-spill.js";
+import type { HookMcpCaller } from "./run-mcp-tool.js";
 
 /** What a hook call needs from the turn it belongs to. */
 export interface HookTurn {
@@ -60,6 +61,8 @@ export class SessionHooks {
     readonly engine: HookEngine,
     private readonly threadId: string,
     private readonly transcriptPath: () => string | null,
+    /** The thread's MCP tools, for `mcp_tool` hooks; null while it has no MCP servers. */
+    private readonly mcp: () => HookMcpCaller | null = () => null,
   ) {}
 
   async sessionStart(turn: HookTurn, source: SessionStartSource): Promise<string[]> {
@@ -150,10 +153,12 @@ export class SessionHooks {
   /** SessionEnd: no notifications, no model, no turn (Codex: app-server shutdown). */
   async sessionEnd(cwd: string): Promise<void> {
     if (!this.engine.has("SessionEnd")) return;
+    const callMcp = this.mcp();
     await this.engine.run({
       event: "SessionEnd",
       cwd,
       turnId: null,
+      ...(callMcp ? { callMcp } : {}),
       payload: {
         session_id: this.threadId,
         transcript_path: this.transcriptPath(),
@@ -196,9 +201,11 @@ export class SessionHooks {
       ...(opts.turnScoped === false ? {} : { turn_id: turn.turnId }),
       ...fields,
     };
+    const callMcp = this.mcp();
     return this.engine.run({
       event,
       payload,
+      ...(callMcp ? { callMcp } : {}),
       cwd: config.cwd,
       turnId: turn.turnId,
       ...(opts.matchTargets ? { matchTargets: opts.matchTargets } : {}),

@@ -1033,7 +1033,15 @@ export class Session {
     };
     let pending: SessionStartSource | null = sources[history];
     return {
-      hooks: new SessionHooks(options.engine, this.threadId, () => this.recorder.path),
+      hooks: new SessionHooks(
+        options.engine,
+        this.threadId,
+        () => this.recorder.path,
+        () => {
+          const mcp = this.mcp;
+          return mcp ? (server, tool, args, opts) => mcp.callTool(server, tool, args, opts) : null;
+        },
+      ),
       takeSessionStart: () => {
         const source = pending;
         pending = null;
