@@ -150,6 +150,12 @@ export class SessionHooks {
     await this.fire(event, turn, { trigger }, { noPermissionMode: true });
   }
 
+  /** Interrupt: `turn/interrupt` of a running turn (observational; Codex 0.169 fires it). */
+  async interrupt(turn: HookTurn): Promise<void> {
+    if (!this.engine.has("Interrupt")) return;
+    await this.fire("Interrupt", turn, {});
+  }
+
   /** SessionEnd: no notifications, no model, no turn (Codex: app-server shutdown). */
   async sessionEnd(cwd: string): Promise<void> {
     if (!this.engine.has("SessionEnd")) return;

@@ -661,7 +661,20 @@ export class Session {
    * Resolves with the aborted turn's id, or null when nothing was running.
    */
   interrupt(): Promise<string | null> {
-    return this.lock.run(() => this.abortActive("interrupted"));
+    return this.lock.run(async () => {
+      await this.interruptHooks();
+      return this.abortActive("interrupted");
+    });
+  }
+
+  /** Interrupt hooks see the turn while it still runs (their own run must not be aborted with it). */
+  private async interruptHooks(): Promise<void> {
+    const turn = this.active;
+    if (!this.hookHost || !turn || turn.finishing) return;
+    const emit = (msg: EventMsg) => this.emit(turn.turnId, msg);
+    await this.hookHost.hooks
+      .interrupt({ turnId: turn.turnId, config: this.configuration, emit })
+      .catch(() => undefined);
   }
 
   /** Resolves when no task is running. */

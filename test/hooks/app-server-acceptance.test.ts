@@ -261,3 +261,35 @@ describe("app-server hooks: additionalContextLimit", () => {
     expect(t.fx.checker.check()).toEqual([]);
   });
 });
+
+describe("app-server hooks: Interrupt", () => {
+  it("turn/interrupt runs Interrupt hooks with the turn's payload, before the turn completes interrupted", async () => {
+    const dir = tempDir("keel-hook-scripts-");
+    const t = await hookedServer({ Interrupt: [{ command: hookScript(dir, "interrupt", "true") }] });
+    t.fx.model.enqueue(
+      turn([functionCall("exec_command", { cmd: "sleep 30", yield_time_ms: 60_000 }, "call_s")]),
+      textTurn("never"),
+    );
+    const { turn: started } = await t.peer.request("turn/start", { threadId: t.threadId, input: text("go") });
+    await t.peer.notification("item/started", (p) => p.item.type === "commandExecution");
+    await t.peer.request("turn/interrupt", { threadId: t.threadId, turnId: started.id });
+    const done = await turnCompleted(t.peer, started.id);
+    expect(done.params.turn.status).toBe("interrupted");
+    const [payload, ...more] = payloads(dir, "interrupt");
+    expect(more).toEqual([]);
+    expect(schemaErrors("interrupt.command.input", payload)).toEqual([]);
+    expect(payload).toMatchObject({
+      hook_event_name: "Interrupt",
+      session_id: t.threadId,
+      turn_id: started.id,
+      permission_mode: "bypassPermissions",
+    });
+    const completedAt = t.peer.received.findIndex((m) => m.method === "hook/completed");
+    expect(t.peer.received[completedAt]!.params).toMatchObject({
+      turnId: started.id,
+      run: { eventName: "interrupt", scope: "turn", status: "completed" },
+    });
+    expect(completedAt).toBeLessThan(t.peer.received.findIndex((m) => m.method === "turn/completed"));
+    expect(t.fx.checker.check()).toEqual([]);
+  });
+});
