@@ -1052,7 +1052,13 @@ export class Session {
         () => this.recorder.path,
         () => {
           const mcp = this.mcp;
-          return mcp ? (server, tool, args, opts) => mcp.callTool(server, tool, args, opts) : null;
+          // A hook may fire before the servers finished starting (UserPromptSubmit at the first turn).
+          return mcp
+            ? async (server, tool, args, opts) => {
+                await mcp.waitForStarting(opts.timeoutMs);
+                return mcp.callTool(server, tool, args, opts);
+              }
+            : null;
         },
       ),
       takeSessionStart: () => {
