@@ -178,9 +178,13 @@ function eventHooks(
         event,
         matcher,
         matches: (targets) => targets.some(compiled),
-        command: normalized.command,
+        command: normalized.type === "command" ? normalized.command : "",
+        mcp:
+          normalized.type === "mcp_tool"
+            ? { server: normalized.server, tool: normalized.tool, input: normalized.input }
+            : null,
         timeoutSec: normalized.timeout,
-        async: normalized.async,
+        async: normalized.type === "command" && normalized.async,
         statusMessage: normalized.statusMessage,
         additionalContextLimit: normalized.additionalContextLimit,
         sourcePath: file.sourcePath,
@@ -195,15 +199,15 @@ function eventHooks(
   return out;
 }
 
-interface NormalizedHandler {
+interface NormalizedCommon {
   [key: string]: unknown;
-  type: "command";
-  command: string;
   timeout: number;
-  async: boolean;
   statusMessage: string | null;
   additionalContextLimit: number | null;
 }
+type NormalizedHandler =
+  | (NormalizedCommon & { type: "command"; command: string; async: boolean })
+  | (NormalizedCommon & { type: "mcp_tool"; server: string; tool: string; input: Record<string, unknown> });
 
 function normalizeHandler(
   handler: unknown,
@@ -219,30 +223,36 @@ function normalizeHandler(
     warnings.push(`skipping ${type} hook in ${sourcePath}: ${type} hooks are not supported yet`);
     return null;
   }
-  if (type === "mcp_tool") {
-    warnings.push(`skipping mcp_tool hook in ${sourcePath}: MCP tool hooks are not supported in keel yet`);
-    return null;
-  }
-  if (type !== "command") {
+  if (type !== "command" && type !== "mcp_tool") {
     warnings.push(`skipping hook in ${sourcePath}: unknown hook type ${JSON.stringify(type)}`);
     return null;
+  }
+  const timeout =
+    typeof handler.timeout === "number" ? Math.max(1, Math.floor(handler.timeout)) : DEFAULT_HOOK_TIMEOUT_SEC;
+  const limit = handler.additionalContextLimit;
+  const common = {
+    timeout,
+    statusMessage: typeof handler.statusMessage === "string" ? handler.statusMessage : null,
+    additionalContextLimit: typeof limit === "number" && limit >= 0 ? Math.floor(limit) : null,
+  };
+  if (type === "mcp_tool") {
+    const { server, tool, input } = handler;
+    if (typeof server !== "string" || server === "" || typeof tool !== "string" || tool === "") {
+      warnings.push(`skipping mcp_tool hook in ${sourcePath}: \`server\` and \`tool\` are required`);
+      return null;
+    }
+    if (input !== undefined && !isTable(input)) {
+      warnings.push(`skipping mcp_tool hook in ${sourcePath}: \`input\` must be an object of tool arguments`);
+      return null;
+    }
+    return { type, server, tool, input: (input as Record<string, unknown> | undefined) ?? {}, ...common };
   }
   const command = typeof handler.command === "string" ? handler.command : "";
   if (command.trim() === "") {
     warnings.push(`skipping empty hook command in ${sourcePath}`);
     return null;
   }
-  const timeout =
-    typeof handler.timeout === "number" ? Math.max(1, Math.floor(handler.timeout)) : DEFAULT_HOOK_TIMEOUT_SEC;
-  const limit = handler.additionalContextLimit;
-  return {
-    type: "command",
-    command,
-    timeout,
-    async: handler.async === true,
-    statusMessage: typeof handler.statusMessage === "string" ? handler.statusMessage : null,
-    additionalContextLimit: typeof limit === "number" && limit >= 0 ? Math.floor(limit) : null,
-  };
+  return { type: "command", command, async: handler.async === true, ...common };
 }
 
 function trustStatus(isManaged: boolean, currentHash: string, saved: HookState | undefined): HookTrustStatus {

@@ -2,13 +2,14 @@ import { eventCamel, eventKebab, type HookEventName, isTurnScoped } from "./even
 import type { HookOutcome } from "./outcome.js";
 import { parseHookRun } from "./parse-output.js";
 import { runHookCommand } from "./run-command.js";
+import { type HookMcpCaller, runHookMcpTool } from "./run-mcp-tool.js";
 import { type HookDefinition, type HookInventory, isRunnable } from "./types.js";
 
 /** v2 `HookRunSummary`, carried as it is by the core `hook_started` / `hook_completed` events. */
 export interface HookRunSummary {
   id: string;
   eventName: string;
-  handlerType: "command";
+  handlerType: "command" | "mcpTool";
   executionMode: "sync" | "async";
   scope: "thread" | "turn";
   sourcePath: string;
@@ -35,6 +36,8 @@ export interface HookEngineOptions {
   /** `$SHELL` (hooks run as `<shell> -lc <command>`), else /bin/sh. */
   shell: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** `$TMPDIR`: oversized hook context is saved under `hook_outputs/` there. */
+  tempDir: string;
   /** Discovers again (after a trust change); absent: the inventory never changes. */
   rediscover?: () => HookInventory;
 }
@@ -56,6 +59,8 @@ export interface HookInvocation {
     run: HookRunSummary;
   }) => void;
   signal?: AbortSignal;
+  /** Calls the thread's MCP tools for `mcp_tool` hooks; absent: those hooks fail. */
+  callMcp?: HookMcpCaller;
 }
 
 /**
@@ -68,6 +73,10 @@ export class HookEngine {
 
   constructor(private readonly options: HookEngineOptions) {
     this.current = options.inventory;
+  }
+
+  get tempDir(): string {
+    return this.options.tempDir;
   }
 
   get inventory(): HookInventory {
@@ -95,16 +104,19 @@ export class HookEngine {
     const stdin = JSON.stringify(invocation.payload);
     const runs = selected.map(async (hook): Promise<HookRunResult | null> => {
       const runId = `${eventKebab(hook.event)}:${hook.displayOrder}:${hook.sourcePath}${invocation.runIdSuffix ?? ""}`;
+      const timeoutMs = hook.timeoutSec * 1000;
       const command = () =>
-        runHookCommand({
-          shell: this.options.shell,
-          command: hook.command,
-          cwd: invocation.cwd,
-          env: this.options.env,
-          stdin,
-          timeoutMs: hook.timeoutSec * 1000,
-          ...(invocation.signal ? { signal: invocation.signal } : {}),
-        });
+        hook.mcp
+          ? runHookMcpTool(invocation.callMcp ?? null, hook.mcp, timeoutMs, invocation.signal)
+          : runHookCommand({
+              shell: this.options.shell,
+              command: hook.command,
+              cwd: invocation.cwd,
+              env: this.options.env,
+              stdin,
+              timeoutMs,
+              ...(invocation.signal ? { signal: invocation.signal } : {}),
+            });
       if (hook.async) {
         void command();
         return null;
@@ -113,7 +125,7 @@ export class HookEngine {
       const summary = (status: HookRunSummary["status"], outcome: HookOutcome | null): HookRunSummary => ({
         id: runId,
         eventName: eventCamel(hook.event),
-        handlerType: "command",
+        handlerType: hook.mcp ? "mcpTool" : "command",
         executionMode: "sync",
         scope: isTurnScoped(hook.event) ? "turn" : "thread",
         sourcePath: hook.sourcePath,

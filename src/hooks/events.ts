@@ -13,6 +13,7 @@ export const HOOK_EVENTS = [
   "UserPromptSubmit",
   "Stop",
   "SessionEnd",
+  "Interrupt",
 ] as const;
 export type HookEventName = (typeof HOOK_EVENTS)[number];
 

@@ -39,6 +39,7 @@ export function hookOptionsFromConfig(
       bypassTrust: launch.bypassTrust,
       shell: launch.env.SHELL || "/bin/sh",
       env: launch.env,
+      tempDir: launch.env.TMPDIR || "/tmp",
       rediscover: () => discoverHooks(withFreshUserLayer(loaded.layers), loaded.keelHome),
     }),
     notify,

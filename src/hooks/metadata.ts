@@ -6,9 +6,9 @@ export function hookMetadata(hook: HookDefinition) {
   return {
     key: hook.key,
     eventName: eventCamel(hook.event),
-    handlerType: "command" as const,
-    command: hook.command,
-    async: hook.async,
+    ...(hook.mcp
+      ? { handlerType: "mcpTool" as const, server: hook.mcp.server, tool: hook.mcp.tool }
+      : { handlerType: "command" as const, command: hook.command, async: hook.async }),
     matcher: hook.matcher,
     timeoutSec: hook.timeoutSec,
     statusMessage: hook.statusMessage,

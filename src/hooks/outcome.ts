@@ -55,6 +55,7 @@ export function invalidOutputMessage(event: HookEventName): string {
     UserPromptSubmit: "user prompt submit",
     Stop: "stop hook",
     SessionEnd: "session end",
+    Interrupt: "interrupt",
   };
   return `hook returned invalid ${names[event]} JSON output`;
 }

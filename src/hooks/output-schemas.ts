@@ -1,5 +1,6 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import type { HookEventName } from "./events.js";
+import interrupt from "./schemas/interrupt.command.output.json" with { type: "json" };
 import permissionRequest from "./schemas/permission-request.command.output.json" with { type: "json" };
 import postCompact from "./schemas/post-compact.command.output.json" with { type: "json" };
 import postToolUse from "./schemas/post-tool-use.command.output.json" with { type: "json" };
@@ -14,6 +15,7 @@ import userPromptSubmit from "./schemas/user-prompt-submit.command.output.json" 
  * checked against them strictly: an unknown field makes the run fail, as in Codex.
  */
 const SCHEMAS: Partial<Record<HookEventName, object>> = {
+  Interrupt: interrupt,
   PermissionRequest: permissionRequest,
   PostCompact: postCompact,
   PostToolUse: postToolUse,

@@ -3,6 +3,8 @@ import type { ResponseItem } from "../protocol/items.js";
 import type { SessionConfiguration } from "../permissions/index.js";
 import type { HookEngine, HookRunResult } from "./engine.js";
 import type { HookEventName } from "./events.js";
+import { hookOutputsDir, spillHookOutput } from "./output-spill.js";
+import type { HookMcpCaller } from "./run-mcp-tool.js";
 
 /** What a hook call needs from the turn it belongs to. */
 export interface HookTurn {
@@ -35,6 +37,9 @@ export interface PostToolDecision {
   replacement: string | null;
 }
 
+/** A PermissionRequest hook's answer for the user. */
+export type PermissionHookDecision = { behavior: "allow" } | { behavior: "deny"; message: string };
+
 /** A Stop hook's block: the turn goes on with the reason as the next prompt. */
 export interface StopContinuation {
   runId: string;
@@ -56,6 +61,8 @@ export class SessionHooks {
     readonly engine: HookEngine,
     private readonly threadId: string,
     private readonly transcriptPath: () => string | null,
+    /** The thread's MCP tools, for `mcp_tool` hooks; null while it has no MCP servers. */
+    private readonly mcp: () => HookMcpCaller | null = () => null,
   ) {}
 
   async sessionStart(turn: HookTurn, source: SessionStartSource): Promise<string[]> {
@@ -66,14 +73,14 @@ export class SessionHooks {
       { source },
       { matchTargets: [source], turnScoped: false },
     );
-    return contexts(results);
+    return this.contexts(results);
   }
 
   async userPromptSubmit(turn: HookTurn, prompt: string): Promise<{ proceed: boolean; contexts: string[] }> {
     if (!this.engine.has("UserPromptSubmit")) return { proceed: true, contexts: [] };
     const results = await this.fire("UserPromptSubmit", turn, { prompt });
     const halted = results.some((r) => r.outcome.status === "blocked" || r.outcome.status === "stopped");
-    return { proceed: !halted, contexts: halted ? [] : contexts(results) };
+    return { proceed: !halted, contexts: halted ? [] : await this.contexts(results) };
   }
 
   async preToolUse(turn: HookTurn, call: HookToolCall): Promise<PreToolDecision & { contexts: string[] }> {
@@ -84,7 +91,7 @@ export class SessionHooks {
     return {
       blockReason: block?.outcome.blockReason ?? null,
       ...(rewrite && !block ? { updatedInput: rewrite.outcome.updatedInput } : {}),
-      contexts: contexts(results),
+      contexts: await this.contexts(results),
     };
   }
 
@@ -106,14 +113,11 @@ export class SessionHooks {
         ? block.outcome.blockReason
         : block.outcome.stopReason
       : null;
-    return { replacement, contexts: contexts(results) };
+    return { replacement, contexts: await this.contexts(results) };
   }
 
   /** PermissionRequest: "allow" / "deny" with a message when a hook decided, else null (ask). */
-  async permissionRequest(
-    turn: HookTurn,
-    call: Omit<HookToolCall, "callId"> & { callId: string },
-  ): Promise<{ behavior: "allow" } | { behavior: "deny"; message: string } | null> {
+  async permissionRequest(turn: HookTurn, call: HookToolCall): Promise<PermissionHookDecision | null> {
     if (!this.engine.has("PermissionRequest")) return null;
     const { tool_use_id: _omitted, ...fields } = toolFields(call);
     const results = await this.fire("PermissionRequest", turn, fields, toolMatch(call));
@@ -146,13 +150,21 @@ export class SessionHooks {
     await this.fire(event, turn, { trigger }, { noPermissionMode: true });
   }
 
+  /** Interrupt: `turn/interrupt` of a running turn (observational; Codex 0.169 fires it). */
+  async interrupt(turn: HookTurn): Promise<void> {
+    if (!this.engine.has("Interrupt")) return;
+    await this.fire("Interrupt", turn, {});
+  }
+
   /** SessionEnd: no notifications, no model, no turn (Codex: app-server shutdown). */
   async sessionEnd(cwd: string): Promise<void> {
     if (!this.engine.has("SessionEnd")) return;
+    const callMcp = this.mcp();
     await this.engine.run({
       event: "SessionEnd",
       cwd,
       turnId: null,
+      ...(callMcp ? { callMcp } : {}),
       payload: {
         session_id: this.threadId,
         transcript_path: this.transcriptPath(),
@@ -161,6 +173,16 @@ export class SessionHooks {
         reason: "other",
       },
     });
+  }
+
+  /** Each hook's context for the model, spilled to a file past its `additionalContextLimit`. */
+  private contexts(results: readonly HookRunResult[]): Promise<string[]> {
+    const dir = hookOutputsDir(this.engine.tempDir, this.threadId);
+    return Promise.all(
+      results.flatMap((r) =>
+        r.outcome.context ? [spillHookOutput(r.outcome.context, r.hook.additionalContextLimit, dir)] : [],
+      ),
+    );
   }
 
   private fire(
@@ -185,9 +207,11 @@ export class SessionHooks {
       ...(opts.turnScoped === false ? {} : { turn_id: turn.turnId }),
       ...fields,
     };
+    const callMcp = this.mcp();
     return this.engine.run({
       event,
       payload,
+      ...(callMcp ? { callMcp } : {}),
       cwd: config.cwd,
       turnId: turn.turnId,
       ...(opts.matchTargets ? { matchTargets: opts.matchTargets } : {}),
@@ -204,10 +228,6 @@ function toolFields(call: HookToolCall): Record<string, unknown> {
 
 function toolMatch(call: HookToolCall) {
   return { matchTargets: [call.toolName, ...(call.aliases ?? [])], runIdSuffix: `:${call.callId}` };
-}
-
-function contexts(results: readonly HookRunResult[]): string[] {
-  return results.flatMap((r) => (r.outcome.context ? [r.outcome.context] : []));
 }
 
 /** Codex's mapping: approval "never" reads as bypassPermissions, Plan mode as plan. */

@@ -4,7 +4,14 @@ import type { HookEventName } from "./events.js";
 export type HookSource = "system" | "user" | "project" | "sessionFlags";
 export type HookTrustStatus = "managed" | "untrusted" | "trusted" | "modified";
 
-/** One configured command hook after discovery, with its trust evaluated. */
+/** What an `mcp_tool` hook calls: a tool of one of the thread's MCP servers, with static input. */
+export interface McpHookTarget {
+  server: string;
+  tool: string;
+  input: Record<string, unknown>;
+}
+
+/** One configured hook (command or mcp_tool) after discovery, with its trust evaluated. */
 export interface HookDefinition {
   /** `<sourcePath>:<event_snake>:<groupIndex>:<handlerIndex>`, the `hooks.state` key. */
   key: string;
@@ -12,7 +19,10 @@ export interface HookDefinition {
   matcher: string | null;
   /** Matches a target (tool name or aliases, SessionStart source); always true where unused. */
   matches: (targets: readonly string[]) => boolean;
+  /** The shell command; empty for an `mcp_tool` hook. */
   command: string;
+  /** Set for an `mcp_tool` hook (handlerType `mcpTool`). */
+  mcp: McpHookTarget | null;
   timeoutSec: number;
   async: boolean;
   statusMessage: string | null;

@@ -234,7 +234,7 @@ export class McpTools {
       };
     };
 
-    const refusal = await this.approve(tool, args, ctx, serverConfig);
+    const refusal = await this.approve(tool, args, call.callId, ctx, serverConfig);
     // An interrupt while the user was asked ends the call without an end event.
     ctx.signal.throwIfAborted();
     if (refusal !== null) return end({ ok: false, message: refusal }, begun);
@@ -262,6 +262,7 @@ export class McpTools {
   private async approve(
     tool: McpTool,
     args: unknown,
+    callId: string,
     ctx: ToolContext,
     serverConfig: McpServerConfig | undefined,
   ): Promise<string | null> {
@@ -277,6 +278,14 @@ export class McpTools {
     });
     if (decision.kind === "run") return null;
     if (decision.kind === "deny") return decision.message;
+    // Hooks answer before the user is asked (Codex: a deny's message replaces "user rejected…").
+    const hooked = await ctx.hooks?.permissionRequest({
+      callId,
+      toolName: `${NAMESPACE_PREFIX}${tool.server}__${tool.name}`,
+      toolInput: args ?? {},
+    });
+    if (hooked?.behavior === "allow") return null;
+    if (hooked?.behavior === "deny") return hooked.message;
     if (!ctx.requestElicitation) return MCP_CANCELLED_TEXT;
     const answer = await ctx.requestElicitation(tool.server, approvalPrompt(tool, args, decision.persist));
     if (answer.action === "decline") return MCP_DECLINED_TEXT;

@@ -700,7 +700,20 @@ export class Session {
    * Resolves with the aborted turn's id, or null when nothing was running.
    */
   interrupt(): Promise<string | null> {
-    return this.lock.run(() => this.abortActive("interrupted"));
+    return this.lock.run(async () => {
+      await this.interruptHooks();
+      return this.abortActive("interrupted");
+    });
+  }
+
+  /** Interrupt hooks see the turn while it still runs (their own run must not be aborted with it). */
+  private async interruptHooks(): Promise<void> {
+    const turn = this.active;
+    if (!this.hookHost || !turn || turn.finishing) return;
+    const emit = (msg: EventMsg) => this.emit(turn.turnId, msg);
+    await this.hookHost.hooks
+      .interrupt({ turnId: turn.turnId, config: this.configuration, emit })
+      .catch(() => undefined);
   }
 
   /** Resolves when no task is running. */
@@ -1086,7 +1099,21 @@ export class Session {
     };
     let pending: SessionStartSource | null = sources[history];
     return {
-      hooks: new SessionHooks(options.engine, this.threadId, () => this.recorder.path),
+      hooks: new SessionHooks(
+        options.engine,
+        this.threadId,
+        () => this.recorder.path,
+        () => {
+          const mcp = this.mcp;
+          // A hook may fire before the servers finished starting (UserPromptSubmit at the first turn).
+          return mcp
+            ? async (server, tool, args, opts) => {
+                await mcp.waitForStarting(opts.timeoutMs);
+                return mcp.callTool(server, tool, args, opts);
+              }
+            : null;
+        },
+      ),
       takeSessionStart: () => {
         const source = pending;
         pending = null;

@@ -10,7 +10,12 @@ import type { ResponseItem } from "../protocol/items.js";
 import type { ToolSpec } from "../protocol/model.js";
 import type { SessionConfiguration } from "../permissions/index.js";
 import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
-import type { HookToolCall, PostToolDecision, PreToolDecision } from "../hooks/session-hooks.js";
+import type {
+  HookToolCall,
+  PermissionHookDecision,
+  PostToolDecision,
+  PreToolDecision,
+} from "../hooks/session-hooks.js";
 import type {
   DynamicToolRequest,
   DynamicToolResult,
@@ -140,6 +145,8 @@ export interface ToolContext {
 export interface ToolHooks {
   preToolUse(call: HookToolCall): Promise<PreToolDecision>;
   postToolUse(call: HookToolCall, response: unknown): Promise<PostToolDecision>;
+  /** PermissionRequest for a call that would ask the user (MCP tools); null: no hook decided. */
+  permissionRequest(call: HookToolCall): Promise<PermissionHookDecision | null>;
   /** Developer messages the hooks added for a call (once; empty when none). */
   takeContext(callId: string): ResponseItem[];
 }

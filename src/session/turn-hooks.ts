@@ -57,6 +57,9 @@ export function toolHooksFor(hooks: SessionHooks, turn: HookTurn): ToolHooks {
       keep(call.callId, contexts);
       return decision;
     },
+    permissionRequest(call: HookToolCall) {
+      return hooks.permissionRequest(turn, call);
+    },
     takeContext(callId: string): ResponseItem[] {
       const items = pending.get(callId) ?? [];
       pending.delete(callId);

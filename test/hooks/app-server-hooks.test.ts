@@ -1,37 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadLayerStack } from "../../src/config/layers.js";
-import { discoverHooks } from "../../src/hooks/discovery.js";
-import { functionCall, message, type RecordedRequest, textTurn, turn } from "../support/model-server.js";
+import { functionCall, message, textTurn, turn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
 import { type Fixture, fixture, stdioServer, text, turnCompleted } from "../app-server-engine/support.js";
-import { hookScript, hooksJson, payloads, schemaErrors } from "./support.js";
+import { hookScript, hooksJson, inputOf, payloads, schemaErrors, textOf, trustAll } from "./support.js";
 
 /**
  * Hooks through `keel app-server` over stdio: trust, hooks/list, config/batchWrite, the
  * hook/started / hook/completed notifications, the hookPrompt item, and what the model is sent.
  * Every message is also checked against Codex 0.169's generated schema (fixture checker).
  */
-
-type InputItem = {
-  type: string;
-  role?: string;
-  content?: { text?: string }[];
-  output?: string;
-  call_id?: string;
-};
-const inputOf = (request: RecordedRequest) => (request.body as { input: InputItem[] }).input;
-const textOf = (item: InputItem | undefined) => (item?.content ?? []).map((c) => c.text ?? "").join("");
-
-/** Writes `[hooks.state."<key>"] trusted_hash` for every hook discovered for the workspace. */
-function trustAll(fx: Fixture): void {
-  const { hooks } = discoverHooks(loadLayerStack({ keelHome: fx.home, cwd: fx.workspace }).layers, fx.home);
-  const lines = hooks.map(
-    (h) => `[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${JSON.stringify(h.currentHash)}\n`,
-  );
-  fs.appendFileSync(path.join(fx.home, "config.toml"), `\n${lines.join("\n")}`);
-}
 
 async function startThread(peer: Awaited<ReturnType<typeof stdioServer>>["peer"], fx: Fixture) {
   await peer.initialize();

@@ -1,7 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Ajv } from "ajv";
+import { loadLayerStack } from "../../src/config/layers.js";
+import { discoverHooks } from "../../src/hooks/discovery.js";
 import { REPO_ROOT } from "../exec/support.js";
+import type { RecordedRequest } from "../support/model-server.js";
 
 /** The spec's hook JSON Schemas (test/fixtures/spec/hooks, copied from the spec), as Codex 0.169 has them. */
 const FIXTURES = path.join(REPO_ROOT, "test/fixtures/spec/hooks");
@@ -39,7 +42,16 @@ export function payloads(dir: string, name: string): Record<string, unknown>[] {
 
 /** `{"hooks": {<event>: [{matcher, hooks: [{type: command, command}]}]}}` */
 export function hooksJson(
-  groups: Record<string, { matcher?: string; command: string; timeout?: number }[]>,
+  groups: Record<
+    string,
+    {
+      matcher?: string;
+      command: string;
+      timeout?: number;
+      async?: boolean;
+      additionalContextLimit?: number;
+    }[]
+  >,
 ): string {
   return JSON.stringify({
     hooks: Object.fromEntries(
@@ -47,9 +59,40 @@ export function hooksJson(
         event,
         list.map((g) => ({
           ...(g.matcher !== undefined ? { matcher: g.matcher } : {}),
-          hooks: [{ type: "command", command: g.command, ...(g.timeout ? { timeout: g.timeout } : {}) }],
+          hooks: [
+            {
+              type: "command",
+              command: g.command,
+              ...(g.timeout ? { timeout: g.timeout } : {}),
+              ...(g.async ? { async: true } : {}),
+              ...(g.additionalContextLimit !== undefined
+                ? { additionalContextLimit: g.additionalContextLimit }
+                : {}),
+            },
+          ],
         })),
       ]),
     ),
   });
 }
+
+/** Writes `[hooks.state."<key>"] trusted_hash` for every hook discovered for the workspace. */
+export function trustAll(fx: { home: string; workspace: string }): void {
+  const { hooks } = discoverHooks(loadLayerStack({ keelHome: fx.home, cwd: fx.workspace }).layers, fx.home);
+  const lines = hooks.map(
+    (h) => `[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${JSON.stringify(h.currentHash)}\n`,
+  );
+  fs.appendFileSync(path.join(fx.home, "config.toml"), `\n${lines.join("\n")}`);
+}
+
+/** A Responses API input item, as far as the hook tests read it. */
+export type InputItem = {
+  type: string;
+  role?: string;
+  content?: { text?: string }[];
+  output?: string;
+  call_id?: string;
+};
+export const inputOf = (request: RecordedRequest) => (request.body as { input: InputItem[] }).input;
+export const textOf = (item: InputItem | undefined) =>
+  (item?.content ?? []).map((c) => c.text ?? "").join("");
