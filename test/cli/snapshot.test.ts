@@ -92,16 +92,20 @@ describe("the snapshot build", () => {
   // runs the bundle), so this is where a module that cannot live in a snapshot is caught: e.g. a
   // native handle (net.BlockList, a timer, a socket) created when a module is loaded.
   const script = path.join(root, "dist/keel.cjs");
-  test.skipIf(!fs.existsSync(script))("dist/keel.cjs builds into a V8 start-up snapshot", () => {
-    const blob = path.join(tempDir("keel-snapshot-"), "keel.blob");
-    const built = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", script], {
-      cwd: path.dirname(script),
-      encoding: "utf8",
-      env: { PATH: process.env.PATH ?? "" },
-    });
-    const firstError = built.stderr.split("\n").find((l) => /Error|not serialized/.test(l));
-    expect(built.status, firstError).toBe(0);
-  }, 120_000);
+  test.skipIf(!fs.existsSync(script))(
+    "dist/keel.cjs builds into a V8 start-up snapshot",
+    () => {
+      const blob = path.join(tempDir("keel-snapshot-"), "keel.blob");
+      const built = spawnSync(process.execPath, ["--snapshot-blob", blob, "--build-snapshot", script], {
+        cwd: path.dirname(script),
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "" },
+      });
+      const firstError = built.stderr.split("\n").find((l) => /Error|not serialized/.test(l));
+      expect(built.status, firstError).toBe(0);
+    },
+    120_000,
+  );
 });
 
 describe("bin/keel launcher", () => {
