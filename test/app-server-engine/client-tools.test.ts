@@ -188,7 +188,8 @@ describe("dynamic tools", () => {
 
   it("offers them, routes calls to the client with item/tool/call and returns its result", async () => {
     const fx = await fixture();
-    const { peer } = stdioServer(fx);
+    const firstServer = stdioServer(fx);
+    const { peer } = firstServer;
     const threadId = await startThread(fx, peer, { dynamicTools, persistExtendedHistory: true });
     fx.model.enqueue(
       turn([functionCall("lookup_ticket", { id: "T-1" }, "call_a")]),
@@ -288,6 +289,10 @@ describe("dynamic tools", () => {
 
     // A resumed thread offers them again and shows the calls it made.
     await peer.request("thread/unsubscribe", { threadId });
+    // The first server lets go of the thread's rollout (its writer lock) when it unloads it, which
+    // may finish after the answer: end that server before another one resumes the thread.
+    peer.close();
+    await firstServer.exited;
     const { peer: other } = stdioServer(fx, "second");
     await other.initialize();
     const resumed = await other.request("thread/resume", { threadId, persistExtendedHistory: true });

@@ -25,9 +25,13 @@ async function hostServer(): Promise<{ port: number; hits: string[] }> {
   return { port: (server.address() as net.AddressInfo).port, hits };
 }
 
-async function runCurl(feature: boolean) {
+async function runCurl(feature: boolean, options: { rules?: string; configAllows?: boolean } = {}) {
   const host = await hostServer();
   const s = await setup({ topLevel: { default_permissions: "dev" } });
+  if (options.rules !== undefined) {
+    fs.mkdirSync(path.join(s.home, "rules"), { recursive: true });
+    fs.writeFileSync(path.join(s.home, "rules", "default.rules"), options.rules);
+  }
   fs.appendFileSync(
     path.join(s.home, "config.toml"),
     [
@@ -36,8 +40,9 @@ async function runCurl(feature: boolean) {
       "[permissions.dev.network]",
       "enabled = true",
       "allow_local_binding = true",
-      "[permissions.dev.network.domains]",
-      '"127.0.0.1" = "allow"',
+      ...(options.configAllows === false
+        ? []
+        : ["[permissions.dev.network.domains]", '"127.0.0.1" = "allow"']),
       ...(feature ? ["[features]", "network_proxy = true"] : []),
       "",
     ].join("\n"),
@@ -61,6 +66,21 @@ describe("keel exec with the managed network proxy", () => {
     expect(output).toContain("direct=7");
     expect(output).toContain("active=1 no_proxy=localhost,127.0.0.1,::1,");
     expect(hits).toEqual(["/proxied"]);
+  });
+
+  it("network_rule (spec §9 test 8): a rules allow opens a host, a rules deny beats a config allow", async () => {
+    const allowed = await runCurl(true, {
+      configAllows: false,
+      rules: 'network_rule(host="127.0.0.1", protocol="https", decision="allow")\n',
+    });
+    // The protocol is ignored: an https rule opens plain http too.
+    expect(allowed.output).toContain("hello from the host");
+    expect(allowed.hits).toEqual(["/proxied"]);
+    const denied = await runCurl(true, {
+      rules: 'network_rule(host="127.0.0.1", protocol="http", decision="deny", justification="no")\n',
+    });
+    expect(denied.output).toContain('"reason":"denied"');
+    expect(denied.hits).toEqual([]);
   });
 
   it("feature off (spec §9 test 1): the profile's network is direct, without proxy variables", async () => {

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import type { ShellEnvironmentPolicyToml } from "../../config/schema.js";
+import { compiledNetworkDomains } from "../../execpolicy/network.js";
+import { foldNetworkRules } from "../../network-proxy/rules-fold.js";
 import type { PermissionEnv } from "../../permissions/index.js";
 import type { ResponseItem } from "../../protocol/items.js";
 import {
@@ -150,7 +152,15 @@ export class SandboxedToolRouter implements ToolRouter {
     networkProxy?: NetworkProxySettings | null,
   ): void {
     this.snapshots.start({ threadId, cwd, keelHome, env: this.commandEnvFor(threadId) });
-    if (networkProxy) this.proxies.start(threadId, networkProxy);
+    if (!networkProxy) return;
+    // `network_rule`s of the loaded rules files join the proxy's domain lists (network-proxy.md §7).
+    const rules = this.options.execPolicy?.current();
+    this.proxies.start(
+      threadId,
+      rules
+        ? { ...networkProxy, policy: foldNetworkRules(networkProxy.policy, compiledNetworkDomains(rules)) }
+        : networkProxy,
+    );
   }
 
   /** A session ended: its snapshot (taken or still being taken) is deleted, its proxy closed. */
