@@ -1,7 +1,8 @@
 /**
- * The official Codex 0.169 TUI (`codex --remote ws://…`, in tmux) using keel's workspace methods:
- * its `@` file picker (fuzzyFileSearch sessions) and `/review` of uncommitted changes
- * (review/start). The scripted model tells the requests apart by content.
+ * The official Codex 0.169 TUI (`codex --remote ws://…`, in tmux) with its `@` file picker and
+ * `/review` of uncommitted changes (review/start), against Codex's own app-server (the reference:
+ * proves the script) and keel's. The 0.169 TUI searches files itself (no fuzzyFileSearch call
+ * reaches either server). The scripted model tells the requests apart by content.
  */
 import fs from "node:fs";
 import path from "node:path";
