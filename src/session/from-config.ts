@@ -40,7 +40,7 @@ export function sessionOptionsFromConfig(
     .filter(([name, value]) => value === true && loaded.features[name] === true && underDevelopment.has(name))
     .map(([name]) => name)
     .sort();
-  const multiAgent = usesMultiAgentFlag(toml, profile) ? [MULTI_AGENT_DEPRECATION_WARNING] : [];
+  const multiAgent = multiAgentInConfigFiles(loaded) ? [MULTI_AGENT_DEPRECATION_WARNING] : [];
   return {
     config,
     provider: { id: loaded.modelProviderId.value, info: loaded.modelProvider },
@@ -59,6 +59,19 @@ export function sessionOptionsFromConfig(
     permissionEnv: loaded.permissionEnv,
     requestUserInputInDefaultMode: loaded.features.default_mode_request_user_input === true,
   };
+}
+
+/**
+ * Like Codex, only config files raise the multi_agent warning, not session flags: the 0.169 TUI
+ * pins `features.multi_agent` in the config of its hidden title thread and must not get a warning.
+ */
+function multiAgentInConfigFiles(loaded: LoadedConfig): boolean {
+  return loaded.layers.some((layer) => {
+    if (layer.source.type === "sessionFlags" || layer.disabledReason !== null) return false;
+    const profiles = layer.config.profiles as Record<string, Record<string, unknown>> | undefined;
+    const profile = (loaded.configProfile && profiles?.[loaded.configProfile]) || null;
+    return usesMultiAgentFlag(layer.config, profile);
+  });
 }
 
 function activeProfile(loaded: LoadedConfig): Record<string, unknown> | null {

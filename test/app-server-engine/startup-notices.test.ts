@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { textTurn } from "../support/model-server.js";
-import { fixture, type Message, stdioServer } from "./support.js";
+import { type Fixture, fixture, type Message, type Peer, stdioServer } from "./support.js";
 
 /**
  * Session start-up notices through `keel app-server` (session.md §5): texts and kinds as Codex
@@ -15,6 +15,17 @@ const alias = (key: string, canonical: string) => ({
   summary: `\`[features].${key}\` is deprecated. Use \`[features].${canonical}\` instead.`,
   details: `Enable it with \`--enable ${canonical}\` or \`[features].${canonical}\` in config.toml. See https://developers.openai.com/codex/config-basic#feature-flags for details.`,
 });
+
+/** The warnings sent once a turn has run: the turn proves the start-up burst is over. */
+async function warningsAfterOneTurn(fx: Fixture, peer: Peer, threadId: string): Promise<string[]> {
+  fx.model.enqueue(textTurn("ok"));
+  const { turn } = await peer.request("turn/start", {
+    threadId,
+    input: [{ type: "text", text: "hi", text_elements: [] }],
+  });
+  await peer.notification("turn/completed", (p) => p.turn.id === turn.id);
+  return peer.received.filter((m) => m.method === "warning").map((m) => m.params.message);
+}
 
 describe("start-up deprecation notices and warnings", () => {
   // `on-failure` (whose warning sits before the hook warnings) is covered in
@@ -94,14 +105,22 @@ describe("start-up deprecation notices and warnings", () => {
     await peer.initialize();
     const { thread } = await peer.request("thread/start", { cwd: fx.workspace });
     await peer.notification("deprecationNotice", (p) => /web_search_cached/.test(p.summary));
-    // A turn proves the start-up burst is over before the warnings are counted.
-    fx.model.enqueue(textTurn("ok"));
-    const { turn } = await peer.request("turn/start", {
-      threadId: thread.id,
-      input: [{ type: "text", text: "hi", text_elements: [] }],
-    });
-    await peer.notification("turn/completed", (p) => p.turn.id === turn.id);
-    const warnings = peer.received.filter((m) => m.method === "warning").map((m) => m.params.message);
+    const warnings = await warningsAfterOneTurn(fx, peer, thread.id);
     expect(warnings.filter((w: string) => w.startsWith("Under-development"))).toEqual([]);
+  });
+
+  it("features.multi_agent from thread/start's config (session flags) raises no warning, as in Codex", async () => {
+    // The 0.169 TUI starts its hidden title thread with `features.multi_agent = false`.
+    const fx = await fixture();
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    const { thread } = await peer.request("thread/start", {
+      cwd: fx.workspace,
+      ephemeral: true,
+      config: { "features.multi_agent": false, "features.multi_agent_v2": false },
+    });
+    const warnings = await warningsAfterOneTurn(fx, peer, thread.id);
+    expect(warnings).toEqual([]);
+    expect(fx.checker.check()).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import {
   type ModelServer,
   mockProviderToml,
   type RecordedRequest,
+  type ScriptEntry,
   startModelServer,
   textTurn,
   turn,
@@ -31,7 +32,7 @@ import {
   startAppServer,
 } from "./servers.js";
 import { sleep, TmuxSession, tail } from "./tmux.js";
-import { startWsProxy } from "./ws-proxy.js";
+import { startWsProxy, type WsProxy } from "./ws-proxy.js";
 
 export const PROMPT = "Please create out.txt in this folder";
 export const COMMAND = "echo hi > out.txt";
@@ -107,7 +108,11 @@ export function tuiConfigToml(workspace: string, modelUrl: string): string {
   ].join("\n");
 }
 
-export async function createFixture(resources: Resources, kind: ServerKind): Promise<Fixture> {
+export async function createFixture(
+  resources: Resources,
+  kind: ServerKind,
+  model: ScriptEntry = scenarioModel,
+): Promise<Fixture> {
   const cache = path.join(os.homedir(), ".cache", "keel-tui");
   fs.mkdirSync(cache, { recursive: true });
   const root = fs.realpathSync(fs.mkdtempSync(path.join(cache, `${kind}-`)));
@@ -116,14 +121,14 @@ export async function createFixture(resources: Resources, kind: ServerKind): Pro
   const serverHome = path.join(root, `${kind}-home`);
   const tuiHome = path.join(root, "tui-home");
   for (const dir of [workspace, serverHome, tuiHome]) fs.mkdirSync(dir);
-  const model = await startModelServer({ fallback: scenarioModel });
-  resources.add(() => model.close());
+  const server = await startModelServer({ fallback: model });
+  resources.add(() => server.close());
   fs.writeFileSync(
     path.join(serverHome, "config.toml"),
-    `${mockProviderToml(model.url)}\n${trustToml(workspace)}`,
+    `${mockProviderToml(server.url)}\n${trustToml(workspace)}`,
   );
-  fs.writeFileSync(path.join(tuiHome, "config.toml"), tuiConfigToml(workspace, model.url));
-  return { root, workspace, serverHome, tuiHome, model };
+  fs.writeFileSync(path.join(tuiHome, "config.toml"), tuiConfigToml(workspace, server.url));
+  return { root, workspace, serverHome, tuiHome, model: server };
 }
 
 export interface ScenarioOptions {
@@ -136,6 +141,8 @@ export interface ScenarioOptions {
    * (one `[connection] →|← json` line per frame), whether the scenario passes or fails.
    */
   traceFile?: string;
+  /** Put the proxy in even without a trace file, so a test can assert on the frames. */
+  observe?: boolean;
 }
 
 export interface TuiExit {
@@ -215,8 +222,22 @@ export async function waitForComposer(tui: TmuxSession): Promise<void> {
   }
 }
 
-export async function runScenario(resources: Resources, options: ScenarioOptions): Promise<ScenarioResult> {
-  const fixture = await createFixture(resources, options.server);
+export interface Attached {
+  server: AppServer;
+  tui: TmuxSession;
+  /** The proxy between TUI and server (with `observe` or `traceFile`). */
+  proxy?: WsProxy;
+}
+
+/**
+ * Starts the app-server of `options.server` on the fixture and the TUI attached to it (through a
+ * logging proxy when `options.traceFile` is set). Does not wait for the composer.
+ */
+export async function attachTui(
+  resources: Resources,
+  fixture: Fixture,
+  options: ScenarioOptions,
+): Promise<Attached> {
   const server = await startAppServer({
     kind: options.server,
     home: fixture.serverHome,
@@ -226,24 +247,32 @@ export async function runScenario(resources: Resources, options: ScenarioOptions
   resources.add(() => server.stop());
   const entry = codexEntry(options.tui);
   if (entry === null) throw new Error(`codex ${options.tui} is not installed`);
-  let remote = server.url;
-  if (options.traceFile !== undefined) {
-    const proxy = await startWsProxy(server.url);
+  let proxy: WsProxy | undefined;
+  if (options.traceFile !== undefined || options.observe) {
+    const started = await startWsProxy(server.url);
     const file = options.traceFile;
     resources.add(async () => {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, `${proxy.format(100_000)}\n`);
-      await proxy.close();
+      if (file !== undefined) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, `${started.format(100_000)}\n`);
+      }
+      await started.close();
     });
-    remote = proxy.url;
+    proxy = started;
   }
   const tui = await TmuxSession.start({
-    argv: [process.execPath, entry, "--remote", remote],
+    argv: [process.execPath, entry, "--remote", proxy?.url ?? server.url],
     env: { ...baseEnv(), CODEX_HOME: fixture.tuiHome, TERM: "xterm-256color" },
     cwd: fixture.workspace,
     scratchDir: fixture.root,
   });
   resources.add(() => tui.kill());
+  return { server, tui, proxy };
+}
+
+export async function runScenario(resources: Resources, options: ScenarioOptions): Promise<ScenarioResult> {
+  const fixture = await createFixture(resources, options.server);
+  const { server, tui } = await attachTui(resources, fixture, options);
 
   const step = async <T>(name: string, action: () => Promise<T>): Promise<T> => {
     try {
