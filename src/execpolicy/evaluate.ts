@@ -1,3 +1,4 @@
+import path from "node:path";
 import { extractShellScript, joinShellWords, parsePlainScript } from "../tools/shell-words.js";
 import { type Decision, type Policy, type PrefixRuleMatch, strictest } from "./policy.js";
 
@@ -67,7 +68,17 @@ export function checkCommandRules(
     const first = heuristics.find((h) => h.verdict.decision === "prompt")!;
     return { kind: "prompt", reason: null, fromRule: false, amendment: first.segment };
   }
-  return { kind: "allow", bypassSandbox: heuristics.length === 0 };
+  // A basename-fallback match stands for whatever file sits at that path — possibly one the model
+  // wrote in the sandbox — so it leaves the sandbox only when `host_executable` vouches for the path.
+  const vouched = ruleMatches.every(
+    (m) => m.resolvedProgram === undefined || vouchedFor(policy, m.resolvedProgram),
+  );
+  return { kind: "allow", bypassSandbox: heuristics.length === 0 && vouched };
+}
+
+/** `matches` returns a fallback match under a `host_executable` entry only for a listed path. */
+function vouchedFor(policy: Policy, program: string): boolean {
+  return policy.hostExecutables.has(path.basename(program));
 }
 
 function longest(matches: readonly PrefixRuleMatch[]): PrefixRuleMatch | undefined {
@@ -81,8 +92,18 @@ function forbiddenReason(cmd: string, rule: PrefixRuleMatch): string {
   return `\`${cmd}\` rejected: policy forbids commands starting with \`${rule.matchedPrefix.join(" ")}\``;
 }
 
-/** Prefixes that must never become an allow rule: they would allow running anything (spec §6). */
+/**
+ * Prefixes that must never become an allow rule: they would allow running anything (spec §6).
+ * Codex 0.169's 88 prefixes (its binary holds every token below); the spec lists only some.
+ */
 const BANNED_PREFIXES: readonly (readonly string[])[] = [
+  ...["bash", "sh", "zsh", "/bin/bash", "/bin/sh", "/bin/zsh"].flatMap((s) => variants([s], ["-c", "-lc"])),
+  ...["dash", "fish", "ksh"].flatMap((s) => variants([s], ["-c"])),
+  ...["cmd", "cmd.exe"].flatMap((s) => variants([s], ["/c", "/k"])),
+  ...["powershell", "powershell.exe"].flatMap((p) =>
+    variants([p], ["-Command", "-EncodedCommand", "-File", "-c"]),
+  ),
+  ...variants(["pwsh"], ["-Command", "-EncodedCommand", "-File", "-c", "-e", "-ec", "-f"]),
   ...variants(["python3"], ["-", "-c"]),
   ...variants(["python"], ["-", "-c"]),
   ...variants(["py"], ["-3"]),
@@ -90,20 +111,18 @@ const BANNED_PREFIXES: readonly (readonly string[])[] = [
   ["pyw"],
   ["pypy"],
   ["pypy3"],
+  ...["node", "nodejs", "perl", "ruby", "lua", "julia"].flatMap((p) => variants([p], ["-e"])),
+  ["Rscript"],
+  ...variants(["php"], ["-r"]),
+  ...variants(["bun"], ["-e", "run"]),
+  ...variants(["deno"], ["eval"]),
+  ["npm", "run"],
+  ["pnpm", "run"],
+  ["yarn", "run"],
   ["git"],
-  ...variants(["bash"], ["-lc"]),
-  ...variants(["sh"], ["-c", "-lc"]),
-  ...variants(["zsh"], ["-lc"]),
-  ...variants(["/bin/zsh"], ["-lc"]),
-  ...variants(["/bin/bash"], ["-lc"]),
-  ...["pwsh", "powershell", "powershell.exe"].flatMap((p) => variants([p], ["-Command", "-c"])),
   ["env"],
   ["sudo"],
-  ...variants(["node"], ["-e"]),
-  ...variants(["perl"], ["-e"]),
-  ...variants(["ruby"], ["-e"]),
-  ...variants(["php"], ["-r"]),
-  ...variants(["lua"], ["-e"]),
+  ["rm"],
   ["osascript"],
 ];
 

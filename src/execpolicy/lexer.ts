@@ -132,7 +132,9 @@ export function tokenize(source: string): Token[] {
       const ch = source[i]!;
       if (ch === "\\" && !raw) {
         const e = source[i + 1];
-        if (e === undefined) continue;
+        // A backslash as the file's last character: never advancing here would loop forever.
+        if (e === undefined)
+          throw new RulesSyntaxError("unterminated string literal", { start, end: here() });
         if (e === "\n") {
           advance(2);
           continue;

@@ -24,6 +24,8 @@ export interface Call {
 }
 
 const KEYWORD_VALUES: Record<string, Value> = { None: null, True: true, False: false };
+/** Rules need two levels (a pattern of alternatives); anything far deeper is refused. */
+const MAX_LIST_DEPTH = 64;
 const UNSUPPORTED_KEYWORDS = new Set(["def", "for", "if", "while", "return", "lambda", "load"]);
 
 export function parseRules(source: string): Call[] {
@@ -92,7 +94,7 @@ export function parseRules(source: string): Call[] {
     return { callee: head.value, args, range: { start: head.range.start, end: close.range.end } };
   }
 
-  function expression(): Value {
+  function expression(depth = 0): Value {
     const token = next();
     switch (token.kind) {
       case "string": {
@@ -106,9 +108,11 @@ export function parseRules(source: string): Call[] {
         return fail(`Variable \`${token.value}\` not found`, token);
       case "punct":
         if (token.value === "[") {
+          // Deep nesting would overflow the stack (a RangeError, not a load error).
+          if (depth >= MAX_LIST_DEPTH) return fail("lists are nested too deeply", token);
           const items: Value[] = [];
           while (!(peek().kind === "punct" && peek().value === "]")) {
-            items.push(expression());
+            items.push(expression(depth + 1));
             if (peek().kind === "punct" && peek().value === ",") next();
             else if (!(peek().kind === "punct" && peek().value === "]"))
               fail(`Parse error: unexpected ${describe(peek())}, expected symbol ']'`);

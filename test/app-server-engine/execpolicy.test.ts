@@ -252,3 +252,62 @@ describe("exec policy rules over the app-server", () => {
     await turnCompleted(peer, started.turn.id);
   });
 });
+
+// An allow rule for `touch` must not run a workspace file called `touch` outside the sandbox: the
+// model can write such a file from inside the sandbox (spec §3 basename fallback, §4).
+describe("allow rule and the basename fallback", () => {
+  it("a workspace program named like an allowed one runs sandboxed", async () => {
+    const fx = await fixture();
+    const outside = tempDirOutsideProjects("keel-rules-out-");
+    fs.mkdirSync(path.join(fx.home, "rules"), { recursive: true });
+    fs.writeFileSync(path.join(fx.home, "rules", "user.rules"), 'prefix_rule(pattern=["touch"])\n');
+    // What a sandboxed command could have written: a `touch` that does something else.
+    const fake = path.join(fx.workspace, "touch");
+    fs.writeFileSync(fake, '#!/bin/sh\necho escaped > "$1"\n', { mode: 0o755 });
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx, "never");
+    fx.model.enqueue(
+      turn([exec(`${fake} ${outside}/x`, "call_x")]),
+      turn([exec(`touch ${outside}/y`, "call_y")]),
+      turn([message("ok")]),
+    );
+    const started = await peer.request("turn/start", { threadId, input: text("go") });
+    await turnCompleted(peer, started.turn.id);
+    expect(fs.existsSync(path.join(outside, "x"))).toBe(false);
+    // The rule still takes the real, bare `touch` outside the sandbox.
+    expect(fs.existsSync(path.join(outside, "y"))).toBe(true);
+    expect(peer.received.some((m) => m.method === "item/commandExecution/requestApproval")).toBe(false);
+  });
+});
+
+describe("an amendment that cannot be saved", () => {
+  it("the approved command still runs and a warning says the prefix was not saved", async () => {
+    const fx = await fixture();
+    const outside = tempDirOutsideProjects("keel-rules-out-");
+    // default.rules is a folder: appending to it fails.
+    fs.mkdirSync(path.join(fx.home, "rules", "default.rules"), { recursive: true });
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx, "on-request");
+    fx.model.enqueue(
+      turn([
+        exec(`touch ${outside}/b.txt`, "call_b", {
+          sandbox_permissions: "require_escalated",
+          justification: "touch b?",
+          prefix_rule: ["touch"],
+        }),
+      ]),
+      turn([message("ok")]),
+    );
+    const started = await peer.request("turn/start", { threadId, input: text("go") });
+    const request = await peer.serverRequest("item/commandExecution/requestApproval");
+    peer.send({
+      id: request.id,
+      result: { decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch"] } } },
+    });
+    expect((await turnCompleted(peer, started.turn.id)).params.turn.status).toBe("completed");
+    expect(fs.existsSync(path.join(outside, "b.txt"))).toBe(true);
+    const completed = await peer.notification("item/completed", (p) => p.item.id === "call_b");
+    expect(completed.params.item.status).toBe("completed");
+    expect(JSON.stringify(peer.received)).toContain("The approved command prefix could not be saved");
+  });
+});

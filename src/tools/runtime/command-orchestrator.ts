@@ -277,7 +277,15 @@ export async function runCommand(
     });
     const answer = approvalOf(response.decision, deps.execPolicy !== undefined);
     // Saved before the command runs, and in force for the rest of the session at once.
-    if (typeof answer === "object") deps.execPolicy!.amend(answer.amend);
+    if (typeof answer === "object") {
+      try {
+        deps.execPolicy!.amend(answer.amend);
+      } catch (error) {
+        // The user approved the command: an unwritable rules file must not cancel it.
+        const why = (error as Error)?.message ?? String(error);
+        ctx.emit({ type: "warning", message: `The approved command prefix could not be saved: ${why}` });
+      }
+    }
     return answer;
   };
 
