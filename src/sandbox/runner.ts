@@ -315,7 +315,7 @@ async function runUnderBwrap(
       file: bwrapPath,
       args: command.args,
       cwd: "/",
-      // The bridge gets the command's environment over IPC, so NODE_OPTIONS and friends meant for
+      // The bridge gets the command's environment over its frame pipe, so NODE_OPTIONS and friends meant for
       // the command do not change how the bridge itself runs.
       env: bridge ? {} : env,
       options,
