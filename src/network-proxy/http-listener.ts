@@ -93,6 +93,9 @@ async function onRequest(
   rt.record({ protocol: "http", host, port, method, allowed: true });
   const headers: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+  // The policy judged the URL's host, so the upstream must see that host (RFC 9112 §3.2.2): a
+  // client's own Host header would reach any other site sharing the allowed host's address.
+  headers.host = url.host;
   const upstream = http.request({
     host: decision.addresses[0],
     port,

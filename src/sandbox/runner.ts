@@ -315,7 +315,7 @@ async function runUnderBwrap(
       file: bwrapPath,
       args: command.args,
       cwd: "/",
-      // The bridge gets the command's environment over IPC, so NODE_OPTIONS and friends meant for
+      // The bridge gets the command's environment over its frame pipe, so NODE_OPTIONS and friends meant for
       // the command do not change how the bridge itself runs.
       env: bridge ? {} : env,
       options,
@@ -363,7 +363,7 @@ interface ExecuteParams {
   notes: SandboxNote[];
   /**
    * Present when `file` is bwrap: fd 3 carries the seccomp program, fd 4 the JSON status, and with
-   * a proxy bridge fd 5 the IPC channel to it.
+   * a proxy bridge fd 5 the frame pipe to it.
    */
   bwrap?: { seccomp: Buffer; bridge?: BridgeSetup };
 }
@@ -439,7 +439,7 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
     ? [terminal.slaveFd, terminal.slaveFd, terminal.slaveFd]
     : [stdinMode, "pipe", "pipe"];
   if (params.bwrap) stdio.push("pipe", "pipe");
-  if (params.bwrap?.bridge) stdio.push("ipc");
+  if (params.bwrap?.bridge) stdio.push("pipe");
   stdio = maskPtyFds(stdio);
   const stdout = new OutputBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
   const stderr = new OutputBuffer(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);

@@ -102,6 +102,37 @@ describe("managed proxy responses", () => {
     expect(up.methods).toEqual(["GET"]);
   });
 
+  it("forwards the URL's host as Host, whatever Host header the client sent", async () => {
+    const hosts: string[] = [];
+    const server = http.createServer((req, res) => {
+      hosts.push(req.headers.host ?? "");
+      res.end("upstream");
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    cleanups.push(() => new Promise((done) => server.close(() => done())));
+    const port = (server.address() as net.AddressInfo).port;
+    const p = await proxy({ allow: ["allowed.test"] });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: p.httpPort,
+          path: `http://allowed.test:${port}/x`,
+          headers: { host: "other-site.example" },
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    expect(hosts).toEqual([`allowed.test:${port}`]);
+  });
+
   it("a policy changed in place applies to the next request", async () => {
     const up = await upstream();
     const p = await proxy({ allow: [] });
