@@ -23,9 +23,9 @@ interface RuleFile {
 
 /**
  * Walks search roots as Codex's file search does: hidden entries included, symlinks followed
- * (not into a directory the walk is already inside), `.gitignore` and `.ignore` files honoured at every level (whether
- * or not the tree is a git repository) plus `.git/info/exclude`. A path under several roots is
- * listed once, under the deepest root. Roots that are not directories contribute nothing.
+ * (not into a directory the walk is already inside), `.gitignore` and `.ignore` files honoured
+ * at every level (whether or not the tree is a git repository) plus `.git/info/exclude`.
+ * A path under several roots is listed once, under the deepest root. Roots that are not directories contribute nothing.
  */
 export async function indexRoots(
   roots: readonly string[],
