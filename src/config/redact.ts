@@ -38,11 +38,26 @@ function redactValue(value: TomlValue): TomlValue {
   return value;
 }
 
-/** Credentials inside URLs (`https://user:pass@host`, `?token=`) and bearer strings. */
+/**
+ * `name = value`, `"name": "value"` or `Name: value` (quotes possibly JSON-escaped, as a command's
+ * output is inside a rollout line) where the name looks like a credential; counts stay.
+ */
+const SECRET_ASSIGNMENT =
+  /((?:token|secret|passw(?:or)?d|api[_-]?key|access[_-]?key|credential|private[_-]?key)[\w-]{0,40}(?:\\?["'])?\s{0,8}[:=]\s{0,8}(?:\\?["'])?)(?!\d+(?:[\s,}\]"'\\]|$))[^\s"'\\,;&{}[\]]+/gi;
+
+/** Credentials inside URLs (`https://user:pass@host`, `?token=`), bearer strings and known key formats. */
 export function redactText(value: string): string {
   return value
+    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, REDACTED)
     .replace(/(\w+:\/\/)[^/\s@]+@/g, `$1${REDACTED}@`)
     .replace(/([?&](?:[^=&\s]*(?:token|key|secret|sig|auth)[^=&\s]*)=)[^&\s]+/gi, `$1${REDACTED}`)
+    .replace(/(authorization\\?["']?\s*[:=]\s*)[^\n"\\]+/gi, `$1${REDACTED}`)
     .replace(/\b(Bearer|Basic)\s+\S+/gi, `$1 ${REDACTED}`)
-    .replace(/\b(sk-[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{16,}|xox[abpr]-[A-Za-z0-9-]{8,})/g, REDACTED);
+    .replace(SECRET_ASSIGNMENT, `$1${REDACTED}`)
+    .replace(/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, REDACTED)
+    .replace(/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED)
+    .replace(
+      /\b(sk-[A-Za-z0-9_-]{8,}|gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{16,}|xox[abpr]-[A-Za-z0-9-]{8,})/g,
+      REDACTED,
+    );
 }

@@ -23,9 +23,9 @@ interface RuleFile {
 
 /**
  * Walks search roots as Codex's file search does: hidden entries included, symlinks followed
- * (each real directory once), `.gitignore` and `.ignore` files honoured at every level (whether
- * or not the tree is a git repository) plus `.git/info/exclude`. A path under several roots is
- * listed once, under the deepest root. Roots that are not directories contribute nothing.
+ * (not into a directory the walk is already inside), `.gitignore` and `.ignore` files honoured
+ * at every level (whether or not the tree is a git repository) plus `.git/info/exclude`.
+ * A path under several roots is listed once, under the deepest root. Roots that are not directories contribute nothing.
  */
 export async function indexRoots(
   roots: readonly string[],
@@ -39,7 +39,9 @@ export async function indexRoots(
     const initial = ancestorRules(root);
     const exclude = readText(path.join(root, ".git", "info", "exclude"));
     if (exclude !== null) initial.push({ base: "", rules: parseGitignore(exclude) });
-    const pending: Pending[] = [{ dir: root, rel: "", real: fs.realpathSync(root), ruleFiles: initial }];
+    const pending: Pending[] = [
+      { dir: root, rel: "", real: fs.realpathSync(root), ruleFiles: initial, up: null },
+    ];
     let visited = 0;
     while (pending.length > 0) {
       if (shouldStop()) return out;
@@ -67,6 +69,8 @@ interface Pending {
   /** The directory's real path, to stop at symlink loops. */
   readonly real: string;
   readonly ruleFiles: RuleFile[];
+  /** The directory the walk came from (null at the root): a link back to any of them is a loop. */
+  readonly up: Pending | null;
 }
 
 type Child = Pending & { readonly directory: boolean };
@@ -96,13 +100,25 @@ function readChildren(parent: Pending): Child[] {
       directory = isDirectory(dir);
       if (directory) {
         real = realPath(dir);
-        // A link to the directory itself or to one above it would walk forever.
-        if (real === "" || parent.real === real || parent.real.startsWith(`${real}/`)) continue;
+        if (real === "" || loops(parent, real)) continue;
       }
     }
-    if (!ignored(ruleFiles, rel, directory)) children.push({ dir, rel, real, ruleFiles, directory });
+    if (!ignored(ruleFiles, rel, directory))
+      children.push({ dir, rel, real, ruleFiles, directory, up: parent });
   }
   return children;
+}
+
+/**
+ * Whether a link to `real` from `parent` leads back into the walk: to a directory the walk is
+ * inside (Codex's walker checks the same, so `a/to-b` and `b/to-a` stop after one step) or to
+ * one above the walk's directory on disk (`/` included, which would walk the whole host).
+ */
+function loops(parent: Pending, real: string): boolean {
+  const above = real === "/" ? "/" : `${real}/`;
+  if (parent.real === real || parent.real.startsWith(above)) return true;
+  for (let dir = parent.up; dir !== null; dir = dir.up) if (dir.real === real) return true;
+  return false;
 }
 
 const RULE_FILES = [".gitignore", ".ignore"];

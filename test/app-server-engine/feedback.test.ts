@@ -4,7 +4,7 @@ import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { textTurn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
-import { fixture, stdioServer, text, turnCompleted } from "./support.js";
+import { fixture, stdioServer, text, turnCompleted, wsServer } from "./support.js";
 
 /**
  * feedback/save against `keel app-server`: a local ZIP with the thread's rollout and the
@@ -117,5 +117,34 @@ describe("feedback/save", () => {
       code: -32603,
       message: "failed to save feedback: feedback save path already exists",
     });
+  });
+});
+
+describe("feedback/save over WebSocket", () => {
+  it("is refused on an unauthenticated listener (savePath may name any host file), served with --ws-auth", async () => {
+    const fx = await fixture();
+    const dir = tempDir("keel-feedback-ws-");
+    const savePath = path.join(dir, "made", "by-anyone.zip");
+    const open = await (await wsServer(fx)).connect();
+    await open.initialize();
+    const refused = await open.call("feedback/save", { classification: "bug", savePath });
+    expect(refused.error).toEqual({
+      code: -32600,
+      message:
+        "feedback/save is not available on an unauthenticated WebSocket listener: start the app-server with --ws-auth, or connect over stdio or a unix socket",
+    });
+    expect(fs.readdirSync(dir)).toEqual([]);
+
+    const tokenFile = path.join(dir, "..", `token-${path.basename(dir)}`);
+    fs.writeFileSync(tokenFile, "feedback-token\n");
+    const authed = await wsServer(fx, {
+      args: ["--ws-auth", "capability-token", "--ws-token-file", tokenFile],
+      headers: { authorization: "Bearer feedback-token" },
+    });
+    const peer = await authed.connect("ws-auth");
+    await peer.initialize();
+    expect((await peer.request("feedback/save", { classification: "bug", savePath })).savedPath).toBe(
+      savePath,
+    );
   });
 });

@@ -13,6 +13,7 @@ import {
 import { PathWatch } from "../../workspace/path-watch.js";
 import type { Connection } from "../connection.js";
 import { internalError, invalidRequest, RpcError } from "../errors.js";
+import { refuseUntrusted } from "./host-access.js";
 import type { HandlerModule, RequestContext } from "../router.js";
 
 /**
@@ -21,13 +22,6 @@ import type { HandlerModule, RequestContext } from "../router.js";
  * only offers them to peers that proved it: stdio, a unix socket (mode 0600) or an authenticated
  * WebSocket listener. Watches belong to their connection and end with it.
  */
-
-function refuseUntrusted(method: ClientRequestMethod, connection: Connection): void {
-  if (!connection.hostFileAccess)
-    throw invalidRequest(
-      `${method} is not available on an unauthenticated WebSocket listener: start the app-server with --ws-auth, or connect over stdio or a unix socket`,
-    );
-}
 
 /** Runs one fs operation with its trust check, mapping failures to Codex's codes. */
 function guarded<T>(method: ClientRequestMethod, run: () => Promise<T>) {

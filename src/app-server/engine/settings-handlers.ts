@@ -13,6 +13,7 @@ import type { HandlerModule } from "../router.js";
 import { paginate } from "../handlers/thread.js";
 import { loadEngineConfig } from "./config-loader.js";
 import type { Engine } from "./engine.js";
+import { refuseUntrusted } from "./host-access.js";
 import { wire } from "./wire-errors.js";
 
 /**
@@ -108,8 +109,10 @@ export function settingsHandlers(engine: Engine): HandlerModule {
           if (Object.keys(applied).length > 0) engine.reloadHooks();
           return { enablement: applied };
         }),
-      "feedback/save": (params) =>
+      "feedback/save": (params, { connection }) =>
         wire(() => {
+          // savePath may name any host file: the same gate as fs/writeFile.
+          refuseUntrusted("feedback/save", connection);
           const threadId = params.threadId ?? `no-active-thread-${randomUUID()}`;
           const loadedThread = params.threadId ? engine.get(params.threadId) : undefined;
           const cwd = loadedThread ? loadedThread.session.snapshot().cwd : engine.config.processCwd;
