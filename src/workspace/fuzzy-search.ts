@@ -1,6 +1,7 @@
 import type { FuzzyFileSearchResult } from "../protocol/v2/fuzzy-search.js";
 import type { IndexedPath } from "./file-index.js";
 import {
+  charMask,
   isSubsequence,
   lowerCodePoints,
   matchAtom,
@@ -41,28 +42,28 @@ export function fuzzySearch(
   const whole = query.toLowerCase();
   const atomChars = atoms.map(lowerCodePoints);
   const bestPossible = atomChars.reduce((sum, needle) => sum + maxAtomScore(needle.length), 0);
+  const tiers = matchingByTier(entries, atoms, whole);
   const top: Candidate[] = [];
-  for (const entry of entries) {
-    // The cheap subsequence test turns most paths away before a scoring matrix is built.
-    const lower = entry.lower;
-    let all = true;
-    for (let a = 0; a < atoms.length && all; a++) all = isSubsequence(atoms[a]!, lower);
-    if (!all) continue;
-    const nameAt = lower.lastIndexOf("/") + 1;
-    let score = 0;
-    if (!entry.isDirectory && isSubsequence(whole, lower, nameAt)) score += TIER;
-    if (lower.length - nameAt === whole.length && lower.startsWith(whole, nameAt)) score += 2 * TIER;
-    // A full list is only entered by beating its last entry; most paths cannot, whatever their alignment.
+  // Highest tier first: the list fills with strong matches early, so the bound below turns most
+  // of the rest away unscored. Order of visiting cannot change the result (a total order ranks).
+  for (let t = tiers.length - 1; t >= 0; t--) {
+    const base = t * TIER;
     const last = top.length === limit ? top[limit - 1]! : undefined;
-    const ceiling = score + bestPossible;
-    if (
-      last !== undefined &&
-      (ceiling < last.score || (ceiling === last.score && entry.path > last.entry.path))
-    )
-      continue;
-    const hay = prepareHaystack(entry.path, true);
-    for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
-    insert(top, { entry, score }, limit);
+    if (last !== undefined && base + bestPossible < last.score) break;
+    for (const entry of tiers[t]!) {
+      // A full list is only entered by beating its last entry; most paths cannot, whatever their alignment.
+      const last = top.length === limit ? top[limit - 1]! : undefined;
+      const ceiling = base + bestPossible;
+      if (
+        last !== undefined &&
+        (ceiling < last.score || (ceiling === last.score && entry.path > last.entry.path))
+      )
+        continue;
+      const hay = prepareHaystack(entry.path, true);
+      let score = base;
+      for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
+      insert(top, { entry, score }, limit);
+    }
   }
   return top.map(({ entry, score }) => {
     const hay = prepareHaystack(entry.path);
@@ -78,6 +79,32 @@ export function fuzzySearch(
       indices,
     };
   });
+}
+
+/**
+ * The entries holding every atom in order, by tier: 1 for a file whose name holds the whole
+ * query in order, 2 more for a name equal to it.
+ */
+function matchingByTier(
+  entries: readonly IndexedPath[],
+  atoms: readonly string[],
+  whole: string,
+): IndexedPath[][] {
+  const tiers: IndexedPath[][] = [[], [], [], []];
+  const wanted = charMask(atoms.join(""));
+  for (const entry of entries) {
+    if ((entry.mask & wanted) !== wanted) continue;
+    const lower = entry.lower;
+    let all = true;
+    for (let a = 0; a < atoms.length && all; a++) all = isSubsequence(atoms[a]!, lower);
+    if (!all) continue;
+    const nameAt = lower.lastIndexOf("/") + 1;
+    let tier = 0;
+    if (!entry.isDirectory && isSubsequence(whole, lower, nameAt)) tier += 1;
+    if (lower.length - nameAt === whole.length && lower.startsWith(whole, nameAt)) tier += 2;
+    tiers[tier]!.push(entry);
+  }
+  return tiers;
 }
 
 const before = (a: Candidate, b: Candidate) =>
