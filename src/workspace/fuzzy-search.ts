@@ -19,6 +19,14 @@ export const FUZZY_RESULT_LIMIT = 50;
  */
 const TIER = 65_536;
 
+/**
+ * What a session's last query matched. A query extending it (same start, more characters) can
+ * only match a subset: each of its words holds, in order, the word it extends.
+ */
+export interface SearchMemo {
+  previous?: { readonly query: string; readonly matched: readonly IndexedPath[] };
+}
+
 interface Candidate {
   readonly entry: IndexedPath;
   readonly score: number;
@@ -33,6 +41,8 @@ export function fuzzySearch(
   roots: readonly string[],
   query: string,
   limit = FUZZY_RESULT_LIMIT,
+  /** Only for a complete, unchanging `entries`: narrows from and records the last query's matches. */
+  memo?: SearchMemo,
 ): FuzzyFileSearchResult[] {
   const atoms = query
     .toLowerCase()
@@ -42,7 +52,10 @@ export function fuzzySearch(
   const whole = query.toLowerCase();
   const atomChars = atoms.map(lowerCodePoints);
   const bestPossible = atomChars.reduce((sum, needle) => sum + maxAtomScore(needle.length), 0);
-  const tiers = matchingByTier(entries, atoms, whole);
+  const previous = memo?.previous;
+  const searched = previous !== undefined && whole.startsWith(previous.query) ? previous.matched : entries;
+  const tiers = matchingByTier(searched, atoms, whole);
+  if (memo !== undefined) memo.previous = { query: whole, matched: tiers.flat() };
   const top: Candidate[] = [];
   // Highest tier first: the list fills with strong matches early, so the bound below turns most
   // of the rest away unscored. Order of visiting cannot change the result (a total order ranks).

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type IndexedPath, indexedPath } from "../../src/workspace/file-index.js";
-import { fuzzySearch } from "../../src/workspace/fuzzy-search.js";
+import { fuzzySearch, type SearchMemo } from "../../src/workspace/fuzzy-search.js";
 import { parseGitignore, ruleVerdict } from "../../src/workspace/gitignore.js";
 import {
   isSubsequence,
@@ -121,12 +121,32 @@ describe("fuzzySearch", () => {
         fc.uniqueArray(entry, { selector: (e) => e.path, maxLength: 60 }),
         query,
         fc.integer({ min: 1, max: 8 }),
-        (list, q, limit) => {
+        query,
+        (list, q, limit, more) => {
           const entries = list.map((e) => indexedPath(0, e.path, e.dir));
-          expect(fuzzySearch(entries, ["/r"], q, limit)).toEqual(searchEverything(entries, q, limit));
+          const memo: SearchMemo = {};
+          expect(fuzzySearch(entries, ["/r"], q, limit, memo)).toEqual(searchEverything(entries, q, limit));
+          // A query typed on from the last one is searched among what that one matched only.
+          const before = memo.previous?.matched ?? [];
+          const next = `${q}${more}`;
+          expect(fuzzySearch(entries, ["/r"], next, limit, memo)).toEqual(
+            searchEverything(entries, next, limit),
+          );
+          if (q.trim() !== "" && memo.previous !== undefined)
+            for (const entry of memo.previous.matched) expect(before).toContain(entry);
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("searches a query that extends the last one among that one's matches only", () => {
+    const entries = ["src/main.ts", "src/manifest.json", "lib/main.rs"].map((p) => indexedPath(0, p, false));
+    // Recorded as if "ma" had matched only the first path: an extending query looks no further.
+    const memo: SearchMemo = { previous: { query: "ma", matched: [entries[0]!] } };
+    expect(fuzzySearch(entries, ["/r"], "Main", 50, memo).map((f) => f.path)).toEqual(["src/main.ts"]);
+    expect(memo.previous?.query).toBe("main");
+    // Another query searches everything again.
+    expect(fuzzySearch(entries, ["/r"], "ma", 50, memo)).toHaveLength(3);
   });
 });
