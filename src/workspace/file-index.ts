@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { charMask } from "./fuzzy-match.js";
 import { type IgnoreRule, parseGitignore, ruleVerdict } from "./gitignore.js";
 
 /** One file or directory found under a search root. */
@@ -10,7 +11,14 @@ export interface IndexedPath {
   readonly path: string;
   /** `path` lowered once, for the matcher's quick test. */
   readonly lower: string;
+  /** `charMask(lower)`, computed once here rather than on every query. */
+  readonly mask: number;
   readonly isDirectory: boolean;
+}
+
+export function indexedPath(root: number, rel: string, isDirectory: boolean): IndexedPath {
+  const lower = rel.toLowerCase();
+  return { root, path: rel, lower, mask: charMask(lower), isDirectory };
 }
 
 interface RuleFile {
@@ -50,12 +58,7 @@ export async function indexRoots(
       const parent = pending.pop()!;
       for (const child of readChildren(parent)) {
         if (child.directory && rootSet.has(child.dir) && child.dir !== root) continue;
-        out.push({
-          root: rootIndex,
-          path: child.rel,
-          lower: child.rel.toLowerCase(),
-          isDirectory: child.directory,
-        });
+        out.push(indexedPath(rootIndex, child.rel, child.directory));
         if (child.directory) pending.push(child);
       }
     }

@@ -132,6 +132,25 @@ export function isSubsequence(needle: string, lowerText: string, from = 0): bool
   return true;
 }
 
+/**
+ * Which characters `lower` holds, folded into 32 bits (a–z one bit each, digits, `/`, `.` and the
+ * rest sharing a few): a path missing a bit of its query's mask cannot hold the query in order,
+ * so most paths are turned away with one AND before any character is compared.
+ */
+export function charMask(lower: string): number {
+  let mask = 0;
+  for (let i = 0; i < lower.length; i++) mask |= 1 << maskBit(lower.charCodeAt(i));
+  return mask;
+}
+
+function maskBit(code: number): number {
+  if (code >= 97 && code <= 122) return code - 97;
+  if (code >= 48 && code <= 57) return 26;
+  if (code === 47) return 27;
+  if (code === 46) return 28;
+  return 29 + (code % 3);
+}
+
 export interface AtomMatch {
   readonly score: number;
   readonly indices: number[];
@@ -140,6 +159,8 @@ export interface AtomMatch {
 let H = new Int32Array(4096);
 let C = new Int32Array(4096);
 const first = new Int32Array(256);
+/** Per row, the last column computed: beyond it no cell can lie on a complete alignment. */
+const stop = new Int32Array(256);
 
 /** The score of the best alignment of `needle` in `hay`; -1 when it does not occur. */
 export function scoreAtom(needle: Int32Array, hay: Haystack): number {
@@ -167,6 +188,15 @@ function fill(needle: Int32Array, hay: Haystack): number {
     if (at === n) return -1;
     first[i] = at++;
   }
+  // Last possible position of each needle character (greedy, right to left). Cells of a row past
+  // the next row's last position are never read, and left of it no match is incompletable: skip them.
+  let nextLast = n;
+  for (let i = m - 1, j = n - 1; i >= 0; i--, j--) {
+    while (lower[j] !== needle[i]) j--;
+    // The last row ends at its last position, the others just before the next row's.
+    stop[i] = i === m - 1 ? j : nextLast - 1;
+    nextLast = j;
+  }
   if (H.length < m * n) {
     H = new Int32Array(m * n * 2);
     C = new Int32Array(m * n * 2);
@@ -176,7 +206,8 @@ function fill(needle: Int32Array, hay: Haystack): number {
     const row = i * n;
     const from = first[i]!;
     const wanted = needle[i]!;
-    for (let j = from; j < n; j++) {
+    const to = stop[i]!;
+    for (let j = from; j <= to; j++) {
       const left: number = j > from ? H[row + j - 1]! : 0;
       const s2: number = left - (inGap ? GAP_EXTENSION : GAP_START);
       let s1 = 0;
@@ -214,7 +245,8 @@ function bestEnd(m: number, n: number): { score: number; end: number } {
   const last = (m - 1) * n;
   let score = -1;
   let end = -1;
-  for (let j = first[m - 1]!; j < n; j++) {
+  // Past the last position the row only decays through gaps: no larger score lies there.
+  for (let j = first[m - 1]!, to = stop[m - 1]!; j <= to; j++) {
     if (H[last + j]! > score) {
       score = H[last + j]!;
       end = j;

@@ -1,6 +1,7 @@
 import type { FuzzyFileSearchResult } from "../protocol/v2/fuzzy-search.js";
 import type { IndexedPath } from "./file-index.js";
 import {
+  charMask,
   isSubsequence,
   lowerCodePoints,
   matchAtom,
@@ -18,6 +19,14 @@ export const FUZZY_RESULT_LIMIT = 50;
  */
 const TIER = 65_536;
 
+/**
+ * What a session's last query matched. A query extending it (same start, more characters) can
+ * only match a subset: each of its words holds, in order, the word it extends.
+ */
+export interface SearchMemo {
+  previous?: { readonly query: string; readonly matched: readonly IndexedPath[] };
+}
+
 interface Candidate {
   readonly entry: IndexedPath;
   readonly score: number;
@@ -32,6 +41,8 @@ export function fuzzySearch(
   roots: readonly string[],
   query: string,
   limit = FUZZY_RESULT_LIMIT,
+  /** Only for a complete, unchanging `entries`: narrows from and records the last query's matches. */
+  memo?: SearchMemo,
 ): FuzzyFileSearchResult[] {
   const atoms = query
     .toLowerCase()
@@ -41,28 +52,31 @@ export function fuzzySearch(
   const whole = query.toLowerCase();
   const atomChars = atoms.map(lowerCodePoints);
   const bestPossible = atomChars.reduce((sum, needle) => sum + maxAtomScore(needle.length), 0);
+  const previous = memo?.previous;
+  const searched = previous !== undefined && whole.startsWith(previous.query) ? previous.matched : entries;
+  const tiers = matchingByTier(searched, atoms, whole);
+  if (memo !== undefined) memo.previous = { query: whole, matched: tiers.flat() };
   const top: Candidate[] = [];
-  for (const entry of entries) {
-    // The cheap subsequence test turns most paths away before a scoring matrix is built.
-    const lower = entry.lower;
-    let all = true;
-    for (let a = 0; a < atoms.length && all; a++) all = isSubsequence(atoms[a]!, lower);
-    if (!all) continue;
-    const nameAt = lower.lastIndexOf("/") + 1;
-    let score = 0;
-    if (!entry.isDirectory && isSubsequence(whole, lower, nameAt)) score += TIER;
-    if (lower.length - nameAt === whole.length && lower.startsWith(whole, nameAt)) score += 2 * TIER;
-    // A full list is only entered by beating its last entry; most paths cannot, whatever their alignment.
+  // Highest tier first: the list fills with strong matches early, so the bound below turns most
+  // of the rest away unscored. Order of visiting cannot change the result (a total order ranks).
+  for (let t = tiers.length - 1; t >= 0; t--) {
+    const base = t * TIER;
     const last = top.length === limit ? top[limit - 1]! : undefined;
-    const ceiling = score + bestPossible;
-    if (
-      last !== undefined &&
-      (ceiling < last.score || (ceiling === last.score && entry.path > last.entry.path))
-    )
-      continue;
-    const hay = prepareHaystack(entry.path, true);
-    for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
-    insert(top, { entry, score }, limit);
+    if (last !== undefined && base + bestPossible < last.score) break;
+    for (const entry of tiers[t]!) {
+      // A full list is only entered by beating its last entry; most paths cannot, whatever their alignment.
+      const last = top.length === limit ? top[limit - 1]! : undefined;
+      const ceiling = base + bestPossible;
+      if (
+        last !== undefined &&
+        (ceiling < last.score || (ceiling === last.score && entry.path > last.entry.path))
+      )
+        continue;
+      const hay = prepareHaystack(entry.path, true);
+      let score = base;
+      for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
+      insert(top, { entry, score }, limit);
+    }
   }
   return top.map(({ entry, score }) => {
     const hay = prepareHaystack(entry.path);
@@ -78,6 +92,32 @@ export function fuzzySearch(
       indices,
     };
   });
+}
+
+/**
+ * The entries holding every atom in order, by tier: 1 for a file whose name holds the whole
+ * query in order, 2 more for a name equal to it.
+ */
+function matchingByTier(
+  entries: readonly IndexedPath[],
+  atoms: readonly string[],
+  whole: string,
+): IndexedPath[][] {
+  const tiers: IndexedPath[][] = [[], [], [], []];
+  const wanted = charMask(atoms.join(""));
+  for (const entry of entries) {
+    if ((entry.mask & wanted) !== wanted) continue;
+    const lower = entry.lower;
+    let all = true;
+    for (let a = 0; a < atoms.length && all; a++) all = isSubsequence(atoms[a]!, lower);
+    if (!all) continue;
+    const nameAt = lower.lastIndexOf("/") + 1;
+    let tier = 0;
+    if (!entry.isDirectory && isSubsequence(whole, lower, nameAt)) tier += 1;
+    if (lower.length - nameAt === whole.length && lower.startsWith(whole, nameAt)) tier += 2;
+    tiers[tier]!.push(entry);
+  }
+  return tiers;
 }
 
 const before = (a: Candidate, b: Candidate) =>

@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { type IndexedPath, indexedPath } from "../../src/workspace/file-index.js";
+import { fuzzySearch, type SearchMemo } from "../../src/workspace/fuzzy-search.js";
 import { parseGitignore, ruleVerdict } from "../../src/workspace/gitignore.js";
 import {
   isSubsequence,
@@ -70,5 +72,81 @@ describe("gitignore rules", () => {
     expect(verdict("?.c", "a.c")).toBe(true);
     expect(verdict("?.c", "ab.c")).toBeNull();
     expect(verdict("trailing   ", "trailing")).toBe(true);
+  });
+});
+
+/** The plain definition: every path tested and scored, all matches sorted, the first `limit` kept. */
+function searchEverything(entries: readonly IndexedPath[], query: string, limit: number) {
+  const whole = query.toLowerCase();
+  const atoms = whole.split(/\s+/).filter((a) => a !== "");
+  if (atoms.length === 0) return [];
+  const found = [];
+  for (const entry of entries) {
+    const lower = entry.path.toLowerCase();
+    if (!atoms.every((atom) => isSubsequence(atom, lower))) continue;
+    const hay = prepareHaystack(entry.path);
+    const matches = atoms.map((atom) => matchAtom(lowerCodePoints(atom), hay));
+    const name = lower.slice(lower.lastIndexOf("/") + 1);
+    let score = matches.reduce((sum, m) => sum + (m?.score ?? 0), 0);
+    if (!entry.isDirectory && isSubsequence(whole, name)) score += 65_536;
+    if (name === whole) score += 2 * 65_536;
+    const indices = [...new Set(matches.flatMap((m) => m?.indices ?? []))].sort((a, b) => a - b);
+    found.push({ entry, score, indices });
+  }
+  found.sort((a, b) => b.score - a.score || (a.entry.path < b.entry.path ? -1 : 1));
+  return found.slice(0, limit).map(({ entry, score, indices }) => ({
+    root: "/r",
+    path: entry.path,
+    match_type: entry.isDirectory ? "directory" : "file",
+    file_name: entry.path.slice(entry.path.lastIndexOf("/") + 1),
+    score,
+    indices,
+  }));
+}
+
+describe("fuzzySearch", () => {
+  it("returns exactly what scoring every path and sorting them all returns", () => {
+    // Small alphabets make many paths match and tie (short ones over "ab/" reach the best possible
+    // score), so the tier order, the bound and the prefilter (characters sharing a bit,
+    // non-ASCII) are all exercised.
+    const text = (max: number, extra = "") =>
+      fc.oneof(
+        fc.string({ unit: fc.constantFrom(..."ab/", ...extra), minLength: 1, maxLength: max }),
+        fc.string({ unit: fc.constantFrom(..."abcAB/._-1é#İ", ...extra), minLength: 1, maxLength: max * 2 }),
+      );
+    const entry = fc.record({ path: text(8), dir: fc.boolean() });
+    const query = text(3, " ");
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(entry, { selector: (e) => e.path, maxLength: 60 }),
+        query,
+        fc.integer({ min: 1, max: 8 }),
+        query,
+        (list, q, limit, more) => {
+          const entries = list.map((e) => indexedPath(0, e.path, e.dir));
+          const memo: SearchMemo = {};
+          expect(fuzzySearch(entries, ["/r"], q, limit, memo)).toEqual(searchEverything(entries, q, limit));
+          // A query typed on from the last one is searched among what that one matched only.
+          const before = memo.previous?.matched ?? [];
+          const next = `${q}${more}`;
+          expect(fuzzySearch(entries, ["/r"], next, limit, memo)).toEqual(
+            searchEverything(entries, next, limit),
+          );
+          if (q.trim() !== "" && memo.previous !== undefined)
+            for (const entry of memo.previous.matched) expect(before).toContain(entry);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("searches a query that extends the last one among that one's matches only", () => {
+    const entries = ["src/main.ts", "src/manifest.json", "lib/main.rs"].map((p) => indexedPath(0, p, false));
+    // Recorded as if "ma" had matched only the first path: an extending query looks no further.
+    const memo: SearchMemo = { previous: { query: "ma", matched: [entries[0]!] } };
+    expect(fuzzySearch(entries, ["/r"], "Main", 50, memo).map((f) => f.path)).toEqual(["src/main.ts"]);
+    expect(memo.previous?.query).toBe("main");
+    // Another query searches everything again.
+    expect(fuzzySearch(entries, ["/r"], "ma", 50, memo)).toHaveLength(3);
   });
 });

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { FuzzyFileSearchResult } from "../../protocol/v2/fuzzy-search.js";
 import { type IndexedPath, indexRoots } from "../../workspace/file-index.js";
-import { fuzzySearch } from "../../workspace/fuzzy-search.js";
+import { FUZZY_RESULT_LIMIT, fuzzySearch, type SearchMemo } from "../../workspace/fuzzy-search.js";
 import type { Connection } from "../connection.js";
 import { internalError, invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
@@ -18,6 +18,8 @@ class Session {
   readonly entries: IndexedPath[] = [];
   readonly index: Promise<IndexedPath[]>;
   walked = false;
+  /** The last query's matches, once the walk is done (typing narrows them). */
+  readonly memo: SearchMemo = {};
   stopped = false;
   /** Only the newest query is reported. */
   latest = 0;
@@ -94,7 +96,14 @@ export function fuzzySearchHandlers(): HandlerModule {
         // After the response: the results are notifications.
         const current = () => !session.stopped && generation === session.latest;
         const report = () => {
-          const files: FuzzyFileSearchResult[] = fuzzySearch(session.entries, session.roots, query);
+          const memo = session.walked ? session.memo : undefined;
+          const files: FuzzyFileSearchResult[] = fuzzySearch(
+            session.entries,
+            session.roots,
+            query,
+            FUZZY_RESULT_LIMIT,
+            memo,
+          );
           connection.notify("fuzzyFileSearch/sessionUpdated", { sessionId, query, files });
         };
         setImmediate(async () => {
