@@ -129,6 +129,10 @@ export function threadManageHandlers(engine: Engine): HandlerModule {
           const before = await turnsOfThread(engine, threadId);
           if (!before.some((turn) => turn.id === beforeTurnId))
             throw invalidRequest(`turn not found: ${beforeTurnId}`);
+          // Checked again with no await before the unload: a turn started (by any connection)
+          // while the history was read would otherwise be aborted by it.
+          if (loaded?.isRunning)
+            throw invalidRequest(`cannot revert thread ${threadId} while a turn is running`);
           // The history is rewritten with the thread closed, then loaded again for its watchers.
           const watchers = server.subscriptions.subscribers(threadId);
           if (loaded) await engine.unload(threadId);
