@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
+import path from "node:path";
 
 /** Codex retries its history lock 10 times, 100 ms apart, then gives up. */
 const MAX_RETRIES = 10;
@@ -26,7 +27,10 @@ export async function lockFile(file: string): Promise<() => Promise<void>> {
   const lock = `${file}.lock`;
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
     const token = `${process.pid} ${randomUUID()}`;
-    if (await tryCreate(lock, token)) return () => removeIfContent(lock, token);
+    if (await tryCreate(lock, token)) {
+      await sweepDeadSideFiles(lock);
+      return () => removeIfContent(lock, token);
+    }
     const stale = await staleLock(lock);
     if (stale !== null && (await breakStaleLock(lock, stale))) continue;
     await new Promise((r) => setTimeout(r, RETRY_MS));
@@ -50,6 +54,22 @@ async function tryCreate(lock: string, token: string): Promise<boolean> {
     throw error;
   } finally {
     await fs.rm(temp, { force: true });
+  }
+}
+
+/**
+ * Removes the `<lock>.new.<pid>.<uuid>` side files of writers killed before they cleaned up
+ * (only those whose pid is gone: a live writer may be about to link its own).
+ */
+async function sweepDeadSideFiles(lock: string): Promise<void> {
+  const dir = path.dirname(lock);
+  const prefix = `${path.basename(lock)}.new.`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (Number.isInteger(pid) && pid > 0 && ownerIsGone(pid))
+      await fs.rm(path.join(dir, name), { force: true });
   }
 }
 

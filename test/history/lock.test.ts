@@ -66,6 +66,16 @@ describe("history.jsonl lock", () => {
     expect(fs.readdirSync(path.dirname(file))).toEqual([]);
   });
 
+  it("side files of writers killed mid-acquire are swept, a live writer's are kept", async () => {
+    const file = path.join(tempDir("keel-lock-"), "history.jsonl");
+    const dead = deadPid();
+    fs.writeFileSync(`${file}.lock.new.${dead}.abc`, String(dead));
+    fs.writeFileSync(`${file}.lock.new.${process.pid}.live`, String(process.pid));
+    const release = await lockFile(file);
+    await release();
+    expect(fs.readdirSync(path.dirname(file))).toEqual([`history.jsonl.lock.new.${process.pid}.live`]);
+  });
+
   it("releasing a lock that was taken over does not delete the new owner's lock", async () => {
     const file = path.join(tempDir("keel-lock-"), "history.jsonl");
     const release = await lockFile(file);
