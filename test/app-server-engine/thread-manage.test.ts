@@ -229,6 +229,12 @@ describe("thread/search", () => {
       code: -32600,
       message: "thread/search requires a non-empty searchTerm",
     });
+    // A cursor it never handed out is refused, not read as "from the start" or "from the end".
+    for (const cursor of ["-1", "abc", "1.5"])
+      expect((await peer.call("thread/search", { searchTerm: "banana", cursor })).error).toEqual({
+        code: -32600,
+        message: `invalid cursor: ${cursor}`,
+      });
   });
 });
 

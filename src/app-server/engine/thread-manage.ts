@@ -97,7 +97,10 @@ export function threadManageHandlers(engine: Engine): HandlerModule {
       }
       cursor = page.nextCursor;
     } while (cursor);
-    const start = params.cursor ? Number.parseInt(params.cursor, 10) || 0 : 0;
+    // A cursor is the offset this handler handed out; anything else would repeat or skip matches.
+    if (params.cursor && !/^\d+$/.test(params.cursor))
+      throw invalidRequest(`invalid cursor: ${params.cursor}`);
+    const start = params.cursor ? Number(params.cursor) : 0;
     const end = params.limit ? start + params.limit : matches.length;
     return {
       data: matches.slice(start, end),
