@@ -541,7 +541,13 @@ export class ThreadStore implements IndexSink {
   discardThread(threadId: string): void {
     this.refuseIfOpen(threadId);
     const file = this.findRolloutPath(threadId, { includeArchived: true });
-    if (file) fs.rmSync(file, { force: true });
+    // Held while the file goes, so another process cannot open the thread in between.
+    const lock = acquireThreadLock(this.home, threadId);
+    try {
+      if (file) fs.rmSync(file, { force: true });
+    } finally {
+      lock.release();
+    }
     this.index().delete(threadId.toLowerCase());
   }
 
@@ -563,9 +569,16 @@ export class ThreadStore implements IndexSink {
   async revertThread(threadId: string, beforeTurnId: string): Promise<ThreadMetadata> {
     this.refuseIfOpen(threadId);
     const file = this.resolve({ threadId }, false);
-    const rollout = await readRolloutFile(file);
-    cutAtVisibleTurn(rollout.lines, { beforeTurnId });
-    writePrivateFileAtomic(file, textBeforeTurn(fs.readFileSync(file, "utf8"), beforeTurnId));
+    // The thread's writer lock, held across the read and the rewrite: a resume (here or in
+    // another process) in between would read the old history and append after the cut.
+    const lock = acquireThreadLock(this.home, threadId);
+    try {
+      const rollout = await readRolloutFile(file);
+      cutAtVisibleTurn(rollout.lines, { beforeTurnId });
+      writePrivateFileAtomic(file, textBeforeTurn(fs.readFileSync(file, "utf8"), beforeTurnId));
+    } finally {
+      lock.release();
+    }
     return this.withIndex((index) => {
       repairThreads(index, [threadId]);
       const row = index.get(threadId);

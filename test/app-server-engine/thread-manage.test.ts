@@ -4,7 +4,16 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { INDEX_DB_FILE } from "../../src/rollout/index-db.js";
-import { type Fixture, fixture, type Message, runTextTurn, stdioServer } from "./support.js";
+import { stall, textTurn } from "../support/model-server.js";
+import {
+  type Fixture,
+  fixture,
+  type Message,
+  runTextTurn,
+  stdioServer,
+  text,
+  turnCompleted,
+} from "./support.js";
 
 /**
  * thread/delete, thread/revert, thread/items/list, thread/search, thread/metadata/update and
@@ -127,6 +136,29 @@ describe("thread/revert", () => {
     expect(startedTurns(first.rollout)).toHaveLength(3);
   });
 
+  it("a turn started while a revert is reading the history is not silently aborted by it", async () => {
+    const fx = await fixture();
+    const first = await threeTurns(fx);
+    const [t1, t2, t3] = first.turnIds;
+    // The turn holds the model for a while, so it is still running when the revert goes on.
+    fx.model.enqueue(stall(textTurn("Late."), 1, 1500));
+    // Sent together: the revert checks "no turn running", then reads the history, while the
+    // turn starts.
+    const reverting = first.peer.call("thread/revert", { threadId: first.threadId, beforeTurnId: t3 });
+    const starting = first.peer.call("turn/start", { threadId: first.threadId, input: text("fourth") });
+    const [revert, start] = await Promise.all([reverting, starting]);
+    if (start.result) {
+      // The turn won the race: the revert must be refused and the turn must complete.
+      expect(revert.error?.message).toBe(`cannot revert thread ${first.threadId} while a turn is running`);
+      const done = await turnCompleted(first.peer, start.result.turn.id);
+      expect(done.params.turn.status).toBe("completed");
+      expect(startedTurns(first.rollout)).toEqual([t1, t2, t3, start.result.turn.id]);
+    } else {
+      expect(revert.result).toBeDefined();
+      expect(startedTurns(first.rollout)).toEqual([t1, t2]);
+    }
+  });
+
   it("reverts a thread that is not loaded (down to no turns at all)", async () => {
     const fx = await fixture();
     const first = await threeTurns(fx);
@@ -197,6 +229,12 @@ describe("thread/search", () => {
       code: -32600,
       message: "thread/search requires a non-empty searchTerm",
     });
+    // A cursor it never handed out is refused, not read as "from the start" or "from the end".
+    for (const cursor of ["-1", "abc", "1.5"])
+      expect((await peer.call("thread/search", { searchTerm: "banana", cursor })).error).toEqual({
+        code: -32600,
+        message: `invalid cursor: ${cursor}`,
+      });
   });
 });
 

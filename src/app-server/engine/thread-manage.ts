@@ -97,7 +97,10 @@ export function threadManageHandlers(engine: Engine): HandlerModule {
       }
       cursor = page.nextCursor;
     } while (cursor);
-    const start = params.cursor ? Number.parseInt(params.cursor, 10) || 0 : 0;
+    // A cursor is the offset this handler handed out; anything else would repeat or skip matches.
+    if (params.cursor && !/^\d+$/.test(params.cursor))
+      throw invalidRequest(`invalid cursor: ${params.cursor}`);
+    const start = params.cursor ? Number(params.cursor) : 0;
     const end = params.limit ? start + params.limit : matches.length;
     return {
       data: matches.slice(start, end),
@@ -129,6 +132,10 @@ export function threadManageHandlers(engine: Engine): HandlerModule {
           const before = await turnsOfThread(engine, threadId);
           if (!before.some((turn) => turn.id === beforeTurnId))
             throw invalidRequest(`turn not found: ${beforeTurnId}`);
+          // Checked again with no await before the unload: a turn started (by any connection)
+          // while the history was read would otherwise be aborted by it.
+          if (loaded?.isRunning)
+            throw invalidRequest(`cannot revert thread ${threadId} while a turn is running`);
           // The history is rewritten with the thread closed, then loaded again for its watchers.
           const watchers = server.subscriptions.subscribers(threadId);
           if (loaded) await engine.unload(threadId);
