@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { amendmentLine, savedAmendments } from "../execpolicy/amend.js";
+import type { RememberedApproval as WireRemembered } from "../protocol/v2/remembered-approvals.js";
 import { parseMcpApprovalKey } from "./mcp-tools.js";
 import type { RememberedGrant } from "./tool-router.js";
 
@@ -23,6 +25,44 @@ export function rememberedApprovals(
   return [...routerGrants, ...mcp].map((grant) => ({ ...grant, id: rememberedId(grant) }));
 }
 
+/**
+ * What any session started now would remember before the user grants anything: the amendments
+ * saved in `$KEEL_HOME/rules/default.rules` (session approvals die with their session). The ids
+ * are the ones `thread/approvals/list` gives the same amendments.
+ */
+export function savedApprovals(keelHome: string): RememberedApproval[] {
+  return rememberedApprovals(
+    savedAmendments(keelHome).map((prefix) => ({
+      kind: "execpolicyAmendment",
+      key: amendmentLine(prefix),
+      prefix,
+    })),
+    [],
+  );
+}
+
 function rememberedId(grant: RememberedGrant): string {
   return `${grant.kind}-${createHash("sha256").update(grant.key).digest("hex").slice(0, 16)}`;
+}
+
+/** Drops the internal cache key; an amendment lives in default.rules, the rest in the session. */
+export function rememberedToWire(grant: RememberedApproval): WireRemembered {
+  const { id } = grant;
+  switch (grant.kind) {
+    case "command":
+      return {
+        kind: "command",
+        id,
+        command: grant.command,
+        cwd: grant.cwd,
+        unsandboxed: grant.unsandboxed,
+        source: "session",
+      };
+    case "patch":
+      return { kind: "patch", id, path: grant.path, source: "session" };
+    case "execpolicyAmendment":
+      return { kind: "execpolicyAmendment", id, prefix: grant.prefix, source: "defaultRules" };
+    case "mcpTool":
+      return { kind: "mcpTool", id, server: grant.server, tool: grant.tool, source: "session" };
+  }
 }

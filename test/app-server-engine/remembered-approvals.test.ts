@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +10,8 @@ import { fixture, type Peer, stdioServer, text, turnCompleted } from "./support.
  * `thread/approvals/list` / `thread/approvals/revoke` (issue 16): what the session remembers
  * granting, through the real app-server, a scripted model and real bwrap.
  */
+
+const bin = path.resolve(import.meta.dirname, "../../bin/keel");
 
 const exec = (cmd: string, callId: string, extra: Record<string, unknown> = {}) =>
   functionCall("exec_command", { cmd, yield_time_ms: 2000, ...extra }, callId);
@@ -96,6 +99,12 @@ describe("remembered approvals over the app-server", () => {
     const listed = await peer.request("thread/approvals/list", { threadId });
     const amendment = listed.data.find((a: { kind: string }) => a.kind === "execpolicyAmendment");
     expect(amendment).toMatchObject({ prefix: ["touch"], source: "defaultRules" });
+    // `keel debug approvals` shows the saved amendment under the same id.
+    const debug = spawnSync(bin, ["debug", "approvals"], {
+      env: { ...process.env, KEEL_HOME: fx.home },
+      encoding: "utf8",
+    });
+    expect(JSON.parse(debug.stdout).data).toEqual([amendment]);
 
     expect(await peer.request("thread/approvals/revoke", { threadId, id: amendment.id })).toEqual({
       revoked: true,

@@ -212,20 +212,18 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   rememberedGrants(threadId: string): RememberedGrant[] {
-    const approvals = this.approvals
-      .list(threadId)
-      .map(
-        (a): RememberedGrant =>
-          a.kind === "command"
-            ? {
-                kind: "command",
-                key: sessionApprovalKey(a),
-                command: [...a.argv],
-                cwd: a.cwd,
-                unsandboxed: a.unsandboxed,
-              }
-            : { kind: "patch", key: sessionApprovalKey(a), path: a.path },
-      );
+    const approvals = this.approvals.list(threadId).map(
+      (a): RememberedGrant =>
+        a.kind === "command"
+          ? {
+              kind: "command",
+              key: sessionApprovalKey(a),
+              command: [...a.argv],
+              cwd: a.cwd,
+              unsandboxed: a.unsandboxed,
+            }
+          : { kind: "patch", key: sessionApprovalKey(a), path: a.path },
+    );
     const amendments = (this.options.execPolicy?.amendments() ?? []).map(
       (prefix): RememberedGrant => ({ kind: "execpolicyAmendment", key: amendmentLine(prefix), prefix }),
     );
