@@ -15,6 +15,38 @@ export function amendmentLine(prefix: readonly string[]): string {
   return `prefix_rule(pattern=[${prefix.map((t) => JSON.stringify(t)).join(", ")}], decision="allow")`;
 }
 
+/** The prefix of a line `amendmentLine` wrote; null for any other line (hand-written rules). */
+export function parseAmendmentLine(line: string): string[] | null {
+  const inner = /^prefix_rule\(pattern=\[(.*)\], decision="allow"\)$/.exec(line.trim())?.[1];
+  if (inner === undefined) return null;
+  let tokens: unknown;
+  try {
+    tokens = JSON.parse(`[${inner}]`);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(tokens) || tokens.length === 0 || !tokens.every((t) => typeof t === "string"))
+    return null;
+  // Only an exact round trip counts, so revoking it later finds the same line.
+  return amendmentLine(tokens) === line.trim() ? tokens : null;
+}
+
+/** The amendments saved in default.rules, in file order (none when the file is missing). */
+export function savedAmendments(keelHome: string): string[][] {
+  const file = defaultRulesFile(keelHome);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  return text.split("\n").flatMap((line) => {
+    const prefix = parseAmendmentLine(line);
+    return prefix ? [prefix] : [];
+  });
+}
+
 export function defaultRulesFile(keelHome: string): string {
   return path.join(keelHome, RULES_DIR, DEFAULT_RULES_FILE);
 }

@@ -8,6 +8,7 @@ import { type McpTools, placeMcpNamespaces, placeMcpResourceTools } from "./mcp-
 import type { SessionConfiguration } from "../permissions/index.js";
 import {
   type BackgroundProcess,
+  type RememberedGrant,
   type ToolCall,
   type ToolContext,
   type ToolRouter,
@@ -98,6 +99,14 @@ export class SessionToolRouter implements ToolRouter {
 
   runningProcesses(threadId: string): BackgroundProcess[] {
     return this.inner?.runningProcesses?.(threadId) ?? [];
+  }
+
+  rememberedGrants(threadId: string): RememberedGrant[] {
+    return this.inner?.rememberedGrants?.(threadId) ?? [];
+  }
+
+  forgetGrant(threadId: string, grant: RememberedGrant): boolean {
+    return this.inner?.forgetGrant?.(threadId, grant) ?? false;
   }
 
   async runUserShell(command: string, callId: string, ctx: ToolContext): Promise<UserShellResult> {

@@ -268,7 +268,7 @@ export class McpTools {
   ): Promise<string | null> {
     // The server's identity is part of the key: a reload that puts another program or URL under
     // the same name must not inherit what the user allowed the old one.
-    const sessionKey = `mcp_tool:${tool.server}\u0000${serverIdentity(serverConfig)}\u0000${tool.name}`;
+    const sessionKey = mcpApprovalKey(tool.server, serverIdentity(serverConfig), tool.name);
     const decision = mcpApprovalDecision({
       mode: mcpToolApprovalMode(serverConfig, tool.name),
       annotations: tool.annotations,
@@ -417,4 +417,20 @@ function serverIdentity(config: McpServerConfig | undefined): string {
   if (!config) return "";
   const t = config.transport;
   return t.type === "stdio" ? JSON.stringify([t.command, ...t.args, t.cwd]) : JSON.stringify([t.url]);
+}
+
+const MCP_APPROVAL_PREFIX = "mcp_tool:";
+
+/** The session cache key of an MCP tool approved for the session. */
+export function mcpApprovalKey(server: string, identity: string, tool: string): string {
+  return `${MCP_APPROVAL_PREFIX}${server}\u0000${identity}\u0000${tool}`;
+}
+
+/** The server and tool of an MCP session approval key; null for any other key. */
+export function parseMcpApprovalKey(key: string): { server: string; tool: string } | null {
+  if (!key.startsWith(MCP_APPROVAL_PREFIX)) return null;
+  const rest = key.slice(MCP_APPROVAL_PREFIX.length);
+  const first = rest.indexOf("\u0000");
+  const last = rest.lastIndexOf("\u0000");
+  return first < last ? { server: rest.slice(0, first), tool: rest.slice(last + 1) } : null;
 }

@@ -72,6 +72,7 @@ import type { SkillsSource } from "./skills.js";
 import { userShellRecord } from "./user-shell.js";
 import { toolOutputPolicy } from "../tools/runtime/output-policy.js";
 import { Elicitations } from "./elicitations.js";
+import { type RememberedApproval, rememberedApprovals } from "./remembered.js";
 import { McpTools } from "./mcp-tools.js";
 import { mcpMayAskUser } from "../tools/mcp-approval.js";
 import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
@@ -811,6 +812,20 @@ export class Session {
   /** Kills one background process; false when no such process runs. */
   terminateBackgroundTerminal(processId: number): Promise<boolean> {
     return this.router.terminateProcess(this.threadId, processId);
+  }
+
+  /** What this session remembers granting (why a command may run without asking). */
+  rememberedApprovals(): RememberedApproval[] {
+    return rememberedApprovals(this.router.rememberedGrants(this.threadId), this.approvalKeys);
+  }
+
+  /** Forgets one remembered grant by id, so its next use asks again; false when unknown. */
+  revokeApproval(id: string): boolean {
+    const grant = this.rememberedApprovals().find((g) => g.id === id);
+    if (!grant) return false;
+    this.approvalKeys.delete(grant.key);
+    if (grant.kind !== "mcpTool") this.router.forgetGrant(this.threadId, grant);
+    return true;
   }
 
   /** Kills the thread's background processes (unified exec); their items end as failed. */

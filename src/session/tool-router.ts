@@ -97,6 +97,13 @@ export interface ApprovalCache {
   add(key: string): void;
 }
 
+/** A grant the session remembers; `key` identifies it in the ApprovalCache (or the rules). */
+export type RememberedGrant =
+  | { kind: "command"; key: string; command: string[]; cwd: string; unsandboxed: boolean }
+  | { kind: "patch"; key: string; path: string }
+  | { kind: "execpolicyAmendment"; key: string; prefix: string[] }
+  | { kind: "mcpTool"; key: string; server: string; tool: string };
+
 /**
  * Tracks files a turn changes so a whole-turn unified diff can be shown (`turn_diff`).
  * Tools call `track` with absolute paths *before* they modify them.
@@ -181,6 +188,10 @@ export interface ToolRouter {
   runningProcesses?(threadId: string): BackgroundProcess[];
   /** Kills one background process; false when the thread has no such running process. */
   terminateProcess?(threadId: string, processId: number): Promise<boolean>;
+  /** What the router granted for the session of a thread (session approvals, amendments). */
+  rememberedGrants?(threadId: string): RememberedGrant[];
+  /** Forgets one of them (an amendment also leaves default.rules); false when it was not there. */
+  forgetGrant?(threadId: string, grant: RememberedGrant): boolean;
   /** Runs the user's own `!` command (thread/shellCommand); its item is emitted through `ctx`. */
   runUserShell?(command: string, callId: string, ctx: ToolContext): Promise<UserShellResult>;
 }

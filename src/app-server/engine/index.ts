@@ -17,6 +17,7 @@ import { threadSettingsHandlers } from "./thread-settings.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
 import { reviewHandlers } from "./review-handlers.js";
+import { rememberedApprovalHandlers } from "./remembered-handlers.js";
 
 /**
  * Wires the session engine into an app-server: thread, turn and config methods replace the
@@ -40,6 +41,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     mcpHandlers,
     hookHandlers,
     settingsHandlers,
+    rememberedApprovalHandlers,
   ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);

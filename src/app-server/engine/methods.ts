@@ -18,6 +18,8 @@ export const ENGINE_METHODS = [
   "thread/backgroundTerminals/list",
   "thread/backgroundTerminals/terminate",
   "thread/backgroundTerminals/clean",
+  "thread/approvals/list",
+  "thread/approvals/revoke",
   "thread/shellCommand",
   "thread/delete",
   "thread/revert",

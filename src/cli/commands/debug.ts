@@ -20,4 +20,17 @@ export function registerDebugCommand(program: Command): void {
         stdout: guardOutput(process.stdout).write,
       });
     });
+  debug
+    .command("approvals")
+    .description(
+      "Print, as JSON, what a session would remember granting: the amendments saved in rules/default.rules",
+    )
+    .action(async () => {
+      const [{ resolveKeelHome }, { rememberedToWire, savedApprovals }] = await Promise.all([
+        import("../../config/home.js"),
+        import("../../session/remembered.js"),
+      ]);
+      const data = savedApprovals(resolveKeelHome(process.env)).map(rememberedToWire);
+      guardOutput(process.stdout).write(`${JSON.stringify({ data }, null, 2)}\n`);
+    });
 }

@@ -10,6 +10,7 @@ export * from "./model.js";
 export { v2TypeNames } from "./names.js";
 export * from "./permissionProfile.js";
 export * from "./registry.js";
+export * from "./remembered-approvals.js";
 export * from "./review.js";
 export * from "./shared.js";
 export * from "./thread.js";

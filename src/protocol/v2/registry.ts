@@ -12,6 +12,7 @@ import * as model from "./model.js";
 import * as misc from "./misc.js";
 import * as permissionProfile from "./permissionProfile.js";
 import * as proc from "./process.js";
+import * as remembered from "./remembered-approvals.js";
 import * as review from "./review.js";
 import { EmptyResponseSchema, NoParamsSchema } from "./shared.js";
 import * as thread from "./thread.js";
@@ -328,6 +329,18 @@ export const clientRequests = {
     params: thread.ThreadBackgroundTerminalsCleanParamsSchema,
     result: EmptyResponseSchema,
     description: "Kill the background terminals of a thread.",
+    experimental: true,
+  },
+  "thread/approvals/list": {
+    params: remembered.ThreadApprovalsListParamsSchema,
+    result: remembered.ThreadApprovalsListResponseSchema,
+    description: "List what a loaded thread's session remembers approving (commands, amendments, MCP tools).",
+    experimental: true,
+  },
+  "thread/approvals/revoke": {
+    params: remembered.ThreadApprovalsRevokeParamsSchema,
+    result: remembered.ThreadApprovalsRevokeResponseSchema,
+    description: "Forget one remembered approval; an amendment's default.rules line is removed too.",
     experimental: true,
   },
   "turn/start": {

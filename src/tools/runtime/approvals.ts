@@ -45,6 +45,11 @@ export class SessionApprovals {
     list.set(key, approval);
   }
 
+  /** Drops a revoked approval from the list (the session's cache forgets its key itself). */
+  forget(threadId: string, key: string): boolean {
+    return this.byThread.get(threadId)?.delete(key) ?? false;
+  }
+
   /** Approvals granted for the session of `threadId`, in the order they were given. */
   list(threadId: string): SessionApproval[] {
     return [...(this.byThread.get(threadId)?.values() ?? [])];

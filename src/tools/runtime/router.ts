@@ -8,6 +8,7 @@ import type { PermissionEnv } from "../../permissions/index.js";
 import type { ResponseItem } from "../../protocol/items.js";
 import {
   type BackgroundProcess,
+  type RememberedGrant,
   type ToolCall,
   type ToolContext,
   type ToolHooks,
@@ -35,7 +36,8 @@ import {
 } from "../specs.js";
 import { mediaToolSpecs } from "../media-tools.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
-import { type SessionApproval, SessionApprovals } from "./approvals.js";
+import { type SessionApproval, SessionApprovals, sessionApprovalKey } from "./approvals.js";
+import { amendmentLine } from "../../execpolicy/amend.js";
 import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
 import type { HookToolCall } from "../../hooks/session-hooks.js";
 import { blockedByHookText, hookToolCall, rewriteCall } from "./hook-calls.js";
@@ -217,6 +219,30 @@ export class SandboxedToolRouter implements ToolRouter {
   /** What was approved for the session of a thread (see approvals.ts for the match rule). */
   sessionApprovals(threadId: string): SessionApproval[] {
     return this.approvals.list(threadId);
+  }
+
+  rememberedGrants(threadId: string): RememberedGrant[] {
+    const approvals = this.approvals.list(threadId).map(
+      (a): RememberedGrant =>
+        a.kind === "command"
+          ? {
+              kind: "command",
+              key: sessionApprovalKey(a),
+              command: [...a.argv],
+              cwd: a.cwd,
+              unsandboxed: a.unsandboxed,
+            }
+          : { kind: "patch", key: sessionApprovalKey(a), path: a.path },
+    );
+    const amendments = (this.options.execPolicy?.amendments() ?? []).map(
+      (prefix): RememberedGrant => ({ kind: "execpolicyAmendment", key: amendmentLine(prefix), prefix }),
+    );
+    return [...approvals, ...amendments];
+  }
+
+  forgetGrant(threadId: string, grant: RememberedGrant): boolean {
+    if (grant.kind === "execpolicyAmendment") return this.options.execPolicy?.revoke(grant.prefix) ?? false;
+    return this.approvals.forget(threadId, grant.key);
   }
 
   async dispatch(call: ToolCall, ctx: ToolContext): Promise<ResponseItem> {
