@@ -96,7 +96,10 @@ describe("thread/delete", () => {
     // The model answers the fourth turn only after the delete: a turn left running would
     // then append its reply to the rollout (or recreate it).
     fx.model.enqueue(stall(textTurn("Too late."), 1, 1500));
-    const { turn } = await first.peer.request("turn/start", { threadId: first.threadId, input: text("fourth") });
+    const { turn } = await first.peer.request("turn/start", {
+      threadId: first.threadId,
+      input: text("fourth"),
+    });
     await first.peer.notification("turn/started", (p) => p.turn.id === turn.id);
     const deleting = first.peer.call("thread/delete", { threadId: first.threadId });
     const done = await turnCompleted(first.peer, turn.id);
