@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { charMask } from "./fuzzy-match.js";
+import { charMask, type Haystack } from "./fuzzy-match.js";
 import { type IgnoreRule, parseGitignore, ruleVerdict } from "./gitignore.js";
 
 /** One file or directory found under a search root. */
@@ -14,11 +14,19 @@ export interface IndexedPath {
   /** `charMask(lower)`, computed once here rather than on every query. */
   readonly mask: number;
   readonly isDirectory: boolean;
+  /** The path prepared for scoring, kept by a search over an unchanging index (see fuzzySearch). */
+  hay?: Haystack;
+}
+
+/** Path order (UTF-16 code units, as the ranking breaks ties): an index sorted so can cut early. */
+export function byPath(a: IndexedPath, b: IndexedPath): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 export function indexedPath(root: number, rel: string, isDirectory: boolean): IndexedPath {
   const lower = rel.toLowerCase();
-  return { root, path: rel, lower, mask: charMask(lower), isDirectory };
+  // `hay` is there from the start: entries keep one shape, so the search loops stay monomorphic.
+  return { root, path: rel, lower, mask: charMask(lower), isDirectory, hay: undefined };
 }
 
 interface RuleFile {
