@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { parse, TomlError, type TomlTable } from "smol-toml";
+import { writeFileDurably } from "../lib/private-file.js";
 import { ConfigError } from "./errors.js";
 
 export type { TomlTable };
@@ -76,14 +77,10 @@ export function fingerprint(text: string): string {
   return `sha256:${createHash("sha256").update(text).digest("hex")}`;
 }
 
-/** Replaces `file` with `text` atomically (temp file + rename), creating its folder. */
+/** Replaces `file` with `text` atomically and durably (synced temp file + rename), creating its folder. */
 export function writeTextAtomic(file: string, text: string): void {
   // A symlinked config.toml (e.g. into a dotfiles repository) keeps its link: write its target.
-  const target = symlinkTarget(file);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  fs.renameSync(tmp, target);
+  writeFileDurably(symlinkTarget(file), text);
 }
 
 /** The end of `file`'s symlink chain (a missing end is fine); `file` itself on a loop or error. */

@@ -9,7 +9,17 @@ import path from "node:path";
  * underlying error (the temporary file is removed).
  */
 export function writePrivateFileAtomic(file: string, body: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileDurably(file, body, 0o700);
+}
+
+/**
+ * The same with the folder's default mode if it must be created. Durable too: the file is
+ * synced before the rename and its folder after it, so a power loss leaves the old file or the
+ * new one, never an empty or missing one.
+ */
+export function writeFileDurably(file: string, body: string, dirMode?: number): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, ...(dirMode === undefined ? {} : { mode: dirMode }) });
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     const fd = fs.openSync(tmp, "wx", 0o600);
@@ -23,5 +33,23 @@ export function writePrivateFileAtomic(file: string, body: string): void {
   } catch (error) {
     fs.rmSync(tmp, { force: true });
     throw error;
+  }
+  syncDirectory(dir);
+}
+
+/** Makes a rename or creation in `dir` durable (best effort where folders cannot be opened). */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself already happened.
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -10,8 +10,8 @@ import path from "node:path";
  * (Linux: field 22 of /proc/<pid>/stat, so a recycled pid is not mistaken for the owner) and the
  * host name. It is created atomically with its content (write a private temp file, then
  * `link()` it to the lock name — link fails if the name exists). A lock whose owner is gone is
- * stale and is taken over by compare-and-rename: rename it aside, check it is still the very
- * lock judged stale, delete it and retry; if it changed meanwhile it is linked back.
+ * stale and is taken over under a guard directory: check it is still the very lock judged
+ * stale, delete it and retry.
  * Locks held by another host cannot be verified and are treated as live.
  */
 
@@ -177,27 +177,47 @@ export function acquireThreadLock(home: string, threadId: string): ThreadLock {
   }
 }
 
-/** Removes `file` only if it still holds `staleContent` (see the module comment). */
+/** A takeover guard older than this was left by a process that died in the middle of one. */
+const ABANDONED_GUARD_MS = 10_000;
+
+/**
+ * Removes `file` only if it still holds `staleContent` (see the module comment). The check and
+ * the removal happen under a guard directory (`mkdir` is atomic), so two processes that judged
+ * the same lock stale cannot both act on it: without the guard, the slower one could move aside
+ * the lock the faster one had just taken, and a third process could take the empty name meanwhile.
+ * A busy guard means someone else is taking over: the caller retries after a short pause.
+ */
 function takeOverStale(file: string, staleContent: string): void {
-  const aside = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.stale`;
+  const guard = `${file}.takeover`;
   try {
-    fs.renameSync(file, aside);
+    fs.mkdirSync(guard);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    removeAbandonedGuard(guard);
+    pause(2);
+    return;
   }
   try {
-    if (readText(aside) !== staleContent) {
-      // Someone else replaced the stale lock first: put theirs back.
-      try {
-        fs.linkSync(aside, file);
-      } catch {
-        // A third writer got in between; nothing sensible left to restore.
-      }
-    }
+    // Under the guard nobody else removes or replaces the lock, and nobody links a new one
+    // while it exists: the content read is the content removed.
+    if (readText(file) === staleContent) fs.rmSync(file, { force: true });
   } finally {
-    fs.rmSync(aside, { force: true });
+    fs.rmSync(guard, { recursive: true, force: true });
   }
+}
+
+function removeAbandonedGuard(guard: string): void {
+  try {
+    if (Date.now() - fs.statSync(guard).mtimeMs > ABANDONED_GUARD_MS) fs.rmdirSync(guard);
+  } catch {
+    // Gone meanwhile, or removed by another process: either way it no longer blocks.
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** A synchronous pause (the lock is taken synchronously). */
+function pause(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
 /** The current owner of a thread's lock if a live process holds it, else null. */

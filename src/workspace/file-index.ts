@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { charMask } from "./fuzzy-match.js";
+import { charMask, type Haystack } from "./fuzzy-match.js";
 import { type IgnoreRule, parseGitignore, ruleVerdict } from "./gitignore.js";
 
 /** One file or directory found under a search root. */
@@ -14,11 +14,19 @@ export interface IndexedPath {
   /** `charMask(lower)`, computed once here rather than on every query. */
   readonly mask: number;
   readonly isDirectory: boolean;
+  /** The path prepared for scoring, kept by a search over an unchanging index (see fuzzySearch). */
+  hay?: Haystack;
+}
+
+/** Path order (UTF-16 code units, as the ranking breaks ties): an index sorted so can cut early. */
+export function byPath(a: IndexedPath, b: IndexedPath): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 export function indexedPath(root: number, rel: string, isDirectory: boolean): IndexedPath {
   const lower = rel.toLowerCase();
-  return { root, path: rel, lower, mask: charMask(lower), isDirectory };
+  // `hay` is there from the start: entries keep one shape, so the search loops stay monomorphic.
+  return { root, path: rel, lower, mask: charMask(lower), isDirectory, hay: undefined };
 }
 
 interface RuleFile {
@@ -34,6 +42,7 @@ interface RuleFile {
  * (not into a directory the walk is already inside), `.gitignore` and `.ignore` files honoured
  * at every level (whether or not the tree is a git repository) plus `.git/info/exclude`.
  * A path under several roots is listed once, under the deepest root. Roots that are not directories contribute nothing.
+ * Unlike Codex, a directory reached by many links is walked at most MAX_EXPANSIONS times.
  */
 export async function indexRoots(
   roots: readonly string[],
@@ -51,6 +60,7 @@ export async function indexRoots(
       { dir: root, rel: "", real: fs.realpathSync(root), ruleFiles: initial, up: null },
     ];
     let visited = 0;
+    const expansions = new Map<string, number>();
     while (pending.length > 0) {
       if (shouldStop()) return out;
       // Directories are read synchronously (fast) in slices, so other connections keep being served.
@@ -59,12 +69,23 @@ export async function indexRoots(
       for (const child of readChildren(parent)) {
         if (child.directory && rootSet.has(child.dir) && child.dir !== root) continue;
         out.push(indexedPath(rootIndex, child.rel, child.directory));
-        if (child.directory) pending.push(child);
+        if (!child.directory) continue;
+        // Links that are no loop can still multiply a tree: two links to the next level at each
+        // of 30 levels name 2^30 paths. Each real directory is listed a bounded number of times.
+        const times = (expansions.get(child.real) ?? 0) + 1;
+        expansions.set(child.real, times);
+        if (times <= MAX_EXPANSIONS) pending.push(child);
       }
     }
   }
   return out;
 }
+
+/**
+ * How often one real directory is walked (once directly, the rest through links). Codex's walker
+ * has no bound; a handful keeps every path of ordinary trees with a few links to one folder.
+ */
+const MAX_EXPANSIONS = 8;
 
 interface Pending {
   readonly dir: string;

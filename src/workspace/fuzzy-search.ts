@@ -20,8 +20,9 @@ export const FUZZY_RESULT_LIMIT = 50;
 const TIER = 65_536;
 
 /**
- * What a session's last query matched. A query extending it (same start, more characters) can
- * only match a subset: each of its words holds, in order, the word it extends.
+ * For a complete, unchanging index sorted by path (`byPath`): what the session's last query
+ * matched (a query extending it, same start and more characters, can only match a subset: each
+ * of its words holds, in order, the word it extends). Entries also keep their prepared paths.
  */
 export interface SearchMemo {
   previous?: { readonly query: string; readonly matched: readonly IndexedPath[] };
@@ -41,7 +42,7 @@ export function fuzzySearch(
   roots: readonly string[],
   query: string,
   limit = FUZZY_RESULT_LIMIT,
-  /** Only for a complete, unchanging `entries`: narrows from and records the last query's matches. */
+  /** Only for a complete, unchanging `entries` sorted by path: see SearchMemo. */
   memo?: SearchMemo,
 ): FuzzyFileSearchResult[] {
   const atoms = query
@@ -54,32 +55,35 @@ export function fuzzySearch(
   const bestPossible = atomChars.reduce((sum, needle) => sum + maxAtomScore(needle.length), 0);
   const previous = memo?.previous;
   const searched = previous !== undefined && whole.startsWith(previous.query) ? previous.matched : entries;
-  const tiers = matchingByTier(searched, atoms, whole);
-  if (memo !== undefined) memo.previous = { query: whole, matched: tiers.flat() };
+  const matched: IndexedPath[] | undefined = memo === undefined ? undefined : [];
+  const tiers = matchingByTier(searched, atoms, whole, matched);
+  if (memo !== undefined) memo.previous = { query: whole, matched: matched! };
+  const sorted = memo !== undefined;
   const top: Candidate[] = [];
   // Highest tier first: the list fills with strong matches early, so the bound below turns most
   // of the rest away unscored. Order of visiting cannot change the result (a total order ranks).
   for (let t = tiers.length - 1; t >= 0; t--) {
-    const base = t * TIER;
-    const last = top.length === limit ? top[limit - 1]! : undefined;
-    if (last !== undefined && base + bestPossible < last.score) break;
+    const ceiling = t * TIER + bestPossible;
     for (const entry of tiers[t]!) {
-      // A full list is only entered by beating its last entry; most paths cannot, whatever their alignment.
+      // A full list is only entered by beating its last entry; most paths cannot, whatever their
+      // alignment. The ceiling is the same for the whole tier, and in a sorted index every later
+      // path sorts after this one: once one cannot, none of the tier can.
       const last = top.length === limit ? top[limit - 1]! : undefined;
-      const ceiling = base + bestPossible;
       if (
         last !== undefined &&
         (ceiling < last.score || (ceiling === last.score && entry.path > last.entry.path))
-      )
+      ) {
+        if (sorted || ceiling < last.score) break;
         continue;
-      const hay = prepareHaystack(entry.path, true);
-      let score = base;
+      }
+      const hay = sorted ? (entry.hay ??= prepareHaystack(entry.path)) : prepareHaystack(entry.path, true);
+      let score = t * TIER;
       for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
       insert(top, { entry, score }, limit);
     }
   }
   return top.map(({ entry, score }) => {
-    const hay = prepareHaystack(entry.path);
+    const hay = entry.hay ?? prepareHaystack(entry.path);
     const indices = [...new Set(atomChars.flatMap((needle) => matchAtom(needle, hay)?.indices ?? []))].sort(
       (a, b) => a - b,
     );
@@ -102,6 +106,8 @@ function matchingByTier(
   entries: readonly IndexedPath[],
   atoms: readonly string[],
   whole: string,
+  /** Also every match, in the order of `entries`. */
+  matched?: IndexedPath[],
 ): IndexedPath[][] {
   const tiers: IndexedPath[][] = [[], [], [], []];
   const wanted = charMask(atoms.join(""));
@@ -116,6 +122,7 @@ function matchingByTier(
     if (!entry.isDirectory && isSubsequence(whole, lower, nameAt)) tier += 1;
     if (lower.length - nameAt === whole.length && lower.startsWith(whole, nameAt)) tier += 2;
     tiers[tier]!.push(entry);
+    matched?.push(entry);
   }
   return tiers;
 }

@@ -89,6 +89,37 @@ describe("thread/delete", () => {
       `no rollout found for thread id ${first.threadId}`,
     );
   });
+
+  it("interrupts a running turn first, so nothing writes into the deleted rollout (as Codex 0.169)", async () => {
+    const fx = await fixture();
+    const first = await threeTurns(fx);
+    // The model answers the fourth turn only after the delete: a turn left running would
+    // then append its reply to the rollout (or recreate it).
+    fx.model.enqueue(stall(textTurn("Too late."), 1, 1500));
+    const { turn } = await first.peer.request("turn/start", {
+      threadId: first.threadId,
+      input: text("fourth"),
+    });
+    await first.peer.notification("turn/started", (p) => p.turn.id === turn.id);
+    const deleting = first.peer.call("thread/delete", { threadId: first.threadId });
+    const done = await turnCompleted(first.peer, turn.id);
+    expect(done.params.turn.status).toBe("interrupted");
+    const deleted = await deleting;
+    expect(deleted.result).toEqual({});
+    await first.peer.notification("thread/deleted", (p) => p.threadId === first.threadId);
+    // Codex's order: the turn ends, then the delete answers, then thread/deleted.
+    const trail = first.peer.trail();
+    const answered = trail.indexOf(`#${deleted.id}`);
+    expect(trail.lastIndexOf("turn/completed")).toBeLessThan(answered);
+    expect(trail.indexOf("thread/deleted")).toBeGreaterThan(answered);
+    // Past the model's stall: the reply arrived nowhere.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(fs.existsSync(first.rollout)).toBe(false);
+    expect(fs.readdirSync(path.dirname(first.rollout))).toEqual([]);
+    expect(indexRow(fx, first.threadId)).toBeUndefined();
+    const { data } = await first.peer.request("thread/list", {});
+    expect(data.map((t: Message) => t.id)).not.toContain(first.threadId);
+  });
 });
 
 describe("thread/revert", () => {
@@ -178,6 +209,16 @@ describe("thread/revert", () => {
 });
 
 describe("thread/items/list", () => {
+  it("limit 0 is a page of one, as Codex 0.169 answers it", async () => {
+    const fx = await fixture();
+    const { peer, threadId, turnIds } = await threeTurns(fx);
+    const page = await peer.request("thread/items/list", { threadId, limit: 0 });
+    expect(page.data.map((e: Message) => [e.turnId, e.item.type])).toEqual([[turnIds[0], "userMessage"]]);
+    expect(page.nextCursor).not.toBeNull();
+    const next = await peer.request("thread/items/list", { threadId, limit: 0, cursor: page.nextCursor });
+    expect(next.data.map((e: Message) => [e.turnId, e.item.type])).toEqual([[turnIds[0], "agentMessage"]]);
+  });
+
   it("pages items across turns, within one turn, backwards and from an item anchor", async () => {
     const fx = await fixture();
     const { peer, threadId, turnIds } = await threeTurns(fx);

@@ -8,16 +8,24 @@ import { build } from "esbuild";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 
-let bundled: Promise<string> | null = null;
+const bundled = new Map<string, Promise<string>>();
+
+/** The crash-test writer as one ESM file (see fixtureScript). */
+export function writerScript(): Promise<string> {
+  return fixtureScript("writer");
+}
 
 /**
- * The crash-test writer compiled to one ESM file (so the child runs the current sources, not a
- * possibly stale dist/). It lives under node_modules/.cache so `better-sqlite3` resolves.
+ * A child-process fixture (`fixtures/<name>.ts`) compiled to one ESM file, so the child runs the
+ * current sources, not a possibly stale dist/. It lives under node_modules/.cache so
+ * `better-sqlite3` resolves.
  */
-export function writerScript(): Promise<string> {
-  bundled ??= (async () => {
+export function fixtureScript(name: string): Promise<string> {
+  const cached = bundled.get(name);
+  if (cached) return cached;
+  const made = (async () => {
     const result = await build({
-      entryPoints: [path.join(here, "fixtures", "writer.ts")],
+      entryPoints: [path.join(here, "fixtures", `${name}.ts`)],
       bundle: true,
       platform: "node",
       format: "esm",
@@ -30,7 +38,7 @@ export function writerScript(): Promise<string> {
     // Named by content, so parallel workers and repeated runs share one file.
     const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
     const dir = path.join(repo, "node_modules", ".cache", "keel-rollout-tests");
-    const outfile = path.join(dir, `writer-${hash}.mjs`);
+    const outfile = path.join(dir, `${name}-${hash}.mjs`);
     if (!fs.existsSync(outfile)) {
       fs.mkdirSync(dir, { recursive: true });
       const tmp = `${outfile}.${process.pid}.tmp`;
@@ -39,7 +47,8 @@ export function writerScript(): Promise<string> {
     }
     return outfile;
   })();
-  return bundled;
+  bundled.set(name, made);
+  return made;
 }
 
 export interface Child {

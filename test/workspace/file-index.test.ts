@@ -48,4 +48,23 @@ describe("indexRoots and symlinked directories", () => {
     await indexRoots([root], () => walked.length > 5_000, walked);
     expect(walked.map((e) => e.path).sort()).toEqual(["d", "d/e"]);
   });
+
+  it("does not multiply a tree of links to the next level (2^depth paths) but keeps every file", async () => {
+    const root = tempDir("keel-index-fan-");
+    const depth = 24;
+    for (let d = 0; d <= depth; d++) {
+      fs.mkdirSync(path.join(root, `d${d}`));
+      fs.writeFileSync(path.join(root, `d${d}`, `f${d}.txt`), "");
+      if (d < depth)
+        for (const link of ["x", "y"]) fs.symlinkSync(`../d${d + 1}`, path.join(root, `d${d}`, link));
+    }
+    // Unbounded, the walk would name 2^24 directories: stop it well before.
+    const walked: Awaited<ReturnType<typeof indexRoots>> = [];
+    await indexRoots([root], () => walked.length > 200_000, walked);
+    expect(walked.length).toBeLessThan(10_000);
+    const files = new Set(walked.filter((e) => !e.isDirectory).map((e) => path.basename(e.path)));
+    expect(files).toEqual(new Set(Array.from({ length: depth + 1 }, (_, d) => `f${d}.txt`)));
+    // Short routes through the links are still there, as Codex lists them.
+    expect(walked.map((e) => e.path)).toEqual(expect.arrayContaining(["d0/x/f1.txt", "d0/y/x/f2.txt"]));
+  });
 });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { FuzzyFileSearchResult } from "../../protocol/v2/fuzzy-search.js";
-import { type IndexedPath, indexRoots } from "../../workspace/file-index.js";
+import { byPath, type IndexedPath, indexRoots } from "../../workspace/file-index.js";
 import { FUZZY_RESULT_LIMIT, fuzzySearch, type SearchMemo } from "../../workspace/fuzzy-search.js";
 import type { Connection } from "../connection.js";
 import { internalError, invalidRequest } from "../errors.js";
@@ -27,6 +27,8 @@ class Session {
   constructor(readonly roots: readonly string[]) {
     this.index = indexRoots(roots, () => this.stopped, this.entries);
     void this.index.then(() => {
+      // Sorted once, searches of the finished index stop early (see SearchMemo).
+      this.entries.sort(byPath);
       this.walked = true;
     });
   }

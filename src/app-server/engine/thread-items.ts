@@ -78,7 +78,8 @@ export function listItems(turns: readonly Turn[], params: ThreadItemsListParams)
     return desc ? n.ordinal < from.ordinal : n.ordinal > from.ordinal;
   };
   const ordered = (desc ? [...all].reverse() : all).filter(after);
-  const page = params.limit ? ordered.slice(0, params.limit) : ordered;
+  // Codex 0.169 reads `limit: 0` as a page of one (it clamps to at least one item).
+  const page = params.limit == null ? ordered : ordered.slice(0, Math.max(1, params.limit));
   const first = page[0];
   const last = page.at(-1);
   return {
