@@ -17,13 +17,16 @@ import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
 import {
   checkCommandRules,
   type HeuristicDecision,
+  heuristicRejection,
   proposeAmendment,
   type RuleVerdict,
 } from "../../execpolicy/evaluate.js";
 import { isDangerousCommand } from "../dangerous-command.js";
 import { parseCommandActions } from "../command-actions.js";
 import { isKnownSafeCommand } from "../safe-command.js";
-import { extractShellScript, parsePlainScript } from "../shell-words.js";
+import { extractShellScript, joinShellWords, parsePlainScript } from "../shell-words.js";
+import { debugAskForApproval } from "../../permissions/debug.js";
+import type { AskForApproval } from "../../protocol/permissions.js";
 import type { SessionApprovals } from "./approvals.js";
 import { COMMAND_OUTPUT_MAX_BYTES, OutputCollector, TIMEOUT_EXIT_CODE } from "./output.js";
 import { escalatedPermissions, type RuntimePermissions } from "./sandbox-choice.js";
@@ -158,6 +161,12 @@ export function rejectedText(reason: string): string {
   return `exec_command failed: CreateProcess { message: ${JSON.stringify(`Rejected(${JSON.stringify(reason)})`)} }`;
 }
 
+/** Codex 0.169's answer to `require_escalated` under any policy but on-request (verbatim). */
+export function escalationRefused(policy: AskForApproval): string {
+  const name = debugAskForApproval(policy);
+  return `approval policy is ${name}; reject command — you cannot ask for escalated permissions if the approval policy is ${name}`;
+}
+
 function complexParse(argv: readonly string[]): boolean {
   const shell = extractShellScript(argv);
   return shell !== null && parsePlainScript(shell.script) === null;
@@ -208,13 +217,27 @@ export async function runCommand(
       dangerous: isDangerousCommand(argv),
       complexParse: complexParse(argv),
     });
+  // Only on-request may ask to leave the sandbox; elsewhere the call is refused before anything
+  // else, in Codex's words (the policy's Rust name: `Never`, `UnlessTrusted`, `Granular(…)`).
+  if (
+    inv.sandboxPermissions === "require_escalated" &&
+    inv.source !== "user_shell" &&
+    policy !== "on-request"
+  )
+    return refusedOutcome(escalationRefused(policy));
   const rules = deps.execPolicy && inv.source !== "user_shell" ? deps.execPolicy.current() : null;
   let verdict: RuleVerdict = rules ? checkCommandRules(rules, inv.argv, heuristic) : { kind: "none" };
+  // Unmatched and forbidden by the heuristics (rm -f under never): rejected before any item event.
+  if (verdict.kind === "none" && inv.source !== "user_shell") {
+    const decided = heuristic(inv.argv);
+    if (decided.decision === "forbidden")
+      verdict = { kind: "forbidden", reason: heuristicRejection(joinShellWords(inv.argv), decided.reason) };
+  }
   if (verdict.kind === "prompt" && verdict.fromRule) {
     const resolved = resolvePrompt(policy, "rule");
     if (resolved.decision === "forbidden") verdict = { kind: "forbidden", reason: resolved.reason };
   }
-  if (verdict.kind === "forbidden") return rejectedOutcome(verdict.reason);
+  if (verdict.kind === "forbidden") return refusedOutcome(rejectedText(verdict.reason));
   const actions = parseCommandActions(inv.argv, inv.cwd) as CommandAction[];
   const base = {
     call_id: inv.callId,
@@ -280,6 +303,8 @@ export async function runCommand(
     if (typeof answer === "object") {
       try {
         deps.execPolicy!.amend(answer.amend);
+        // The model learns of the rule only once it is saved (spec execpolicy.md §6).
+        ctx.prefixSaved?.(answer.amend);
       } catch (error) {
         // The user approved the command: an unwritable rules file must not cancel it.
         const why = (error as Error)?.message ?? String(error);
@@ -313,8 +338,8 @@ export async function runCommand(
     finish({ ...summary(result, output), message: reportQuarantine(result, null, ctx) });
   }
 
-  /** Rejected before anything started: no item events, only the text for the model. */
-  function rejectedOutcome(reason: string): CommandOutcome {
+  /** Refused before anything started: no item events, only `message` for the model. */
+  function refusedOutcome(message: string): CommandOutcome {
     return {
       status: "declined",
       exitCode: -1,
@@ -322,7 +347,7 @@ export async function runCommand(
       durationMs: performance.now() - started,
       timedOut: false,
       aborted: false,
-      message: rejectedText(reason),
+      message,
       sandboxed: false,
     };
   }

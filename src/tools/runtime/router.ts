@@ -341,6 +341,7 @@ export class SandboxedToolRouter implements ToolRouter {
       justification: a.justification ?? null,
       format: (run) => formatShellOutput(run, toolOutputPolicy(ctx.config)),
       source: "agent",
+      prefixRule: a.prefix_rule ?? null,
     });
   }
 
@@ -356,6 +357,7 @@ export class SandboxedToolRouter implements ToolRouter {
       justification: a.justification ?? null,
       format: (run) => formatShellCommandOutput(run, toolOutputPolicy(ctx.config)),
       source: "agent",
+      prefixRule: a.prefix_rule ?? null,
     });
   }
 
@@ -424,6 +426,8 @@ export class SandboxedToolRouter implements ToolRouter {
       justification: string | null;
       format: (run: RunSummary) => string;
       source: CommandInvocation["source"];
+      /** The model's `prefix_rule`, for the amendment offered with an approval (spec execpolicy.md §6). */
+      prefixRule?: string[] | null;
     },
   ): Promise<string> {
     const cwd = req.workdir === null ? ctx.cwd : path.resolve(ctx.cwd, req.workdir);
@@ -439,6 +443,7 @@ export class SandboxedToolRouter implements ToolRouter {
         timeoutMs: req.timeoutMs,
         sandboxPermissions: req.escalate ? "require_escalated" : "use_default",
         justification: req.justification,
+        prefixRule: req.prefixRule ?? null,
         source: req.source,
       },
       ctx,

@@ -1,0 +1,105 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { functionCall, message, type RecordedRequest, turn } from "../support/model-server.js";
+import { tempDirOutsideProjects } from "../support/tmp.js";
+import { fixture, type Fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
+
+/**
+ * Exec-policy behaviour checked against captures of Codex 0.169 (/work/capture/perms): the texts
+ * the model reads under `never`, and the "prefix saved" message only after a successful save.
+ */
+
+type InputItem = {
+  type: string;
+  output?: string;
+  call_id?: string;
+  role?: string;
+  content?: { text?: string }[];
+};
+const inputOf = (request: RecordedRequest) => (request.body as { input: InputItem[] }).input;
+const outputOf = (request: RecordedRequest, callId: string): string =>
+  inputOf(request).find((i) => i.type === "function_call_output" && i.call_id === callId)?.output ?? "";
+
+async function startThread(peer: Peer, fx: Fixture, approvalPolicy: string): Promise<string> {
+  await peer.initialize();
+  const result = await peer.request("thread/start", {
+    cwd: fx.workspace,
+    approvalPolicy,
+    sandbox: "workspace-write",
+  });
+  return result.thread.id as string;
+}
+
+const exec = (cmd: string, callId: string, extra: Record<string, unknown> = {}) =>
+  functionCall("exec_command", { cmd, yield_time_ms: 2000, ...extra }, callId);
+
+const itemEventsOf = (peer: Peer, id: string) =>
+  peer.received.filter((m) => m.method?.startsWith("item/") && m.params?.item?.id === id);
+
+describe("under never (captured from Codex 0.169)", () => {
+  it("rm -f style commands and escalation requests are refused with Codex's texts, no item events", async () => {
+    const fx = await fixture();
+    const outside = tempDirOutsideProjects("keel-never-");
+    fs.writeFileSync(path.join(fx.workspace, "keep.txt"), "x");
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx, "never");
+    fx.model.enqueue(
+      turn([exec("rm -f keep.txt", "call_rm")]),
+      turn([
+        exec(`touch ${outside}/esc`, "call_esc", {
+          sandbox_permissions: "require_escalated",
+          justification: "touch?",
+        }),
+      ]),
+      turn([exec("sudo rm -rf keep.txt", "call_sudo")]),
+      turn([message("ok")]),
+    );
+    const started = await peer.request("turn/start", { threadId, input: text("go") });
+    expect((await turnCompleted(peer, started.turn.id)).params.turn.status).toBe("completed");
+    const last = fx.model.modelRequests().at(-1)!;
+    expect(outputOf(last, "call_rm")).toBe(
+      'exec_command failed: CreateProcess { message: "Rejected(\\"`/bin/bash -lc \'rm -f keep.txt\'` rejected: rm -f style commands are not permitted. Use a safer approach\\")" }',
+    );
+    expect(outputOf(last, "call_esc")).toBe(
+      "approval policy is Never; reject command — you cannot ask for escalated permissions if the approval policy is Never",
+    );
+    expect(outputOf(last, "call_sudo")).toBe(
+      'exec_command failed: CreateProcess { message: "Rejected(\\"`/bin/bash -lc \'sudo rm -rf keep.txt\'` rejected: rm -f style commands are not permitted. Use a safer approach\\")" }',
+    );
+    for (const id of ["call_rm", "call_esc", "call_sudo"]) expect(itemEventsOf(peer, id)).toEqual([]);
+    expect(fs.existsSync(path.join(fx.workspace, "keep.txt"))).toBe(true);
+    expect(fs.existsSync(path.join(outside, "esc"))).toBe(false);
+  });
+});
+
+describe("the 'Approved command prefix saved' message", () => {
+  it("is not given to the model when default.rules cannot be written", async () => {
+    const fx = await fixture();
+    const outside = tempDirOutsideProjects("keel-rules-out-");
+    // default.rules is a folder: appending to it fails.
+    fs.mkdirSync(path.join(fx.home, "rules", "default.rules"), { recursive: true });
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx, "on-request");
+    fx.model.enqueue(
+      turn([
+        exec(`touch ${outside}/b.txt`, "call_b", {
+          sandbox_permissions: "require_escalated",
+          justification: "touch b?",
+          prefix_rule: ["touch"],
+        }),
+      ]),
+      turn([message("ok")]),
+    );
+    const started = await peer.request("turn/start", { threadId, input: text("go") });
+    const request = await peer.serverRequest("item/commandExecution/requestApproval");
+    peer.send({
+      id: request.id,
+      result: { decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch"] } } },
+    });
+    await turnCompleted(peer, started.turn.id);
+    expect(fs.existsSync(path.join(outside, "b.txt"))).toBe(true);
+    const history = JSON.stringify(inputOf(fx.model.modelRequests()[1]!));
+    expect(history).not.toContain("Approved command prefix saved");
+  });
+});
