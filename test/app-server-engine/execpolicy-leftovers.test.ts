@@ -7,7 +7,7 @@ import { fixture, type Fixture, type Peer, stdioServer, text, turnCompleted } fr
 
 /**
  * Exec-policy behaviour checked against captures of Codex 0.169 (/work/capture/perms): the texts
- * the model reads under `never`, and the "prefix saved" message only after a successful save.
+ * the model reads under `never`.
  */
 
 type InputItem = {
@@ -70,36 +70,5 @@ describe("under never (captured from Codex 0.169)", () => {
     for (const id of ["call_rm", "call_esc", "call_sudo"]) expect(itemEventsOf(peer, id)).toEqual([]);
     expect(fs.existsSync(path.join(fx.workspace, "keep.txt"))).toBe(true);
     expect(fs.existsSync(path.join(outside, "esc"))).toBe(false);
-  });
-});
-
-describe("the 'Approved command prefix saved' message", () => {
-  it("is not given to the model when default.rules cannot be written", async () => {
-    const fx = await fixture();
-    const outside = tempDirOutsideProjects("keel-rules-out-");
-    // default.rules is a folder: appending to it fails.
-    fs.mkdirSync(path.join(fx.home, "rules", "default.rules"), { recursive: true });
-    const { peer } = stdioServer(fx);
-    const threadId = await startThread(peer, fx, "on-request");
-    fx.model.enqueue(
-      turn([
-        exec(`touch ${outside}/b.txt`, "call_b", {
-          sandbox_permissions: "require_escalated",
-          justification: "touch b?",
-          prefix_rule: ["touch"],
-        }),
-      ]),
-      turn([message("ok")]),
-    );
-    const started = await peer.request("turn/start", { threadId, input: text("go") });
-    const request = await peer.serverRequest("item/commandExecution/requestApproval");
-    peer.send({
-      id: request.id,
-      result: { decision: { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch"] } } },
-    });
-    await turnCompleted(peer, started.turn.id);
-    expect(fs.existsSync(path.join(outside, "b.txt"))).toBe(true);
-    const history = JSON.stringify(inputOf(fx.model.modelRequests()[1]!));
-    expect(history).not.toContain("Approved command prefix saved");
   });
 });

@@ -309,5 +309,9 @@ describe("an amendment that cannot be saved", () => {
     const completed = await peer.notification("item/completed", (p) => p.item.id === "call_b");
     expect(completed.params.item.status).toBe("completed");
     expect(JSON.stringify(peer.received)).toContain("The approved command prefix could not be saved");
+    // The model is not told of a rule that was not saved.
+    expect(JSON.stringify(inputOf(fx.model.modelRequests()[1]!))).not.toContain(
+      "Approved command prefix saved",
+    );
   });
 });
