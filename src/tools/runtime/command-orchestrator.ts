@@ -4,7 +4,8 @@ import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { unrestrictedFsPolicy } from "../../permissions/fs-policy.js";
 import { decideCommandApproval, resolvePrompt } from "../../permissions/index.js";
-import type { CommandAction, ReviewDecision } from "../../protocol/events.js";
+import type { CommandAction, RequestedPermissions, ReviewDecision } from "../../protocol/events.js";
+import { withGrants } from "./permission-grants.js";
 import {
   compileSandboxPlan,
   quarantineNotice,
@@ -127,6 +128,8 @@ export interface OrchestratorDeps {
   networkProxy?: ProxyRoute | { error: string };
   /** The session's exec policy rules; absent: only the heuristics decide. */
   execPolicy?: SessionExecPolicy;
+  /** What `request_permissions` granted for this turn and session. */
+  grants?: readonly RequestedPermissions[];
 }
 
 /** Codex: at most 10 000 output deltas per call, each from one read of at most 8 KiB. */
@@ -202,10 +205,11 @@ export async function runCommand(
 ): Promise<CommandOutcome> {
   const config = ctx.config;
   const policy = config.approvalPolicy.value;
-  const profile: RuntimePermissions = {
-    fs: config.fileSystemSandboxPolicy,
-    net: config.networkSandboxPolicy,
-  };
+  // What request_permissions granted widens the turn's profile for every attempt (and decision).
+  const profile: RuntimePermissions = withGrants(
+    { fs: config.fileSystemSandboxPolicy, net: config.networkSandboxPolicy },
+    deps.grants ?? [],
+  );
   const started = performance.now();
   // Rules first: a forbidden command (or a rule prompt the policy cannot ask) never starts an item.
   const heuristic = (argv: string[]): HeuristicDecision =>
