@@ -1,35 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { functionCall, message, type RecordedRequest, turn } from "../support/model-server.js";
+import { functionCall, message, turn } from "../support/model-server.js";
 import { tempDirOutsideProjects } from "../support/tmp.js";
-import { fixture, type Fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
+import { outputOf, startThread } from "./model-io.js";
+import { fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
 
 /**
  * Exec-policy behaviour checked against captures of Codex 0.169 (/work/capture/perms): the texts
  * the model reads under `never`.
  */
-
-type InputItem = {
-  type: string;
-  output?: string;
-  call_id?: string;
-  role?: string;
-  content?: { text?: string }[];
-};
-const inputOf = (request: RecordedRequest) => (request.body as { input: InputItem[] }).input;
-const outputOf = (request: RecordedRequest, callId: string): string =>
-  inputOf(request).find((i) => i.type === "function_call_output" && i.call_id === callId)?.output ?? "";
-
-async function startThread(peer: Peer, fx: Fixture, approvalPolicy: string): Promise<string> {
-  await peer.initialize();
-  const result = await peer.request("thread/start", {
-    cwd: fx.workspace,
-    approvalPolicy,
-    sandbox: "workspace-write",
-  });
-  return result.thread.id as string;
-}
 
 const exec = (cmd: string, callId: string, extra: Record<string, unknown> = {}) =>
   functionCall("exec_command", { cmd, yield_time_ms: 2000, ...extra }, callId);

@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { functionCall, message, type RecordedRequest, turn } from "../support/model-server.js";
 import { tempDirOutsideProjects } from "../support/tmp.js";
-import { fixture, type Fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
+import { outputOf, startThread } from "./model-io.js";
+import { fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
 
 /**
  * The `request_permissions` tool end to end (keel app-server, scripted model, real bwrap), against
@@ -13,24 +14,10 @@ import { fixture, type Fixture, type Peer, stdioServer, text, turnCompleted } fr
  * Every message is checked against keel's and Codex's schemas (fixture's checker).
  */
 
-type InputItem = { type: string; output?: string; call_id?: string };
-const inputOf = (request: RecordedRequest) => (request.body as { input: InputItem[] }).input;
-const outputOf = (request: RecordedRequest, callId: string): string =>
-  inputOf(request).find((i) => i.type === "function_call_output" && i.call_id === callId)?.output ?? "";
 const toolNames = (request: RecordedRequest) =>
   (request.body as { tools: { name?: string; type: string }[] }).tools.map((t) => t.name ?? t.type);
 
 const FEATURE = "\n[features]\nrequest_permissions_tool = true\nsuppress_unstable_features_warning = true\n";
-
-async function startThread(peer: Peer, fx: Fixture, approvalPolicy = "on-request"): Promise<string> {
-  await peer.initialize();
-  const result = await peer.request("thread/start", {
-    cwd: fx.workspace,
-    approvalPolicy,
-    sandbox: "workspace-write",
-  });
-  return result.thread.id as string;
-}
 
 const exec = (cmd: string, callId: string) =>
   functionCall("exec_command", { cmd, yield_time_ms: 2000 }, callId);
