@@ -105,5 +105,6 @@ function toolsConfig(loaded: LoadedConfig): ToolsConfig {
     shellTool: loaded.features.shell_tool ?? DEFAULT_TOOLS_CONFIG.shellTool,
     unifiedExec: loaded.features.unified_exec ?? DEFAULT_TOOLS_CONFIG.unifiedExec,
     viewImage: tools?.view_image ?? DEFAULT_TOOLS_CONFIG.viewImage,
+    requestPermissions: loaded.features.request_permissions_tool === true,
   };
 }

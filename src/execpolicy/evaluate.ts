@@ -55,7 +55,7 @@ export function checkCommandRules(
     const rule = longest(ruleMatches.filter((m) => m.decision === "forbidden"));
     if (rule) return { kind: "forbidden", reason: forbiddenReason(cmd, rule) };
     const h = heuristics.find((x) => x.verdict.decision === "forbidden")!.verdict as { reason: string };
-    return { kind: "forbidden", reason: h.reason };
+    return { kind: "forbidden", reason: heuristicRejection(cmd, h.reason) };
   }
   if (decision === "prompt") {
     const rule = longest(ruleMatches.filter((m) => m.decision === "prompt"));
@@ -79,6 +79,11 @@ export function checkCommandRules(
 /** `matches` returns a fallback match under a `host_executable` entry only for a listed path. */
 function vouchedFor(policy: Policy, program: string): boolean {
   return policy.hostExecutables.has(path.basename(program));
+}
+
+/** A command the heuristics forbid, as Codex words it: `` `<cmd>` rejected: <reason> ``. */
+export function heuristicRejection(cmd: string, reason: string): string {
+  return `\`${cmd}\` rejected: ${reason}`;
 }
 
 function longest(matches: readonly PrefixRuleMatch[]): PrefixRuleMatch | undefined {

@@ -26,8 +26,8 @@ export type CommandApprovalDecision =
   | { readonly decision: "forbidden"; readonly reason: string };
 
 export const NEVER_PROMPT_REASON = "approval required by policy, but AskForApproval is set to Never";
-export const DANGEROUS_COMMAND_REASON =
-  "dangerous command rejected: AskForApproval is set to Never and the sandbox is active";
+/** Codex 0.169's reason (captured); the model reads it as `` `<cmd>` rejected: <reason> ``. */
+export const DANGEROUS_COMMAND_REASON = "rm -f style commands are not permitted. Use a safer approach";
 export const GRANULAR_RULES_REASON =
   "approval required by policy rule, but AskForApproval::Granular rejects rule prompts";
 export const GRANULAR_SANDBOX_REASON =

@@ -80,7 +80,6 @@ import { compactHistory, runRegularTurn, type TurnHost, turnToolContext, userInp
 import { SessionHooks, type SessionStartSource } from "../hooks/session-hooks.js";
 import type { HookEngine } from "../hooks/engine.js";
 import { runNotify } from "../hooks/notify.js";
-import { amendmentSavedMessage } from "../execpolicy/amend.js";
 import { DEFAULT_STOP_HOOK_MAX_BLOCKS, type TurnHookHost } from "./turn-hooks.js";
 import type { ReviewOutput, ReviewTarget } from "../protocol/review.js";
 import { mergeBaseWithHead } from "../review/git.js";
@@ -1042,17 +1041,6 @@ export class Session {
         break;
     }
     const response = await turn.waitForApproval(key, request);
-    const decision = response.decision;
-    if (
-      request.kind === "exec" &&
-      typeof decision === "object" &&
-      "approved_execpolicy_amendment" in decision
-    ) {
-      // The model learns that the prefix is allowed from now on (spec execpolicy.md §6).
-      const prefix = decision.approved_execpolicy_amendment.proposed_execpolicy_amendment;
-      const text = amendmentSavedMessage(prefix);
-      this.record([{ type: "message", role: "developer", content: [{ type: "input_text", text }] }]);
-    }
     // "abort" (v2 `cancel`): do not run it, and stop the turn.
     if (response.decision === "abort") void this.interrupt();
     return response;

@@ -133,6 +133,11 @@ export interface ToolContext {
   approvalCache: ApprovalCache;
   diffTracker: TurnDiffTracker;
   /**
+   * An approved command prefix was written to the rules: the model is told (a developer message).
+   * Called only after the write succeeded, so the model never hears of a rule that is not there.
+   */
+  prefixSaved?(prefix: readonly string[]): void;
+  /**
    * Asks the client's user (`request_user_input`); null when the request was cancelled. Absent
    * when no front end can answer. Rejects with an AbortError when the turn is aborted.
    */

@@ -7,6 +7,7 @@ import {
   shellCommandToolSpec,
   shellToolSpec,
 } from "../tools/specs.js";
+import { requestPermissionsToolSpec } from "../tools/request-permissions.js";
 
 /** The config switches that gate tools (`[features]`, `[tools]`, `web_search`). */
 export interface ToolsConfig {
@@ -16,6 +17,8 @@ export interface ToolsConfig {
   readonly unifiedExec: boolean;
   /** `tools.view_image` (default true). */
   readonly viewImage: boolean;
+  /** `features.request_permissions_tool` (default false, under development in Codex 0.169). */
+  readonly requestPermissions?: boolean;
 }
 
 export const DEFAULT_TOOLS_CONFIG: ToolsConfig = {
@@ -56,6 +59,11 @@ const TOOL_OFFERS: readonly ToolOffer[] = [
   { name: "local_shell", offered: shellIs("local"), spec: () => ({ type: "local_shell" }) },
   { name: "request_user_input", offered: () => true },
   {
+    name: "request_permissions",
+    offered: (_info, tools) => tools.requestPermissions === true,
+    spec: () => ({ ...requestPermissionsToolSpec() }),
+  },
+  {
     name: "apply_patch",
     offered: (info) => info.applyPatchToolType !== null,
     spec: (info) =>
@@ -84,6 +92,7 @@ const GATED_NAMES: ReadonlyMap<string, string> = new Map([
   ["container.exec", "shell"],
   ["local_shell", "local_shell"],
   ["apply_patch", "apply_patch"],
+  ["request_permissions", "request_permissions"],
 ]);
 
 /** Whether a call named `name` may run given the turn's tool list (tools keel does not gate may). */

@@ -2,6 +2,7 @@ import type { EventMsg, TokenUsageInfo, UserInput } from "../protocol/events.js"
 import type { MessageItem, ResponseItem } from "../protocol/items.js";
 import type { ModelRequest, RateLimitSnapshot, ReasoningSettings, TokenUsage } from "../protocol/model.js";
 import type { RolloutItem } from "../protocol/rollout.js";
+import { amendmentSavedMessage } from "../execpolicy/amend.js";
 import type { ModelInfo } from "../model/catalog/model-info.js";
 import type { ModelClient } from "../model/client.js";
 import type { McpElicitationRequest, McpElicitationResult } from "../mcp/types.js";
@@ -195,6 +196,14 @@ export function turnToolContext(
     requestElicitation: (server, request) => host.requestElicitation(turn, server, request),
     approvalCache: host.approvalCache,
     diffTracker,
+    prefixSaved: (prefix) =>
+      host.record([
+        {
+          type: "message",
+          role: "developer",
+          content: [{ type: "input_text", text: amendmentSavedMessage(prefix) }],
+        },
+      ]),
     ...(host.hooks
       ? {
           hooks: toolHooksFor(

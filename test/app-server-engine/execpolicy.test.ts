@@ -1,25 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { functionCall, message, type RecordedRequest, turn } from "../support/model-server.js";
+import { functionCall, message, turn } from "../support/model-server.js";
 import { tempDirOutsideProjects } from "../support/tmp.js";
-import { fixture, type Fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
+import { inputOf, outputOf, startThread } from "./model-io.js";
+import { fixture, type Fixture, stdioServer, text, turnCompleted } from "./support.js";
 
 /**
  * Exec policy rules end to end (spec execpolicy.md §10): keel app-server, scripted model, rules
  * files in KEEL_HOME/rules, real bwrap.
  */
-
-type InputItem = {
-  type: string;
-  output?: string;
-  call_id?: string;
-  role?: string;
-  content?: { text?: string }[];
-};
-const inputOf = (request: RecordedRequest) => (request.body as { input: InputItem[] }).input;
-const outputOf = (request: RecordedRequest, callId: string): string =>
-  inputOf(request).find((i) => i.type === "function_call_output" && i.call_id === callId)?.output ?? "";
 
 function writeRules(fx: Fixture, name: string, body: string): string {
   const dir = path.join(fx.home, "rules");
@@ -27,16 +17,6 @@ function writeRules(fx: Fixture, name: string, body: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, body);
   return file;
-}
-
-async function startThread(peer: Peer, fx: Fixture, approvalPolicy = "on-request"): Promise<string> {
-  await peer.initialize();
-  const result = await peer.request("thread/start", {
-    cwd: fx.workspace,
-    approvalPolicy,
-    sandbox: "workspace-write",
-  });
-  return result.thread.id as string;
 }
 
 const exec = (cmd: string, callId: string, extra: Record<string, unknown> = {}) =>
@@ -309,5 +289,9 @@ describe("an amendment that cannot be saved", () => {
     const completed = await peer.notification("item/completed", (p) => p.item.id === "call_b");
     expect(completed.params.item.status).toBe("completed");
     expect(JSON.stringify(peer.received)).toContain("The approved command prefix could not be saved");
+    // The model is not told of a rule that was not saved.
+    expect(JSON.stringify(inputOf(fx.model.modelRequests()[1]!))).not.toContain(
+      "Approved command prefix saved",
+    );
   });
 });

@@ -5,6 +5,7 @@ import { DANGEROUS_COMMAND_REASON, globEntry } from "../../src/permissions/index
 import type { ReviewDecision } from "../../src/protocol/events.js";
 import type { AskForApproval, SandboxMode } from "../../src/protocol/permissions.js";
 import { REJECTED_BY_USER, RETRY_WITHOUT_SANDBOX_REASON } from "../../src/tools/runtime/index.js";
+import { rejectedText } from "../../src/tools/runtime/command-orchestrator.js";
 import { configFor, context, functionCall, outputText, router, workspace } from "./support.js";
 
 const GRANULAR_NO_SANDBOX: AskForApproval = {
@@ -51,7 +52,8 @@ interface Row {
   asked: (string | null)[];
   created: boolean;
   output: RegExp;
-  status: "completed" | "failed" | "declined";
+  /** null: refused before it started (no item events). */
+  status: "completed" | "failed" | "declined" | null;
 }
 
 const label = (p: AskForApproval) =>
@@ -78,11 +80,12 @@ const TABLE: Row[] = [
   row("untrusted", "unsafe", ["approved"], [null], true, ran, "completed"),
   row("untrusted", "unsafe", ["denied"], [null], false, declined, "declined"),
   row("untrusted", "denied", ["approved", "approved"], [null, RETRY], true, ran, "completed"),
-  row("untrusted", "escalate", ["approved"], [ASK], true, ran, "completed"),
+  // Only on-request may ask to leave the sandbox: elsewhere the call is refused (Codex 0.169).
+  row("untrusted", "escalate", [], [], false, /if the approval policy is UnlessTrusted$/, null),
   // on-failure: runs sandboxed without asking; a denial escalates to the user.
   row("on-failure", "unsafe", [], [], true, ran, "completed"),
   row("on-failure", "denied", ["approved"], [RETRY], true, ran, "completed"),
-  row("on-failure", "escalate", ["approved"], [RETRY], true, ran, "completed"),
+  row("on-failure", "escalate", [], [], false, /if the approval policy is OnFailure$/, null),
   // on-request: the model asks for escalation; a denial asks to re-run outside the sandbox.
   row("on-request", "safe", [], [], false, ran, "completed"),
   row("on-request", "unsafe", [], [], true, ran, "completed"),
@@ -90,22 +93,14 @@ const TABLE: Row[] = [
   row("on-request", "denied", ["denied"], [RETRY], false, declined, "declined"),
   row("on-request", "escalate", ["approved"], [ASK], true, ran, "completed"),
   row("on-request", "escalate", ["denied"], [ASK], false, declined, "declined"),
-  // never: never asks; the denial goes back to the model, an escalation request is ignored.
+  // never: never asks; the denial goes back to the model, an escalation request is refused.
   row("never", "safe", [], [], false, ran, "completed"),
   row("never", "unsafe", [], [], true, ran, "completed"),
   row("never", "denied", [], [], false, denial, "failed"),
-  row("never", "escalate", [], [], false, denial, "failed"),
+  row("never", "escalate", [], [], false, /^approval policy is Never; reject command/, null),
   // granular: like on-request, but a category whose flag is off is rejected instead of asked.
   row(GRANULAR_NO_SANDBOX, "denied", [], [], false, denial, "failed"),
-  row(
-    GRANULAR_NO_SANDBOX,
-    "escalate",
-    [],
-    [],
-    false,
-    /Granular rejects sandbox approval prompts/,
-    "declined",
-  ),
+  row(GRANULAR_NO_SANDBOX, "escalate", [], [], false, /^approval policy is Granular\(/, null),
   row(GRANULAR_ASK, "denied", ["approved"], [RETRY], true, ran, "completed"),
 ];
 
@@ -120,8 +115,8 @@ describe("command decision table under real bwrap (workspace-write)", () => {
       expect(t.asked.map((r) => r.reason ?? null)).toEqual(row.asked);
       if (target) expect(fs.existsSync(path.join(ws.root, target))).toBe(row.created);
       const [end] = t.of("exec_command_end");
-      expect(end?.status).toBe(row.status);
-      expect(t.of("exec_command_begin")).toHaveLength(1);
+      expect(end?.status ?? null).toBe(row.status);
+      expect(t.of("exec_command_begin")).toHaveLength(row.status === null ? 0 : 1);
     });
   }
 
@@ -140,8 +135,9 @@ describe("command decision table under real bwrap (workspace-write)", () => {
     const argv = { command: ["bash", "-lc", "rm -rf keep"] };
     const never = context(configFor(ws, "never", "workspace-write"));
     expect(outputText(await router(ws).dispatch(functionCall("shell", argv), never.ctx))).toBe(
-      DANGEROUS_COMMAND_REASON,
+      rejectedText(`\`bash -lc 'rm -rf keep'\` rejected: ${DANGEROUS_COMMAND_REASON}`),
     );
+    expect(never.of("exec_command_begin")).toHaveLength(0);
     expect(fs.existsSync(path.join(ws.root, "keep/file.txt"))).toBe(true);
     const onRequest = context(configFor(ws, "on-request", "workspace-write"), ["denied"]);
     expect(outputText(await router(ws).dispatch(functionCall("shell", argv), onRequest.ctx))).toBe(

@@ -92,6 +92,7 @@ export function translateApproval(
           method: "item/permissions/requestApproval",
           params: {
             ...scope,
+            environmentId: "local",
             cwd: event.cwd,
             reason: event.reason ?? null,
             permissions: requestedPermissionsToV2(event.permissions),

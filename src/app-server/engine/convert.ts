@@ -249,20 +249,38 @@ export function decisionFromV2(decision: CommandExecutionApprovalDecision): Revi
 }
 
 export function requestedPermissionsToV2(p: RequestedPermissions): RequestPermissionProfile {
+  const fs = p.file_system;
+  // Codex 0.169 also lists every path as an `entries` item (read ones first).
+  const entries = fs
+    ? [
+        ...(fs.read ?? []).map((path) => ({
+          path: { type: "path" as const, path },
+          access: "read" as const,
+        })),
+        ...(fs.write ?? []).map((path) => ({
+          path: { type: "path" as const, path },
+          access: "write" as const,
+        })),
+      ]
+    : [];
   return {
     network: p.network === null ? null : { enabled: p.network.enabled },
-    fileSystem:
-      p.file_system === null
-        ? null
-        : { read: p.file_system.read ?? null, write: p.file_system.write ?? null },
+    fileSystem: fs === null ? null : { read: fs.read ?? null, write: fs.write ?? null, entries },
   };
 }
 
+/** A client's grant; plain-path `entries` count like the `read` / `write` lists. */
 export function requestedPermissionsFromV2(p: RequestPermissionProfile): RequestedPermissions {
   const fs = p.fileSystem ?? null;
+  const fromEntries = (access: "read" | "write") =>
+    (fs?.entries ?? []).flatMap((e) => (e.path.type === "path" && e.access === access ? [e.path.path] : []));
+  const list = (legacy: string[] | null | undefined, access: "read" | "write") => {
+    const all = [...(legacy ?? []), ...fromEntries(access)];
+    return all.length > 0 ? [...new Set(all)] : null;
+  };
   return {
     network: p.network ? { enabled: p.network.enabled ?? null } : null,
-    file_system: fs ? { read: fs.read ?? null, write: fs.write ?? null } : null,
+    file_system: fs ? { read: list(fs.read, "read"), write: list(fs.write, "write") } : null,
   };
 }
 

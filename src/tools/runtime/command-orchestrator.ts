@@ -4,7 +4,8 @@ import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { unrestrictedFsPolicy } from "../../permissions/fs-policy.js";
 import { decideCommandApproval, resolvePrompt } from "../../permissions/index.js";
-import type { CommandAction, ReviewDecision } from "../../protocol/events.js";
+import type { CommandAction, RequestedPermissions, ReviewDecision } from "../../protocol/events.js";
+import { withGrants } from "./permission-grants.js";
 import {
   compileSandboxPlan,
   quarantineNotice,
@@ -17,13 +18,16 @@ import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
 import {
   checkCommandRules,
   type HeuristicDecision,
+  heuristicRejection,
   proposeAmendment,
   type RuleVerdict,
 } from "../../execpolicy/evaluate.js";
 import { isDangerousCommand } from "../dangerous-command.js";
 import { parseCommandActions } from "../command-actions.js";
 import { isKnownSafeCommand } from "../safe-command.js";
-import { extractShellScript, parsePlainScript } from "../shell-words.js";
+import { extractShellScript, joinShellWords, parsePlainScript } from "../shell-words.js";
+import { debugAskForApproval } from "../../permissions/debug.js";
+import type { AskForApproval } from "../../protocol/permissions.js";
 import type { SessionApprovals } from "./approvals.js";
 import { COMMAND_OUTPUT_MAX_BYTES, OutputCollector, TIMEOUT_EXIT_CODE } from "./output.js";
 import { escalatedPermissions, type RuntimePermissions } from "./sandbox-choice.js";
@@ -124,6 +128,8 @@ export interface OrchestratorDeps {
   networkProxy?: ProxyRoute | { error: string };
   /** The session's exec policy rules; absent: only the heuristics decide. */
   execPolicy?: SessionExecPolicy;
+  /** What `request_permissions` granted for this turn and session. */
+  grants?: readonly RequestedPermissions[];
 }
 
 /** Codex: at most 10 000 output deltas per call, each from one read of at most 8 KiB. */
@@ -156,6 +162,12 @@ type AskResult = "approved" | "approved_for_session" | "declined" | { amend: str
 /** The model-visible text of a command the rules (or the user) rejected (Codex, verbatim). */
 export function rejectedText(reason: string): string {
   return `exec_command failed: CreateProcess { message: ${JSON.stringify(`Rejected(${JSON.stringify(reason)})`)} }`;
+}
+
+/** Codex 0.169's answer to `require_escalated` under any policy but on-request (verbatim). */
+export function escalationRefused(policy: AskForApproval): string {
+  const name = debugAskForApproval(policy);
+  return `approval policy is ${name}; reject command — you cannot ask for escalated permissions if the approval policy is ${name}`;
 }
 
 function complexParse(argv: readonly string[]): boolean {
@@ -193,10 +205,11 @@ export async function runCommand(
 ): Promise<CommandOutcome> {
   const config = ctx.config;
   const policy = config.approvalPolicy.value;
-  const profile: RuntimePermissions = {
-    fs: config.fileSystemSandboxPolicy,
-    net: config.networkSandboxPolicy,
-  };
+  // What request_permissions granted widens the turn's profile for every attempt (and decision).
+  const profile: RuntimePermissions = withGrants(
+    { fs: config.fileSystemSandboxPolicy, net: config.networkSandboxPolicy },
+    deps.grants ?? [],
+  );
   const started = performance.now();
   // Rules first: a forbidden command (or a rule prompt the policy cannot ask) never starts an item.
   const heuristic = (argv: string[]): HeuristicDecision =>
@@ -208,13 +221,27 @@ export async function runCommand(
       dangerous: isDangerousCommand(argv),
       complexParse: complexParse(argv),
     });
+  // Only on-request may ask to leave the sandbox; elsewhere the call is refused before anything
+  // else, in Codex's words (the policy's Rust name: `Never`, `UnlessTrusted`, `Granular(…)`).
+  if (
+    inv.sandboxPermissions === "require_escalated" &&
+    inv.source !== "user_shell" &&
+    policy !== "on-request"
+  )
+    return refusedOutcome(escalationRefused(policy));
   const rules = deps.execPolicy && inv.source !== "user_shell" ? deps.execPolicy.current() : null;
   let verdict: RuleVerdict = rules ? checkCommandRules(rules, inv.argv, heuristic) : { kind: "none" };
+  // Unmatched and forbidden by the heuristics (rm -f under never): rejected before any item event.
+  if (verdict.kind === "none" && inv.source !== "user_shell") {
+    const decided = heuristic(inv.argv);
+    if (decided.decision === "forbidden")
+      verdict = { kind: "forbidden", reason: heuristicRejection(joinShellWords(inv.argv), decided.reason) };
+  }
   if (verdict.kind === "prompt" && verdict.fromRule) {
     const resolved = resolvePrompt(policy, "rule");
     if (resolved.decision === "forbidden") verdict = { kind: "forbidden", reason: resolved.reason };
   }
-  if (verdict.kind === "forbidden") return rejectedOutcome(verdict.reason);
+  if (verdict.kind === "forbidden") return refusedOutcome(rejectedText(verdict.reason));
   const actions = parseCommandActions(inv.argv, inv.cwd) as CommandAction[];
   const base = {
     call_id: inv.callId,
@@ -280,6 +307,8 @@ export async function runCommand(
     if (typeof answer === "object") {
       try {
         deps.execPolicy!.amend(answer.amend);
+        // The model learns of the rule only once it is saved (spec execpolicy.md §6).
+        ctx.prefixSaved?.(answer.amend);
       } catch (error) {
         // The user approved the command: an unwritable rules file must not cancel it.
         const why = (error as Error)?.message ?? String(error);
@@ -313,8 +342,8 @@ export async function runCommand(
     finish({ ...summary(result, output), message: reportQuarantine(result, null, ctx) });
   }
 
-  /** Rejected before anything started: no item events, only the text for the model. */
-  function rejectedOutcome(reason: string): CommandOutcome {
+  /** Refused before anything started: no item events, only `message` for the model. */
+  function refusedOutcome(message: string): CommandOutcome {
     return {
       status: "declined",
       exitCode: -1,
@@ -322,7 +351,7 @@ export async function runCommand(
       durationMs: performance.now() - started,
       timedOut: false,
       aborted: false,
-      message: rejectedText(reason),
+      message,
       sandboxed: false,
     };
   }

@@ -35,6 +35,18 @@ import {
   writeStdinToolSpec,
 } from "../specs.js";
 import { mediaToolSpecs } from "../media-tools.js";
+import {
+  grantedSubset,
+  grantOutput,
+  isEmptyPermissions,
+  LOCAL_ENVIRONMENT_ID,
+  REQUEST_PERMISSIONS_TEXT,
+  REQUEST_PERMISSIONS_TOOL_NAME,
+  RequestPermissionsArgsSchema,
+  requestedFromArgs,
+} from "../request-permissions.js";
+import { PermissionGrants } from "./permission-grants.js";
+import type { AskForApproval } from "../../protocol/permissions.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals, sessionApprovalKey } from "./approvals.js";
 import { amendmentLine } from "../../execpolicy/amend.js";
@@ -103,6 +115,12 @@ const COMMAND_TOOLS = new Set([
   "write_stdin",
 ]);
 
+/** Policies under which a `request_permissions` call is answered "nothing granted" unasked. */
+function mayAskForPermissions(policy: AskForApproval): boolean {
+  if (policy === "never") return false;
+  return typeof policy === "string" || policy.granular.request_permissions;
+}
+
 const USER_SHELL_TIMEOUT_MS = 60 * 60 * 1000;
 
 /**
@@ -112,6 +130,7 @@ const USER_SHELL_TIMEOUT_MS = 60 * 60 * 1000;
  */
 export class SandboxedToolRouter implements ToolRouter {
   private readonly approvals = new SessionApprovals();
+  private readonly grants = new PermissionGrants();
   /** Sandbox note kinds already reported per thread (see runCommand). */
   private readonly reportedNotes = new Set<string>();
   private readonly proxies = new SessionProxies();
@@ -167,6 +186,7 @@ export class SandboxedToolRouter implements ToolRouter {
 
   /** A session ended: its snapshot (taken or still being taken) is deleted, its proxy closed. */
   async endSession(threadId: string): Promise<void> {
+    this.grants.endSession(threadId);
     await Promise.all([this.snapshots.end(threadId), this.proxies.end(threadId)]);
   }
 
@@ -209,11 +229,17 @@ export class SandboxedToolRouter implements ToolRouter {
   }
 
   handles(name: string): boolean {
-    return COMMAND_TOOLS.has(name) || name === "apply_patch" || name === VIEW_IMAGE_TOOL_NAME;
+    return (
+      COMMAND_TOOLS.has(name) ||
+      name === "apply_patch" ||
+      name === VIEW_IMAGE_TOOL_NAME ||
+      name === REQUEST_PERMISSIONS_TOOL_NAME
+    );
   }
 
   supportsParallel(name: string): boolean {
-    return name !== "apply_patch";
+    // A permission request waits for the user, like a question: one at a time.
+    return name !== "apply_patch" && name !== REQUEST_PERMISSIONS_TOOL_NAME;
   }
 
   /** What was approved for the session of a thread (see approvals.ts for the match rule). */
@@ -271,6 +297,8 @@ export class SandboxedToolRouter implements ToolRouter {
     switch (call.name) {
       case "apply_patch":
         return this.applyPatchTool(call, ctx);
+      case REQUEST_PERMISSIONS_TOOL_NAME:
+        return this.requestPermissions(call, ctx);
       case "exec_command":
         return this.execCommand(call, ctx);
       case "shell_command":
@@ -286,6 +314,32 @@ export class SandboxedToolRouter implements ToolRouter {
       default:
         return this.shell(call, ctx);
     }
+  }
+
+  /**
+   * `request_permissions`: asks the user (unless the policy rejects such prompts: then nothing is
+   * granted, unasked) and keeps the granted part for later commands of the turn or session.
+   */
+  private async requestPermissions(call: ToolCall, ctx: ToolContext): Promise<string> {
+    const args = parseToolArguments(RequestPermissionsArgsSchema, call.input);
+    if (!args.ok) return args.message;
+    const env = args.value.environment_id;
+    if (env !== undefined && env !== LOCAL_ENVIRONMENT_ID)
+      return REQUEST_PERMISSIONS_TEXT.unknownEnvironment(env);
+    const requested = requestedFromArgs(args.value, ctx.cwd);
+    if (isEmptyPermissions(requested)) return REQUEST_PERMISSIONS_TEXT.empty;
+    const nothing = { network: null, file_system: null };
+    if (!mayAskForPermissions(ctx.config.approvalPolicy.value)) return grantOutput(nothing, "turn");
+    const response = await ctx.requestApproval({
+      kind: "permissions",
+      callId: call.callId,
+      reason: args.value.reason ?? null,
+      permissions: requested,
+    });
+    const scope = response.grant?.scope ?? "turn";
+    const granted = response.grant ? grantedSubset(requested, response.grant.permissions) : nothing;
+    if (!isEmptyPermissions(granted)) this.grants.add(ctx.threadId, ctx.turnId, scope, granted);
+    return grantOutput(granted, scope);
   }
 
   private async applyPatchTool(call: ToolCall, ctx: ToolContext): Promise<string> {
@@ -341,6 +395,7 @@ export class SandboxedToolRouter implements ToolRouter {
       justification: a.justification ?? null,
       format: (run) => formatShellOutput(run, toolOutputPolicy(ctx.config)),
       source: "agent",
+      prefixRule: a.prefix_rule ?? null,
     });
   }
 
@@ -356,6 +411,7 @@ export class SandboxedToolRouter implements ToolRouter {
       justification: a.justification ?? null,
       format: (run) => formatShellCommandOutput(run, toolOutputPolicy(ctx.config)),
       source: "agent",
+      prefixRule: a.prefix_rule ?? null,
     });
   }
 
@@ -424,6 +480,8 @@ export class SandboxedToolRouter implements ToolRouter {
       justification: string | null;
       format: (run: RunSummary) => string;
       source: CommandInvocation["source"];
+      /** The model's `prefix_rule`, for the amendment offered with an approval (spec execpolicy.md §6). */
+      prefixRule?: string[] | null;
     },
   ): Promise<string> {
     const cwd = req.workdir === null ? ctx.cwd : path.resolve(ctx.cwd, req.workdir);
@@ -439,6 +497,7 @@ export class SandboxedToolRouter implements ToolRouter {
         timeoutMs: req.timeoutMs,
         sandboxPermissions: req.escalate ? "require_escalated" : "use_default",
         justification: req.justification,
+        prefixRule: req.prefixRule ?? null,
         source: req.source,
       },
       ctx,
@@ -470,6 +529,7 @@ export class SandboxedToolRouter implements ToolRouter {
       launchArgv: (argv, cwd) =>
         wrapWithSnapshot(argv, cwd, this.snapshots.current(ctx.threadId), this.userShell, restore),
       approvals: this.approvals,
+      grants: this.grants.inForce(ctx.threadId, ctx.turnId),
       reportedNotes: this.reportedNotes,
       ...(this.options.execPolicy ? { execPolicy: this.options.execPolicy } : {}),
       ...(this.options.bwrapPath ? { bwrapPath: this.options.bwrapPath } : {}),

@@ -1,0 +1,95 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { SessionExecPolicy } from "../../src/execpolicy/session-policy.js";
+import { tempDirOutsideProjects } from "../support/tmp.js";
+import { configFor, context, functionCall, router, workspace } from "./support.js";
+
+/**
+ * Exec-policy details of the tools orchestrator (spec execpolicy.md §6): every command tool
+ * offers the model's `prefix_rule`, and the model hears of a saved prefix only once it is saved.
+ */
+
+function withRules(ws: { home: string }, body = ""): SessionExecPolicy {
+  const folder = path.join(ws.home, "rules");
+  fs.mkdirSync(folder, { recursive: true });
+  if (body) fs.writeFileSync(path.join(folder, "user.rules"), body);
+  return SessionExecPolicy.load({ keelHome: ws.home, folders: [folder], requirements: [], homeDir: ws.home });
+}
+
+const amendment = (prefix: string[]) => ({
+  approved_execpolicy_amendment: { proposed_execpolicy_amendment: prefix },
+});
+
+describe("prefix_rule on every command tool", () => {
+  for (const [name, args] of [
+    ["shell", (file: string) => ({ command: ["touch", file] })],
+    ["shell_command", (file: string) => ({ command: `touch ${file}` })],
+  ] as const) {
+    it(`${name}: the model's prefix_rule is the amendment offered`, async () => {
+      const ws = workspace();
+      const outside = tempDirOutsideProjects("keel-prefix-");
+      const tools = router(ws, { execPolicy: withRules(ws) });
+      const t = context(configFor(ws, "on-request", "workspace-write"), ["denied"]);
+      await tools.dispatch(
+        functionCall(name, {
+          ...args(path.join(outside, "a")),
+          sandbox_permissions: "require_escalated",
+          justification: "touch a?",
+          prefix_rule: ["touch"],
+        }),
+        t.ctx,
+      );
+      expect(t.asked).toHaveLength(1);
+      expect(t.asked[0]).toMatchObject({ kind: "exec", proposedExecpolicyAmendment: ["touch"] });
+    });
+  }
+});
+
+describe("the 'prefix saved' message", () => {
+  it("is sent once the rule is written", async () => {
+    const ws = workspace();
+    const outside = tempDirOutsideProjects("keel-prefix-");
+    const tools = router(ws, { execPolicy: withRules(ws) });
+    const t = context(configFor(ws, "on-request", "workspace-write"), [amendment(["touch"])]);
+    const saved: string[][] = [];
+    t.ctx.prefixSaved = (prefix) => saved.push([...prefix]);
+    await tools.dispatch(
+      functionCall("exec_command", {
+        cmd: `touch ${outside}/b`,
+        sandbox_permissions: "require_escalated",
+        prefix_rule: ["touch"],
+      }),
+      t.ctx,
+    );
+    expect(saved).toEqual([["touch"]]);
+    expect(fs.readFileSync(path.join(ws.home, "rules", "default.rules"), "utf8")).toContain(
+      'prefix_rule(pattern=["touch"], decision="allow")',
+    );
+  });
+
+  it("is not sent when the rules file cannot be written; the command still runs", async () => {
+    const ws = workspace();
+    const outside = tempDirOutsideProjects("keel-prefix-");
+    const policy = withRules(ws);
+    // default.rules is a folder: appending to it fails.
+    fs.mkdirSync(path.join(ws.home, "rules", "default.rules"));
+    const tools = router(ws, { execPolicy: policy });
+    const t = context(configFor(ws, "on-request", "workspace-write"), [amendment(["touch"])]);
+    const saved: string[][] = [];
+    t.ctx.prefixSaved = (prefix) => saved.push([...prefix]);
+    await tools.dispatch(
+      functionCall("exec_command", {
+        cmd: `touch ${outside}/b`,
+        sandbox_permissions: "require_escalated",
+        prefix_rule: ["touch"],
+      }),
+      t.ctx,
+    );
+    expect(saved).toEqual([]);
+    expect(fs.existsSync(path.join(outside, "b"))).toBe(true);
+    expect(t.of("warning").map((w) => w.message)).toEqual([
+      expect.stringContaining("The approved command prefix could not be saved"),
+    ]);
+  });
+});
