@@ -195,6 +195,8 @@ export function turnToolContext(
     requestElicitation: (server, request) => host.requestElicitation(turn, server, request),
     approvalCache: host.approvalCache,
     diffTracker,
+    recordDeveloperMessage: (text) =>
+      host.record([{ type: "message", role: "developer", content: [{ type: "input_text", text }] }]),
     ...(host.hooks
       ? {
           hooks: toolHooksFor(
