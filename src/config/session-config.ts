@@ -63,6 +63,7 @@ export function buildSessionConfiguration(
     fileSystemSandboxPolicy: loaded.fileSystemSandboxPolicy,
     networkSandboxPolicy: loaded.networkSandboxPolicy,
     networkProxy: resolveNetworkProxySettings(loaded),
+    ...(loaded.features.network_proxy === true ? { betaFeatures: ["network_proxy"] } : {}),
     windowsSandboxLevel: loaded.windowsSandboxLevel,
     cwd: loaded.cwd,
     keelHome: loaded.keelHome,

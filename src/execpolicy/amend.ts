@@ -54,9 +54,41 @@ export function defaultRulesFile(keelHome: string): string {
 /** Appends the allow rule for `prefix` unless the file already has that exact line. */
 export function appendAllowRule(keelHome: string, prefix: readonly string[]): string {
   if (prefix.length === 0) throw new Error("an exec policy amendment needs a non-empty prefix");
+  return appendRuleLine(keelHome, amendmentLine(prefix));
+}
+
+export interface NetworkAmendment {
+  host: string;
+  /** The rule's spelling: `http`, `https`, `socks5_tcp`, `socks5_udp`. */
+  protocol: string;
+  action: "allow" | "deny";
+}
+
+/** The `network_rule` a network approval saves (network-proxy.md §6, Codex's wording). */
+export function networkRuleLine(rule: NetworkAmendment): string {
+  const verb = rule.action === "allow" ? "Allow" : "Deny";
+  return (
+    `network_rule(host=${JSON.stringify(rule.host)}, protocol=${JSON.stringify(rule.protocol)}, ` +
+    `decision=${JSON.stringify(rule.action)}, justification=${JSON.stringify(`${verb} ${rule.protocol} access to ${rule.host}`)})`
+  );
+}
+
+/** Appends the `network_rule` for an answered network approval (same write guarantees). */
+export function appendNetworkRule(keelHome: string, rule: NetworkAmendment): string {
+  return appendRuleLine(keelHome, networkRuleLine(rule));
+}
+
+/** The developer message recorded once a network rule is saved (Codex's text). */
+export function networkRuleSavedMessage(host: string, action: "allow" | "deny"): string {
+  return action === "allow"
+    ? `Allowed network rule saved in execpolicy (allowlist): ${host}`
+    : `Denied network rule saved in execpolicy (denylist): ${host}`;
+}
+
+/** Appends one rule line unless the file already has it; other lines (comments too) stay. */
+function appendRuleLine(keelHome: string, line: string): string {
   const file = defaultRulesFile(keelHome);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const line = amendmentLine(prefix);
   const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_APPEND, 0o600);
   try {
     const existing = fs.readFileSync(fd, "utf8");

@@ -53,6 +53,8 @@ export interface ModelClientOptions {
   threadId?: string;
   /** `originator` header, and the product token of the `user-agent`. */
   originator?: string;
+  /** Experimental features that are on: the `x-codex-beta-features` header (comma-joined). */
+  betaFeatures?: readonly string[];
   /** Defaults to a `node:http(s)` transport (see node-transport.ts); tests may inject `fetch`. */
   fetch?: typeof fetch;
   /** Waits between retries; inject to test backoff without real time. */
@@ -162,6 +164,8 @@ class HttpModelClient implements ModelClient {
     const originator = this.options.originator ?? "keel";
     headers.originator = originator;
     headers["user-agent"] ??= keelUserAgent(originator, this.options.env ?? {});
+    if (this.options.betaFeatures?.length)
+      headers["x-codex-beta-features"] = this.options.betaFeatures.join(",");
     const thread = this.options.threadId;
     if (thread) {
       headers["session-id"] = thread;

@@ -63,7 +63,7 @@ async function onRequest(
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = url.port === "" ? 80 : Number(url.port);
   const method = req.method ?? "GET";
-  const decision = await rt.decide(host);
+  const decision = await rt.decide(host, "http", port);
   if (!decision.allowed) {
     rt.record({
       protocol: "http",
@@ -133,7 +133,7 @@ async function onConnect(
     return;
   }
   const { host, port } = target;
-  const decision = await rt.decide(host);
+  const decision = await rt.decide(host, "https", port);
   if (!decision.allowed) {
     rt.record({
       protocol: "https",

@@ -3,7 +3,7 @@ import type net from "node:net";
 import type { NetworkPolicy, Resolver } from "./decision.js";
 import { systemResolver } from "./decision.js";
 import { createHttpListener } from "./http-listener.js";
-import { type ProxyRequestRecord, ProxyRuntime } from "./runtime.js";
+import { type NetworkDecider, type ProxyRequestRecord, ProxyRuntime } from "./runtime.js";
 import { createSocks5Listener } from "./socks5-listener.js";
 
 export interface StartProxyOptions {
@@ -14,6 +14,8 @@ export interface StartProxyOptions {
   resolve?: Resolver;
   dnsTimeoutMs?: number;
   onRequest?: (record: ProxyRequestRecord) => void;
+  /** Asked about allowlist misses (network approvals); absent: misses are hard-denied. */
+  decider?: NetworkDecider;
 }
 
 /** A running per-session proxy: ephemeral loopback ports, a policy that can change in place. */
@@ -21,6 +23,8 @@ export interface NetworkProxy {
   httpPort: number;
   socksPort: number | null;
   readonly log: readonly ProxyRequestRecord[];
+  /** The policy in force now (amendments replace it in place). */
+  readonly policy: NetworkPolicy;
   setPolicy(policy: NetworkPolicy): void;
   close(): Promise<void>;
 }
@@ -50,6 +54,7 @@ export async function startNetworkProxy(options: StartProxyOptions): Promise<Net
     options.onRequest,
     options.dnsTimeoutMs,
   );
+  rt.decider = options.decider ?? null;
   const httpServer = createHttpListener(rt);
   const sockets = new Set<net.Socket>();
   const socksServer = options.socks5 === false ? null : createSocks5Listener(rt);
@@ -67,6 +72,9 @@ export async function startNetworkProxy(options: StartProxyOptions): Promise<Net
     httpPort,
     socksPort,
     log: rt.log,
+    get policy() {
+      return rt.policy;
+    },
     setPolicy(policy) {
       rt.policy = policy;
     },

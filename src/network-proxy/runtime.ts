@@ -7,8 +7,22 @@ import {
   type NetworkPolicy,
   type Resolver,
 } from "./decision.js";
+import { normalizeHost } from "./patterns.js";
 
 export type ProxyProtocol = "http" | "https" | "socks5Tcp";
+
+/** A request the policy did not allow (an allowlist miss) and the session may let through. */
+export interface NetworkAskRequest {
+  protocol: ProxyProtocol;
+  host: string;
+  port: number;
+}
+
+/**
+ * Decides an allowlist miss (network-proxy.md §6): true lets the request through, false refuses it
+ * with source `decider`. Only `not_allowed` misses are asked; deny-listed and local hosts never.
+ */
+export type NetworkDecider = (request: NetworkAskRequest) => Promise<boolean>;
 
 /** One request the proxy judged: what `onRequest` and the request log see. */
 export interface ProxyRequestRecord {
@@ -24,6 +38,8 @@ export interface ProxyRequestRecord {
 /** What the listeners share: the policy (replaceable in place), the resolver and the log. */
 export class ProxyRuntime {
   readonly log: ProxyRequestRecord[] = [];
+  /** Set by the session that owns the proxy; absent: every miss is a hard deny. */
+  decider: NetworkDecider | null = null;
   constructor(
     public policy: NetworkPolicy,
     private readonly resolve: Resolver,
@@ -31,11 +47,18 @@ export class ProxyRuntime {
     private readonly dnsTimeoutMs?: number,
   ) {}
 
-  async decide(host: string): Promise<HostDecision> {
-    return decideHost(this.policy, host, {
+  async decide(host: string, protocol: ProxyProtocol, port: number): Promise<HostDecision> {
+    const options = {
       resolve: this.resolve,
       ...(this.dnsTimeoutMs !== undefined ? { dnsTimeoutMs: this.dnsTimeoutMs } : {}),
-    });
+    };
+    const decision = await decideHost(this.policy, host, options);
+    if (decision.allowed || decision.reason !== "not_allowed" || !this.decider) return decision;
+    const name = normalizeHost(host);
+    if (!(await this.decider({ protocol, host: name, port })))
+      return { allowed: false, reason: "not_allowed", source: "decider" };
+    // Approved: judged again as if allowlisted, so the deny list and the DNS check still apply.
+    return decideHost({ ...this.policy, allow: [name] }, name, options);
   }
 
   record(entry: ProxyRequestRecord): void {

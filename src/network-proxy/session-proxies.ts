@@ -1,6 +1,8 @@
 import { errorMessage } from "../lib/errors.js";
 import { PROXY_URL_VARIABLES, proxyEnvironment } from "./env.js";
+import type { NetworkPolicy } from "./decision.js";
 import { type NetworkProxy, startNetworkProxy } from "./proxy.js";
+import type { NetworkDecider, ProxyRequestRecord } from "./runtime.js";
 import type { NetworkProxySettings } from "./settings.js";
 
 /** How a thread's sandboxed commands reach its proxy: variables to add and ports to bridge. */
@@ -15,9 +17,18 @@ type Entry = Promise<{ proxy: NetworkProxy; route: ProxyRoute } | { error: strin
 export class SessionProxies {
   private readonly entries = new Map<string, Entry>();
 
-  start(threadId: string, settings: NetworkProxySettings): void {
+  start(
+    threadId: string,
+    settings: NetworkProxySettings,
+    hooks: { decider?: NetworkDecider; onRequest?: (record: ProxyRequestRecord) => void } = {},
+  ): void {
     if (this.entries.has(threadId)) return;
-    const entry: Entry = startNetworkProxy({ policy: settings.policy, socks5: settings.socks5 }).then(
+    const entry: Entry = startNetworkProxy({
+      policy: settings.policy,
+      socks5: settings.socks5,
+      ...(hooks.decider ? { decider: hooks.decider } : {}),
+      ...(hooks.onRequest ? { onRequest: hooks.onRequest } : {}),
+    }).then(
       (proxy) => {
         const env = proxyEnvironment({
           httpPort: proxy.httpPort,
@@ -44,6 +55,12 @@ export class SessionProxies {
     const started = await entry;
     if ("error" in started) throw new Error(`the managed network proxy could not start: ${started.error}`);
     return started.route;
+  }
+
+  /** Replaces the running proxy's policy at once (a network amendment); no-op without a proxy. */
+  async updatePolicy(threadId: string, change: (policy: NetworkPolicy) => NetworkPolicy): Promise<void> {
+    const started = await this.entries.get(threadId);
+    if (started && "proxy" in started) started.proxy.setPolicy(change(started.proxy.policy));
   }
 
   async end(threadId: string): Promise<void> {

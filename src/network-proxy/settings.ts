@@ -14,6 +14,11 @@ export interface NetworkProxySettings {
    */
   managed: boolean;
   managedAllowedDomainsOnly: boolean;
+  /**
+   * The requirements' own domain lists (user entries left out), for the model's
+   * `<environment_context>` (network-proxy.md §8); null without requirements.
+   */
+  requirementDomains: { allow: string[]; deny: string[] } | null;
 }
 
 /** The active named profile's `[permissions.<p>.network]`, parents first (`extends`). */
@@ -48,19 +53,16 @@ function split(domains: Readonly<Record<string, "allow" | "deny">> | undefined):
 }
 
 /**
- * Network-proxy.md §1–§2: a proxy only when the network is on, and only when requirements carry
- * `[experimental_network]` or the `network_proxy` feature is on for a named profile (otherwise
- * the network is direct). Requirements' allow entries come first and the user's are
+ * Network-proxy.md §1–§2: a proxy only when requirements carry `[experimental_network]` or the
+ * `network_proxy` feature is on for a named profile (otherwise the network is direct). Resolved
+ * whether or not the thread starts with network: a turn that turns network on later must still go
+ * through the proxy, never directly (commands without network never use it). Requirements' allow entries come first and the user's are
  * appended (unless `managed_allowed_domains_only`); deny lists are united; a requirement's
  * `allow_local_binding = false` cannot be loosened by the user.
  */
 export function resolveNetworkProxySettings(
-  loaded: Pick<
-    LoadedConfig,
-    "toml" | "activePermissionProfile" | "networkSandboxPolicy" | "features" | "requirements"
-  >,
+  loaded: Pick<LoadedConfig, "toml" | "activePermissionProfile" | "features" | "requirements">,
 ): NetworkProxySettings | null {
-  if (loaded.networkSandboxPolicy !== "enabled") return null;
   const req = loaded.requirements.toml?.experimental_network;
   const managed = req !== undefined && req.enabled !== false;
   // The user's proxy keys live only in a named profile; a built-in profile or a legacy sandbox
@@ -84,5 +86,6 @@ export function resolveNetworkProxySettings(
     socks5: user.enable_socks5 ?? true,
     managed,
     managedAllowedDomainsOnly: managedOnly,
+    requirementDomains: managed ? { allow: [...reqDomains.allow], deny: [...reqDomains.deny] } : null,
   };
 }

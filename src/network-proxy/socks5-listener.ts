@@ -86,7 +86,7 @@ async function handle(rt: ProxyRuntime, client: net.Socket): Promise<void> {
   if (target === null) return void client.destroy();
   if (typeof target === "number") return void client.end(reply(target));
   const { host, port } = target;
-  const decision = await rt.decide(host);
+  const decision = await rt.decide(host, "socks5Tcp", port);
   if (!decision.allowed) {
     rt.record({
       protocol: "socks5Tcp",

@@ -67,6 +67,8 @@ export interface SessionConfiguration {
   readonly networkSandboxPolicy: NetworkSandboxPolicy;
   /** The managed network proxy this session starts (network-proxy.md §1); absent/null = none. */
   readonly networkProxy?: NetworkProxySettings | null;
+  /** Experimental features that are on, for the `x-codex-beta-features` request header. */
+  readonly betaFeatures?: readonly string[];
   readonly windowsSandboxLevel: WindowsSandboxLevel;
   /** Absolute session root. */
   readonly cwd: string;

@@ -53,6 +53,12 @@ export const ReviewDecisionSchema = z.union([
   z.object({
     approved_execpolicy_amendment: z.object({ proposed_execpolicy_amendment: z.array(z.string()) }),
   }),
+  /** Saves a `network_rule` for the host of a network approval (network-proxy.md §6). */
+  z.object({
+    network_policy_amendment: z.object({
+      network_policy_amendment: z.object({ host: z.string(), action: z.enum(["allow", "deny"]) }),
+    }),
+  }),
 ]);
 export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;
 
@@ -269,6 +275,11 @@ export const ExecApprovalRequestEventSchema = z.object({
   available_decisions: z.array(ReviewDecisionSchema).nullish(),
   /** Input to a running terminal rather than a new command (absent: a command). */
   approval_kind: z.enum(["command", "write_stdin"]).nullish(),
+  /** Set for a network approval: the host and protocol the managed proxy was asked to reach. */
+  network_approval_context: z.object({ host: z.string(), protocol: z.string() }).nullish(),
+  proposed_network_policy_amendments: z
+    .array(z.object({ host: z.string(), action: z.enum(["allow", "deny"]) }))
+    .nullish(),
 });
 
 export const ApplyPatchApprovalRequestEventSchema = z.object({

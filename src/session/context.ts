@@ -18,6 +18,7 @@ import { permissionsInstructions } from "./developer-instructions.js";
 import {
   buildEnvironmentContext,
   type EnvironmentContext,
+  type NetworkContext,
   renderEnvironmentContext,
   sameEnvironment,
 } from "./environment-context.js";
@@ -53,7 +54,14 @@ export function environmentOf(config: SessionConfiguration, facts: EnvironmentFa
     shellPath: facts.shellPath,
     now: facts.now,
     timezone: facts.timezone,
+    network: networkContextOf(config),
   });
+}
+
+/** The requirements' domain lists, told to the model only when requirements impose the proxy. */
+function networkContextOf(config: SessionConfiguration): NetworkContext | null {
+  const domains = config.networkProxy?.requirementDomains;
+  return domains ? { allowed: domains.allow, denied: domains.deny } : null;
 }
 
 export function permissionsTextOf(config: SessionConfiguration): string {

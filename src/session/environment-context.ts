@@ -15,6 +15,13 @@ export interface EnvironmentContext {
   shell: string;
   current_date: string;
   timezone: string;
+  /** Requirements `[experimental_network]` domains (network-proxy.md §8); absent without them. */
+  network?: NetworkContext;
+}
+
+export interface NetworkContext {
+  allowed: string[];
+  denied: string[];
 }
 
 export interface EnvironmentInputs {
@@ -25,6 +32,7 @@ export interface EnvironmentInputs {
   shellPath: string;
   now: Date;
   timezone: string;
+  network?: NetworkContext | null;
 }
 
 export function approvalPolicyLabel(policy: AskForApproval): string {
@@ -46,6 +54,9 @@ export function buildEnvironmentContext(input: EnvironmentInputs): EnvironmentCo
     shell: path.basename(input.shellPath) || input.shellPath,
     current_date: localDate(input.now, input.timezone),
     timezone: input.timezone,
+    ...(input.network
+      ? { network: { allowed: [...input.network.allowed], denied: [...input.network.denied] } }
+      : {}),
   };
 }
 
@@ -70,9 +81,17 @@ export function renderEnvironmentContext(ctx: EnvironmentContext): string {
     `  <shell>${escapeXml(ctx.shell)}</shell>`,
     `  <current_date>${ctx.current_date}</current_date>`,
     `  <timezone>${escapeXml(ctx.timezone)}</timezone>`,
-    "</environment_context>",
   );
+  if (ctx.network) lines.push(`  ${renderNetwork(ctx.network)}`);
+  lines.push("</environment_context>");
   return lines.join("\n");
+}
+
+/** One line, each list comma-joined and left out when empty (Codex renders the domains as given). */
+function renderNetwork(network: NetworkContext): string {
+  const element = (name: string, domains: string[]) =>
+    domains.length === 0 ? "" : `<${name}>${domains.join(",")}</${name}>`;
+  return `<network enabled="true">${element("allowed", network.allowed)}${element("denied", network.denied)}</network>`;
 }
 
 /** YYYY-MM-DD in the given IANA time zone. */

@@ -251,6 +251,7 @@ export class Session {
       : createModelClient({
           ...(opts.originator ? { originator: opts.originator } : {}),
           ...opts.modelClientOptions,
+          ...(config.betaFeatures?.length ? { betaFeatures: config.betaFeatures } : {}),
           provider: opts.provider,
           threadId: this.threadId,
         });
@@ -1019,6 +1020,12 @@ export class Session {
           additional_permissions: request.additionalPermissions ?? null,
           available_decisions: request.availableDecisions ?? null,
           ...(request.approvalKind ? { approval_kind: request.approvalKind } : {}),
+          ...(request.network
+            ? {
+                network_approval_context: request.network.context,
+                proposed_network_policy_amendments: request.network.proposedAmendments,
+              }
+            : {}),
         });
         break;
       case "patch":

@@ -58,6 +58,11 @@ export interface ExecApprovalRequest {
   availableDecisions?: ReviewDecision[] | null;
   /** What is reviewed: a command (default) or input to a running terminal (`write_stdin`). */
   approvalKind?: ExecApprovalKind;
+  /** A network approval (network-proxy.md §6): the host the proxy was asked to reach. */
+  network?: {
+    context: { host: string; protocol: string };
+    proposedAmendments: { host: string; action: "allow" | "deny" }[];
+  };
 }
 
 export type ExecApprovalKind = "command" | "write_stdin";
@@ -132,6 +137,8 @@ export interface ToolContext {
   requestApproval(request: ApprovalRequest): Promise<ApprovalResponse>;
   approvalCache: ApprovalCache;
   diffTracker: TurnDiffTracker;
+  /** Adds a developer message to the history (a saved network rule the model must know of). */
+  recordDeveloperMessage?(text: string): void;
   /**
    * An approved command prefix was written to the rules: the model is told (a developer message).
    * Called only after the write succeeded, so the model never hears of a rule that is not there.

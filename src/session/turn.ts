@@ -204,6 +204,8 @@ export function turnToolContext(
           content: [{ type: "input_text", text: amendmentSavedMessage(prefix) }],
         },
       ]),
+    recordDeveloperMessage: (text) =>
+      host.record([{ type: "message", role: "developer", content: [{ type: "input_text", text }] }]),
     ...(host.hooks
       ? {
           hooks: toolHooksFor(

@@ -79,7 +79,10 @@ describe("keel exec with the managed network proxy", () => {
     const denied = await runCurl(true, {
       rules: 'network_rule(host="127.0.0.1", protocol="http", decision="deny", justification="no")\n',
     });
-    expect(denied.output).toContain('"reason":"denied"');
+    // A refused request fails the command; the model gets Codex's error text (§6).
+    expect(denied.output).toBe(
+      'exec_command failed: ProcessFailed { message: "Network access to \\"127.0.0.1\\" was blocked: domain is explicitly denied by policy and cannot be approved from this prompt." }',
+    );
     expect(denied.hits).toEqual([]);
   });
 

@@ -37,12 +37,7 @@ const toml: ConfigToml = {
 } as ConfigToml;
 
 describe("when the proxy is on (network-proxy.md §1)", () => {
-  it("not without network, and not without the feature or requirements", () => {
-    expect(
-      resolveNetworkProxySettings(
-        input({ toml, profile: "dev", features: { network_proxy: true }, net: "restricted" }),
-      ),
-    ).toBeNull();
+  it("not without the feature or requirements", () => {
     expect(resolveNetworkProxySettings(input({ toml, profile: "dev" }))).toBeNull();
     // A legacy sandbox or a built-in profile has no proxy keys: the feature alone changes nothing.
     expect(resolveNetworkProxySettings(input({ toml, features: { network_proxy: true } }))).toBeNull();
@@ -64,7 +59,15 @@ describe("when the proxy is on (network-proxy.md §1)", () => {
       socks5: true,
       managed: false,
       managedAllowedDomainsOnly: false,
+      requirementDomains: null,
     });
+  });
+
+  it("resolved even when the thread starts without network (a turn may turn it on later)", () => {
+    const s = resolveNetworkProxySettings(
+      input({ toml, profile: "dev", features: { network_proxy: true }, net: "restricted" }),
+    );
+    expect(s?.policy.allow).toEqual(["base.test", "dev.test"]);
   });
 
   it("requirements: managed allow entries first, user's appended unless managed-only, denies united, local binding pinned", () => {
@@ -82,6 +85,8 @@ describe("when the proxy is on (network-proxy.md §1)", () => {
       allowLocalBinding: false,
     });
     expect(s?.managed).toBe(true);
+    // The model is told the requirements' own lists only (§8).
+    expect(s?.requirementDomains).toEqual({ allow: ["corp.test"], deny: ["evil.test"] });
     const only = resolveNetworkProxySettings(
       input({
         toml,

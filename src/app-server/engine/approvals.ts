@@ -44,6 +44,7 @@ export function translateApproval(
   const scope = { threadId, turnId, itemId: event.call_id, startedAtMs };
   switch (event.type) {
     case "exec_approval_request":
+      if (event.network_approval_context) return networkApproval(event, scope);
       return {
         key: event.approval_id ?? event.call_id,
         request: {
@@ -106,6 +107,38 @@ export function translateApproval(
         },
       };
   }
+}
+
+type ExecApprovalEvent = Extract<ApprovalEvent, { type: "exec_approval_request" }>;
+
+/**
+ * A managed-proxy network approval (network-proxy.md §6), in Codex 0.169's form: no command or
+ * cwd, the host and protocol instead, and the allow/deny `network_rule`s the user may save.
+ */
+function networkApproval(
+  event: ExecApprovalEvent,
+  scope: { threadId: string; turnId: string; itemId: string; startedAtMs: number },
+): Translated {
+  return {
+    key: event.call_id,
+    request: {
+      method: "item/commandExecution/requestApproval",
+      params: {
+        kind: "command",
+        ...scope,
+        environmentId: "local",
+        reason: event.reason ?? null,
+        networkApprovalContext: event.network_approval_context!,
+        proposedNetworkPolicyAmendments: event.proposed_network_policy_amendments ?? [],
+        availableDecisions: event.available_decisions ? decisionsToV2(event.available_decisions) : null,
+      },
+    },
+    toResponse: (result) => ({
+      decision: decisionFromV2(
+        (result as ServerRequestResult<"item/commandExecution/requestApproval">).decision,
+      ),
+    }),
+  };
 }
 
 /** What the thread learns when an approval is answered. */

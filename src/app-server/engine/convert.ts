@@ -201,6 +201,12 @@ export function sessionSourceToV2(source: CoreSessionSource | null | undefined):
 /** The engine's decision list as the v2 choices a client shows. */
 export function decisionsToV2(decisions: readonly ReviewDecision[]): CommandExecutionApprovalDecision[] {
   return decisions.map((d): CommandExecutionApprovalDecision => {
+    if (typeof d === "object" && "network_policy_amendment" in d)
+      return {
+        applyNetworkPolicyAmendment: {
+          network_policy_amendment: { ...d.network_policy_amendment.network_policy_amendment },
+        },
+      };
     if (typeof d === "object") {
       return {
         acceptWithExecpolicyAmendment: {
@@ -231,10 +237,11 @@ export function decisionFromV2(decision: CommandExecutionApprovalDecision): Revi
         },
       };
     }
-    // keel keeps no network rules yet: the amendment decides only this request.
-    return decision.applyNetworkPolicyAmendment.network_policy_amendment.action === "allow"
-      ? "approved"
-      : "denied";
+    return {
+      network_policy_amendment: {
+        network_policy_amendment: { ...decision.applyNetworkPolicyAmendment.network_policy_amendment },
+      },
+    };
   }
   switch (decision) {
     case "accept":

@@ -32,6 +32,7 @@ import type { SessionApprovals } from "./approvals.js";
 import { COMMAND_OUTPUT_MAX_BYTES, OutputCollector, TIMEOUT_EXIT_CODE } from "./output.js";
 import { escalatedPermissions, type RuntimePermissions } from "./sandbox-choice.js";
 import type { ProxyRoute } from "../../network-proxy/session-proxies.js";
+import { type NetworkAttempt, processFailedText } from "./network-approvals.js";
 
 /**
  * The one path every command takes: approval (spec §8.3) → sandbox choice → run → on a sandbox
@@ -105,6 +106,8 @@ export interface CommandOutcome {
   sandboxed: boolean;
   /** Why the command could not be started at all (the sandbox or the process could not be set up). */
   startError?: string;
+  /** The managed proxy refused a request of the command (or the user declined it): why. */
+  networkDenial?: string;
 }
 
 export interface OrchestratorDeps {
@@ -126,6 +129,8 @@ export interface OrchestratorDeps {
    * reach only it; `error` when it should run but did not start (such commands are refused).
    */
   networkProxy?: ProxyRoute | { error: string };
+  /** Charges the proxy's refusals (and declined network approvals) to the run that caused them. */
+  networkApproval?: { begin(ctx: ToolContext): NetworkAttempt };
   /** The session's exec policy rules; absent: only the heuristics decide. */
   execPolicy?: SessionExecPolicy;
   /** What `request_permissions` granted for this turn and session. */
@@ -182,6 +187,11 @@ function approvalOf(decision: ReviewDecision, canAmend: boolean): AskResult {
     // Without a rules store (no exec policy wired) it stays a one-off approval.
     return canAmend && prefix.length > 0 ? { amend: [...prefix] } : "approved";
   }
+  // A network amendment answers a network approval; on a command it is only its allow or deny.
+  if (typeof decision === "object" && "network_policy_amendment" in decision)
+    return decision.network_policy_amendment.network_policy_amendment.action === "allow"
+      ? "approved"
+      : "declined";
   if (decision === "approved" || typeof decision === "object") return "approved";
   return "declined";
 }
@@ -260,12 +270,16 @@ export async function runCommand(
     ctx.emit({
       type: "exec_command_end",
       ...base,
-      aggregated_output: full.message && full.exitCode === -1 ? full.message : full.aggregatedOutput,
+      aggregated_output:
+        full.message && full.exitCode === -1 && full.networkDenial === undefined
+          ? full.message
+          : full.aggregatedOutput,
       exit_code: full.exitCode,
       duration: { secs: Math.floor(durationMs / 1000), nanos: Math.round((durationMs % 1000) * 1e6) },
       status: full.status,
       stdout,
-      stderr: full.exitCode === -1 && full.message ? full.message : stderr,
+      stderr:
+        full.exitCode === -1 && full.message && full.networkDenial === undefined ? full.message : stderr,
     });
     return full;
   };
@@ -422,6 +436,22 @@ export async function runCommand(
     if (result.setupError !== undefined) {
       return notRun("failed", `the command was not run: ${result.setupError}`, result.setupError);
     }
+    // The network refused something it asked for: the output is kept and the command fails.
+    if (result.networkDenial !== undefined) {
+      const denial = result.networkDenial;
+      return finish(
+        {
+          ...summary(result, output),
+          status: "failed",
+          exitCode: -1,
+          aggregatedOutput: `${output.text()}\n${denial}`,
+          message: processFailedText(denial),
+          networkDenial: denial,
+        },
+        result.stdout,
+        result.stderr,
+      );
+    }
 
     // 3) escalation after a sandbox denial
     let message: string | null = null;
@@ -528,10 +558,36 @@ async function attempt(
   output: OutputCollector,
   complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
   escalated: boolean,
-): Promise<SandboxRunResult | null> {
+): Promise<AttemptResult | null> {
   // Escalated commands bypass the proxy, as in Codex: no variables, the host's network.
   const route = !escalated && perms.net === "enabled" ? deps.networkProxy : undefined;
   if (route && "error" in route) return notStarted(route.error);
+  const network = route ? deps.networkApproval?.begin(ctx) : undefined;
+  try {
+    const result: AttemptResult | null = await runAttempt(inv, ctx, deps, perms, output, complete, {
+      escalated,
+      route,
+    });
+    const denial = network?.end() ?? null;
+    return result !== null && denial !== null ? { ...result, networkDenial: denial } : result;
+  } finally {
+    // A command handed over to the background is not tracked further (its denials go unreported).
+    network?.end();
+  }
+}
+
+/** A run's result, and why the managed proxy refused part of it, if it did. */
+type AttemptResult = SandboxRunResult & { networkDenial?: string };
+
+async function runAttempt(
+  inv: CommandInvocation,
+  ctx: ToolContext,
+  deps: OrchestratorDeps,
+  perms: RuntimePermissions,
+  output: OutputCollector,
+  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
+  { escalated, route }: { escalated: boolean; route: ProxyRoute | undefined },
+): Promise<SandboxRunResult | null> {
   const env = route ? { ...deps.commandEnv, ...route.env } : deps.commandEnv;
   // The policy resolves against the turn's cwd; the command itself starts in its own workdir.
   let plan: ReturnType<typeof compileSandboxPlan>;

@@ -56,6 +56,7 @@ import { blockedByHookText, hookToolCall, rewriteCall } from "./hook-calls.js";
 import { buildCommandEnv, explicitEnvNames } from "../../sandbox/command-env.js";
 import { SessionProxies } from "../../network-proxy/session-proxies.js";
 import type { NetworkProxySettings } from "../../network-proxy/settings.js";
+import { ThreadNetworkApprovals } from "./network-approvals.js";
 import { errorMessage } from "../../lib/errors.js";
 import {
   type CommandInvocation,
@@ -134,6 +135,7 @@ export class SandboxedToolRouter implements ToolRouter {
   /** Sandbox note kinds already reported per thread (see runCommand). */
   private readonly reportedNotes = new Set<string>();
   private readonly proxies = new SessionProxies();
+  private readonly networkApprovals = new Map<string, ThreadNetworkApprovals>();
   private readonly unifiedExec: UnifiedExec;
   private readonly snapshots: ShellSnapshots;
 
@@ -176,17 +178,36 @@ export class SandboxedToolRouter implements ToolRouter {
     if (!networkProxy) return;
     // `network_rule`s of the loaded rules files join the proxy's domain lists (network-proxy.md §7).
     const rules = this.options.execPolicy?.current();
+    const approvals = new ThreadNetworkApprovals(keelHome, {
+      updatePolicy: (change) =>
+        this.proxies.updatePolicy(threadId, (policy) =>
+          foldNetworkRules(
+            policy,
+            change.action === "allow"
+              ? { allow: [change.host], deny: [] }
+              : { allow: [], deny: [change.host] },
+          ),
+        ),
+    });
+    this.networkApprovals.set(threadId, approvals);
+    // Allowlist misses become approvals only under requirements that do not pin the allowlist (§6).
+    const asks = networkProxy.managed && !networkProxy.managedAllowedDomainsOnly;
     this.proxies.start(
       threadId,
       rules
         ? { ...networkProxy, policy: foldNetworkRules(networkProxy.policy, compiledNetworkDomains(rules)) }
         : networkProxy,
+      {
+        onRequest: (record) => approvals.observe(record),
+        ...(asks ? { decider: (request) => approvals.decide(request) } : {}),
+      },
     );
   }
 
   /** A session ended: its snapshot (taken or still being taken) is deleted, its proxy closed. */
   async endSession(threadId: string): Promise<void> {
     this.grants.endSession(threadId);
+    this.networkApprovals.delete(threadId);
     await Promise.all([this.snapshots.end(threadId), this.proxies.end(threadId)]);
   }
 
@@ -523,8 +544,10 @@ export class SandboxedToolRouter implements ToolRouter {
       ...explicitEnvNames(this.options.shellEnvironmentPolicy),
       ...(networkProxy && "env" in networkProxy ? Object.keys(networkProxy.env) : []),
     ];
+    const networkApproval = this.networkApprovals.get(ctx.threadId);
     return {
       ...(networkProxy ? { networkProxy } : {}),
+      ...(networkApproval ? { networkApproval } : {}),
       commandEnv: this.commandEnvFor(ctx.threadId),
       launchArgv: (argv, cwd) =>
         wrapWithSnapshot(argv, cwd, this.snapshots.current(ctx.threadId), this.userShell, restore),
