@@ -143,6 +143,13 @@ function putItem(view: ThreadView, turnId: string, item: ThreadItem, completed: 
   });
 }
 
+/** A fresh thread's title is its first prompt, as thread/list reports it. */
+export function withPreview(view: ThreadView, item: ThreadItem): ThreadView {
+  if (view.thread.preview !== "" || item.type !== "userMessage") return view;
+  const text = item.content.find((c) => c.type === "text");
+  return text === undefined ? view : { ...view, thread: { ...view.thread, preview: text.text } };
+}
+
 /** Applies one thread-scoped notification. Unknown methods leave the view unchanged. */
 export function applyNotification(view: ThreadView, notification: Notification): ThreadView {
   switch (notification.method) {
@@ -150,7 +157,10 @@ export function applyNotification(view: ThreadView, notification: Notification):
     case "turn/completed":
       return { ...view, turns: upsertTurn(view, notification.params.turn) };
     case "item/started":
-      return putItem(view, notification.params.turnId, notification.params.item, false);
+      return withPreview(
+        putItem(view, notification.params.turnId, notification.params.item, false),
+        notification.params.item,
+      );
     case "item/completed":
       return putItem(view, notification.params.turnId, notification.params.item, true);
     case "item/agentMessage/delta":

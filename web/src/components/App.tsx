@@ -90,6 +90,14 @@ export function App({ token }: { token: string | null }) {
       case "thread/status/changed":
         patchListThread(n.params.threadId, (t) => ({ ...t, status: n.params.status }));
         break;
+      case "item/started": {
+        const { item, threadId } = n.params;
+        if (item.type === "userMessage" && item.content[0]?.type === "text") {
+          const preview = item.content[0].text;
+          patchListThread(threadId, (t) => (t.preview === "" ? { ...t, preview } : t));
+        }
+        break;
+      }
       case "thread/archived":
       case "thread/unarchived":
         patchListThread(n.params.threadId, () => null);

@@ -1,9 +1,9 @@
-import { useMemo } from "preact/hooks";
+import { useEffect, useMemo } from "preact/hooks";
 import { diffLines } from "../diff.js";
 import { renderMarkdown } from "../markdown.js";
 import type { FileUpdateChange, ThreadItem } from "../protocol.js";
 import type { ItemView } from "../thread-state.js";
-import { TerminalView } from "./Terminal.js";
+import { loadXterm, TerminalView } from "./Terminal.js";
 
 type ItemOf<T extends ThreadItem["type"]> = Extract<ThreadItem, { type: T }>;
 
@@ -86,6 +86,10 @@ function Reasoning({ parts }: { parts: string[] }) {
 }
 
 function CommandItem({ item, output }: { item: ItemOf<"commandExecution">; output: string }) {
+  // Fetch xterm as soon as a command shows up, so it is ready when output arrives.
+  useEffect(() => {
+    void loadXterm().catch(() => undefined);
+  }, []);
   return (
     <div class={`command status-${item.status}`} data-testid="command-item" data-status={item.status}>
       <div class="command-head">
@@ -96,7 +100,7 @@ function CommandItem({ item, output }: { item: ItemOf<"commandExecution">; outpu
           {item.durationMs !== null ? ` · ${(item.durationMs / 1000).toFixed(1)} s` : ""}
         </span>
       </div>
-      {(output !== "" || item.status === "inProgress") && <TerminalView output={output} />}
+      {output !== "" && <TerminalView output={output} />}
     </div>
   );
 }
@@ -104,10 +108,12 @@ function CommandItem({ item, output }: { item: ItemOf<"commandExecution">; outpu
 function FileChangeItem({ item }: { item: ItemOf<"fileChange"> }) {
   return (
     <div class={`filechange status-${item.status}`} data-status={item.status}>
+      <p class="meta">
+        File changes · <span class={`status status-${item.status}`}>{item.status}</span>
+      </p>
       {item.changes.map((change) => (
         <FileDiff key={change.path} change={change} />
       ))}
-      <span class={`status status-${item.status}`}>{item.status}</span>
     </div>
   );
 }

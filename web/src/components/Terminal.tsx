@@ -6,9 +6,11 @@ type XtermModules = {
 };
 
 let loading: Promise<XtermModules> | null = null;
+const MAX_ROWS = 16;
+const ROW_PX = 17;
 
 /** xterm is most of the page's weight: it is fetched when the first command appears. */
-function loadXterm(): Promise<XtermModules> {
+export function loadXterm(): Promise<XtermModules> {
   loading ??= Promise.all([
     import("@xterm/xterm"),
     import("@xterm/addon-fit"),
@@ -41,7 +43,6 @@ export function TerminalView({ output }: { output: string }) {
           convertEol: true,
           disableStdin: true,
           cursorBlink: false,
-          rows: 12,
           scrollback: 5000,
           fontSize: 13,
           fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
@@ -74,9 +75,11 @@ export function TerminalView({ output }: { output: string }) {
     written.current = output.length;
   }, [output, ready]);
 
+  // Grow with the output up to a cap; the terminal scrolls beyond it.
+  const lines = Math.min(MAX_ROWS, Math.max(2, output.split("\n").length + 1));
   return (
     <div class="terminal" data-testid="command-output" data-output-length={output.length}>
-      <div ref={host} class="xterm-host" />
+      <div ref={host} class="xterm-host" style={{ height: `${lines * ROW_PX}px` }} />
       {!ready && <pre class="plain-output">{output}</pre>}
     </div>
   );

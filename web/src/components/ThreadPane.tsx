@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ServerRequest, ThreadTokenUsage } from "../protocol.js";
 import type { RpcClient } from "../rpc.js";
@@ -123,6 +124,10 @@ export function ThreadPane({ view, client, actions, onAnswer }: Props) {
   );
 }
 
+function requestItemId(request: ServerRequest): string | null {
+  return (request.params as { itemId?: string }).itemId ?? null;
+}
+
 function requestTurnId(request: ServerRequest): string | null {
   return (request.params as { turnId?: string | null }).turnId ?? null;
 }
@@ -137,10 +142,17 @@ function TurnBlock({
   onAnswer: Props["onAnswer"];
 }) {
   const requests = view.requests.filter((r) => requestTurnId(r.request) === turn.id);
+  const itemIds = new Set(turn.items.map((i) => i.item.id));
+  const approval = (r: (typeof requests)[number]) => (
+    <Approval key={String(r.request.id)} entry={r} settings={view.settings} onAnswer={onAnswer} />
+  );
   return (
     <article class={`turn turn-${turn.status}`} data-turn-status={turn.status}>
       {turn.items.map((item) => (
-        <ItemBlock key={item.item.id} view={item} />
+        <Fragment key={item.item.id}>
+          <ItemBlock view={item} />
+          {requests.filter((r) => requestItemId(r.request) === item.item.id).map(approval)}
+        </Fragment>
       ))}
       {turn.plan !== null && (
         <div class="plan" data-testid="plan">
@@ -158,9 +170,7 @@ function TurnBlock({
           </ol>
         </div>
       )}
-      {requests.map((r) => (
-        <Approval key={String(r.request.id)} entry={r} settings={view.settings} onAnswer={onAnswer} />
-      ))}
+      {requests.filter((r) => !itemIds.has(requestItemId(r.request) ?? "")).map(approval)}
       {turn.status === "inProgress" && (
         <p class="working" aria-live="polite">
           Working…
