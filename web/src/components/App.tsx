@@ -309,9 +309,14 @@ export function App({ token }: { token: string | null }) {
           ☰
         </button>
         <h1>keel</h1>
-        <span class={`conn conn-${status.status}`} data-testid="conn-status" data-status={status.status}>
+        <span
+          class={`conn conn-${status.status}`}
+          data-testid="conn-status"
+          data-status={status.status}
+          title={status.detail}
+          aria-live="polite"
+        >
           {statusLabel(status.status)}
-          {status.detail !== undefined && status.status !== "connected" ? ` (${status.detail})` : ""}
         </span>
         <button
           type="button"
@@ -378,15 +383,15 @@ export function App({ token }: { token: string | null }) {
   );
 }
 
+/** The indicator's text: connected, connecting or disconnected; the detail goes in its tooltip. */
 function statusLabel(status: ConnStatus): string {
   switch (status) {
     case "connected":
       return "connected";
     case "connecting":
-      return "connecting…";
+      return "connecting";
     case "reconnecting":
-      return "reconnecting…";
     case "no-token":
-      return "no token";
+      return "disconnected";
   }
 }
