@@ -1,13 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
-// The page is served by `keel web` from dist/web/ on the same origin as the WebSocket, so asset
-// paths are relative and nothing comes from a CDN.
+// The page is served by `keel web` from dist/web/ on the same origin as the WebSocket; every
+// asset is bundled (no CDN). Absolute asset paths, since unknown paths fall back to index.html.
 const root = fileURLToPath(new URL(".", import.meta.url));
 
 export default defineConfig({
   root,
-  base: "./",
+  base: "/",
   // Vite 8 transforms JSX with oxc; preact's automatic runtime needs no plugin.
   oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
   build: {
