@@ -1,7 +1,8 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   customToolCall,
   functionCall,
@@ -31,8 +32,33 @@ async function send(p: Page, text: string): Promise<void> {
   await p.getByTestId("composer").press("Enter");
 }
 
+/** What a terminal view shows: xterm's rows once loaded, the plain fallback before. */
+function terminalText(p: Page, index = 0): Promise<string> {
+  return p
+    .getByTestId("command-output")
+    .nth(index)
+    .evaluate(
+      (el) => (el.querySelector(".xterm-rows") ?? el.querySelector(".plain-output"))?.textContent ?? "",
+    );
+}
+
+// The folders must outlive the first test (tempDir() ones are removed after each test).
+const dirs: string[] = [];
+function lastingDir(prefix: string): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+});
+
 beforeAll(async () => {
-  web = await startWeb();
+  web = await startWeb({
+    home: lastingDir("keel-web-ui-home-"),
+    cwd: path.join(lastingDir("keel-web-ui-ws-"), "project"),
+  });
   browser = await launchBrowser();
   page = await openPage(browser, web);
   await connected(page);
@@ -49,7 +75,8 @@ describe("keel web page", () => {
       textTurn('Hello **there**. <img src="x" onerror="window.__pwned=1"> <script>window.__pwned=2</script>'),
     );
     await page.getByText("New thread options").click();
-    await page.locator(".start-options select").first().selectOption("gpt-5.5");
+    // A model that is offered apply_patch (used by a later test); the field takes any name.
+    await page.getByLabel("Model").fill("gpt-5.5");
     await page.getByTestId("new-thread").click();
     await expect.poll(() => page.getByTestId("thread-row").count()).toBe(1);
     await send(page, "say hello");
@@ -113,12 +140,12 @@ describe("keel web page", () => {
     await shot(page, "approval");
 
     await page.getByTestId("approval-decision-accept").click();
-    await second.getByTestId("approval-resolved").waitFor();
-    expect(await second.getByTestId("approval-decision-accept").count()).toBe(0);
+    const seenThere = second.getByTestId("approval").first();
+    await seenThere.getByTestId("approval-resolved").waitFor();
+    expect(await seenThere.locator("button").count()).toBe(0);
 
-    const output = page.getByTestId("command-output").first();
-    await expect.poll(() => output.textContent()).toContain("second line");
-    expect(await output.textContent()).toContain("first line");
+    await expect.poll(() => terminalText(page)).toContain("second line");
+    expect(await terminalText(page)).toContain("first line");
     expect(fs.readFileSync(path.join(web.cwd, "out.txt"), "utf8")).toBe("done\n");
 
     await page.getByTestId("approval-decision-accept").click(); // the patch
@@ -158,13 +185,24 @@ describe("keel web page", () => {
   });
 
   it("renames, searches, forks and archives threads", async () => {
-    await page.getByRole("button", { name: "Rename" }).click();
-    await page.getByLabel("Thread name").fill("web e2e thread");
-    await page.getByLabel("Thread name").press("Enter");
-    await page.getByTestId("thread-row").filter({ hasText: "web e2e thread" }).waitFor();
+    const rename = async (name: string) => {
+      await page.getByRole("button", { name: "Rename" }).click();
+      await page.getByLabel("Thread name").fill(name);
+      await page.getByLabel("Thread name").press("Enter");
+      await page.getByTestId("thread-row").filter({ hasText: name }).waitFor();
+    };
+    await rename("web e2e thread");
+    const originalId = await page
+      .locator('[data-testid="thread-row"][aria-current="true"]')
+      .getAttribute("data-thread-id");
 
     await page.getByRole("button", { name: "Fork" }).click();
     await expect.poll(() => page.getByTestId("thread-row").count()).toBe(2);
+    const forkId = await page
+      .locator('[data-testid="thread-row"][aria-current="true"]')
+      .getAttribute("data-thread-id");
+    expect(forkId).not.toBe(originalId);
+    await rename("forked copy");
 
     await page.getByLabel("Search threads").fill("web e2e");
     await expect
@@ -174,9 +212,6 @@ describe("keel web page", () => {
     await expect.poll(() => page.getByTestId("thread-row").count()).toBe(2);
     await shot(page, "threads");
 
-    const forkId = await page
-      .locator('[data-testid="thread-row"][aria-current="true"]')
-      .getAttribute("data-thread-id");
     await page.getByRole("button", { name: "Archive" }).click();
     await expect.poll(() => page.getByTestId("thread-row").count()).toBe(1);
     await page.getByLabel("Archived").check();

@@ -23,7 +23,7 @@ const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as 
 export function startParams(options: StartOptionsValue): ClientParams<"thread/start"> {
   const params: ClientParams<"thread/start"> = {};
   if (options.cwd.trim() !== "") params.cwd = options.cwd.trim();
-  if (options.model !== "") params.model = options.model;
+  if (options.model.trim() !== "") params.model = options.model.trim();
   if (options.approvalPolicy !== "") params.approvalPolicy = options.approvalPolicy;
   if (options.permissions.startsWith("profile:")) params.permissions = options.permissions.slice(8);
   else {
@@ -74,14 +74,20 @@ export function StartOptions({ client, connected, value, onChange }: Props) {
       </label>
       <label>
         Model
-        <select value={value.model} onChange={(e) => onChange({ ...value, model: e.currentTarget.value })}>
-          <option value="">configured default</option>
+        <input
+          type="text"
+          list="keel-models"
+          placeholder="configured default"
+          value={value.model}
+          onInput={(e) => onChange({ ...value, model: e.currentTarget.value })}
+        />
+        <datalist id="keel-models">
           {models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label}
             </option>
           ))}
-        </select>
+        </datalist>
       </label>
       <label>
         Sandbox / permission profile
