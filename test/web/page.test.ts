@@ -90,7 +90,7 @@ describe("keel web page", () => {
     // Raw HTML from the model is shown as text: no element, no script run.
     expect(await answer.locator("img, script").count()).toBe(0);
     expect(await answer.textContent()).toContain('<img src="x"');
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.getByTestId("token-usage").waitFor();
     // The request went out with the model picked in the form.
     expect(web.model.requests.at(-1)?.body).toMatchObject({ model: "gpt-5.5" });
