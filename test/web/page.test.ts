@@ -184,6 +184,24 @@ describe("keel web page", () => {
     expect(await page.getByTestId("interrupt").count()).toBe(0);
   });
 
+  it("shows the thread's permissions and explains a path", async () => {
+    await page.getByRole("tab", { name: "Permissions" }).click();
+    const view = page.getByTestId("permissions-view");
+    await view.waitFor();
+    // The harness's config sets no sandbox: keel's default read-only one.
+    expect(await view.locator("table.kv").textContent()).toMatch(/Sandbox\s*read-only, network off/);
+    await page.getByTestId("explain-input").fill(path.join(web.cwd, "notes.txt"));
+    await page.getByTestId("explain-input").press("Enter");
+    const result = page.getByTestId("explain-result");
+    await result.locator("dd").first().waitFor();
+    const text = await result.textContent();
+    expect(text).toContain(path.join(web.cwd, "notes.txt"));
+    expect(text).toMatch(/Read\s*allowed/);
+    expect(text).toMatch(/Write\s*denied/);
+    await shot(page, "permissions");
+    await page.getByRole("tab", { name: "Conversation" }).click();
+  });
+
   it("renames, searches, forks and archives threads", async () => {
     const rename = async (name: string) => {
       await page.getByRole("button", { name: "Rename" }).click();
