@@ -90,7 +90,7 @@ describe("keel web page", () => {
     // Raw HTML from the model is shown as text: no element, no script run.
     expect(await answer.locator("img, script").count()).toBe(0);
     expect(await answer.textContent()).toContain('<img src="x"');
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.getByTestId("token-usage").waitFor();
     // The request went out with the model picked in the form.
     expect(web.model.requests.at(-1)?.body).toMatchObject({ model: "gpt-5.5" });
@@ -182,6 +182,24 @@ describe("keel web page", () => {
     await page.keyboard.press("Escape");
     await page.locator('[data-turn-status="interrupted"]').waitFor();
     expect(await page.getByTestId("interrupt").count()).toBe(0);
+  });
+
+  it("shows the thread's permissions and explains a path", async () => {
+    await page.getByRole("tab", { name: "Permissions" }).click();
+    const view = page.getByTestId("permissions-view");
+    await view.waitFor();
+    // The harness's config sets no sandbox: keel's default read-only one.
+    expect(await view.locator("table.kv").textContent()).toMatch(/Sandbox\s*read-only, network off/);
+    await page.getByTestId("explain-input").fill(path.join(web.cwd, "notes.txt"));
+    await page.getByTestId("explain-input").press("Enter");
+    const result = page.getByTestId("explain-result");
+    await result.locator("dd").first().waitFor();
+    const text = await result.textContent();
+    expect(text).toContain(path.join(web.cwd, "notes.txt"));
+    expect(text).toMatch(/Read\s*allowed/);
+    expect(text).toMatch(/Write\s*denied/);
+    await shot(page, "permissions");
+    await page.getByRole("tab", { name: "Conversation" }).click();
   });
 
   it("renames, searches, forks and archives threads", async () => {

@@ -211,6 +211,23 @@ export function applyNotification(view: ThreadView, notification: Notification):
       return { ...view, thread: { ...view.thread, name: notification.params.threadName ?? null } };
     case "thread/status/changed":
       return { ...view, thread: { ...view.thread, status: notification.params.status } };
+    case "thread/settings/updated": {
+      // Later turns run with these; the permission entries table keeps the last full profile.
+      const next = notification.params.threadSettings;
+      if (view.settings === null) return view;
+      return {
+        ...view,
+        settings: {
+          ...view.settings,
+          cwd: next.cwd,
+          model: next.model,
+          approvalPolicy: next.approvalPolicy,
+          approvalsReviewer: next.approvalsReviewer,
+          sandbox: next.sandboxPolicy,
+          activePermissionProfile: next.activePermissionProfile,
+        },
+      };
+    }
     case "serverRequest/resolved":
       return resolveRequest(view, notification.params.requestId, { by: "elsewhere" });
     default:

@@ -103,12 +103,13 @@ export function PermissionsView({ view, client }: { view: ThreadView; client: Rp
 
 function ExplainResult({ value }: { value: unknown }) {
   if (typeof value === "string") return <p>{value}</p>;
+  // permissions/explain answers {path, read, write, reason, source}.
   const r = value as {
     path?: string;
     read?: boolean;
     write?: boolean;
     reason?: string;
-    rule?: string | null;
+    source?: string | null;
   };
   return (
     <dl>
@@ -136,12 +137,8 @@ function ExplainResult({ value }: { value: unknown }) {
           <dd>{r.reason}</dd>
         </>
       )}
-      {r.rule != null && (
-        <>
-          <dt>Rule</dt>
-          <dd>{r.rule}</dd>
-        </>
-      )}
+      <dt>Set by</dt>
+      <dd>{r.source ?? "built-in default"}</dd>
     </dl>
   );
 }
