@@ -194,6 +194,25 @@ function fuzzyTable(f) {
   );
 }
 
+/** The browser front end (bench/web.mjs): keel only. */
+function webTable(w) {
+  if (w.error) return `Web bench failed: ${w.error}`;
+  const ms = (v) => (typeof v === "number" ? `${v.toFixed(0)} ms` : "–");
+  const kb = (v) => (typeof v === "number" ? `${(v / 1024).toFixed(1)} KB` : "–");
+  const weight = w.weight ?? {};
+  const met = weight.gzipBytes <= weight.targetGzipBytes ? "met" : "missed";
+  return [
+    `Web front end (\`keel web\`, headless chromium; median of ${w.rounds}):`,
+    "",
+    "| | keel |",
+    "|---|---:|",
+    `| page load → thread list visible | ${ms(w.loadMs?.median)} |`,
+    `| prompt (Enter) → first streamed words on screen | ${ms(w.firstTokenMs?.median)} |`,
+    `| dist/web gzipped, all ${weight.files} files (target < ${kb(weight.targetGzipBytes)}: ${met}) | ${kb(weight.gzipBytes)} |`,
+    `| … fetched by the first load (xterm.js comes with the first command) | ${kb(weight.firstLoadGzipBytes)} |`,
+  ].join("\n");
+}
+
 export function renderMarkdown(res) {
   const m = res.machine;
   const lines = [
@@ -217,6 +236,7 @@ export function renderMarkdown(res) {
   if (res.unifiedExec) lines.push(unifiedExecTable(res.unifiedExec), "");
   if (res.keelOnly?.networkProxy) lines.push(networkProxyTable(res.keelOnly.networkProxy), "");
   if (res.fuzzy) lines.push(fuzzyTable(res.fuzzy), "");
+  if (res.web) lines.push(webTable(res.web), "");
   lines.push(`Whole run: ${(res.totalMs / 1000).toFixed(0)} s.`, "");
   return lines.join("\n");
 }

@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                      everything (~5 min on 2 cores)
 //   BENCH_PAIRS=5 BENCH_WARMUP=1            measured / warm-up keel–Codex pairs
-//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy   a subset
+//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy,web   a subset
 //   BENCH_KEEL_ENTRY=path/to/keel.mjs       measure another keel entry (e.g. a bundle prototype)
 //   BENCH_OUT=name                          write bench/results/<name>.{md,json} (default latest)
 //
@@ -26,7 +26,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ONLY = new Set(
   (
     process.env.BENCH_ONLY ??
-    "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy"
+    "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy,web"
   ).split(","),
 );
 const OUT = process.env.BENCH_OUT ?? "latest";
@@ -190,6 +190,11 @@ async function main() {
     log("bench/fuzzy.mjs");
     res.fuzzy = await runScript("fuzzy.mjs", [], {}, 300_000);
     for (const e of res.fuzzy.errors ?? []) errors.add(`fuzzy: ${e.slice(0, 300)}`);
+  }
+  if (ONLY.has("web")) {
+    log("bench/web.mjs");
+    res.web = await runScript("web.mjs", [], {}, 300_000);
+    for (const e of res.web.errors ?? []) errors.add(`web: ${e.slice(0, 300)}`);
   }
   res.errors = [...errors];
   res.totalMs = performance.now() - t0;

@@ -31,3 +31,7 @@ export function parseListenUrl(value: string, options: { home: string; cwd: stri
 export function defaultUnixSocketPath(home: string): string {
   return path.join(home, "app-server.sock");
 }
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

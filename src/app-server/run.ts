@@ -1,11 +1,12 @@
 import type { Readable, Writable } from "node:stream";
-import { type ListenSpec, parseListenUrl } from "./listen.js";
+import { isLoopback, type ListenSpec, parseListenUrl } from "./listen.js";
 import type { ClientRequestMethod } from "../protocol/v2/registry.js";
 import type { EngineOptions } from "./engine/engine.js";
 import { ENGINE_METHODS } from "./engine/methods.js";
 import type { HandlerTable, RequestContext, RequestHandler } from "./router.js";
 import { type AppServer, type AppServerOptions, createAppServer } from "./server.js";
 import { StdioTransport } from "./transports/stdio.js";
+import { prepareWeb, type WebOptions, webBannerLine } from "./web/serve.js";
 import { type WsAuthFlags, type WsAuthPolicy, resolveWsAuth } from "./ws-auth.js";
 import { type WsLimitFlags, resolveWsLimits } from "./ws-limits.js";
 
@@ -26,6 +27,8 @@ export interface RunAppServerOptions extends AppServerOptions {
   readonly wsAuth?: WsAuthFlags;
   /** `--ws-max-*` and `--ws-*-timeout-seconds`. */
   readonly wsLimits?: WsLimitFlags;
+  /** `keel web` / `--web`: serve the page on the same port, with a generated capability token. */
+  readonly web?: WebOptions;
 }
 
 /**
@@ -55,10 +58,11 @@ export async function runAppServer(options: RunAppServerOptions): Promise<void> 
   // Flags are checked before anything starts: a typo must not leave an open server behind.
   const auth = resolveWsAuth(options.wsAuth ?? {}, options.cwd);
   const limits = resolveWsLimits(options.wsLimits ?? {});
+  const web = options.web === undefined ? undefined : prepareWeb(options.web, listen, auth);
   if (listen.kind !== "tcp") {
     // A unix socket is private already (mode 0600), and the Codex TUI sends no token over unix://.
     if (auth !== null) throw new Error("--ws-auth needs a TCP WebSocket listener (--listen ws://IP:PORT)");
-  } else if (auth === null && !isLoopback(listen.host)) {
+  } else if (auth === null && web === undefined && !isLoopback(listen.host)) {
     throw new Error(
       `refusing to start non-loopback websocket listener ${listen.host}:${listen.port} without auth; configure \`--ws-auth capability-token\` or \`--ws-auth signed-bearer-token\``,
     );
@@ -84,18 +88,22 @@ export async function runAppServer(options: RunAppServerOptions): Promise<void> 
   }
   // Loaded only here: stdio servers never pay for `ws` and `http`.
   const { listenWebSocket } = await import("./transports/websocket.js");
-  const listener = await listenWebSocket(server, listen, log, { auth, limits });
+  const listener = await listenWebSocket(server, listen, log, {
+    auth,
+    limits,
+    ...(web === undefined ? {} : { web: { root: web.root, access: web.access } }),
+  });
   const lines = ["keel app-server (WebSockets)", `  listening on: ${listener.url}`];
   if (listen.kind === "tcp") lines.push(`  readyz: ${listener.url.replace(/^ws:/, "http:")}/readyz`);
-  lines.push(securityNote(listen.kind, auth));
+  const pageUrl = web === undefined ? undefined : webBannerLine(listener.url, web.token);
+  if (pageUrl === undefined) lines.push(securityNote(listen.kind, auth));
+  else lines.push("  auth: the capability token in the page URL", `keel web: ${pageUrl}`);
+  // One write: a reader that sees the banner sees the page URL too.
   options.stderr.write(`${lines.join("\n")}\n`);
+  if (pageUrl !== undefined) options.web?.onUrl?.(pageUrl);
   await options.stopSignal;
   await server.close();
   await listener.close();
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** The banner's last line: who can drive this server. */

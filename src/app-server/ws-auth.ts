@@ -135,7 +135,8 @@ function parseSkew(value: string | undefined): number {
   return Number(value.trim());
 }
 
-function sha256(text: string): Buffer {
+/** The SHA-256 digest capability tokens are compared by (never the token itself). */
+export function sha256(text: string): Buffer {
   return createHash("sha256").update(text, "utf8").digest();
 }
 

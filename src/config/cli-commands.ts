@@ -1,6 +1,6 @@
 import { parsePermissionProfileJson } from "../permissions/profile-json.js";
 import type { SandboxMode } from "../protocol/permissions.js";
-import { explainPath, type PathExplanation } from "./explain.js";
+import { describeDecider, explainPath, type PathExplanation } from "./explain.js";
 import { describeLayerSource } from "./layer-source.js";
 import { loadConfigFromEnv, type TypedOverrides } from "./load.js";
 import { buildDebugConfigReport } from "./report.js";
@@ -66,25 +66,4 @@ function renderExplanation(result: PathExplanation, warnings: readonly string[])
   lines.push(`source:     ${result.source ? describeLayerSource(result.source) : "built-in default"}`);
   for (const warning of warnings) lines.push(`warning:    ${warning}`);
   return `${lines.join("\n")}\n`;
-}
-
-function describeDecider(result: PathExplanation): string {
-  const d = result.decidedBy;
-  if (d === null) return "no entry matches (restricted policies deny by default)";
-  switch (d.type) {
-    case "unrestricted":
-      return d.kind === "unrestricted"
-        ? "no filesystem sandbox (full access)"
-        : "an external sandbox (full access here)";
-    case "protectedPath":
-      return `protected path ${d.path} inside writable root ${d.writableRoot}`;
-    case "hiddenHostSocket":
-      return `host socket location ${d.path}, hidden from commands while the network is on`;
-    case "denyGlob":
-      return d.invalid
-        ? `deny glob ${d.pattern} does not compile, so every read is denied`
-        : `deny glob ${d.pattern}`;
-    case "entry":
-      return `entry ${JSON.stringify(d.entry)}${d.resolvedPath ? ` (resolved to ${d.resolvedPath})` : ""}`;
-  }
 }

@@ -283,3 +283,25 @@ function entrySource(loaded: LoadedConfig, entry: FileSystemSandboxEntry): Confi
   }
   return loaded.permissions.source;
 }
+
+/** What decided, in words (`keel permissions explain` and `permissions/explain`). */
+export function describeDecider(result: PathExplanation): string {
+  const d = result.decidedBy;
+  if (d === null) return "no entry matches (restricted policies deny by default)";
+  switch (d.type) {
+    case "unrestricted":
+      return d.kind === "unrestricted"
+        ? "no filesystem sandbox (full access)"
+        : "an external sandbox (full access here)";
+    case "protectedPath":
+      return `protected path ${d.path} inside writable root ${d.writableRoot}`;
+    case "hiddenHostSocket":
+      return `host socket location ${d.path}, hidden from commands while the network is on`;
+    case "denyGlob":
+      return d.invalid
+        ? `deny glob ${d.pattern} does not compile, so every read is denied`
+        : `deny glob ${d.pattern}`;
+    case "entry":
+      return `entry ${JSON.stringify(d.entry)}${d.resolvedPath ? ` (resolved to ${d.resolvedPath})` : ""}`;
+  }
+}

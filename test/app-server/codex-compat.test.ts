@@ -117,7 +117,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
     );
     const missing = Object.keys(clientRequests).filter((m) => !codexMethods.has(m));
     // keel's own experimental methods, which no Codex has.
-    const keelOnly = ["thread/approvals/list", "thread/approvals/revoke"];
+    const keelOnly = ["thread/approvals/list", "thread/approvals/revoke", "permissions/explain"];
     // `getAuthStatus` is a v1-era method Codex still serves outside the v2 schema; 0.169 dropped
     // `thread/rollback`; 0.124 predates the others.
     const expected: Record<string, string[]> = {

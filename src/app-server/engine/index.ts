@@ -17,6 +17,7 @@ import { threadSettingsHandlers } from "./thread-settings.js";
 import { threadLifecycleHandlers } from "./thread-lifecycle.js";
 import { turnHandlers } from "./turn-handlers.js";
 import { reviewHandlers } from "./review-handlers.js";
+import { permissionsExplainHandlers } from "./explain-handlers.js";
 import { rememberedApprovalHandlers } from "./remembered-handlers.js";
 
 /**
@@ -42,6 +43,7 @@ export function attachEngine(server: AppServer, options: EngineOptions = {}): En
     hookHandlers,
     settingsHandlers,
     rememberedApprovalHandlers,
+    permissionsExplainHandlers,
   ]) {
     const built = module(engine);
     Object.assign(table, built.handlers);

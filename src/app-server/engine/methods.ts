@@ -50,6 +50,7 @@ export const ENGINE_METHODS = [
   "model/list",
   "modelProvider/list",
   "permissionProfile/list",
+  "permissions/explain",
   "account/read",
   "getAuthStatus",
   "account/login/start",

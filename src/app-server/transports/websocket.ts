@@ -13,6 +13,8 @@ import {
   type MessageTransport,
   type TransportReceiver,
 } from "../transport.js";
+import { bindOrigins, checkWebUpgrade, fromOwnSite, selectProtocol, type WebAccess } from "../web/access.js";
+import { serveStatic } from "../web/static-files.js";
 import { type WsAuthPolicy, authorizeUpgrade } from "../ws-auth.js";
 import type { WsLimits } from "../ws-limits.js";
 import { BufferBudget, CloseCode, ConnectionGuard, refuse } from "./ws-guard.js";
@@ -88,6 +90,8 @@ export interface ListenOptions {
   /** null: no authentication (the caller warns about it). */
   readonly auth: WsAuthPolicy | null;
   readonly limits: WsLimits;
+  /** `keel web`: serve the page from `root` (a real path) and admit the page's token. */
+  readonly web?: { readonly root: string; readonly access: WebAccess };
 }
 
 /**
@@ -100,23 +104,35 @@ export async function listenWebSocket(
   server: AppServer,
   target: ListenTarget,
   log: Logger,
-  { auth, limits }: ListenOptions,
+  { auth, limits, web }: ListenOptions,
 ): Promise<WebSocketListener> {
   const limit = server.maxMessageBytes;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes,
+    ...(web === undefined ? {} : { handleProtocols: selectProtocol }),
+  });
   if (target.kind === "unix") {
     wss.on("headers", (headers) => {
       headers.push(`x-codex-websocket-max-unfragmented-message-bytes: ${limit}`);
     });
   }
   const httpServer = http.createServer((request, response) => {
-    if (request.headers.origin !== undefined) {
+    // Only `keel web` answers a browser, and only one on its own origin and host name (a foreign
+    // name resolving to us is DNS rebinding); no CORS header ever invites another origin.
+    const allowed =
+      web === undefined ? request.headers.origin === undefined : fromOwnSite(request.headers, web.access);
+    if (!allowed) {
       response.writeHead(403, { "content-type": "text/plain" }).end("Forbidden\n");
       return;
     }
     const path = (request.url ?? "/").split("?")[0];
     if (request.method === "GET" && (path === "/readyz" || path === "/healthz")) {
       response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    if (web !== undefined) {
+      serveWebPage(request, response, web.root, log);
       return;
     }
     response.writeHead(426, { "content-type": "text/plain", upgrade: "websocket" }).end("Upgrade Required\n");
@@ -140,12 +156,23 @@ export async function listenWebSocket(
   let peerCounter = 0;
   httpServer.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     notUpgraded.delete(socket as net.Socket);
-    if (request.headers.origin !== undefined) {
+    const webRefusal = web === undefined ? null : checkWebUpgrade(request.headers, web.access);
+    if (webRefusal !== null) {
+      log(`refused a WebSocket upgrade: ${webRefusal.reason}`);
+      const status = webRefusal.status === 401 ? "401 Unauthorized" : "403 Forbidden";
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(webRefusal.reason)}\r\nConnection: close\r\n\r\n${webRefusal.reason}`,
+      );
+      return;
+    }
+    if (web === undefined && request.headers.origin !== undefined) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
     const denied =
-      auth === null ? null : authorizeUpgrade(request.headers.authorization, auth, Date.now() / 1000);
+      auth === null || web !== undefined
+        ? null
+        : authorizeUpgrade(request.headers.authorization, auth, Date.now() / 1000);
     if (denied !== null) {
       log(`refused a WebSocket upgrade: ${denied}`);
       socket.end(
@@ -167,7 +194,7 @@ export async function listenWebSocket(
         target.kind === "tcp"
           ? `ws ${request.socket.remoteAddress}:${request.socket.remotePort}`
           : `unix #${++peerCounter}`;
-      const trusted = target.kind === "unix" || auth !== null;
+      const trusted = target.kind === "unix" || auth !== null || web !== undefined;
       server.attach(new WebSocketTransport(ws, peer, log, limit, limits.maxMessageBytes, raw, trusted));
     });
   });
@@ -189,6 +216,7 @@ export async function listenWebSocket(
     const address = httpServer.address() as net.AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     url = `ws://${host}:${address.port}`;
+    if (web !== undefined) bindOrigins(web.access, address.address, address.port);
   } else {
     url = `unix://${target.path}`;
   }
@@ -203,6 +231,20 @@ export async function listenWebSocket(
       if (target.kind === "unix") fs.rmSync(target.path, { force: true });
     },
   };
+}
+
+/** A `keel web` listener's page; the request passed the origin and host checks. */
+function serveWebPage(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  root: string,
+  log: Logger,
+): void {
+  serveStatic(request, response, root, request.headers.host!.toLowerCase()).catch((error: unknown) => {
+    log(`serving ${request.url}: ${String(error)}`);
+    if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
+    response.end();
+  });
 }
 
 /**

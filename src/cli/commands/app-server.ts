@@ -1,11 +1,14 @@
+import path from "node:path";
 import type { Command } from "commander";
 import type { WsAuthFlags } from "../../app-server/ws-auth.js";
 import type { WsLimitFlags } from "../../app-server/ws-limits.js";
 import { errorMessage, UserError } from "../../lib/errors.js";
 
-type AppServerFlags = {
+export type AppServerFlags = {
   listen: string;
   stdio?: boolean;
+  web?: boolean;
+  open?: boolean;
   strictConfig?: boolean;
   dangerouslyBypassHookTrust?: boolean;
 } & WsAuthFlags &
@@ -60,48 +63,8 @@ export function registerAppServerCommand(program: Command): void {
     .option("--ws-message-timeout-seconds <SECONDS>", "time to finish sending a started message (default 60)")
     .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
     .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
-    .action(async (options: AppServerFlags) => {
-      const [{ runAppServer }, { describeTerminal }, { requireUsableKeelHome, resolveKeelHome }] =
-        await Promise.all([
-          import("../../app-server/run.js"),
-          import("../../app-server/user-agent.js"),
-          import("../../config/home.js"),
-        ]);
-      const home = resolveKeelHome();
-      requireUsableKeelHome(home, process.env);
-      if (options.strictConfig) {
-        // Like Codex: with unrecognised keys the server does not start at all.
-        const { loadConfigFromEnv } = await import("../../config/load.js");
-        loadConfigFromEnv({ env: process.env, processCwd: process.cwd(), strictConfig: true });
-      }
-      const stop = new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve());
-        process.once("SIGTERM", () => resolve());
-      });
-      try {
-        await runAppServer({
-          listen: options.stdio ? "stdio://" : options.listen,
-          home,
-          cwd: process.cwd(),
-          terminal: describeTerminal(process.env),
-          stdin: process.stdin,
-          stdout: process.stdout,
-          stderr: process.stderr,
-          stopSignal: stop,
-          engine: {
-            env: process.env,
-            strictConfig: options.strictConfig === true,
-            bypassHookTrust: options.dangerouslyBypassHookTrust === true,
-          },
-          wsAuth: options,
-          wsLimits: options,
-        });
-      } catch (error) {
-        throw new UserError(errorMessage(error), 1);
-      }
-      // The server has shut down; do not let a stray handle keep the process alive.
-      setTimeout(() => process.exit(), 2000).unref();
-    });
+    .option("--web", "also serve the web page on the ws:// listener's port (see `keel web`)")
+    .action(runAppServerCommand);
 
   appServer
     .command("generate-json-schema")
@@ -124,4 +87,59 @@ export function registerAppServerCommand(program: Command): void {
       const written = await writeTypeScript(options.out, { experimental: options.experimental === true });
       process.stderr.write(`wrote ${written.join(", ")}\n`);
     });
+}
+
+/** The server command's action, shared by `keel app-server` and `keel web`. */
+export async function runAppServerCommand(options: AppServerFlags): Promise<void> {
+  const [{ runAppServer }, { describeTerminal }, { requireUsableKeelHome, resolveKeelHome }] =
+    await Promise.all([
+      import("../../app-server/run.js"),
+      import("../../app-server/user-agent.js"),
+      import("../../config/home.js"),
+    ]);
+  const home = resolveKeelHome();
+  requireUsableKeelHome(home, process.env);
+  if (options.strictConfig) {
+    // Like Codex: with unrecognised keys the server does not start at all.
+    const { loadConfigFromEnv } = await import("../../config/load.js");
+    loadConfigFromEnv({ env: process.env, processCwd: process.cwd(), strictConfig: true });
+  }
+  const stop = new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  try {
+    await runAppServer({
+      listen: options.stdio ? "stdio://" : options.listen,
+      home,
+      cwd: process.cwd(),
+      terminal: describeTerminal(process.env),
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stopSignal: stop,
+      engine: {
+        env: process.env,
+        strictConfig: options.strictConfig === true,
+        bypassHookTrust: options.dangerouslyBypassHookTrust === true,
+      },
+      wsAuth: options,
+      wsLimits: options,
+      ...(options.web ? { web: await webOptions(options.open === true) } : {}),
+    });
+  } catch (error) {
+    throw new UserError(errorMessage(error), 1);
+  }
+  // The server has shut down; do not let a stray handle keep the process alive.
+  setTimeout(() => process.exit(), 2000).unref();
+}
+
+/** The built page of this package (dist/web) and, with `--open`, a browser opened on it. */
+async function webOptions(open: boolean) {
+  const [{ packageDistDir }, { openInBrowser }] = await Promise.all([
+    import("../package-dir.js"),
+    import("../open-url.js"),
+  ]);
+  const root = path.join(packageDistDir(), "web");
+  return open ? { root, onUrl: openInBrowser } : { root };
 }

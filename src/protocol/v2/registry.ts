@@ -11,6 +11,7 @@ import * as mcp from "./mcp.js";
 import * as model from "./model.js";
 import * as misc from "./misc.js";
 import * as permissionProfile from "./permissionProfile.js";
+import * as permissionsExplain from "./permissions-explain.js";
 import * as proc from "./process.js";
 import * as remembered from "./remembered-approvals.js";
 import * as review from "./review.js";
@@ -436,6 +437,12 @@ export const clientRequests = {
     params: permissionProfile.PermissionProfileListParamsSchema,
     result: permissionProfile.PermissionProfileListResponseSchema,
     description: "List the permission profiles that can be selected.",
+  },
+  "permissions/explain": {
+    params: permissionsExplain.PermissionsExplainParamsSchema,
+    result: permissionsExplain.PermissionsExplainResponseSchema,
+    description: "Whether a loaded thread's commands may read / write a path, and which entry decided.",
+    experimental: true,
   },
   "skills/list": {
     params: misc.SkillsListParamsSchema,
