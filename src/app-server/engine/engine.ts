@@ -8,7 +8,8 @@ import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
 import { prepareNodeTransport } from "../../model/node-transport.js";
 import { buildTurns } from "../../rollout/turns.js";
-import { ThreadStore } from "../../rollout/store.js";
+import { openThreadStore } from "../../store/open.js";
+import type { ThreadStore } from "../../store/types.js";
 import {
   loadAgentsMd,
   type Session,
@@ -108,7 +109,7 @@ export class Engine {
       strictConfig: options.strictConfig === true,
       log: (line) => server.log(line),
     };
-    this.store = new ThreadStore({
+    this.store = openThreadStore({
       home: server.home,
       onWarning: (message) => {
         server.log(`warning: ${message}`);
@@ -267,11 +268,7 @@ export class Engine {
     if (thread.session.ephemeral) return;
     whileIdle(() => {
       if (this.stopping || thread.closed || thread.session.isClosed) return;
-      try {
-        this.store.index();
-      } catch {
-        // the turn opens it again and reports what is wrong
-      }
+      this.store.prepare();
       prepareNodeTransport();
     });
   }
@@ -295,8 +292,7 @@ export class Engine {
   async materialized(thread: LoadedThread): Promise<boolean> {
     const items = await thread.session.rolloutItems();
     if (items) return items.some((i) => i.type === "event_msg");
-    const path = thread.session.rolloutPath;
-    return path !== null && fs.existsSync(path);
+    return thread.session.materialized;
   }
 
   /**
