@@ -9,7 +9,7 @@ import {
   LeaseManager,
   readLease,
 } from "../../src/store/postgres/lease.js";
-import { MIGRATION_0002 } from "../../src/store/postgres/migration-0002.js";
+import { migrate } from "../../src/store/postgres/schema.js";
 import { testDatabase } from "../support/postgres.js";
 
 const db = await testDatabase();
@@ -35,7 +35,7 @@ describe.skipIf(!db.available)("thread leases on PostgreSQL", () => {
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: db.url, max: 6 });
-    await pool.query(MIGRATION_0002);
+    await migrate(pool);
   });
   afterAll(async () => {
     await Promise.allSettled(managers.map((m) => m.close()));
@@ -172,7 +172,7 @@ describe.skipIf(!db.available)("thread leases on PostgreSQL", () => {
         }
         await Promise.all(servers.map((s) => s.close()));
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });

@@ -6,6 +6,7 @@ import {
   ITEMS_CHANNEL,
   NotifyListener,
 } from "../../src/store/postgres/notify.js";
+import { migrate } from "../../src/store/postgres/schema.js";
 import { testDatabase } from "../support/postgres.js";
 
 const db = await testDatabase();
@@ -66,6 +67,53 @@ describe.skipIf(!db.available)("LISTEN/NOTIFY listener", () => {
         { threadId: "t1", seq: 1 },
         { threadId: "t1", seq: 2 },
       ]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it("announces each committed append once per thread with its last seq, and nothing on rollback", async () => {
+    await migrate(pool);
+    const seen: string[] = [];
+    const listener = new NotifyListener({
+      connectionString: db.url,
+      channels: [ITEMS_CHANNEL],
+      onNotify: (_channel, payload) => seen.push(payload),
+    });
+    await listener.start();
+    try {
+      const thread = (id: string) =>
+        pool.query(
+          `INSERT INTO keel_threads (id, rollout_path, cwd, source, source_kind, created_at, updated_at, cli_version)
+           VALUES ($1, 'pg:/x', '/w', '"cli"', 'cli', 0, 0, '0')`,
+          [id],
+        );
+      await thread("ta");
+      await thread("tb");
+      const rows = (id: string, from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => `('${id}', ${from + i}, '{}')`).join(", ");
+      const tx = await pool.connect();
+      await tx.query("BEGIN");
+      await tx.query(
+        `INSERT INTO keel_items (thread_id, seq, line) VALUES ${rows("ta", 0, 3)}, ${rows("tb", 0, 2)}`,
+      );
+      await tx.query("ROLLBACK");
+      await tx.query("BEGIN");
+      await tx.query(
+        `INSERT INTO keel_items (thread_id, seq, line) VALUES ${rows("ta", 0, 3)}, ${rows("tb", 0, 2)}`,
+      );
+      await tx.query("COMMIT");
+      await tx.query(`INSERT INTO keel_items (thread_id, seq, line) VALUES ${rows("ta", 3, 1)}`);
+      tx.release();
+      await until(() => seen.length === 3);
+      const events = seen.map(decodeItemsAppended);
+      expect(events.slice(0, 2)).toEqual(
+        expect.arrayContaining([
+          { threadId: "ta", seq: 2 },
+          { threadId: "tb", seq: 1 },
+        ]),
+      );
+      expect(events[2]).toEqual({ threadId: "ta", seq: 3 });
     } finally {
       await listener.close();
     }

@@ -1,13 +1,13 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseManager } from "../../src/store/postgres/lease.js";
-import { MIGRATION_0002 } from "../../src/store/postgres/migration-0002.js";
 import { NotifyListener } from "../../src/store/postgres/notify.js";
 import {
   type PendingRemoteRequest,
   REQUESTS_CHANNEL,
   RequestRelay,
 } from "../../src/store/postgres/requests.js";
+import { migrate } from "../../src/store/postgres/schema.js";
 import { testDatabase } from "../support/postgres.js";
 
 const db = await testDatabase();
@@ -40,7 +40,7 @@ describe.skipIf(!db.available)("server requests shared across servers", () => {
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: db.url, max: 6 });
-    await pool.query(MIGRATION_0002);
+    await migrate(pool);
   });
   afterAll(async () => {
     for (const close of closers) await close();

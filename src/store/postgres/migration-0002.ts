@@ -6,7 +6,7 @@
  * only ever grows and a writer fenced by an old generation stays fenced forever.
  */
 export const MIGRATION_0002 = `
-CREATE TABLE IF NOT EXISTS thread_leases (
+CREATE TABLE thread_leases (
   thread_id    text PRIMARY KEY,
   generation   bigint NOT NULL,
   server_id    text,
@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS thread_leases (
 );
 
 -- Pending server requests of running threads, answerable from any server (requests.ts).
-CREATE TABLE IF NOT EXISTS thread_requests (
+CREATE TABLE thread_requests (
   request_key text PRIMARY KEY,
   thread_id   text NOT NULL,
   server_id   text NOT NULL,
@@ -28,5 +28,17 @@ CREATE TABLE IF NOT EXISTS thread_requests (
   answer      jsonb,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS thread_requests_by_thread ON thread_requests (thread_id, created_at);
+CREATE INDEX thread_requests_by_thread ON thread_requests (thread_id, created_at);
+
+-- Every committed append tells the other servers where the thread's log now ends (notify.ts):
+-- one notification per thread per statement, sent at COMMIT and dropped on ROLLBACK.
+CREATE FUNCTION keel_items_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM pg_notify('keel_items', json_build_object('t', thread_id, 's', max(seq))::text)
+  FROM appended GROUP BY thread_id;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER keel_items_notify AFTER INSERT ON keel_items
+  REFERENCING NEW TABLE AS appended FOR EACH STATEMENT EXECUTE FUNCTION keel_items_notify();
 `;

@@ -1,3 +1,5 @@
+import { MIGRATION_0002 } from "./migration-0002.js";
+
 /**
  * Versioned schema migrations, applied in order by `migrate` (schema.ts). Kept as TypeScript
  * strings rather than .sql files so they travel inside keel's single-file build.
@@ -57,7 +59,10 @@ CREATE TABLE keel_items (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: "0001_init", sql: INIT }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "0001_init", sql: INIT },
+  { version: 2, name: "0002_leases", sql: MIGRATION_0002 },
+];
 
 /** Postgres advisory-lock key held while migrating ("keel" + schema). */
 export const MIGRATION_LOCK_KEY = 0x6b65656c;
