@@ -1,5 +1,6 @@
 import type { ListThreadsParams, ListThreadsResult } from "../rollout/index-db.js";
 import type { ThreadMetadata } from "../rollout/metadata.js";
+import type { StoreCluster } from "./cluster.js";
 import type { ThreadRecorder } from "../rollout/recorder.js";
 import type {
   CreateThreadParams,
@@ -77,4 +78,7 @@ export interface ThreadStore {
 
   /** Closes every recorder opened through this store, then the store. */
   close(): Promise<void>;
+
+  /** Present when several servers share the store (PostgreSQL): see store/cluster.ts. */
+  readonly cluster?: StoreCluster;
 }

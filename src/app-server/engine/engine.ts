@@ -9,6 +9,7 @@ import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js"
 import { prepareNodeTransport } from "../../model/node-transport.js";
 import { buildTurns } from "../../rollout/turns.js";
 import { openThreadStore } from "../../store/open.js";
+import { RemoteThreads } from "./remote-threads.js";
 import type { ThreadStore } from "../../store/types.js";
 import {
   loadAgentsMd,
@@ -79,6 +80,8 @@ export interface SessionRequest {
 export class Engine {
   readonly store: ThreadStore;
   readonly manager: SessionManager;
+  /** Threads other servers run that clients here watch (null on a store of its own). */
+  readonly remote: RemoteThreads | null;
   readonly config: EngineConfigSource;
   /** Skills shared by every thread and the `skills/*` methods. */
   readonly skills: EngineSkills;
@@ -117,6 +120,14 @@ export class Engine {
       },
     });
     this.manager = new SessionManager({ store: this.store });
+    // Several servers on one store: watch threads others run, share this server's requests.
+    const cluster = this.store.cluster;
+    this.remote = cluster
+      ? new RemoteThreads(cluster, server.subscriptions, (line) => server.log(line))
+      : null;
+    if (cluster) {
+      server.subscriptions.shareRequests(cluster.shared, (e) => server.log(`warning: shared request: ${e}`));
+    }
     this.skills = new EngineSkills(this.config, server);
     this.idleMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     this.schedule = options.scheduler ?? realScheduler;
@@ -233,6 +244,8 @@ export class Engine {
   adopt(session: Session, facts: Partial<ThreadFacts>): LoadedThread {
     const existing = this.get(session.threadId);
     if (existing) return existing;
+    // Taken over from another server: this server's own thread now notifies the watchers.
+    this.remote?.stop(session.threadId);
     const now = this.now();
     const thread = new LoadedThread(
       session,
@@ -340,6 +353,7 @@ export class Engine {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.skills.close();
+    this.remote?.stopAll();
     for (const thread of this.threads.values()) {
       thread.idleTimer?.();
       thread.idleTimer = null;

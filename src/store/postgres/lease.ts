@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { ThreadHeldElsewhereError, type ThreadHolder } from "../cluster.js";
 
 /**
  * Thread leases: at most one server writes a thread at a time (issue 19). A lease is a row in
@@ -8,15 +9,8 @@ import type pg from "pg";
  * another server took the thread over. All times are the database's clock, never a server's.
  */
 
-/** Who holds a lease: enough for an operator (and an error message) to find the process. */
-export interface LeaseHolder {
-  /** Random per process; what the lease row is keyed on. */
-  serverId: string;
-  host: string;
-  pid: number;
-  /** Where clients reach the holder (`ws://host:port`), when it listens on a socket. */
-  address: string | null;
-}
+/** Who holds a lease (the same shape every store's errors use). */
+export type LeaseHolder = ThreadHolder;
 
 export interface Lease {
   threadId: string;
@@ -25,20 +19,7 @@ export interface Lease {
 }
 
 /** The thread is leased by another live server. */
-export class LeaseHeldError extends Error {
-  readonly code = "THREAD_LEASED";
-  constructor(
-    readonly threadId: string,
-    readonly holder: LeaseHolder,
-    readonly expiresAt: Date,
-  ) {
-    super(
-      `thread ${threadId} is running on another keel server (${describeHolder(holder)}); ` +
-        `connect to that server, or retry after its lease expires (${expiresAt.toISOString()})`,
-    );
-    this.name = "LeaseHeldError";
-  }
-}
+export { ThreadHeldElsewhereError as LeaseHeldError };
 
 /** This server's lease was taken over: the write it attempted is refused. */
 export class LeaseLostError extends Error {
@@ -53,11 +34,6 @@ export class LeaseLostError extends Error {
     );
     this.name = "LeaseLostError";
   }
-}
-
-export function describeHolder(holder: LeaseHolder): string {
-  const at = holder.address ? ` at ${holder.address}` : "";
-  return `server ${holder.serverId} on ${holder.host}, pid ${holder.pid}${at}`;
 }
 
 /** What `pg.Pool`, `pg.Client` and `pg.PoolClient` have in common. */
@@ -168,7 +144,7 @@ export class LeaseManager {
       const current = await readLease(this.db, threadId);
       // Freed between the two statements: try once more rather than report a stale holder.
       if (!current?.holder) return this.take(threadId);
-      throw new LeaseHeldError(threadId, current.holder, current.expiresAt);
+      throw new ThreadHeldElsewhereError(threadId, current.holder, current.expiresAt);
     }
     const lease = { threadId, generation: Number(row.generation) };
     this.leases.set(threadId, lease);
