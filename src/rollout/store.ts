@@ -1,11 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { v7 as uuidv7 } from "uuid";
-import { KEEL_VERSION } from "../cli/version.js";
 import { errorMessage } from "../lib/errors.js";
 import { writePrivateFileAtomic } from "../lib/private-file.js";
 import type { GitInfo, RolloutItem, SessionSource } from "../protocol/rollout.js";
-import { closeOpenTurn } from "./fork.js";
 import {
   isCorruptionError,
   type ListThreadsParams,
@@ -23,11 +20,9 @@ import {
   parseRolloutFileName,
   rolloutPath,
 } from "./paths.js";
-import type { PersistenceMode } from "./policy.js";
 import { type LoadedRollout, parseRolloutText, readRolloutFile } from "./reader.js";
 import { type ReconstructedSession, reconstructSession } from "./reconstruct.js";
 import {
-  buildSessionMeta,
   FileRolloutRecorder,
   InMemoryRecorder,
   type IndexSink,
@@ -36,6 +31,7 @@ import {
 } from "./recorder.js";
 import { appendThreadName, readThreadName } from "./session-index.js";
 import { cutAtVisibleTurn, textBeforeTurn, type TurnCut } from "./truncate.js";
+import { type PlanDefaults, planFork, planNewThread } from "./thread-plan.js";
 import { buildTurns, type V2Turn } from "./turns.js";
 import { type ThreadExport, ThreadExistsError, type ThreadStore } from "../store/types.js";
 
@@ -146,6 +142,10 @@ export class FileThreadStore implements ThreadStore, IndexSink {
 
   private now(): Date {
     return this.opts.now?.() ?? new Date();
+  }
+
+  private planDefaults(): PlanDefaults {
+    return { now: this.now(), originator: this.opts.originator, cliVersion: this.opts.cliVersion };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -322,25 +322,7 @@ export class FileThreadStore implements ThreadStore, IndexSink {
 
   /** Recorder for a new thread: the file appears with the first persisted item. */
   createThread(params: CreateThreadParams): ThreadRecorder {
-    const id = params.id ?? uuidv7();
-    const createdAt = params.createdAt ?? this.now();
-    const mode: PersistenceMode = params.persistExtendedHistory ? "extended" : "limited";
-    const meta = buildSessionMeta({
-      id,
-      createdAt,
-      cwd: params.cwd,
-      originator: params.originator ?? this.opts.originator ?? "keel",
-      cliVersion: this.opts.cliVersion ?? KEEL_VERSION,
-      source: params.source ?? "vscode",
-      modelProvider: params.modelProvider,
-      baseInstructions: params.baseInstructions ?? null,
-      dynamicTools: params.dynamicTools ?? null,
-      git: params.git ?? null,
-      agentNickname: params.agentNickname ?? null,
-      agentRole: params.agentRole ?? null,
-      memoryMode: params.memoryMode ?? null,
-      extra: params.extraMeta,
-    });
+    const { id, createdAt, mode, meta } = planNewThread(params, this.planDefaults());
     if (params.ephemeral) return new InMemoryRecorder(id, mode, meta);
     const file = rolloutPath(this.home, createdAt, id);
     return this.track(
@@ -441,34 +423,11 @@ export class FileThreadStore implements ThreadStore, IndexSink {
     warnings: LoadedRollout["warnings"],
     readFrom: string | null,
   ): Promise<OpenedThread> {
-    const sourceMetaItem = sourceItems.find((i) => i.type === "session_meta");
-    const sourceMeta = sourceMetaItem?.type === "session_meta" ? sourceMetaItem.payload : null;
-    const sourceId = sourceMeta?.id ?? null;
-    const kept = params.cut ? cutAtVisibleTurn(sourceItems, params.cut) : sourceItems;
-    const copied = closeOpenTurn(kept, { now: this.now(), marker: params.turnAbortedMarker });
-
-    const id = uuidv7();
-    const createdAt = params.createdAt ?? this.now();
-    const mode: PersistenceMode = params.persistExtendedHistory ? "extended" : "limited";
-    const meta = buildSessionMeta({
-      id,
-      createdAt,
-      forkedFromId: sourceId,
-      cwd: params.cwd ?? sourceMeta?.cwd ?? "/",
-      originator: params.originator ?? this.opts.originator ?? "keel",
-      cliVersion: this.opts.cliVersion ?? KEEL_VERSION,
-      source: params.source ?? "vscode",
-      modelProvider:
-        params.modelProvider !== undefined ? params.modelProvider : (sourceMeta?.model_provider ?? null),
-      baseInstructions:
-        params.baseInstructions !== undefined
-          ? params.baseInstructions
-          : (sourceMeta?.base_instructions?.text ?? null),
-      dynamicTools: params.dynamicTools ?? sourceMeta?.dynamic_tools ?? null,
-      git: params.git ?? sourceMeta?.git ?? null,
-      memoryMode: params.memoryMode ?? null,
-      extra: params.extraMeta,
-    });
+    const { id, createdAt, mode, meta, copied, sourceId } = planFork(
+      params,
+      sourceItems,
+      this.planDefaults(),
+    );
     const name = sourceId
       ? (this.nameOf(sourceId) ?? reconstructSession(sourceItems, "resumed").threadName)
       : null;

@@ -27,11 +27,11 @@ CREATE TABLE keel_threads (
   -- session_meta.source as JSON text; source_kind is its v2 ThreadSourceKind (list filter).
   source          text NOT NULL,
   source_kind     text NOT NULL,
-  -- Milliseconds since the epoch, exactly as the file store's index keeps them.
-  created_at      bigint NOT NULL,
-  updated_at      bigint NOT NULL,
+  -- Milliseconds since the epoch; columns named like the file store's SQLite index.
+  created_at_ms   bigint NOT NULL,
+  updated_at_ms   bigint NOT NULL,
   archived        boolean NOT NULL DEFAULT false,
-  archived_at     bigint,
+  archived_at_ms  bigint,
   forked_from_id  text,
   cli_version     text NOT NULL,
   tokens_used     bigint NOT NULL DEFAULT 0,
@@ -45,9 +45,10 @@ CREATE TABLE keel_threads (
 );
 
 -- thread/list: keyset pagination per (archived, sort key, id), both directions.
-CREATE INDEX keel_threads_updated ON keel_threads (archived, updated_at, id);
-CREATE INDEX keel_threads_created ON keel_threads (archived, created_at, id);
-CREATE INDEX keel_threads_cwd_updated ON keel_threads (cwd, archived, updated_at, id);
+CREATE INDEX keel_threads_updated ON keel_threads (archived, updated_at_ms, id);
+CREATE INDEX keel_threads_created ON keel_threads (archived, created_at_ms, id);
+CREATE INDEX keel_threads_cwd_updated ON keel_threads (archived, cwd, updated_at_ms, id);
+CREATE INDEX keel_threads_cwd_created ON keel_threads (archived, cwd, created_at_ms, id);
 
 -- One row per rollout line, verbatim (text, not jsonb: byte-exact, and a line this version
 -- cannot parse is kept like the file keeps it). Append-only; seq counts from 0.
