@@ -14,7 +14,12 @@ import {
 const db = await testDatabase();
 
 /** `turn/start` until it is accepted (the dead holder's lease lapses first); the response. */
-async function startWhenFree(peer: Peer, params: unknown, errors: string[], timeoutMs = 20_000): Promise<Message> {
+async function startWhenFree(
+  peer: Peer,
+  params: unknown,
+  errors: string[],
+  timeoutMs = 20_000,
+): Promise<Message> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await peer.call("turn/start", params);
@@ -88,7 +93,12 @@ describe.skipIf(!db.available)("two app-servers on one PostgreSQL database", () 
     await a2.initialize();
     const read = await a2.request("thread/read", { threadId, includeTurns: true });
     const turns = read.thread.turns as Message[];
-    expect(turns.map((t) => t.id)).toEqual([expect.any(String), second.turn.id, third.turn.id, fourth.turn.id]);
+    expect(turns.map((t) => t.id)).toEqual([
+      expect.any(String),
+      second.turn.id,
+      third.turn.id,
+      fourth.turn.id,
+    ]);
     expect(turns.map((t) => agentTexts(t))).toEqual([
       ["first answer"],
       ["second answer"],

@@ -84,7 +84,7 @@ describe.skipIf(!db.available)("LISTEN/NOTIFY listener", () => {
     try {
       const thread = (id: string) =>
         pool.query(
-          `INSERT INTO keel_threads (id, rollout_path, cwd, source, source_kind, created_at, updated_at, cli_version)
+          `INSERT INTO keel_threads (id, rollout_path, cwd, source, source_kind, created_at_ms, updated_at_ms, cli_version)
            VALUES ($1, 'pg:/x', '/w', '"cli"', 'cli', 0, 0, '0')`,
           [id],
         );

@@ -1,7 +1,7 @@
-import type pg from "pg";
 import type { RolloutItem } from "../../protocol/rollout.js";
 import { parseRolloutLine } from "../../rollout/reader.js";
 import type { RemoteRequestWatcher, StoreCluster, ThreadHolder } from "../cluster.js";
+import type { Queryable } from "./lease.js";
 import { decodeItemsAppended, ITEMS_CHANNEL, NotifyListener } from "./notify.js";
 import { REQUESTS_CHANNEL, RequestRelay } from "./requests.js";
 
@@ -19,15 +19,16 @@ interface Follower {
 }
 
 export interface PgClusterOptions {
-  pool: pg.Pool;
+  db: Queryable;
   connectionString: string;
+  password?: string;
   self: ThreadHolder;
   onError?: (error: unknown) => void;
 }
 
 export class PgCluster implements StoreCluster {
   readonly self: ThreadHolder;
-  private readonly pool: pg.Pool;
+  private readonly db: Queryable;
   private readonly relay: RequestRelay;
   private readonly listener: NotifyListener;
   private readonly followers = new Map<string, Set<Follower>>();
@@ -36,11 +37,12 @@ export class PgCluster implements StoreCluster {
 
   constructor(options: PgClusterOptions) {
     this.self = options.self;
-    this.pool = options.pool;
+    this.db = options.db;
     this.onError = options.onError ?? (() => {});
-    this.relay = new RequestRelay(options.pool, options.self.serverId, this.onError);
+    this.relay = new RequestRelay(options.db, options.self.serverId, this.onError);
     this.listener = new NotifyListener({
       connectionString: options.connectionString,
+      password: options.password,
       channels: [ITEMS_CHANNEL, REQUESTS_CHANNEL],
       onNotify: (channel, payload) => this.dispatch(channel, payload),
       onReconnect: () => this.catchUp(),
@@ -105,7 +107,7 @@ export class PgCluster implements StoreCluster {
   private read(threadId: string, follower: Follower): Promise<void> {
     follower.reading = follower.reading
       .then(async () => {
-        const result = await this.pool.query<{ seq: string; line: string }>(
+        const result = await this.db.query<{ seq: string; line: string }>(
           "SELECT seq, line FROM keel_items WHERE thread_id = $1 AND seq >= $2 ORDER BY seq",
           [threadId, follower.next],
         );

@@ -13,6 +13,8 @@ export const ITEMS_CHANNEL = "keel_items";
 
 export interface ListenerOptions {
   connectionString: string;
+  /** Overrides a password in the URL. */
+  password?: string;
   channels: readonly string[];
   onNotify: (channel: string, payload: string) => void;
   /** After a reconnect (not the first connect): catch up from the log. */
@@ -41,7 +43,8 @@ export class NotifyListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString });
+    const { connectionString, password } = this.options;
+    const client = new pg.Client({ connectionString, ...(password !== undefined ? { password } : {}) });
     client.on("notification", (msg) => {
       if (msg.payload !== undefined) this.options.onNotify(msg.channel, msg.payload);
     });

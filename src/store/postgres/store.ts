@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 import type { Pool, PoolClient, QueryResultRow } from "pg";
 import { errorMessage } from "../../lib/errors.js";
@@ -34,6 +36,8 @@ import { cutAtVisibleTurn, textBeforeTurn } from "../../rollout/truncate.js";
 import { buildTurns } from "../../rollout/turns.js";
 import { redactSecrets, redactUrl } from "../redact.js";
 import { type ThreadExport, ThreadExistsError, type ThreadStore } from "../types.js";
+import { PgCluster } from "./cluster.js";
+import { LeaseLostError, LeaseManager, type Queryable } from "./lease.js";
 import { PostgresRecorder } from "./recorder.js";
 import { migrate } from "./schema.js";
 
@@ -48,6 +52,11 @@ export interface PostgresStoreOptions {
   originator?: string;
   onWarning?: (message: string) => void;
   now?: () => Date;
+  /** Where this server's clients connect (`ws://…`), named when another server finds a thread held. */
+  address?: string | null;
+  /** Lease lifetime without a heartbeat and heartbeat period (defaults 6 s and 2 s). */
+  leaseTtlMs?: number;
+  heartbeatMs?: number;
 }
 
 /** A failure talking to PostgreSQL, with the URL's password and the password itself masked. */
@@ -111,9 +120,47 @@ export class PostgresThreadStore implements ThreadStore {
   private starting: Promise<Pool> | null = null;
   private readonly open = new Map<string, ThreadRecorder>();
   private closed = false;
+  /** One writer per thread across servers (lease.ts). */
+  private readonly leases: LeaseManager;
+  readonly cluster: PgCluster;
 
   constructor(opts: PostgresStoreOptions) {
     this.opts = opts;
+    // Queries of the lease and cluster helpers go through the pool once it is up, errors redacted.
+    const db = {
+      query: (text: string, values?: unknown[]) =>
+        this.ready().then((pool) =>
+          pool.query(text, values).catch((error: unknown) => {
+            throw this.failure(error);
+          }),
+        ),
+    } as Queryable;
+    const self = {
+      serverId: randomUUID(),
+      host: os.hostname(),
+      pid: process.pid,
+      address: opts.address ?? null,
+    };
+    const warn = (error: unknown) => this.opts.onWarning?.(this.failure(error).message);
+    this.leases = new LeaseManager({
+      db,
+      self,
+      ttlMs: opts.leaseTtlMs,
+      heartbeatMs: opts.heartbeatMs,
+      onError: warn,
+      onLost: (threadId) =>
+        this.opts.onWarning?.(
+          `thread ${threadId} was taken over by another server after this one missed its lease; ` +
+            "this server's further writes to it are refused",
+        ),
+    });
+    this.cluster = new PgCluster({
+      db,
+      connectionString: opts.url,
+      password: opts.password,
+      self,
+      onError: warn,
+    });
   }
 
   /** The URL as it may be shown. */
@@ -324,9 +371,13 @@ export class PostgresThreadStore implements ThreadStore {
         metadata,
         storedLines: stored,
         sessionMeta,
-        writer: { append: (args) => this.append(args) },
+        // Appends are fenced by the lease: a server that lost it cannot write.
+        writer: { append: async (args) => this.append(args, await this.leaseFor(id, args.create)) },
         now: this.opts.now,
-        onClose: () => this.open.delete(id),
+        onClose: () => {
+          this.open.delete(id);
+          void this.leases.release(id).catch(() => undefined);
+        },
       }),
     );
   }
@@ -340,7 +391,17 @@ export class PostgresThreadStore implements ThreadStore {
   async resumeThread(ref: ThreadRef, opts: { persistExtendedHistory?: boolean } = {}): Promise<OpenedThread> {
     const metadata = await this.resolve(ref, false);
     if (this.open.has(metadata.id)) throw new ThreadLockedError(metadata.id, null, true);
-    const { rollout, stored } = await this.load(metadata);
+    // Leased before reading: a take-over waits for the old holder's last append (fence), so
+    // what is read here is everything it stored.
+    await this.leases.acquire(metadata.id);
+    let loaded: Awaited<ReturnType<PostgresThreadStore["load"]>>;
+    try {
+      loaded = await this.load(metadata);
+    } catch (error) {
+      await this.leases.release(metadata.id).catch(() => undefined);
+      throw error;
+    }
+    const { rollout, stored } = loaded;
     const recorder = this.recorder(metadata, opts.persistExtendedHistory ? "extended" : "limited", stored);
     return {
       recorder,
@@ -402,7 +463,10 @@ export class PostgresThreadStore implements ThreadStore {
    * round trip). An existing row is updated only while `item_count` is the seq the recorder
    * expects: lines written meanwhile by anyone else make the statement store nothing and fail.
    */
-  private async append(args: { metadata: ThreadMetadata; seq: number; lines: string[]; create: boolean }) {
+  private async append(
+    args: { metadata: ThreadMetadata; seq: number; lines: string[]; create: boolean },
+    generation: number | null = null,
+  ) {
     const values = toPgValues(args.metadata);
     const params: unknown[] = [...values];
     const arg = (value: unknown) => {
@@ -410,19 +474,28 @@ export class PostgresThreadStore implements ThreadStore {
       return `$${params.length}`;
     };
     const count = arg(args.seq + args.lines.length);
+    // The lease row is share-locked: a take-over waits for this statement, then sees its lines.
+    const fence =
+      generation === null
+        ? "SELECT 1"
+        : `SELECT 1 FROM thread_leases WHERE thread_id = $1 AND generation = ${arg(generation)} FOR SHARE`;
     const thread = args.create
       ? `INSERT INTO keel_threads (${INDEX_COLUMNS.join(", ")}, item_count)
-           VALUES (${values.map((_, i) => `$${i + 1}`).join(", ")}, ${count}) RETURNING id`
+           SELECT ${values.map((_, i) => `$${i + 1}`).join(", ")}, ${count} WHERE EXISTS (SELECT 1 FROM f)
+           RETURNING id`
       : `UPDATE keel_threads SET ${setMetaColumns()}, item_count = ${count}
-           WHERE id = $1 AND item_count = ${arg(args.seq)} RETURNING id`;
+           WHERE id = $1 AND item_count = ${arg(args.seq)} AND EXISTS (SELECT 1 FROM f) RETURNING id`;
     const seqs = arg(args.lines.map((_, i) => args.seq + i));
     const lines = arg(args.lines);
-    const sql = `WITH t AS (${thread}),
+    const sql = `WITH f AS (${fence}), t AS (${thread}),
       i AS (INSERT INTO keel_items (thread_id, seq, line)
             SELECT t.id, s.seq, s.line FROM t, unnest(${seqs}::bigint[], ${lines}::text[]) AS s(seq, line)
             RETURNING 1)
-      SELECT (SELECT count(*) FROM t) AS threads, (SELECT count(*) FROM i) AS items`;
-    const [row] = await this.query<{ threads: number }>(sql, params);
+      SELECT (SELECT count(*) FROM t) AS threads, (SELECT count(*) FROM i) AS items,
+        (SELECT count(*) FROM f) AS fenced`;
+    const [row] = await this.query<{ threads: number; fenced: number }>(sql, params);
+    if (row && generation !== null && row.fenced === 0)
+      throw new LeaseLostError(args.metadata.id, generation);
     if (!row || row.threads !== 1) {
       throw new StoreUnavailableError(
         `thread ${args.metadata.id} was changed by another writer (expected ${args.seq} stored lines); ` +
@@ -568,8 +641,18 @@ export class PostgresThreadStore implements ThreadStore {
     }
   }
 
+  /** The lease generation a recorder's append carries; a new thread takes its lease first. */
+  private async leaseFor(threadId: string, create: boolean): Promise<number> {
+    const held = this.leases.held(threadId);
+    if (held) return held.generation;
+    if (create) return (await this.leases.acquire(threadId)).generation;
+    throw new LeaseLostError(threadId, 0);
+  }
+
   async close(): Promise<void> {
     for (const recorder of [...this.open.values()]) await recorder.close().catch(() => undefined);
+    await this.leases.close().catch(() => undefined);
+    await this.cluster.close().catch(() => undefined);
     this.closed = true;
     const pool = this.pool ?? (await this.starting?.catch(() => null));
     this.pool = null;
