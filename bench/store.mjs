@@ -211,11 +211,17 @@ async function main() {
   await admin.query(`CREATE DATABASE ${name}`);
   const url = withDatabase(ADMIN_URL, name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on("error", (error) => process.stderr.write(`bench pool: ${error.message}\n`));
   const results = {};
+  const step = (name) => process.stderr.write(`[store bench] ${name}\n`);
   try {
+    step("list");
     results.list = await listFirstPage(url, pool);
+    step("resume");
     results.resume = await resume10k(url);
+    step("appends");
     results.appends = await appends(url);
+    step("failover");
     results.failover = await failover(url);
   } finally {
     await pool.end();
