@@ -32,6 +32,18 @@ function keelOnly(k) {
     add("list 10,000 threads: page 100 (cursor)", ms(r.page100Of10kMs));
     add("rebuild the index of 10,000 rollout files", ms(r.rebuild10kFilesMs));
   } else if (k.rollout?.error) add("rollout bench", `failed: ${k.rollout.error}`);
+  if (k.store?.results) {
+    const r = k.store.results;
+    add("PostgreSQL: thread/list first page over 1,000,000 threads", ms(r.list?.firstPageMs));
+    add("PostgreSQL: … filtered by cwd", ms(r.list?.cwdFirstPageMs));
+    add("PostgreSQL: resume of a 10,000-item thread", ms(r.resume?.resumeMs));
+    add(
+      "PostgreSQL: appends/s, 200 threads writing at once on 3 servers",
+      String(r.appends?.appendsPerSecond ?? "–"),
+    );
+    add("PostgreSQL: failover (holder killed → resumed elsewhere; lease 6 s)", ms(r.failover?.failoverMs));
+  } else if (k.store?.skipped) add("PostgreSQL store bench", `skipped: ${k.store.skipped}`);
+  else if (k.store?.error) add("PostgreSQL store bench", `failed: ${k.store.error}`);
   if (Array.isArray(k.sandbox?.rows)) {
     for (const row of k.sandbox.rows.filter(
       (r) => r.layout === "grouped" && [0, 1000, 5000].includes(r.denied),

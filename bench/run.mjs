@@ -3,7 +3,7 @@
 //
 //   node bench/run.mjs                      everything (~5 min on 2 cores)
 //   BENCH_PAIRS=5 BENCH_WARMUP=1            measured / warm-up keel–Codex pairs
-//   BENCH_ONLY=compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy,web   a subset
+//   BENCH_ONLY=compare,concurrent,rollout,store,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy,web   a subset
 //   BENCH_KEEL_ENTRY=path/to/keel.mjs       measure another keel entry (e.g. a bundle prototype)
 //   BENCH_OUT=name                          write bench/results/<name>.{md,json} (default latest)
 //
@@ -26,7 +26,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const ONLY = new Set(
   (
     process.env.BENCH_ONLY ??
-    "compare,concurrent,rollout,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy,web"
+    "compare,concurrent,rollout,store,sandbox,output,uexec,mcp,startup,prewarm,proxy,rules,fuzzy,web"
   ).split(","),
 );
 const OUT = process.env.BENCH_OUT ?? "latest";
@@ -148,6 +148,10 @@ async function main() {
   if (ONLY.has("rollout")) {
     log("bench/rollout.mjs");
     res.keelOnly.rollout = await runScript("rollout.mjs", [], { BENCH_RUNS: "5" }, 180_000);
+  }
+  if (ONLY.has("store")) {
+    log("bench/store.mjs (PostgreSQL)");
+    res.keelOnly.store = await runScript("store.mjs", [], { BENCH_RUNS: "7" }, 240_000);
   }
   if (ONLY.has("sandbox")) {
     log("bench/sandbox.mjs");

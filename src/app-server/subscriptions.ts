@@ -12,7 +12,8 @@ import type { Connection, PendingServerRequest } from "./connection.js";
 
 /** How a server request sent to a thread's subscribers ended. Never rejects. */
 export type ThreadRequestOutcome<R> =
-  | { readonly kind: "answered"; readonly result: R; readonly connection: Connection }
+  /** `connection` is null when a client of another server answered (shared requests). */
+  | { readonly kind: "answered"; readonly result: R; readonly connection: Connection | null }
   /** Every client that received it answered with an error. */
   | { readonly kind: "failed"; readonly error: JsonRpcErrorObject }
   | { readonly kind: "withdrawn" };
@@ -28,6 +29,19 @@ export interface ThreadServerRequest<R> {
 }
 
 /**
+ * Shows a thread's server requests to clients of other servers and brings their answer back
+ * (a PostgreSQL store shared by several servers); absent on a single server.
+ */
+export interface SharedRequests {
+  publish(
+    threadId: string,
+    method: string,
+    params: unknown,
+    onAnswer: (result: unknown) => void,
+  ): Promise<{ close(): Promise<void> }>;
+}
+
+/**
  * Which connections are subscribed to which threads, and the fan-out of thread traffic
  * (spec app-server.md §4, §9): notifications of a thread go to its subscribers (each honouring
  * its opt-outs); a server request goes to every subscriber — including ones that subscribe while
@@ -40,7 +54,16 @@ export class ThreadSubscriptions {
   private readonly tracked = new WeakSet<Connection>();
   private readonly listeners = new Set<(threadId: string, subscriberCount: number) => void>();
 
+  private shared: SharedRequests | null = null;
+  private sharedErrors: (error: unknown) => void = () => {};
+
   constructor(private readonly allConnections: () => Iterable<Connection>) {}
+
+  /** From now on requests are also offered to other servers' clients. */
+  shareRequests(shared: SharedRequests, onError: (error: unknown) => void): void {
+    this.shared = shared;
+    this.sharedErrors = onError;
+  }
 
   /** Subscribes; returns false when it already was. Pending requests of the thread are replayed. */
   subscribe(threadId: string, connection: Connection): boolean {
@@ -105,11 +128,15 @@ export class ThreadSubscriptions {
     return sent;
   }
 
-  /** Sends a server request to the thread's subscribers; the first answer wins. */
+  /**
+   * Sends a server request to the thread's subscribers; the first answer wins. `local`: a request
+   * mirrored from another server, which is not shared again.
+   */
   requestThread<M extends ServerRequestMethod>(
     threadId: string,
     method: M,
     params: ServerRequestParams<M>,
+    options: { local?: boolean } = {},
   ): ThreadServerRequest<ServerRequestResult<M>> {
     const request = new FanoutRequest(threadId, method, params, () => this.forget(threadId, request));
     let set = this.pendingByThread.get(threadId);
@@ -119,6 +146,7 @@ export class ThreadSubscriptions {
     }
     set.add(request);
     for (const connection of this.byThread.get(threadId) ?? []) request.sendTo(connection);
+    if (this.shared && !options.local) this.share(this.shared, threadId, request);
     return request as unknown as ThreadServerRequest<ServerRequestResult<M>>;
   }
 
@@ -134,6 +162,16 @@ export class ThreadSubscriptions {
     if (set === undefined) return;
     this.byThread.delete(threadId);
     this.changed(threadId, 0);
+  }
+
+  private share(shared: SharedRequests, threadId: string, request: FanoutRequest): void {
+    const published = shared.publish(threadId, request.method, request.params, (result) =>
+      request.answerFromElsewhere(result),
+    );
+    // Settled here, whoever answered: other servers stop showing it.
+    void Promise.all([published, request.outcome])
+      .then(([handle]) => handle.close())
+      .catch(this.sharedErrors);
   }
 
   private forget(threadId: string, request: FanoutRequest): void {
@@ -167,8 +205,8 @@ class FanoutRequest {
 
   constructor(
     private readonly threadId: string,
-    private readonly method: ServerRequestMethod,
-    private readonly params: unknown,
+    readonly method: ServerRequestMethod,
+    readonly params: unknown,
     private readonly onSettled: () => void,
   ) {
     this.outcome = new Promise((resolve) => {
@@ -209,6 +247,11 @@ class FanoutRequest {
 
   withdraw(): void {
     if (!this.settled) this.settle({ kind: "withdrawn" });
+  }
+
+  /** A client of another server answered first. */
+  answerFromElsewhere(result: unknown): void {
+    if (!this.settled) this.settle({ kind: "answered", result, connection: null });
   }
 
   private settle(outcome: ThreadRequestOutcome<unknown>): void {

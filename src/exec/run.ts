@@ -19,7 +19,8 @@ import { applySettingsUpdate, type SessionConfiguration } from "../permissions/i
 import type { Event, EventMsg, UserInput } from "../protocol/events.js";
 import type { ReviewTarget } from "../protocol/review.js";
 import { type SandboxMode, SandboxModeSchema } from "../protocol/permissions.js";
-import { ThreadStore } from "../rollout/store.js";
+import { openThreadStore } from "../store/open.js";
+import type { ThreadStore } from "../store/types.js";
 import {
   type Session,
   SessionManager,
@@ -244,7 +245,7 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   };
 
   const output = new ExecOutput(args, io, loaded, config);
-  const store = new ThreadStore({ home: loaded.keelHome, onWarning: (m) => io.stderr(`warning: ${m}\n`) });
+  const store = openThreadStore({ home: loaded.keelHome, onWarning: (m) => io.stderr(`warning: ${m}\n`) });
   let session: Session | null = null;
   const manager = new SessionManager({ store, onEvent: (_threadId, event) => output.handle(event, session) });
   try {
@@ -279,7 +280,7 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
       !output.succeeded
     ) {
       try {
-        store.discardThread(session.threadId);
+        await store.discardThread(session.threadId);
       } catch (error) {
         io.stderr(
           `warning: could not remove the failed thread ${session.threadId}: ${errorMessage(error)}\n`,
@@ -308,12 +309,14 @@ async function openSession(
   if (!args.resume) return manager.start(options);
   let threadId = args.resume.threadId;
   if (args.resume.last) {
-    const latest = store.listThreads({
-      limit: 1,
-      sortKey: "updated_at",
-      sortDirection: "desc",
-      ...(args.resume.all ? {} : { cwd }),
-    }).data[0];
+    const latest = (
+      await store.listThreads({
+        limit: 1,
+        sortKey: "updated_at",
+        sortDirection: "desc",
+        ...(args.resume.all ? {} : { cwd }),
+      })
+    ).data[0];
     if (!latest) throw new UserError(`no previous thread to resume${args.resume.all ? "" : ` in ${cwd}`}`, 1);
     threadId = latest.id;
   }

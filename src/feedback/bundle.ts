@@ -16,8 +16,8 @@ export interface FeedbackBundle {
   reason: string | null;
   tags: Record<string, string>;
   threadId: string;
-  /** The thread's rollout file, when the thread is known. */
-  rolloutFile: string | null;
+  /** The thread's rollout (JSONL), when the thread is known. */
+  rolloutText: string | null;
   layers: readonly ConfigLayerEntry[];
   keelVersion: string;
   now: Date;
@@ -45,9 +45,9 @@ export function writeFeedbackBundle(bundle: FeedbackBundle): string {
       },
     }),
   });
-  if (bundle.rolloutFile) {
+  if (bundle.rolloutText !== null) {
     // The conversation is the point of the bundle; credentials pasted into it are not.
-    files.push({ name: "rollout.jsonl", data: redactText(fs.readFileSync(bundle.rolloutFile, "utf8")) });
+    files.push({ name: "rollout.jsonl", data: redactText(bundle.rolloutText) });
   }
   let project = 0;
   for (const layer of bundle.layers) {

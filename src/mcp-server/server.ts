@@ -4,7 +4,8 @@ import { requireUsableKeelHome } from "../config/home.js";
 import { configLocationsFromEnv, loadConfigFromEnv, type TypedOverrides } from "../config/load.js";
 import { errorMessage } from "../lib/errors.js";
 import type { Event, EventMsg } from "../protocol/events.js";
-import { ThreadStore } from "../rollout/store.js";
+import { openThreadStore } from "../store/open.js";
+import type { ThreadStore } from "../store/types.js";
 import {
   type Session,
   SessionManager,
@@ -72,7 +73,7 @@ export class KeelMcpServer {
     // Only the home here: a broken config.toml is reported by each tool call, not fatal at start.
     const { keelHome } = configLocationsFromEnv(io.env);
     requireUsableKeelHome(keelHome, io.env);
-    this.store = new ThreadStore({ home: keelHome, onWarning: (m) => io.stderr(`warning: ${m}\n`) });
+    this.store = openThreadStore({ home: keelHome, onWarning: (m) => io.stderr(`warning: ${m}\n`) });
     this.manager = new SessionManager({
       store: this.store,
       onEvent: (threadId, event) => this.onEvent(threadId, event),

@@ -71,7 +71,7 @@ export interface ThreadIndexOptions {
   readBusyTimeoutMs?: number;
 }
 
-interface Row {
+export interface IndexRow {
   id: string;
   rollout_path: string;
   cwd: string;
@@ -96,7 +96,7 @@ interface Row {
   agent_role: string | null;
 }
 
-const COLUMNS = [
+export const INDEX_COLUMNS = [
   "id",
   "rollout_path",
   "cwd",
@@ -152,7 +152,7 @@ CREATE INDEX threads_cwd_created ON threads(archived, cwd, created_at_ms, id);
 CREATE INDEX threads_cwd_updated ON threads(archived, cwd, updated_at_ms, id);
 `;
 
-function toRow(m: ThreadMetadata): Row {
+export function toIndexRow(m: ThreadMetadata): IndexRow {
   return {
     id: m.id,
     rollout_path: m.rolloutPath,
@@ -179,7 +179,7 @@ function toRow(m: ThreadMetadata): Row {
   };
 }
 
-function fromRow(r: Row): ThreadMetadata {
+export function fromIndexRow(r: IndexRow): ThreadMetadata {
   let source: SessionSource;
   try {
     source = JSON.parse(r.source) as SessionSource;
@@ -236,6 +236,90 @@ export function isCorruptionError(error: unknown): boolean {
   return /database disk image is malformed|file is not a database/i.test(errorMessage(error));
 }
 
+/** How a SQL engine spells what the list query needs. */
+export interface ListDialect {
+  table: string;
+  /** The n-th (1-based) parameter placeholder. */
+  param(n: number): string;
+  /** Value of the `archived` column. */
+  archived(value: boolean): unknown;
+  /** True when `column` contains the text in parameter `param` (case-sensitive). */
+  contains(column: string, param: string): string;
+}
+
+const SQLITE_DIALECT: ListDialect = {
+  table: "threads",
+  param: () => "?",
+  archived: (value) => (value ? 1 : 0),
+  contains: (column, param) => `instr(${column}, ${param}) > 0`,
+};
+
+export interface ListQuery {
+  sql: string;
+  args: unknown[];
+  key: SortKey;
+  dir: SortDirection;
+  limit: number;
+}
+
+/**
+ * One page of thread/list as SQL: filters, then keyset pagination on (sort key, id) — a
+ * row-value comparison that seeks the (archived, key, id) index to the cursor. One row more
+ * than the page is fetched to know whether there is a next page.
+ */
+export function listQuery(params: ListThreadsParams, dialect: ListDialect): ListQuery {
+  const key: SortKey = params.sortKey ?? "created_at";
+  const dir: SortDirection = params.sortDirection ?? "desc";
+  const limit = Math.min(1000, Math.max(1, Math.floor(params.limit ?? 25)));
+  const col = key === "created_at" ? "created_at_ms" : "updated_at_ms";
+  const args: unknown[] = [];
+  const arg = (value: unknown) => {
+    args.push(value);
+    return dialect.param(args.length);
+  };
+  const where: string[] = [`archived = ${arg(dialect.archived(params.archived === true))}`];
+  const anyOf = (column: string, values: readonly string[]) => {
+    where.push(`${column} IN (${values.map((v) => arg(v)).join(", ")})`);
+  };
+  const cwds = params.cwd === undefined ? [] : Array.isArray(params.cwd) ? params.cwd : [params.cwd];
+  if (params.cwd !== undefined) anyOf("cwd", cwds.length > 0 ? cwds : [""]);
+  if (params.sourceKinds && params.sourceKinds.length > 0) anyOf("source_kind", params.sourceKinds);
+  if (params.modelProviders && params.modelProviders.length > 0)
+    anyOf("model_provider", params.modelProviders);
+  if (params.searchTerm) {
+    const term = params.searchTerm;
+    where.push(
+      `(${dialect.contains("coalesce(name, '')", arg(term))} OR ${dialect.contains("preview", arg(term))})`,
+    );
+  }
+  if (params.cursor) {
+    const c = decodeCursor(params.cursor, key, dir);
+    const op = dir === "desc" ? "<" : ">";
+    where.push(`(${col}, id) ${op} (${arg(c.value)}, ${arg(c.id)})`);
+  }
+  const order = dir === "desc" ? "DESC" : "ASC";
+  const sql =
+    `SELECT * FROM ${dialect.table} WHERE ${where.join(" AND ")} ` +
+    `ORDER BY ${col} ${order}, id ${order} LIMIT ${arg(limit + 1)}`;
+  return { sql, args, key, dir, limit };
+}
+
+/** The page and its next cursor from the rows `listQuery` fetched. */
+export function listPage(rows: readonly IndexRow[], query: ListQuery): ListThreadsResult {
+  const page = rows.slice(0, query.limit).map(fromIndexRow);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > query.limit && last
+      ? encodeCursor(
+          query.key,
+          query.dir,
+          query.key === "created_at" ? last.createdAtMs : last.updatedAtMs,
+          last.id,
+        )
+      : null;
+  return { data: page, nextCursor };
+}
+
 function encodeCursor(key: SortKey, dir: SortDirection, value: number, id: string): string {
   return Buffer.from(JSON.stringify([key, dir, value, id])).toString("base64url");
 }
@@ -276,9 +360,9 @@ export class ThreadIndex {
   ) {
     this.writeTimeout = opts.writeBusyTimeoutMs ?? 200;
     this.readTimeout = opts.readBusyTimeoutMs ?? 5000;
-    const cols = COLUMNS.join(", ");
-    const params = COLUMNS.map((c) => `@${c}`).join(", ");
-    const updates = COLUMNS.filter((c) => c !== "id")
+    const cols = INDEX_COLUMNS.join(", ");
+    const params = INDEX_COLUMNS.map((c) => `@${c}`).join(", ");
+    const updates = INDEX_COLUMNS.filter((c) => c !== "id")
       .map((c) => `${c} = excluded.${c}`)
       .join(", ");
     this.upsertStmt = db.prepare(
@@ -406,7 +490,7 @@ export class ThreadIndex {
     try {
       this.db.pragma(`busy_timeout = ${this.writeTimeout}`);
       this.db.transaction(() => {
-        for (const m of rows) this.upsertStmt.run(toRow(m));
+        for (const m of rows) this.upsertStmt.run(toIndexRow(m));
       })();
       for (const m of rows) if (this.pendingWrites.get(m.id) === m) this.pendingWrites.delete(m.id);
       return true;
@@ -449,8 +533,8 @@ export class ThreadIndex {
   }
 
   get(id: string): ThreadMetadata | null {
-    const row = this.getStmt.get(id) as Row | undefined;
-    return row ? fromRow(row) : null;
+    const row = this.getStmt.get(id) as IndexRow | undefined;
+    return row ? fromIndexRow(row) : null;
   }
 
   delete(id: string): void {
@@ -474,14 +558,14 @@ export class ThreadIndex {
   replaceAll(rows: readonly ThreadMetadata[]): void {
     this.db.transaction(() => {
       this.db.exec("DELETE FROM threads");
-      for (const m of rows) this.upsertStmt.run(toRow(m));
+      for (const m of rows) this.upsertStmt.run(toIndexRow(m));
     })();
   }
 
   /** Upserts many rows in one transaction (maintenance; uses the long timeout). */
   upsertMany(rows: readonly ThreadMetadata[]): void {
     this.db.transaction(() => {
-      for (const m of rows) this.upsertStmt.run(toRow(m));
+      for (const m of rows) this.upsertStmt.run(toIndexRow(m));
     })();
   }
 
@@ -490,41 +574,7 @@ export class ThreadIndex {
   }
 
   list(params: ListThreadsParams = {}): ListThreadsResult {
-    const key: SortKey = params.sortKey ?? "created_at";
-    const dir: SortDirection = params.sortDirection ?? "desc";
-    const limit = Math.min(1000, Math.max(1, Math.floor(params.limit ?? 25)));
-    const col = key === "created_at" ? "created_at_ms" : "updated_at_ms";
-    const where: string[] = ["archived = ?"];
-    const args: unknown[] = [params.archived ? 1 : 0];
-    const anyOf = (column: string, values: readonly string[]) => {
-      where.push(`${column} IN (${values.map(() => "?").join(", ")})`);
-      args.push(...values);
-    };
-    const cwds = params.cwd === undefined ? [] : Array.isArray(params.cwd) ? params.cwd : [params.cwd];
-    if (params.cwd !== undefined) anyOf("cwd", cwds.length > 0 ? cwds : [""]);
-    if (params.sourceKinds && params.sourceKinds.length > 0) anyOf("source_kind", params.sourceKinds);
-    if (params.modelProviders && params.modelProviders.length > 0)
-      anyOf("model_provider", params.modelProviders);
-    if (params.searchTerm) {
-      where.push("(instr(coalesce(name, ''), ?) > 0 OR instr(preview, ?) > 0)");
-      args.push(params.searchTerm, params.searchTerm);
-    }
-    if (params.cursor) {
-      const c = decodeCursor(params.cursor, key, dir);
-      const op = dir === "desc" ? "<" : ">";
-      // Row-value comparison: SQLite seeks the (archived, key, id) index to the cursor.
-      where.push(`(${col}, id) ${op} (?, ?)`);
-      args.push(c.value, c.id);
-    }
-    const order = dir === "desc" ? "DESC" : "ASC";
-    const sql = `SELECT * FROM threads WHERE ${where.join(" AND ")} ORDER BY ${col} ${order}, id ${order} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, limit + 1) as Row[];
-    const page = rows.slice(0, limit).map(fromRow);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > limit && last
-        ? encodeCursor(key, dir, key === "created_at" ? last.createdAtMs : last.updatedAtMs, last.id)
-        : null;
-    return { data: page, nextCursor };
+    const query = listQuery(params, SQLITE_DIALECT);
+    return listPage(this.db.prepare(query.sql).all(...query.args) as IndexRow[], query);
   }
 }

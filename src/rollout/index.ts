@@ -78,7 +78,7 @@ export {
   ThreadArchivedError,
   ThreadNotFoundError,
   type ThreadRef,
-  ThreadStore,
+  FileThreadStore,
   type ThreadStoreOptions,
 } from "./store.js";
 export {

@@ -1,11 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { v7 as uuidv7 } from "uuid";
-import { KEEL_VERSION } from "../cli/version.js";
 import { errorMessage } from "../lib/errors.js";
 import { writePrivateFileAtomic } from "../lib/private-file.js";
 import type { GitInfo, RolloutItem, SessionSource } from "../protocol/rollout.js";
-import { closeOpenTurn } from "./fork.js";
 import {
   isCorruptionError,
   type ListThreadsParams,
@@ -20,13 +17,12 @@ import {
   findRolloutFile,
   isArchivedPath,
   liveRolloutPathForFileName,
+  parseRolloutFileName,
   rolloutPath,
 } from "./paths.js";
-import type { PersistenceMode } from "./policy.js";
-import { type LoadedRollout, readRolloutFile } from "./reader.js";
+import { type LoadedRollout, parseRolloutText, readRolloutFile } from "./reader.js";
 import { type ReconstructedSession, reconstructSession } from "./reconstruct.js";
 import {
-  buildSessionMeta,
   FileRolloutRecorder,
   InMemoryRecorder,
   type IndexSink,
@@ -35,7 +31,9 @@ import {
 } from "./recorder.js";
 import { appendThreadName, readThreadName } from "./session-index.js";
 import { cutAtVisibleTurn, textBeforeTurn, type TurnCut } from "./truncate.js";
+import { type PlanDefaults, planFork, planNewThread } from "./thread-plan.js";
 import { buildTurns, type V2Turn } from "./turns.js";
+import { type ThreadExport, ThreadExistsError, type ThreadStore } from "../store/types.js";
 
 export class ThreadNotFoundError extends Error {
   readonly code = "THREAD_NOT_FOUND";
@@ -128,7 +126,7 @@ export interface ReadThreadResult {
  */
 export type GitColumns = Partial<Pick<ThreadMetadata, "gitSha" | "gitBranch" | "gitOriginUrl">>;
 
-export class ThreadStore implements IndexSink {
+export class FileThreadStore implements ThreadStore, IndexSink {
   readonly home: string;
   private readonly opts: ThreadStoreOptions;
   private indexHandle: ThreadIndex | null = null;
@@ -144,6 +142,10 @@ export class ThreadStore implements IndexSink {
 
   private now(): Date {
     return this.opts.now?.() ?? new Date();
+  }
+
+  private planDefaults(): PlanDefaults {
+    return { now: this.now(), originator: this.opts.originator, cliVersion: this.opts.cliVersion };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -245,13 +247,26 @@ export class ThreadStore implements IndexSink {
     return { threads: this.withIndex((index) => index.count()) };
   }
 
+  /** Opens the SQLite index (where a turn's first write lands) ahead of need. */
+  prepare(): void {
+    try {
+      this.index();
+    } catch {
+      // the next use opens it again and reports what is wrong
+    }
+  }
+
   /** One page of threads; the first call compares the index with the files on disk. */
-  listThreads(params: ListThreadsParams = {}): ListThreadsResult {
+  async listThreads(params: ListThreadsParams = {}): Promise<ListThreadsResult> {
     return this.withIndex((index) => index.list(params));
   }
 
   /** Index row of a thread (repaired from its rollout if the row is missing). */
-  getThreadMetadata(threadId: string): ThreadMetadata | null {
+  async getThreadMetadata(threadId: string): Promise<ThreadMetadata | null> {
+    return this.indexRow(threadId);
+  }
+
+  private indexRow(threadId: string): ThreadMetadata | null {
     return this.withIndex((index) => {
       const row = index.get(threadId);
       if (row && fs.existsSync(row.rolloutPath)) return row;
@@ -262,6 +277,10 @@ export class ThreadStore implements IndexSink {
 
   // -------------------------------------------------------------------------------------------
   // locating and reading
+
+  async locateThread(threadId: string, opts: { includeArchived?: boolean } = {}): Promise<string | null> {
+    return this.findRolloutPath(threadId, opts);
+  }
 
   /** Path of a thread's rollout: index first, then a scan of the file names. */
   findRolloutPath(threadId: string, opts: { includeArchived?: boolean } = {}): string | null {
@@ -291,7 +310,7 @@ export class ThreadStore implements IndexSink {
     const metadata = metadataFromItems(rollout.lines, file);
     if (!metadata) throw new ThreadNotFoundError("threadId" in ref ? ref.threadId : ref.path);
     metadata.archived = isArchivedPath(this.home, file);
-    const name = this.getThreadName(metadata.id) ?? metadata.name;
+    const name = this.nameOf(metadata.id) ?? metadata.name;
     metadata.name = name;
     const result: ReadThreadResult = { metadata, rollout, name };
     if (opts.includeTurns) result.turns = buildTurns(rollout.lines);
@@ -303,25 +322,7 @@ export class ThreadStore implements IndexSink {
 
   /** Recorder for a new thread: the file appears with the first persisted item. */
   createThread(params: CreateThreadParams): ThreadRecorder {
-    const id = params.id ?? uuidv7();
-    const createdAt = params.createdAt ?? this.now();
-    const mode: PersistenceMode = params.persistExtendedHistory ? "extended" : "limited";
-    const meta = buildSessionMeta({
-      id,
-      createdAt,
-      cwd: params.cwd,
-      originator: params.originator ?? this.opts.originator ?? "keel",
-      cliVersion: this.opts.cliVersion ?? KEEL_VERSION,
-      source: params.source ?? "vscode",
-      modelProvider: params.modelProvider,
-      baseInstructions: params.baseInstructions ?? null,
-      dynamicTools: params.dynamicTools ?? null,
-      git: params.git ?? null,
-      agentNickname: params.agentNickname ?? null,
-      agentRole: params.agentRole ?? null,
-      memoryMode: params.memoryMode ?? null,
-      extra: params.extraMeta,
-    });
+    const { id, createdAt, mode, meta } = planNewThread(params, this.planDefaults());
     if (params.ephemeral) return new InMemoryRecorder(id, mode, meta);
     const file = rolloutPath(this.home, createdAt, id);
     return this.track(
@@ -365,7 +366,7 @@ export class ThreadStore implements IndexSink {
       const threadId = rollout.threadId ?? lockId;
       const metadata = metadataFromItems(rollout.lines, file);
       if (!metadata) throw new ThreadNotFoundError(threadId);
-      const name = this.getThreadName(threadId) ?? metadata.name;
+      const name = this.nameOf(threadId) ?? metadata.name;
       metadata.name = name;
       const recorder = this.track(
         new FileRolloutRecorder({
@@ -413,36 +414,22 @@ export class ThreadStore implements IndexSink {
       sourceItems = rollout.lines.map(({ type, payload }) => ({ type, payload }) as RolloutItem);
       warnings = rollout.warnings;
     }
-    const sourceMetaItem = sourceItems.find((i) => i.type === "session_meta");
-    const sourceMeta = sourceMetaItem?.type === "session_meta" ? sourceMetaItem.payload : null;
-    const sourceId = sourceMeta?.id ?? null;
-    const kept = params.cut ? cutAtVisibleTurn(sourceItems, params.cut) : sourceItems;
-    const copied = closeOpenTurn(kept, { now: this.now(), marker: params.turnAbortedMarker });
+    return this.forkFrom(params, sourceItems, warnings, readFrom);
+  }
 
-    const id = uuidv7();
-    const createdAt = params.createdAt ?? this.now();
-    const mode: PersistenceMode = params.persistExtendedHistory ? "extended" : "limited";
-    const meta = buildSessionMeta({
-      id,
-      createdAt,
-      forkedFromId: sourceId,
-      cwd: params.cwd ?? sourceMeta?.cwd ?? "/",
-      originator: params.originator ?? this.opts.originator ?? "keel",
-      cliVersion: this.opts.cliVersion ?? KEEL_VERSION,
-      source: params.source ?? "vscode",
-      modelProvider:
-        params.modelProvider !== undefined ? params.modelProvider : (sourceMeta?.model_provider ?? null),
-      baseInstructions:
-        params.baseInstructions !== undefined
-          ? params.baseInstructions
-          : (sourceMeta?.base_instructions?.text ?? null),
-      dynamicTools: params.dynamicTools ?? sourceMeta?.dynamic_tools ?? null,
-      git: params.git ?? sourceMeta?.git ?? null,
-      memoryMode: params.memoryMode ?? null,
-      extra: params.extraMeta,
-    });
+  private async forkFrom(
+    params: ForkThreadParams,
+    sourceItems: RolloutItem[],
+    warnings: LoadedRollout["warnings"],
+    readFrom: string | null,
+  ): Promise<OpenedThread> {
+    const { id, createdAt, mode, meta, copied, sourceId } = planFork(
+      params,
+      sourceItems,
+      this.planDefaults(),
+    );
     const name = sourceId
-      ? (this.getThreadName(sourceId) ?? reconstructSession(sourceItems, "resumed").threadName)
+      ? (this.nameOf(sourceId) ?? reconstructSession(sourceItems, "resumed").threadName)
       : null;
 
     let recorder: ThreadRecorder;
@@ -487,8 +474,12 @@ export class ThreadStore implements IndexSink {
   // -------------------------------------------------------------------------------------------
   // names
 
+  async getThreadName(threadId: string): Promise<string | null> {
+    return this.nameOf(threadId);
+  }
+
   /** Newest name from `session_index.jsonl`, else the index row's; null when unnamed. */
-  getThreadName(threadId: string): string | null {
+  private nameOf(threadId: string): string | null {
     const fromFile = readThreadName(this.home, threadId);
     if (fromFile !== null) return fromFile;
     return this.peekIndex((index) => index.get(threadId)?.name ?? null, null);
@@ -538,7 +529,7 @@ export class ThreadStore implements IndexSink {
    * e.g. one whose first turn failed before the model answered (`keel exec resume --last` must
    * not pick it).
    */
-  discardThread(threadId: string): void {
+  async discardThread(threadId: string): Promise<void> {
     this.refuseIfOpen(threadId);
     const file = this.findRolloutPath(threadId, { includeArchived: true });
     // Held while the file goes, so another process cannot open the thread in between.
@@ -556,9 +547,9 @@ export class ThreadStore implements IndexSink {
    * first: a crash in between leaves a row without a file, which the index drops on its next
    * check, never a file the index no longer lists.
    */
-  deleteThread(threadId: string): void {
+  async deleteThread(threadId: string): Promise<void> {
     if (!this.findRolloutPath(threadId, { includeArchived: true })) throw new ThreadNotFoundError(threadId);
-    this.discardThread(threadId);
+    await this.discardThread(threadId);
   }
 
   /**
@@ -591,11 +582,11 @@ export class ThreadStore implements IndexSink {
    * thread/metadata/update: the index row's git columns (Codex keeps them in its state DB only; a
    * rebuilt index takes them from the rollout's `session_meta` again).
    */
-  updateGitInfo(threadId: string, patch: GitColumns): ThreadMetadata {
+  async updateGitInfo(threadId: string, patch: GitColumns): Promise<ThreadMetadata> {
     const recorder = this.open.get(threadId);
     if (recorder instanceof FileRolloutRecorder) recorder.patchMetadata(patch);
     const row =
-      recorder instanceof FileRolloutRecorder ? recorder.currentMetadata() : this.getThreadMetadata(threadId);
+      recorder instanceof FileRolloutRecorder ? recorder.currentMetadata() : this.indexRow(threadId);
     if (!row) throw new ThreadNotFoundError(threadId);
     const updated = { ...row, ...patch };
     this.withIndex((index) => index.upsert(updated));
@@ -603,7 +594,7 @@ export class ThreadStore implements IndexSink {
   }
 
   /** Moves the rollout to `archived_sessions/` and marks the row archived. */
-  archiveThread(threadId: string): ThreadMetadata {
+  async archiveThread(threadId: string): Promise<ThreadMetadata> {
     this.refuseIfOpen(threadId);
     const from = this.findRolloutPath(threadId, { includeArchived: true });
     if (!from) throw new ThreadNotFoundError(threadId);
@@ -617,7 +608,7 @@ export class ThreadStore implements IndexSink {
   }
 
   /** Moves the rollout back under `sessions/YYYY/MM/DD/` and marks the row live. */
-  unarchiveThread(threadId: string): ThreadMetadata {
+  async unarchiveThread(threadId: string): Promise<ThreadMetadata> {
     this.refuseIfOpen(threadId);
     const from = this.findRolloutPath(threadId, { includeArchived: true });
     if (!from) throw new ThreadNotFoundError(threadId);
@@ -649,6 +640,44 @@ export class ThreadStore implements IndexSink {
       index.upsert(updated);
       return updated;
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // export / import (keel store migrate)
+
+  /** The rollout file's text as it is, with the index row (name, archive state, git columns). */
+  async exportThread(threadId: string): Promise<ThreadExport | null> {
+    const file = this.findRolloutPath(threadId, { includeArchived: true });
+    if (!file) return null;
+    const text = await fs.promises.readFile(file, "utf8");
+    const fromFile = metadataFromItems(parseRolloutText(text).lines, file);
+    const row = this.indexRow(threadId);
+    const metadata = row ?? fromFile;
+    if (!metadata) return null;
+    metadata.rolloutPath = file;
+    metadata.archived = isArchivedPath(this.home, file);
+    if (!metadata.archived) metadata.archivedAtMs = null;
+    metadata.name = this.nameOf(threadId) ?? metadata.name;
+    return { metadata, text };
+  }
+
+  /** Writes the rollout under the file name the source used (its creation time and id). */
+  async importThread(thread: ThreadExport): Promise<void> {
+    const { metadata } = thread;
+    const id = metadata.id.toLowerCase();
+    if (this.findRolloutPath(id, { includeArchived: true })) throw new ThreadExistsError(id);
+    const sourceName = path.basename(metadata.rolloutPath);
+    const fileName = parseRolloutFileName(sourceName)
+      ? sourceName
+      : path.basename(rolloutPath(this.home, new Date(metadata.createdAtMs), id));
+    const file = metadata.archived
+      ? path.join(archivedSessionsDir(this.home), fileName)
+      : liveRolloutPathForFileName(this.home, fileName);
+    if (!file) throw new ThreadNotFoundError(id);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writePrivateFileAtomic(file, thread.text);
+    if (metadata.name) appendThreadName(this.home, id, metadata.name, this.now());
+    this.withIndex((index) => index.upsert({ ...metadata, rolloutPath: file }));
   }
 
   /** Closes every recorder opened through this store and the index. */

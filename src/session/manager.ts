@@ -1,6 +1,7 @@
 import type { Event } from "../protocol/events.js";
 import type { RolloutItem } from "../protocol/rollout.js";
-import type { ThreadRef, ThreadStore } from "../rollout/store.js";
+import type { ThreadRef } from "../rollout/store.js";
+import type { ThreadStore } from "../store/types.js";
 import type { TurnCut } from "../rollout/truncate.js";
 import { ThreadNotFoundError } from "./errors.js";
 import { Session, type SessionOptions } from "./session.js";

@@ -28,7 +28,8 @@ import { DEFAULT_TURN_ABORTED_MARKER } from "../rollout/fork.js";
 import { shouldPersistEvent } from "../rollout/policy.js";
 import type { ReconstructedSession } from "../rollout/reconstruct.js";
 import { InMemoryRecorder, RolloutWriteError, type ThreadRecorder } from "../rollout/recorder.js";
-import type { OpenedThread, ThreadRef, ThreadStore } from "../rollout/store.js";
+import type { OpenedThread, ThreadRef } from "../rollout/store.js";
+import type { ThreadStore } from "../store/types.js";
 import type { TurnCut } from "../rollout/truncate.js";
 import { ActiveTurn, type TaskKind } from "./active-turn.js";
 import { loadAgentsMd, type ProjectDocOptions } from "./agents-md.js";
@@ -533,6 +534,11 @@ export class Session {
 
   get rolloutPath(): string | null {
     return this.recorder.path;
+  }
+
+  /** Whether the thread is in the store yet (a new thread is stored with its first turn). */
+  get materialized(): boolean {
+    return this.recorder.materialized;
   }
 
   /** The model-visible history (what the next request would carry before new input). */

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ThreadStore } from "../../src/rollout/store.js";
+import { FileThreadStore } from "../../src/rollout/store.js";
 import { httpError, textTurn } from "../support/model-server.js";
 import { closedPort, jsonLines, keel, setup } from "./support.js";
 
@@ -15,9 +15,9 @@ function rolloutFiles(home: string): string[] {
 }
 
 async function listedThreadIds(home: string): Promise<string[]> {
-  const store = new ThreadStore({ home });
+  const store = new FileThreadStore({ home });
   try {
-    return store.listThreads({}).data.map((t) => t.id);
+    return (await store.listThreads({})).data.map((t) => t.id);
   } finally {
     await store.close();
   }

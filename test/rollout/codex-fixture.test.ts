@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readRolloutFile, ThreadStore } from "../../src/rollout/index.js";
+import { readRolloutFile, FileThreadStore } from "../../src/rollout/index.js";
 import { tempDir } from "../support/tmp.js";
 import { ev } from "./builders.js";
 
@@ -31,9 +31,9 @@ describe("rollouts written by the Codex CLI", () => {
     const home = tempDir();
     const file = installFixture(home, V0124);
     const original = fs.readFileSync(file, "utf8");
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
 
-    expect(store.listThreads().data).toMatchObject([
+    expect((await store.listThreads()).data).toMatchObject([
       {
         id: V0124,
         preview: "run echo fixture-ok",
@@ -85,7 +85,7 @@ describe("rollouts written by the Codex CLI", () => {
   it("0.169.0: skips the newer line types without warnings and still rebuilds the turn", async () => {
     const home = tempDir();
     installFixture(home, V0169);
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const read = await store.readThread({ threadId: V0169 }, { includeTurns: true });
     expect(read.rollout.warnings).toEqual([]);
     expect(read.rollout.unknownTypeLines).toBe(2); // world_state, token_usage_record

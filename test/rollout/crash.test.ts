@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { lockPath, readRolloutFile, ThreadLockedError, ThreadStore } from "../../src/rollout/index.js";
+import { lockPath, readRolloutFile, ThreadLockedError, FileThreadStore } from "../../src/rollout/index.js";
 import { tempDir } from "../support/tmp.js";
 import { type Child, killHard, spawnWriter } from "./support.js";
 
@@ -31,7 +31,7 @@ const acked = (child: Child) =>
 
 /** Resume after the crash, append one item, and return what a fresh reader sees. */
 async function resumeAndAppend(home: string, threadId: string) {
-  const store = new ThreadStore({ home });
+  const store = new FileThreadStore({ home });
   const opened = await store.resumeThread({ threadId });
   await opened.recorder.record([
     {
@@ -119,7 +119,7 @@ describe("one writer per thread across processes", () => {
     expect(await second.exited).toBe(3);
 
     // The same refusal in this process, as a typed error.
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     await expect(store.resumeThread({ threadId: threadId! })).rejects.toBeInstanceOf(ThreadLockedError);
     await store.close();
   });
@@ -132,7 +132,7 @@ describe("one writer per thread across processes", () => {
     await killHard(first);
     expect(fs.existsSync(lockPath(home, threadId!))).toBe(true); // left behind by kill -9
 
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const opened = await store.resumeThread({ threadId: threadId! });
     const owner = JSON.parse(fs.readFileSync(lockPath(home, threadId!), "utf8")) as { pid: number };
     expect(owner.pid).toBe(process.pid);
@@ -150,7 +150,7 @@ describe("one writer per thread across processes", () => {
 
   it("refuses a second writer in the same process", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const rec = store.createThread({ cwd: "/w", modelProvider: "p" });
     await rec.record([{ type: "event_msg", payload: { type: "user_message", message: "hi" } }]);
     await expect(store.resumeThread({ threadId: rec.threadId })).rejects.toThrow(

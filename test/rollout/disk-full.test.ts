@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { useTmpfs } from "../support/tmpfs.js";
 import type { RolloutItem } from "../../src/protocol/rollout.js";
-import { buildTurns, readRolloutFile, ThreadStore } from "../../src/rollout/index.js";
+import { buildTurns, readRolloutFile, FileThreadStore } from "../../src/rollout/index.js";
 import { RolloutWriteError } from "../../src/rollout/recorder.js";
 import { ev, ri, userItem } from "./builders.js";
 import { withThreadOnTmpfs } from "./full-disk.js";
@@ -58,7 +58,7 @@ describe("a recorder whose disk runs full", () => {
         fc.boolean(),
         async (freeBytes, batches, materializeFirst) => {
           const home = fs.mkdtempSync(path.join(root, "home-"));
-          const store = new ThreadStore({ home, reconcileOnOpen: false });
+          const store = new FileThreadStore({ home, reconcileOnOpen: false });
           const recorder = store.createThread({
             cwd: "/w",
             modelProvider: "openai",

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { TestContext } from "vitest";
-import { ThreadStore } from "../../src/rollout/index.js";
+import { FileThreadStore } from "../../src/rollout/index.js";
 import type { ThreadRecorder } from "../../src/rollout/recorder.js";
 import { fillUp, type Tmpfs } from "../support/tmpfs.js";
 
@@ -28,7 +28,7 @@ export async function withThreadOnTmpfs(
     return;
   }
   const home = fs.mkdtempSync(path.join(root, "home-"));
-  const store = new ThreadStore({ home, reconcileOnOpen: false });
+  const store = new FileThreadStore({ home, reconcileOnOpen: false });
   let filler: string | null = null;
   const unfill = () => {
     if (filler) fs.rmSync(filler);

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INDEX_DB_FILE, ThreadIndex, ThreadStore } from "../../src/rollout/index.js";
+import { INDEX_DB_FILE, ThreadIndex, FileThreadStore } from "../../src/rollout/index.js";
 import { turn } from "./builders.js";
 
 /**
@@ -35,7 +35,7 @@ function pagesOf(file: string): { pageno: number; name: string }[] {
 beforeAll(async () => {
   // Shared by the tests of this file (tempDir would remove it after the first one).
   home = fs.mkdtempSync(path.join(os.tmpdir(), "keel-corrupt-"));
-  const store = new ThreadStore({ home });
+  const store = new FileThreadStore({ home });
   expected = new Map();
   for (let i = 0; i < THREADS; i++) {
     const recorder = store.createThread({ cwd: `/work/project-${i % 4}`, modelProvider: "openai" });
@@ -44,7 +44,7 @@ beforeAll(async () => {
     await recorder.close();
     expected.set(recorder.threadId, recorder.path!);
   }
-  expect(store.listThreads({ limit: 1000 }).data).toHaveLength(THREADS);
+  expect((await store.listThreads({ limit: 1000 })).data).toHaveLength(THREADS);
   await store.close();
   const file = ThreadIndex.dbPath(home);
   pristine = fs.readFileSync(file);
@@ -65,12 +65,12 @@ function corrupt(pageno: number, offset: number, garbage: Uint8Array): void {
 
 /** Every thread via paged listing, each read, one resumed: all must work and be right. */
 async function useEverything(warnings: string[]): Promise<void> {
-  const store = new ThreadStore({ home, onWarning: (m) => warnings.push(m) });
+  const store = new FileThreadStore({ home, onWarning: (m) => warnings.push(m) });
   try {
     const listed = new Map<string, string>();
     let cursor: string | null = null;
     do {
-      const page = store.listThreads({ limit: 7, cursor });
+      const page = await store.listThreads({ limit: 7, cursor });
       for (const t of page.data) listed.set(t.id, t.rolloutPath);
       cursor = page.nextCursor;
     } while (cursor);
@@ -80,7 +80,7 @@ async function useEverything(warnings: string[]): Promise<void> {
       const read = await store.readThread({ threadId: id }, { includeTurns: true });
       expect(read.rollout.path).toBe(expected.get(id));
       expect(read.turns?.map((t) => t.status)).toEqual(["completed"]);
-      expect(store.getThreadMetadata(id)?.rolloutPath).toBe(expected.get(id));
+      expect((await store.getThreadMetadata(id))?.rolloutPath).toBe(expected.get(id));
     }
     const resumed = await store.resumeThread({ threadId: ids[1]! });
     expect(resumed.recorder.path).toBe(expected.get(ids[1]!));

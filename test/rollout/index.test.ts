@@ -8,7 +8,7 @@ import {
   InvalidCursorError,
   type ThreadMetadata,
   ThreadIndex,
-  ThreadStore,
+  FileThreadStore,
 } from "../../src/rollout/index.js";
 import { tempDir } from "../support/tmp.js";
 import { ev, turn } from "./builders.js";
@@ -103,7 +103,7 @@ describe("thread index listing", () => {
 });
 
 async function populate(home: string) {
-  const store = new ThreadStore({ home });
+  const store = new FileThreadStore({ home });
   const ids: string[] = [];
   for (const [n, text] of ["alpha", "beta", "gamma"].entries()) {
     const rec = store.createThread({
@@ -116,8 +116,11 @@ async function populate(home: string) {
     ids.push(rec.threadId);
   }
   await store.setThreadName(ids[0]!, "named alpha");
-  store.archiveThread(ids[1]!);
-  const snapshot = { live: store.listThreads().data, archived: store.listThreads({ archived: true }).data };
+  await store.archiveThread(ids[1]!);
+  const snapshot = {
+    live: (await store.listThreads()).data,
+    archived: (await store.listThreads({ archived: true })).data,
+  };
   await store.close();
   return { ids, snapshot };
 }
@@ -146,9 +149,9 @@ describe("index rebuild: the rollout files are the source of truth", () => {
     for (const suffix of ["-wal", "-shm"]) fs.rmSync(`${home}/${INDEX_DB_FILE}${suffix}`, { force: true });
     damage(`${home}/${INDEX_DB_FILE}`);
 
-    const store = new ThreadStore({ home });
-    const live = store.listThreads().data;
-    const archived = store.listThreads({ archived: true }).data;
+    const store = new FileThreadStore({ home });
+    const live = (await store.listThreads()).data;
+    const archived = (await store.listThreads({ archived: true })).data;
     expect(comparable(live)).toEqual(comparable(snapshot.live));
     expect(comparable(archived)).toEqual(comparable(snapshot.archived));
     expect(archived[0]!.archivedAtMs).toEqual(expect.any(Number));
@@ -162,12 +165,12 @@ describe("index rebuild: the rollout files are the source of truth", () => {
   it("reconciles rows with the files on disk when opened (deleted and foreign files)", async () => {
     const home = tempDir();
     const { ids } = await populate(home);
-    const store = new ThreadStore({ home });
-    const gone = store.listThreads().data.find((t) => t.id === ids[2])!;
+    const store = new FileThreadStore({ home });
+    const gone = (await store.listThreads()).data.find((t) => t.id === ids[2])!;
     await store.close();
     fs.rmSync(gone.rolloutPath);
-    const again = new ThreadStore({ home });
-    expect(again.listThreads().data.map((t) => t.id)).toEqual([ids[0]]);
+    const again = new FileThreadStore({ home });
+    expect((await again.listThreads()).data.map((t) => t.id)).toEqual([ids[0]]);
     expect(again.rebuildIndex()).toEqual({ threads: 2 });
     await again.close();
   });
@@ -176,11 +179,11 @@ describe("index rebuild: the rollout files are the source of truth", () => {
 describe("a locked database never blocks a turn", () => {
   it("skips the index write after the bounded wait, marks it dirty, and repairs later", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home, indexBusyTimeoutMs: 50 });
+    const store = new FileThreadStore({ home, indexBusyTimeoutMs: 50 });
     const rec = store.createThread({ cwd: "/p", modelProvider: "m" });
     await rec.record(turnItems("t1", "first"));
     await rec.flush();
-    expect(store.listThreads().data.map((t) => t.preview)).toEqual(["first"]);
+    expect((await store.listThreads()).data.map((t) => t.preview)).toEqual(["first"]);
 
     const other = new Database(`${home}/${INDEX_DB_FILE}`);
     other.exec("BEGIN IMMEDIATE; DELETE FROM threads;");
@@ -198,8 +201,8 @@ describe("a locked database never blocks a turn", () => {
     await store.close();
 
     // A later process takes the dirty marker and repairs from the rollout.
-    const later = new ThreadStore({ home });
-    const [thread] = later.listThreads().data;
+    const later = new FileThreadStore({ home });
+    const [thread] = (await later.listThreads()).data;
     expect(thread?.id).toBe(rec.threadId);
     expect(fs.existsSync(`${home}/${INDEX_DIRTY_FILE}`)).toBe(false);
     await later.close();

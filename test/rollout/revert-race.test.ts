@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readRolloutFile, ThreadStore } from "../../src/rollout/index.js";
+import { readRolloutFile, FileThreadStore } from "../../src/rollout/index.js";
 import { ThreadLockedError } from "../../src/rollout/lock.js";
 import { buildTurns } from "../../src/rollout/turns.js";
 import { tempDir } from "../support/tmp.js";
@@ -8,7 +8,7 @@ import { turn } from "./builders.js";
 const turnItems = (id: string, text: string) =>
   turn(id, text, `re: ${text}`).filter((i) => i.type !== "session_meta");
 
-async function threadWithTurns(store: ThreadStore, ids: string[]): Promise<string> {
+async function threadWithTurns(store: FileThreadStore, ids: string[]): Promise<string> {
   const rec = store.createThread({ cwd: "/p", modelProvider: "m", persistExtendedHistory: true });
   for (const id of ids) await rec.record(turnItems(id, `msg ${id}`));
   await rec.close();
@@ -17,7 +17,7 @@ async function threadWithTurns(store: ThreadStore, ids: string[]): Promise<strin
 
 describe("thread/revert against a writer opening the thread", () => {
   it("a resume started while a revert is rewriting the rollout is refused, not handed the old history", async () => {
-    const store = new ThreadStore({ home: tempDir() });
+    const store = new FileThreadStore({ home: tempDir() });
     const threadId = await threadWithTurns(store, ["t1", "t2", "t3"]);
     // Both start in the same tick: the revert is between its checks and its rewrite when the
     // resume asks for the thread.

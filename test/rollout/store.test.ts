@@ -1,7 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readRolloutFile, readThreadNames, sessionIndexPath, ThreadStore } from "../../src/rollout/index.js";
+import {
+  readRolloutFile,
+  readThreadNames,
+  sessionIndexPath,
+  FileThreadStore,
+} from "../../src/rollout/index.js";
 import { tempDir } from "../support/tmp.js";
 import { ev, ri, turn, userItem } from "./builders.js";
 
@@ -13,10 +18,10 @@ function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".jsonl"));
 }
 
-describe("ThreadStore recorders", () => {
+describe("FileThreadStore recorders", () => {
   it("materialises a new thread lazily, session_meta first, filtered by the policy", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home, cliVersion: "9.9.9" });
+    const store = new FileThreadStore({ home, cliVersion: "9.9.9" });
     const rec = store.createThread({ cwd: "/p", modelProvider: "openai", baseInstructions: "be nice" });
     expect(rec.path).toMatch(/sessions\/\d{4}\/\d{2}\/\d{2}\/rollout-.*\.jsonl$/);
     expect(fs.existsSync(rec.path!)).toBe(false);
@@ -46,7 +51,7 @@ describe("ThreadStore recorders", () => {
 
   it("resume appends to the same file without a second session_meta", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const rec = store.createThread({ cwd: "/p", modelProvider: "m", persistExtendedHistory: true });
     await rec.record(turnItems("t1", "one"));
     await rec.close();
@@ -64,7 +69,7 @@ describe("ThreadStore recorders", () => {
 
   it("ephemeral threads never touch the disk", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const rec = store.createThread({ cwd: "/p", modelProvider: "m", ephemeral: true });
     await rec.record(turnItems("t1", "one"));
     await rec.flush({ durable: true });
@@ -81,7 +86,7 @@ describe("ThreadStore recorders", () => {
 
   it("fork writes a new file at once: new meta, then the source items verbatim; name inherited", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const rec = store.createThread({ cwd: "/p", modelProvider: "m" });
     await rec.record(turnItems("t1", "one"));
     await rec.close();
@@ -109,14 +114,14 @@ describe("ThreadStore recorders", () => {
     expect(forkLines.slice(1).map((l) => l.payload)).toEqual(srcLines.map((l) => l.payload));
     expect(readThreadNames(home).get(fork.recorder.threadId)).toBe("Probe thread");
     expect(fs.readFileSync(rec.path!, "utf8")).toBe(sourceText); // source untouched
-    const listed = store.listThreads().data.find((t) => t.id === fork.recorder.threadId);
+    const listed = (await store.listThreads()).data.find((t) => t.id === fork.recorder.threadId);
     expect(listed).toMatchObject({ name: "Probe thread", preview: "one", forkedFromId: rec.threadId });
     await store.close();
   });
 
   it("forks a source with an open turn as if that turn was interrupted", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const rec = store.createThread({ cwd: "/p", modelProvider: "m" });
     await rec.record([
       ev("task_started", { turn_id: "t1", started_at: 1 }),
@@ -137,12 +142,12 @@ describe("ThreadStore recorders", () => {
 
   it("names: session_index.jsonl is append-only, newest wins, rollout gets thread_name_updated", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const rec = store.createThread({ cwd: "/p", modelProvider: "m" });
     await rec.record(turnItems("t1", "one"));
     await store.setThreadName(rec.threadId, "first");
     await store.setThreadName(rec.threadId, "second");
-    expect(store.getThreadName(rec.threadId)).toBe("second");
+    expect(await store.getThreadName(rec.threadId)).toBe("second");
     const entries = fs
       .readFileSync(sessionIndexPath(home), "utf8")
       .trim()
@@ -155,9 +160,9 @@ describe("ThreadStore recorders", () => {
     expect(
       file.lines.filter((l) => l.type === "event_msg" && l.payload.type === "thread_name_updated"),
     ).toHaveLength(2);
-    expect(store.listThreads({ searchTerm: "sec" }).data.map((t) => t.name)).toEqual(["second"]);
+    expect((await store.listThreads({ searchTerm: "sec" })).data.map((t) => t.name)).toEqual(["second"]);
     await store.setThreadName(rec.threadId, null);
-    expect(store.getThreadName(rec.threadId)).toBeNull();
+    expect(await store.getThreadName(rec.threadId)).toBeNull();
     await expect(store.setThreadName("019db6f0-0000-7000-8000-000000000000", "x")).rejects.toThrow(
       /no rollout found/,
     );
@@ -166,23 +171,23 @@ describe("ThreadStore recorders", () => {
 
   it("archive moves the file to archived_sessions/ and back; resume of an archived thread is refused", async () => {
     const home = tempDir();
-    const store = new ThreadStore({ home });
+    const store = new FileThreadStore({ home });
     const rec = store.createThread({ cwd: "/p", modelProvider: "m" });
     await rec.record(turnItems("t1", "one"));
-    expect(() => store.archiveThread(rec.threadId)).toThrow(/open writer/);
+    await expect(store.archiveThread(rec.threadId)).rejects.toThrow(/open writer/);
     await rec.close();
-    const archived = store.archiveThread(rec.threadId);
+    const archived = await store.archiveThread(rec.threadId);
     expect(archived.rolloutPath).toBe(path.join(home, "archived_sessions", path.basename(rec.path!)));
     expect(fs.existsSync(rec.path!)).toBe(false);
-    expect(store.listThreads().data).toEqual([]);
-    expect(store.listThreads({ archived: true }).data.map((t) => t.id)).toEqual([rec.threadId]);
+    expect((await store.listThreads()).data).toEqual([]);
+    expect((await store.listThreads({ archived: true })).data.map((t) => t.id)).toEqual([rec.threadId]);
     await expect(store.resumeThread({ threadId: rec.threadId })).rejects.toThrow(/archived/);
     const read = await store.readThread({ threadId: rec.threadId });
     expect(read.metadata.archived).toBe(true);
-    const back = store.unarchiveThread(rec.threadId);
+    const back = await store.unarchiveThread(rec.threadId);
     expect(back.rolloutPath).toBe(rec.path);
     expect(listFiles(path.join(home, "archived_sessions"))).toEqual([]);
-    expect(store.listThreads().data.map((t) => t.id)).toEqual([rec.threadId]);
+    expect((await store.listThreads()).data.map((t) => t.id)).toEqual([rec.threadId]);
     await store.close();
   });
 });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { type Event, type EventMsg, EventSchema } from "../../src/protocol/events.js";
-import { ThreadStore } from "../../src/rollout/store.js";
+import { FileThreadStore } from "../../src/rollout/store.js";
 import {
   SessionManager,
   sessionOptionsFromConfig,
@@ -36,7 +36,7 @@ export interface Harness {
   server: ModelServer;
   home: string;
   project: string;
-  store: ThreadStore | undefined;
+  store: FileThreadStore | undefined;
   manager: SessionManager;
   /** Every event of every thread, in order. */
   events: { threadId: string; event: Event }[];
@@ -69,7 +69,7 @@ export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
     requirementsFile = path.join(home, "requirements.toml");
     write(requirementsFile, opts.requirementsToml);
   }
-  const store = opts.noStore ? undefined : new ThreadStore({ home, reconcileOnOpen: false });
+  const store = opts.noStore ? undefined : new FileThreadStore({ home, reconcileOnOpen: false });
   const events: { threadId: string; event: Event }[] = [];
   const waiters = new Set<() => void>();
   const invalid: string[] = [];

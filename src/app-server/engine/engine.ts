@@ -8,7 +8,9 @@ import { KEEL_VERSION } from "../../cli/version.js";
 import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js";
 import { prepareNodeTransport } from "../../model/node-transport.js";
 import { buildTurns } from "../../rollout/turns.js";
-import { ThreadStore } from "../../rollout/store.js";
+import { openThreadStore } from "../../store/open.js";
+import { RemoteThreads } from "./remote-threads.js";
+import type { ThreadStore } from "../../store/types.js";
 import {
   loadAgentsMd,
   type Session,
@@ -78,6 +80,8 @@ export interface SessionRequest {
 export class Engine {
   readonly store: ThreadStore;
   readonly manager: SessionManager;
+  /** Threads other servers run that clients here watch (null on a store of its own). */
+  readonly remote: RemoteThreads | null;
   readonly config: EngineConfigSource;
   /** Skills shared by every thread and the `skills/*` methods. */
   readonly skills: EngineSkills;
@@ -108,7 +112,7 @@ export class Engine {
       strictConfig: options.strictConfig === true,
       log: (line) => server.log(line),
     };
-    this.store = new ThreadStore({
+    this.store = openThreadStore({
       home: server.home,
       onWarning: (message) => {
         server.log(`warning: ${message}`);
@@ -116,6 +120,14 @@ export class Engine {
       },
     });
     this.manager = new SessionManager({ store: this.store });
+    // Several servers on one store: watch threads others run, share this server's requests.
+    const cluster = this.store.cluster;
+    this.remote = cluster
+      ? new RemoteThreads(cluster, server.subscriptions, (line) => server.log(line))
+      : null;
+    if (cluster) {
+      server.subscriptions.shareRequests(cluster.shared, (e) => server.log(`warning: shared request: ${e}`));
+    }
     this.skills = new EngineSkills(this.config, server);
     this.idleMs = options.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     this.schedule = options.scheduler ?? realScheduler;
@@ -232,6 +244,8 @@ export class Engine {
   adopt(session: Session, facts: Partial<ThreadFacts>): LoadedThread {
     const existing = this.get(session.threadId);
     if (existing) return existing;
+    // Taken over from another server: this server's own thread now notifies the watchers.
+    this.remote?.stop(session.threadId);
     const now = this.now();
     const thread = new LoadedThread(
       session,
@@ -267,11 +281,7 @@ export class Engine {
     if (thread.session.ephemeral) return;
     whileIdle(() => {
       if (this.stopping || thread.closed || thread.session.isClosed) return;
-      try {
-        this.store.index();
-      } catch {
-        // the turn opens it again and reports what is wrong
-      }
+      this.store.prepare();
       prepareNodeTransport();
     });
   }
@@ -295,8 +305,7 @@ export class Engine {
   async materialized(thread: LoadedThread): Promise<boolean> {
     const items = await thread.session.rolloutItems();
     if (items) return items.some((i) => i.type === "event_msg");
-    const path = thread.session.rolloutPath;
-    return path !== null && fs.existsSync(path);
+    return thread.session.materialized;
   }
 
   /**
@@ -344,6 +353,7 @@ export class Engine {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.skills.close();
+    this.remote?.stopAll();
     for (const thread of this.threads.values()) {
       thread.idleTimer?.();
       thread.idleTimer = null;

@@ -110,7 +110,7 @@ export function settingsHandlers(engine: Engine): HandlerModule {
           return { enablement: applied };
         }),
       "feedback/save": (params, { connection }) =>
-        wire(() => {
+        wire(async () => {
           // savePath may name any host file: the same gate as fs/writeFile.
           refuseUntrusted("feedback/save", connection);
           const threadId = params.threadId ?? `no-active-thread-${randomUUID()}`;
@@ -123,8 +123,8 @@ export function settingsHandlers(engine: Engine): HandlerModule {
               reason: params.reason ?? null,
               tags: params.tags ?? {},
               threadId,
-              rolloutFile: params.threadId
-                ? engine.store.findRolloutPath(params.threadId, { includeArchived: true })
+              rolloutText: params.threadId
+                ? ((await engine.store.exportThread(params.threadId))?.text ?? null)
                 : null,
               layers: layersAt(cwd).layers,
               keelVersion: KEEL_VERSION,

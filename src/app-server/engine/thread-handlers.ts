@@ -58,8 +58,8 @@ export function threadHandlers(engine: Engine): HandlerModule {
     resource: "thread",
     handlers: {
       "thread/list": (params) =>
-        wire(() => {
-          const page = store.listThreads(listParams(params));
+        wire(async () => {
+          const page = await store.listThreads(listParams(params));
           const data = page.data.map((meta) => {
             const loaded = engine.get(meta.id);
             return storedThreadObject(meta, loaded ? loaded.status.current() : { type: "notLoaded" });
@@ -182,7 +182,7 @@ export function threadHandlers(engine: Engine): HandlerModule {
         wire(async () => {
           // An archived thread cannot stay loaded: its rollout moves away.
           await engine.unload(params.threadId);
-          store.archiveThread(params.threadId);
+          await store.archiveThread(params.threadId);
           afterResponse(() =>
             server.subscriptions.notifyAll("thread/archived", { threadId: params.threadId }),
           );
@@ -191,7 +191,7 @@ export function threadHandlers(engine: Engine): HandlerModule {
 
       "thread/unarchive": (params) =>
         wire(async () => {
-          store.unarchiveThread(params.threadId);
+          await store.unarchiveThread(params.threadId);
           const read = await store.readThread({ threadId: params.threadId });
           afterResponse(() =>
             server.subscriptions.notifyAll("thread/unarchived", { threadId: params.threadId }),

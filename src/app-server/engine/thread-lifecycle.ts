@@ -26,7 +26,9 @@ import {
   settleStaleTurns,
   turnsToV2,
 } from "./thread-view.js";
-import { wire } from "./wire-errors.js";
+import { heldElsewhere, wire } from "./wire-errors.js";
+import { settingsFromConfiguration } from "./remote-threads.js";
+import { sessionOptionsFromConfig } from "../../session/from-config.js";
 
 /** thread/start, thread/resume, thread/fork (spec app-server.md §6.1–§6.3, permissions.md §6.3). */
 
@@ -123,7 +125,16 @@ async function resumeLoaded(
   return { thread: loadedThreadObject(thread, turns), ...settingsResponse(thread) };
 }
 
-export async function resumeThread(engine: Engine, params: ThreadResumeParams, connection: Connection) {
+/**
+ * `watchIfHeld`: when another server runs the thread, the connection watches it there (shared
+ * store) instead of failing; turn/start's take-over passes false to get the error naming it.
+ */
+export async function resumeThread(
+  engine: Engine,
+  params: ThreadResumeParams,
+  connection: Connection,
+  watchIfHeld = true,
+) {
   const loadedThread = engine.get(params.threadId);
   if (loadedThread) return resumeLoaded(engine, loadedThread, params, connection);
   if (params.history && params.history.length > 0) {
@@ -139,13 +150,21 @@ export async function resumeThread(engine: Engine, params: ThreadResumeParams, c
   if (meta.archived) throw new ThreadArchivedError(meta.id);
 
   const defaults = { cwd: meta.cwd, model: meta.model, reasoningEffort: meta.reasoningEffort };
-  const { loaded, session, instructionSources } = await createSession(
-    engine,
-    params,
-    connection,
-    defaults,
-    (o) => engine.manager.resume(ref, o),
-  );
+  let created: Awaited<ReturnType<typeof createSession>>;
+  try {
+    created = await createSession(engine, params, connection, defaults, (o) => engine.manager.resume(ref, o));
+  } catch (error) {
+    if (!watchIfHeld || !engine.remote || !heldElsewhere(error)) throw error;
+    const loaded = loadEngineConfig(engine.config, threadOverrides(params, defaults), params.config);
+    const config = sessionOptionsFromConfig(loaded, { processCwd: engine.config.processCwd }).config;
+    const sources = await engine.instructionSources(loaded);
+    return engine.remote.watch(
+      stored,
+      connection,
+      settingsFromConfiguration(config, sources, loaded.activePermissionProfile),
+    );
+  }
+  const { loaded, session, instructionSources } = created;
   const concurrent = engine.get(session.threadId);
   if (concurrent) return resumeLoaded(engine, concurrent, params, connection);
   const thread = engine.adopt(session, {

@@ -1,6 +1,7 @@
 import type { ThreadMetadataUpdateParams } from "../../protocol/v2/thread.js";
 import type { ThreadSearchParams } from "../../protocol/v2/thread-manage.js";
 import type { Turn } from "../../protocol/v2/turn.js";
+import type { ListThreadsResult } from "../../rollout/index-db.js";
 import type { GitColumns } from "../../rollout/store.js";
 import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
@@ -83,7 +84,7 @@ export function threadManageHandlers(engine: Engine): HandlerModule {
     const matches = [];
     let cursor: string | null = null;
     do {
-      const page = store.listThreads({
+      const page: ListThreadsResult = await store.listThreads({
         ...listParams({ ...params, searchTerm: null, cursor: null, limit: 1000 }),
         cursor,
       });
@@ -118,7 +119,7 @@ export function threadManageHandlers(engine: Engine): HandlerModule {
           const loaded = engine.get(threadId);
           const ephemeral = loaded !== undefined && loaded.session.rolloutPath === null;
           if (loaded) await engine.unload(threadId);
-          if (!ephemeral) store.deleteThread(threadId);
+          if (!ephemeral) await store.deleteThread(threadId);
           afterResponse(() => server.subscriptions.notifyAll("thread/deleted", { threadId }));
           return {};
         }),
@@ -172,7 +173,7 @@ export function threadManageHandlers(engine: Engine): HandlerModule {
           if (params.daybreakEnabled != null)
             throw invalidRequest("daybreakEnabled is not available in keel");
           const loaded = engine.get(threadId);
-          const meta = store.updateGitInfo(threadId, gitPatch(params));
+          const meta = await store.updateGitInfo(threadId, gitPatch(params));
           if (!loaded) return { thread: storedThreadObject(meta, { type: "notLoaded" }) };
           loaded.facts.gitInfo = gitInfoOf(meta);
           return { thread: loadedThreadObject(loaded) };

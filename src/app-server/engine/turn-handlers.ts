@@ -17,6 +17,9 @@ import type { Engine } from "./engine.js";
 import type { LoadedThread } from "./loaded-thread.js";
 import { afterResponse } from "./outbox.js";
 import { wire } from "./wire-errors.js";
+import { resumeThread } from "./thread-lifecycle.js";
+import { ThreadResumeParamsSchema } from "../../protocol/v2/thread.js";
+import type { Connection } from "../connection.js";
 
 /** turn/start, turn/steer, turn/interrupt (spec app-server.md §7, permissions.md §6.5). */
 
@@ -124,9 +127,24 @@ export function trackActiveProfile(
   }
 }
 
-async function startTurn(engine: Engine, params: TurnStartParams) {
+/**
+ * The thread a turn runs in. One that another server ran while a client here watched it is taken
+ * over when that server's lease has lapsed; while it holds the thread the answer names it.
+ */
+async function threadForTurn(
+  engine: Engine,
+  threadId: string,
+  connection: Connection,
+): Promise<LoadedThread> {
+  if (!engine.get(threadId) && engine.remote?.watching(threadId)) {
+    await resumeThread(engine, ThreadResumeParamsSchema.parse({ threadId }), connection, false);
+  }
+  return engine.require(threadId);
+}
+
+async function startTurn(engine: Engine, params: TurnStartParams, connection: Connection) {
   rejectRemoteImages(params.input);
-  const thread = engine.require(params.threadId);
+  const thread = await threadForTurn(engine, params.threadId, connection);
   const { update, active } = settingsUpdate(engine, thread, params);
   checkSettings(thread, update);
   const before = JSON.stringify(thread.session.config().sandboxPolicy.value);
@@ -155,7 +173,7 @@ export function turnHandlers(engine: Engine): HandlerModule {
   return {
     resource: "turn",
     handlers: {
-      "turn/start": (params) => wire(() => startTurn(engine, params)),
+      "turn/start": (params, { connection }) => wire(() => startTurn(engine, params, connection)),
       "turn/steer": (params) =>
         wire(() => {
           rejectRemoteImages(params.input);

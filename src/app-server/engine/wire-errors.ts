@@ -14,6 +14,7 @@ import {
   ThreadNotSavedError,
 } from "../../session/index.js";
 import { internalError, invalidRequest, RpcError } from "../errors.js";
+import { ThreadHeldElsewhereError } from "../../store/cluster.js";
 import { errorMessage } from "../../lib/errors.js";
 
 /**
@@ -35,6 +36,8 @@ export function toWireError(error: unknown): RpcError {
         })
       : invalidRequest(error.message);
   }
+  const held = heldElsewhere(error);
+  if (held) return invalidRequest(held.message, { threadId: held.threadId, heldBy: held.holder });
   if (error instanceof SessionInitError) return internalError(`error creating thread: ${error.message}`);
   if (
     error instanceof StoredThreadNotFound ||
@@ -48,6 +51,13 @@ export function toWireError(error: unknown): RpcError {
     return invalidRequest(error.message);
   }
   return internalError(errorMessage(error));
+}
+
+/** The other server holding a thread, whether the store said so directly or while a session opened. */
+export function heldElsewhere(error: unknown): ThreadHeldElsewhereError | null {
+  if (error instanceof ThreadHeldElsewhereError) return error;
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof ThreadHeldElsewhereError ? cause : null;
 }
 
 /** Runs a handler body, converting engine errors to wire errors. */
