@@ -205,6 +205,28 @@ describe("network approvals with requirements (§6, §9 test 7)", () => {
     expect(requests[0]!.headers["x-codex-beta-features"]).toBeUndefined();
   }, 120_000);
 
+  it("cancel refuses the request and interrupts the turn", async () => {
+    const fx = await fixture({
+      topLevel: { default_permissions: "dev" },
+      extraToml: PROFILE,
+      requirements: REQUIREMENTS,
+    });
+    const a = await upstream("127.0.0.1");
+    fx.model.enqueue(
+      turn([functionCall("exec_command", { cmd: curl(`http://127.0.0.1:${a.port}/x`) }, "call_cancel")]),
+      turn([message("not reached")]),
+    );
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx.workspace);
+    const started = await peer.request("turn/start", { threadId, input: text("fetch") });
+    const asked = await peer.serverRequest("item/commandExecution/requestApproval", 60_000);
+    peer.send({ id: asked.id, result: { decision: "cancel" } });
+    const done = await turnCompleted(peer, started.turn.id, 60_000);
+    expect(done.params.turn.status).toBe("interrupted");
+    expect(a.hits).toEqual([]);
+    expect(fx.model.modelRequests()).toHaveLength(1);
+  }, 120_000);
+
   it("approval policy never: a miss is refused unasked with the allowlist message", async () => {
     const fx = await fixture({
       topLevel: { default_permissions: "dev", approval_policy: "never" },
