@@ -255,7 +255,7 @@ describe("keel web: starting", () => {
     }
   });
 
-  it("--open hands the page URL to xdg-open; a failing xdg-open is a warning", async () => {
+  it("--open hands xdg-open a private file that leads to the page; a failing xdg-open is a warning", async () => {
     const home = tempDir("keel-web-open-");
     const bin = path.join(home, "bin");
     fs.mkdirSync(bin);
@@ -281,7 +281,15 @@ describe("keel web: starting", () => {
       try {
         await vi.waitFor(() => expect(fs.existsSync(opened)).toBe(true), { timeout: 15_000 });
         const url = /^keel web: (\S+)$/m.exec(stderr)?.[1];
-        await vi.waitFor(() => expect(fs.readFileSync(opened, "utf8")).toBe(url));
+        // The token is in no command line: xdg-open (and the browser) get a file of the home.
+        await vi.waitFor(() => expect(fs.readFileSync(opened, "utf8")).toMatch(/\/web\/open-\d+\.html$/));
+        const redirect = fs.readFileSync(opened, "utf8");
+        expect(redirect.startsWith(path.join(home, "web"))).toBe(true);
+        expect(fs.statSync(redirect).mode & 0o777).toBe(0o600);
+        expect(fs.statSync(path.dirname(redirect)).mode & 0o777).toBe(0o700);
+        expect(fs.readFileSync(redirect, "utf8")).toContain(
+          `<meta http-equiv="refresh" content="0;url=${url}">`,
+        );
         if (exit === "3") {
           await vi.waitFor(() =>
             expect(stderr).toContain("keel web: could not open a browser (xdg-open exited with 3)"),

@@ -125,7 +125,7 @@ export async function runAppServerCommand(options: AppServerFlags): Promise<void
       },
       wsAuth: options,
       wsLimits: options,
-      ...(options.web ? { web: await webOptions(options.open === true) } : {}),
+      ...(options.web ? { web: await webOptions(options.open === true, home) } : {}),
     });
   } catch (error) {
     throw new UserError(errorMessage(error), 1);
@@ -135,11 +135,11 @@ export async function runAppServerCommand(options: AppServerFlags): Promise<void
 }
 
 /** The built page of this package (dist/web) and, with `--open`, a browser opened on it. */
-async function webOptions(open: boolean) {
+async function webOptions(open: boolean, home: string) {
   const [{ packageDistDir }, { openInBrowser }] = await Promise.all([
     import("../package-dir.js"),
     import("../open-url.js"),
   ]);
   const root = path.join(packageDistDir(), "web");
-  return open ? { root, onUrl: openInBrowser } : { root };
+  return open ? { root, onUrl: (url: string) => openInBrowser(url, home) } : { root };
 }
