@@ -214,9 +214,11 @@ function removeAbandonedGuard(guard: string): void {
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Made on first use: a module-level SharedArrayBuffer breaks the V8 start-up snapshot build. */
+let sleeper: Int32Array | null = null;
 /** A synchronous pause (the lock is taken synchronously). */
 function pause(ms: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
