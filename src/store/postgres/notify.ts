@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 
 /**
  * Cross-server events (issue 19): one dedicated connection per server LISTENs on keel's channels
@@ -44,7 +44,9 @@ export class NotifyListener {
 
   private async connect(): Promise<void> {
     const { connectionString, password } = this.options;
-    const client = new pg.Client({ connectionString, ...(password !== undefined ? { password } : {}) });
+    // Loaded on first use: `pg` cannot be evaluated while the start-up snapshot is built.
+    const { default: pgLib } = await import("pg");
+    const client = new pgLib.Client({ connectionString, ...(password !== undefined ? { password } : {}) });
     client.on("notification", (msg) => {
       if (msg.payload !== undefined) this.options.onNotify(msg.channel, msg.payload);
     });
@@ -60,7 +62,7 @@ export class NotifyListener {
     client.on("error", lost);
     client.on("end", () => lost());
     await client.connect();
-    for (const channel of this.options.channels) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    for (const channel of this.options.channels) await client.query(`LISTEN ${pgLib.escapeIdentifier(channel)}`);
     if (this.closed) {
       await client.end();
       return;
