@@ -3,14 +3,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FileThreadStore } from "../../src/rollout/store.js";
 import { PostgresThreadStore } from "../../src/store/postgres/store.js";
 import { textTurn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
 import { closedPort, jsonLines, keel, setup } from "../exec/support.js";
 import { ev, turn } from "../rollout/builders.js";
-import { freshDatabase, postgresAvailable, type TestDatabase } from "./pg-support.js";
+import { postgresAvailable, useFreshDatabase } from "./pg-support.js";
 
 const available = await postgresAvailable();
 
@@ -35,17 +35,11 @@ function withoutPassword(url: string): { url: string; password: string } {
 }
 
 describe.skipIf(!available)("PostgreSQL store from the command line", () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await freshDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const database = useFreshDatabase();
 
   it("keel exec --store runs, stores and resumes a thread in PostgreSQL, none in files; config.toml selects it too", async () => {
     const s = await setup();
-    const { url, password } = withoutPassword(db.url);
+    const { url, password } = withoutPassword(database().url);
     const env = { ...s.env, KEEL_STORE_PASSWORD: password };
     s.server.enqueue(textTurn("Stored in postgres."));
     const first = await keel(["exec", "--json", "--store", url, "hello postgres"], { cwd: s.repo, env });
@@ -61,7 +55,7 @@ describe.skipIf(!available)("PostgreSQL store from the command line", () => {
     expect(jsonLines(again.stdout)[0]).toEqual({ type: "thread.started", thread_id: threadId });
     expect(rolloutFiles(s.home).size).toBe(0);
 
-    const store = new PostgresThreadStore({ url: db.url });
+    const store = new PostgresThreadStore({ url: database().url });
     try {
       const read = await store.readThread({ threadId }, { includeTurns: true });
       expect(read.turns).toHaveLength(2);
@@ -76,7 +70,7 @@ describe.skipIf(!available)("PostgreSQL store from the command line", () => {
   });
 
   it("migrates files → PostgreSQL → files losslessly (byte-identical rollouts), and check finds differences", async () => {
-    const { url, password } = withoutPassword(db.url);
+    const { url, password } = withoutPassword(database().url);
     const home = tempDir();
     const env = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -102,7 +96,7 @@ describe.skipIf(!available)("PostgreSQL store from the command line", () => {
     expect(before.size).toBe(4);
 
     // A fresh schema for this test: the other test's thread lives in the database already.
-    const admin = new pg.Client(db.url);
+    const admin = new pg.Client(database().url);
     admin.on("error", () => undefined); // dropped with the database after a failure
     await admin.connect();
     await admin.query("TRUNCATE keel_threads CASCADE").catch(() => undefined);

@@ -1,25 +1,19 @@
 // PostgreSQL specifics the conformance suite cannot see: concurrent migrations, a schema from a
 // newer keel, and two writers on one thread (two servers). Real database, made and dropped here.
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PostgresThreadStore } from "../../src/store/postgres/store.js";
 import { migrate } from "../../src/store/postgres/schema.js";
 import { ev } from "../rollout/builders.js";
-import { freshDatabase, postgresAvailable, type TestDatabase } from "./pg-support.js";
+import { postgresAvailable, useFreshDatabase } from "./pg-support.js";
 
 const available = await postgresAvailable();
 
 describe.skipIf(!available)("PostgreSQL schema and writers", () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await freshDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const database = useFreshDatabase();
 
   it("servers migrating at once apply each migration exactly once; a newer schema is refused", async () => {
-    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: db.url, max: 1 }));
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: database().url, max: 1 }));
     try {
       const applied = await Promise.all(pools.map((pool) => migrate(pool)));
       expect(applied.filter((a) => a.length > 0)).toEqual([[1]]);
@@ -34,8 +28,8 @@ describe.skipIf(!available)("PostgreSQL schema and writers", () => {
   });
 
   it("a second writer on the same thread (another server) stores nothing and fails; the first goes on", async () => {
-    const a = new PostgresThreadStore({ url: db.url });
-    const b = new PostgresThreadStore({ url: db.url });
+    const a = new PostgresThreadStore({ url: database().url });
+    const b = new PostgresThreadStore({ url: database().url });
     try {
       const rec = a.createThread({ cwd: "/p", modelProvider: "openai" });
       await rec.record([ev("user_message", { message: "one" })]);
