@@ -12,6 +12,7 @@ import { registerPermissionsCommand } from "./commands/permissions.js";
 import { registerSandboxCommand } from "./commands/sandbox.js";
 import { registerExecPolicyCommand } from "./commands/execpolicy.js";
 import { registerWebCommand } from "./commands/web.js";
+import { registerStoreCommand } from "./commands/store.js";
 import { KEEL_VERSION } from "./version.js";
 
 /**
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerMcpCommand(program);
   registerMcpServerCommand(program);
   registerWebCommand(program);
+  registerStoreCommand(program);
   return program;
 }
 

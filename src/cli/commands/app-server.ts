@@ -11,6 +11,7 @@ export type AppServerFlags = {
   open?: boolean;
   strictConfig?: boolean;
   dangerouslyBypassHookTrust?: boolean;
+  store?: string;
 } & WsAuthFlags &
   WsLimitFlags;
 
@@ -63,6 +64,7 @@ export function registerAppServerCommand(program: Command): void {
     .option("--ws-message-timeout-seconds <SECONDS>", "time to finish sending a started message (default 60)")
     .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
     .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
+    .option("--store <url>", 'thread store: "files" (default) or postgres://user@host:port/database')
     .option("--web", "also serve the web page on the ws:// listener's port (see `keel web`)")
     .action(runAppServerCommand);
 
@@ -91,14 +93,25 @@ export function registerAppServerCommand(program: Command): void {
 
 /** The server command's action, shared by `keel app-server` and `keel web`. */
 export async function runAppServerCommand(options: AppServerFlags): Promise<void> {
-  const [{ runAppServer }, { describeTerminal }, { requireUsableKeelHome, resolveKeelHome }] =
-    await Promise.all([
-      import("../../app-server/run.js"),
-      import("../../app-server/user-agent.js"),
-      import("../../config/home.js"),
-    ]);
+  const [
+    { runAppServer },
+    { describeTerminal },
+    { requireUsableKeelHome, resolveKeelHome },
+    { selectStore },
+  ] = await Promise.all([
+    import("../../app-server/run.js"),
+    import("../../app-server/user-agent.js"),
+    import("../../config/home.js"),
+    import("../../store/select.js"),
+  ]);
   const home = resolveKeelHome();
   requireUsableKeelHome(home, process.env);
+  let store: ReturnType<typeof selectStore>;
+  try {
+    store = selectStore({ flag: options.store, home, env: process.env });
+  } catch (error) {
+    throw new UserError(errorMessage(error), 2);
+  }
   if (options.strictConfig) {
     // Like Codex: with unrecognised keys the server does not start at all.
     const { loadConfigFromEnv } = await import("../../config/load.js");
@@ -122,6 +135,7 @@ export async function runAppServerCommand(options: AppServerFlags): Promise<void
         env: process.env,
         strictConfig: options.strictConfig === true,
         bypassHookTrust: options.dangerouslyBypassHookTrust === true,
+        store,
       },
       wsAuth: options,
       wsLimits: options,
