@@ -30,6 +30,7 @@ const ORDER = [
   ["hooks.md", "Hooks and notify"],
   ["app-server.md", "App-server protocol"],
   ["tui.md", "The Codex TUI"],
+  ["web.md", "Web front end: keel web"],
   ["library.md", "Library API"],
   ["benchmarks.md", "Benchmarks"],
   ["_development.md", null],

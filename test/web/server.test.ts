@@ -255,6 +255,45 @@ describe("keel web: starting", () => {
     }
   });
 
+  it("--open hands the page URL to xdg-open; a failing xdg-open is a warning", async () => {
+    const home = tempDir("keel-web-open-");
+    const bin = path.join(home, "bin");
+    fs.mkdirSync(bin);
+    const opened = path.join(home, "opened");
+    fs.writeFileSync(
+      path.join(bin, "xdg-open"),
+      `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\nexit "$XDG_EXIT"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    for (const exit of ["0", "3"]) {
+      fs.rmSync(opened, { force: true });
+      const child = spawn(keelBin, ["web", "--open"], {
+        env: { ...process.env, KEEL_HOME: home, PATH: `${bin}:${process.env.PATH}`, XDG_EXIT: exit },
+        cwd: home,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (c: string) => {
+        stderr += c;
+      });
+      try {
+        await vi.waitFor(() => expect(fs.existsSync(opened)).toBe(true), { timeout: 15_000 });
+        const url = /^keel web: (\S+)$/m.exec(stderr)?.[1];
+        await vi.waitFor(() => expect(fs.readFileSync(opened, "utf8")).toBe(url));
+        if (exit === "3") {
+          await vi.waitFor(() =>
+            expect(stderr).toContain("keel web: could not open a browser (xdg-open exited with 3)"),
+          );
+        }
+        expect(child.exitCode).toBeNull();
+      } finally {
+        child.kill("SIGKILL");
+      }
+    }
+  });
+
   it("refuses a non-loopback address, --ws-auth, and a missing page build, with a clear message", async () => {
     const home = tempDir("keel-web-errors-");
     const run = (bin: string, args: string[]) =>
