@@ -1,23 +1,11 @@
-import type { FileSystemPath, FileSystemSandboxPolicy } from "../protocol/permissions.js";
+import type { FileSystemSandboxPolicy } from "../protocol/permissions.js";
 import type { PermissionEnv } from "./env.js";
 import { type AccessDecision, resolveAccessDetailed } from "./fs-policy.js";
+import { describeFileSystemPath } from "./path-description.js";
+
+export { describeFileSystemPath };
 
 /** Human-readable rendering of an access decision, for `keel permissions explain`. */
-
-export function describeFileSystemPath(path: FileSystemPath): string {
-  switch (path.type) {
-    case "path":
-      return path.path;
-    case "glob_pattern":
-      return `glob ${path.pattern}`;
-    case "special": {
-      const v = path.value;
-      if (v.kind === "project_roots" && v.subpath !== undefined) return `:project_roots/${v.subpath}`;
-      if (v.kind === "unknown") return `${v.path}${v.subpath === undefined ? "" : `/${v.subpath}`} (unknown)`;
-      return `:${v.kind}`;
-    }
-  }
-}
 
 export function formatAccessDecision(policy: FileSystemSandboxPolicy, decision: AccessDecision): string {
   if (decision.entry === null) {

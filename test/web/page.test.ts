@@ -150,6 +150,11 @@ describe("keel web page", () => {
 
     await page.getByTestId("approval-decision-accept").click(); // the patch
     await page.getByText("Both done.").waitFor();
+    await page
+      .locator("[data-turn-status]")
+      .last()
+      .and(page.locator('[data-turn-status="completed"]'))
+      .waitFor();
     const diff = page.getByTestId("diff").first();
     expect(await diff.locator(".dl-add").textContent()).toContain("+hello");
     expect(fs.readFileSync(path.join(web.cwd, "added.txt"), "utf8")).toBe("hello\n");
@@ -241,5 +246,27 @@ describe("keel web page", () => {
       )
       .toEqual([forkId]);
     await page.getByLabel("Archived").uncheck();
+  });
+
+  it("switches between system, light and dark themes, and remembers the choice", async () => {
+    const open = () => page.getByTestId("thread-row").filter({ hasText: "web e2e thread" }).click();
+    await open();
+    await page.getByTestId("agent-message").first().waitFor();
+    const theme = () => page.locator("html").getAttribute("data-theme");
+    const toggle = page.getByRole("button", { name: /^Theme:/ });
+    expect(await theme()).toBeNull();
+    await toggle.click();
+    expect(await theme()).toBe("light");
+    await toggle.click();
+    expect(await theme()).toBe("dark");
+    await page.reload();
+    await connected(page);
+    expect(await theme()).toBe("dark");
+    await open();
+    await page.getByTestId("agent-message").first().waitFor();
+    // Tool items were persisted (persistExtendedHistory), so the reopened thread shows them again.
+    await page.getByTestId("command-item").first().waitFor();
+    await page.getByTestId("diff").first().waitFor();
+    await shot(page, "dark");
   });
 });

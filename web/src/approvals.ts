@@ -1,5 +1,8 @@
 import type { CommandExecutionApprovalDecision, SandboxPolicyV2, ServerRequest } from "./protocol.js";
 
+// Shared with `keel permissions explain`; a Node-free module, so the page can bundle it.
+export { describeFileSystemPath as describePath } from "../../src/permissions/path-description.js";
+
 /** One button of an approval: its test id key, its label and the exact answer it sends. */
 export interface Decision {
   key: string;
@@ -145,26 +148,6 @@ export function describeSandbox(policy: SandboxPolicyV2): string {
     case "workspaceWrite": {
       const roots = policy.writableRoots.length > 0 ? ` + ${policy.writableRoots.join(", ")}` : "";
       return `workspace-write${roots}, network ${policy.networkAccess ? "on" : "off"}`;
-    }
-  }
-}
-
-type FileSystemPath = NonNullable<
-  NonNullable<import("./protocol.js").RequestPermissionProfile["fileSystem"]>["entries"]
->[number]["path"];
-
-/** A permission entry's path as a person reads it (`/repo`, `glob **\/*.env`, `:tmpdir`). */
-export function describePath(path: FileSystemPath): string {
-  switch (path.type) {
-    case "path":
-      return path.path;
-    case "glob_pattern":
-      return `glob ${path.pattern}`;
-    case "special": {
-      const v = path.value;
-      if (v.kind === "project_roots" && v.subpath !== undefined) return `:project_roots/${v.subpath}`;
-      if (v.kind === "unknown") return `${v.path} (unknown)`;
-      return `:${v.kind}`;
     }
   }
 }

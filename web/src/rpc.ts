@@ -70,8 +70,7 @@ export class RpcClient {
     return this.call(method, params) as Promise<ClientRequestResult<M>>;
   }
 
-  /** For methods newer than the page's typed table (experimental ones). */
-  call(method: string, params: unknown): Promise<unknown> {
+  private call(method: string, params: unknown): Promise<unknown> {
     const socket = this.socket;
     if (socket === null || socket.readyState !== WebSocket.OPEN || (!this.ready && method !== "initialize"))
       return Promise.reject(new RpcError(-1, "not connected to keel"));

@@ -160,7 +160,10 @@ export function App({ token }: { token: string | null }) {
     if (client === null) return;
     setError(null);
     try {
-      const { thread, ...settings } = await client.request("thread/resume", { threadId });
+      const { thread, ...settings } = await client.request("thread/resume", {
+        threadId,
+        persistExtendedHistory: true,
+      });
       showView(emptyView(thread, settings));
     } catch (e) {
       setError(`Opening the thread failed: ${errorText(e)}`);
@@ -271,7 +274,10 @@ export function App({ token }: { token: string | null }) {
     fork: () =>
       act("Forking", async () => {
         if (client === null || view === null) return;
-        const { thread, ...settings } = await client.request("thread/fork", { threadId: view.thread.id });
+        const { thread, ...settings } = await client.request("thread/fork", {
+          threadId: view.thread.id,
+          persistExtendedHistory: true,
+        });
         showView(emptyView(thread, settings));
         setList((l) => ({ ...l, threads: [thread, ...l.threads.filter((t) => t.id !== thread.id)] }));
       }),

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { describePath, describeSandbox } from "../approvals.js";
+import type { ClientRequestResult } from "../protocol.js";
 import type { RpcClient } from "../rpc.js";
 import type { ThreadView } from "../thread-state.js";
 
@@ -7,12 +8,17 @@ import type { ThreadView } from "../thread-state.js";
 export function PermissionsView({ view, client }: { view: ThreadView; client: RpcClient | null }) {
   const settings = view.settings;
   const [path, setPath] = useState("");
-  const [result, setResult] = useState<{ ok: boolean; value: unknown } | null>(null);
+  const [result, setResult] = useState<
+    { ok: true; value: ClientRequestResult<"permissions/explain"> } | { ok: false; value: string } | null
+  >(null);
 
   async function explain(): Promise<void> {
     if (client === null || path.trim() === "") return;
     try {
-      const value = await client.call("permissions/explain", { threadId: view.thread.id, path: path.trim() });
+      const value = await client.request("permissions/explain", {
+        threadId: view.thread.id,
+        path: path.trim(),
+      });
       setResult({ ok: true, value });
     } catch (e) {
       setResult({ ok: false, value: e instanceof Error ? e.message : String(e) });
@@ -94,51 +100,26 @@ export function PermissionsView({ view, client }: { view: ThreadView; client: Rp
       </form>
       {result !== null && (
         <div class={`explain-result ${result.ok ? "" : "error"}`} data-testid="explain-result">
-          <ExplainResult value={result.value} />
+          {result.ok ? <ExplainResult value={result.value} /> : <p>{result.value}</p>}
         </div>
       )}
     </div>
   );
 }
 
-function ExplainResult({ value }: { value: unknown }) {
-  if (typeof value === "string") return <p>{value}</p>;
-  // permissions/explain answers {path, read, write, reason, source}.
-  const r = value as {
-    path?: string;
-    read?: boolean;
-    write?: boolean;
-    reason?: string;
-    source?: string | null;
-  };
+function ExplainResult({ value }: { value: ClientRequestResult<"permissions/explain"> }) {
   return (
     <dl>
-      {r.path !== undefined && (
-        <>
-          <dt>Path</dt>
-          <dd>{r.path}</dd>
-        </>
-      )}
-      {r.read !== undefined && (
-        <>
-          <dt>Read</dt>
-          <dd>{r.read ? "allowed" : "denied"}</dd>
-        </>
-      )}
-      {r.write !== undefined && (
-        <>
-          <dt>Write</dt>
-          <dd>{r.write ? "allowed" : "denied"}</dd>
-        </>
-      )}
-      {r.reason !== undefined && (
-        <>
-          <dt>Why</dt>
-          <dd>{r.reason}</dd>
-        </>
-      )}
+      <dt>Path</dt>
+      <dd>{value.path}</dd>
+      <dt>Read</dt>
+      <dd>{value.read ? "allowed" : "denied"}</dd>
+      <dt>Write</dt>
+      <dd>{value.write ? "allowed" : "denied"}</dd>
+      <dt>Why</dt>
+      <dd>{value.reason}</dd>
       <dt>Set by</dt>
-      <dd>{r.source ?? "built-in default"}</dd>
+      <dd>{value.source ?? "built-in default"}</dd>
     </dl>
   );
 }

@@ -21,7 +21,8 @@ const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as 
 
 /** thread/start params from the form; empty fields are left to keel's configuration. */
 export function startParams(options: StartOptionsValue): ClientParams<"thread/start"> {
-  const params: ClientParams<"thread/start"> = {};
+  // Tool items are persisted too, so a resumed thread shows its commands and diffs again.
+  const params: ClientParams<"thread/start"> = { persistExtendedHistory: true };
   if (options.cwd.trim() !== "") params.cwd = options.cwd.trim();
   if (options.model.trim() !== "") params.model = options.model.trim();
   if (options.approvalPolicy !== "") params.approvalPolicy = options.approvalPolicy;
