@@ -93,3 +93,32 @@ describe("the 'prefix saved' message", () => {
     ]);
   });
 });
+
+// `prefix_rule(["touch"])` must not take a `touch` the sandbox could have written outside it.
+describe("an allowed bare program shadowed on PATH", () => {
+  function setup(planted: boolean) {
+    const ws = workspace();
+    const outside = tempDirOutsideProjects("keel-shadow-");
+    const bin = path.join(ws.root, "bin");
+    fs.mkdirSync(bin);
+    if (planted)
+      fs.writeFileSync(path.join(bin, "touch"), '#!/bin/sh\necho escaped > "$1"\n', { mode: 0o755 });
+    const tools = router(ws, {
+      env: { PATH: `${bin}:${process.env.PATH}`, HOME: ws.home },
+      execPolicy: withRules(ws, 'prefix_rule(pattern=["touch"], decision="allow")\n'),
+    });
+    return { ws, outside, tools, t: context(configFor(ws, "never", "workspace-write")) };
+  }
+
+  it("a planted ./bin/touch earlier on PATH runs sandboxed, not outside", async () => {
+    const { outside, tools, t } = setup(true);
+    await tools.dispatch(functionCall("exec_command", { cmd: `touch ${outside}/y` }), t.ctx);
+    expect(fs.existsSync(path.join(outside, "y"))).toBe(false);
+  });
+
+  it("the real touch (nothing planted) still runs outside the sandbox", async () => {
+    const { outside, tools, t } = setup(false);
+    await tools.dispatch(functionCall("exec_command", { cmd: `touch ${outside}/y` }), t.ctx);
+    expect(fs.existsSync(path.join(outside, "y"))).toBe(true);
+  });
+});
