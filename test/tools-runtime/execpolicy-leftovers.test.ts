@@ -122,3 +122,29 @@ describe("an allowed bare program shadowed on PATH", () => {
     expect(fs.existsSync(path.join(outside, "y"))).toBe(true);
   });
 });
+
+// Codex 0.169 (captured) proposes a heredoc command's whole argv, even when the model suggests a
+// prefix: the heredoc script is not split into commands, so a `cat` rule could never match it.
+describe("amendments for heredoc commands", () => {
+  for (const [cmd, prefixRule] of [
+    ["cat <<'EOF'\nhi\nEOF", undefined],
+    ["cat > out.txt <<'EOF'\nhi\nEOF", undefined],
+    ["cat <<'EOF'\nhi\nEOF", ["cat"]],
+  ] as const) {
+    it(`${JSON.stringify(cmd)}${prefixRule ? " with prefix_rule [cat]" : ""}: the whole argv`, async () => {
+      const ws = workspace();
+      const tools = router(ws, { execPolicy: withRules(ws) });
+      const t = context(configFor(ws, "on-request", "workspace-write"), ["denied"]);
+      await tools.dispatch(
+        functionCall("exec_command", {
+          cmd,
+          sandbox_permissions: "require_escalated",
+          justification: "cat?",
+          ...(prefixRule ? { prefix_rule: prefixRule } : {}),
+        }),
+        t.ctx,
+      );
+      expect(t.asked[0]).toMatchObject({ proposedExecpolicyAmendment: ["/bin/bash", "-lc", cmd] });
+    });
+  }
+});
