@@ -101,6 +101,10 @@ export class SessionToolRouter implements ToolRouter {
     return this.inner?.runningProcesses?.(threadId) ?? [];
   }
 
+  approvedPrefixes(): string | null {
+    return this.inner?.approvedPrefixes?.() ?? null;
+  }
+
   rememberedGrants(threadId: string): RememberedGrant[] {
     return this.inner?.rememberedGrants?.(threadId) ?? [];
   }

@@ -64,13 +64,19 @@ function networkContextOf(config: SessionConfiguration): NetworkContext | null {
   return domains ? { allowed: domains.allow, denied: domains.deny } : null;
 }
 
-export function permissionsTextOf(config: SessionConfiguration): string {
+/** `approvedPrefixes`: the exec policy's allow rules, rendered (null: none or no rules). */
+export function permissionsTextOf(
+  config: SessionConfiguration,
+  approvedPrefixes: string | null = null,
+): string {
   return permissionsInstructions({
     sandboxPolicy: config.sandboxPolicy.value,
     fileSystem: config.fileSystemSandboxPolicy,
     networkEnabled: config.networkSandboxPolicy === "enabled",
     approvalPolicy: config.approvalPolicy.value,
     cwd: config.cwd,
+    approvedPrefixes,
+    requestPermissionsTool: config.tools?.requestPermissions === true,
   });
 }
 
@@ -87,9 +93,10 @@ export function contextItemsForTurn(
   facts: EnvironmentFacts,
   baseline: ContextBaseline,
   skills: string | null = null,
+  approvedPrefixes: string | null = null,
 ): MessageItem[] {
   const env = environmentOf(config, facts);
-  const permissions = permissionsTextOf(config);
+  const permissions = permissionsTextOf(config, approvedPrefixes);
   const items: MessageItem[] = [];
   const full = baseline.environment === null && baseline.permissions === null;
 

@@ -10,10 +10,19 @@ export interface PermissionsDescriptionInput {
   networkEnabled: boolean;
   approvalPolicy: AskForApproval;
   cwd: string;
+  /** Exec-policy allow rules, already rendered (`renderApprovedPrefixes`); null: none. */
+  approvedPrefixes?: string | null;
+  /** `features.request_permissions_tool`: the model may call `request_permissions`. */
+  requestPermissionsTool?: boolean;
 }
 
 export function permissionsInstructions(input: PermissionsDescriptionInput): string {
-  const parts = ["<permissions_instructions>", sandboxText(input), approvalText(input.approvalPolicy)];
+  const parts = [
+    "<permissions_instructions>",
+    sandboxText(input),
+    approvalText(input.approvalPolicy),
+    ...approvalExtras(input),
+  ];
   const denied = deniedReads(input.fileSystem);
   if (denied.length > 0) {
     parts.push(
@@ -63,6 +72,30 @@ function approvalText(policy: AskForApproval): string {
     default:
       return "Approvals: on-request. Commands run in the sandbox. When a command needs more access (for example writing outside the roots or network), request escalated permissions with a short justification and the user will decide.";
   }
+}
+
+/**
+ * What Codex 0.169 adds after the approval text (captured): the request_permissions note where
+ * such a request can reach the user, and the approved prefixes where the model may ask for
+ * escalation (on-request, granular). Never gets neither.
+ */
+function approvalExtras(input: PermissionsDescriptionInput): string[] {
+  const policy = input.approvalPolicy;
+  if (policy === "never") return [];
+  const extras: string[] = [];
+  const canAsk = typeof policy === "string" || policy.granular.request_permissions;
+  if (input.requestPermissionsTool && canAsk) {
+    extras.push(
+      "## request_permissions\nThe `request_permissions` tool is available: before commands need more access, use it to ask for the specific `file_system` paths or `network` access the task needs, and nothing more.",
+    );
+  }
+  const escalates = policy === "on-request" || typeof policy !== "string";
+  if (escalates && input.approvedPrefixes) {
+    extras.push(
+      `## Approved command prefixes\nCommands starting with these prefixes are already approved and run without asking:\n${input.approvedPrefixes}`,
+    );
+  }
+  return extras;
 }
 
 function deniedReads(fs: FileSystemSandboxPolicy): string[] {

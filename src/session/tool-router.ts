@@ -200,6 +200,8 @@ export interface ToolRouter {
   runningProcesses?(threadId: string): BackgroundProcess[];
   /** Kills one background process; false when the thread has no such running process. */
   terminateProcess?(threadId: string, processId: number): Promise<boolean>;
+  /** The exec policy's allow rules as the permissions instructions list them; null: none. */
+  approvedPrefixes?(): string | null;
   /** What the router granted for the session of a thread (session approvals, amendments). */
   rememberedGrants?(threadId: string): RememberedGrant[];
   /** Forgets one of them (an amendment also leaves default.rules); false when it was not there. */

@@ -150,7 +150,13 @@ function needsCompaction(host: TurnHost): boolean {
 function recordTurnContext(host: TurnHost, turn: ActiveTurn, skills: SkillsOutcome | null): void {
   const config = host.config();
   const facts = host.environmentFacts();
-  const items = contextItemsForTurn(config, facts, host.baseline, skillsInstructionsText(skills));
+  const items = contextItemsForTurn(
+    config,
+    facts,
+    host.baseline,
+    skillsInstructionsText(skills),
+    host.router.approvedPrefixes?.() ?? null,
+  );
   if (items.length > 0) host.record(items);
   host.persist([
     { type: "turn_context", payload: turnContextItem(turn.turnId, config, environmentOf(config, facts)) },

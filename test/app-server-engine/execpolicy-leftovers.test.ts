@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { functionCall, message, turn } from "../support/model-server.js";
 import { tempDirOutsideProjects } from "../support/tmp.js";
-import { outputOf, startThread } from "./model-io.js";
+import { inputOf, outputOf, startThread } from "./model-io.js";
 import { fixture, type Peer, stdioServer, text, turnCompleted } from "./support.js";
 
 /**
@@ -51,4 +51,33 @@ describe("under never (captured from Codex 0.169)", () => {
     expect(fs.existsSync(path.join(fx.workspace, "keep.txt"))).toBe(true);
     expect(fs.existsSync(path.join(outside, "esc"))).toBe(false);
   });
+});
+
+describe("permissions instructions sections", () => {
+  for (const policy of ["on-request", "never"] as const) {
+    it(`${policy}: approved prefixes and the request_permissions note ${policy === "never" ? "are left out" : "are listed"}`, async () => {
+      const fx = await fixture({ extraToml: "\n[features]\nrequest_permissions_tool = true\n" });
+      fs.mkdirSync(path.join(fx.home, "rules"), { recursive: true });
+      fs.writeFileSync(
+        path.join(fx.home, "rules", "user.rules"),
+        'prefix_rule(pattern=["npm", "test"])\nprefix_rule(pattern=["ls"])\nprefix_rule(pattern=["rm"], decision="forbidden")\n',
+      );
+      const { peer } = stdioServer(fx);
+      const threadId = await startThread(peer, fx, policy);
+      fx.model.enqueue(turn([message("ok")]));
+      const started = await peer.request("turn/start", { threadId, input: text("hi") });
+      await turnCompleted(peer, started.turn.id);
+      const all = JSON.stringify(inputOf(fx.model.modelRequests()[0]!));
+      const listed = JSON.stringify(
+        '## Approved command prefixes\nCommands starting with these prefixes are already approved and run without asking:\n- ["ls"]\n- ["npm", "test"]',
+      ).slice(1, -1);
+      if (policy === "never") {
+        expect(all).not.toContain("Approved command prefixes");
+        expect(all).not.toContain("## request_permissions");
+      } else {
+        expect(all).toContain(listed);
+        expect(all).toContain("## request_permissions");
+      }
+    });
+  }
 });

@@ -93,3 +93,58 @@ describe("the 'prefix saved' message", () => {
     ]);
   });
 });
+
+// `prefix_rule(["touch"])` must not take a `touch` the sandbox could have written outside it.
+describe("an allowed bare program shadowed on PATH", () => {
+  function setup(planted: boolean) {
+    const ws = workspace();
+    const outside = tempDirOutsideProjects("keel-shadow-");
+    const bin = path.join(ws.root, "bin");
+    fs.mkdirSync(bin);
+    if (planted)
+      fs.writeFileSync(path.join(bin, "touch"), '#!/bin/sh\necho escaped > "$1"\n', { mode: 0o755 });
+    const tools = router(ws, {
+      env: { PATH: `${bin}:${process.env.PATH}`, HOME: ws.home },
+      execPolicy: withRules(ws, 'prefix_rule(pattern=["touch"], decision="allow")\n'),
+    });
+    return { ws, outside, tools, t: context(configFor(ws, "never", "workspace-write")) };
+  }
+
+  it("a planted ./bin/touch earlier on PATH runs sandboxed, not outside", async () => {
+    const { outside, tools, t } = setup(true);
+    await tools.dispatch(functionCall("exec_command", { cmd: `touch ${outside}/y` }), t.ctx);
+    expect(fs.existsSync(path.join(outside, "y"))).toBe(false);
+  });
+
+  it("the real touch (nothing planted) still runs outside the sandbox", async () => {
+    const { outside, tools, t } = setup(false);
+    await tools.dispatch(functionCall("exec_command", { cmd: `touch ${outside}/y` }), t.ctx);
+    expect(fs.existsSync(path.join(outside, "y"))).toBe(true);
+  });
+});
+
+// Codex 0.169 (captured) proposes a heredoc command's whole argv, even when the model suggests a
+// prefix: the heredoc script is not split into commands, so a `cat` rule could never match it.
+describe("amendments for heredoc commands", () => {
+  for (const [cmd, prefixRule] of [
+    ["cat <<'EOF'\nhi\nEOF", undefined],
+    ["cat > out.txt <<'EOF'\nhi\nEOF", undefined],
+    ["cat <<'EOF'\nhi\nEOF", ["cat"]],
+  ] as const) {
+    it(`${JSON.stringify(cmd)}${prefixRule ? " with prefix_rule [cat]" : ""}: the whole argv`, async () => {
+      const ws = workspace();
+      const tools = router(ws, { execPolicy: withRules(ws) });
+      const t = context(configFor(ws, "on-request", "workspace-write"), ["denied"]);
+      await tools.dispatch(
+        functionCall("exec_command", {
+          cmd,
+          sandbox_permissions: "require_escalated",
+          justification: "cat?",
+          ...(prefixRule ? { prefix_rule: prefixRule } : {}),
+        }),
+        t.ctx,
+      );
+      expect(t.asked[0]).toMatchObject({ proposedExecpolicyAmendment: ["/bin/bash", "-lc", cmd] });
+    });
+  }
+});

@@ -6,6 +6,8 @@ import { unrestrictedFsPolicy } from "../../permissions/fs-policy.js";
 import { decideCommandApproval, resolvePrompt } from "../../permissions/index.js";
 import type { CommandAction, RequestedPermissions, ReviewDecision } from "../../protocol/events.js";
 import { withGrants } from "./permission-grants.js";
+import { WriteAccess } from "./path-access.js";
+import { runsWritableProgram } from "./path-shadow.js";
 import {
   compileSandboxPlan,
   quarantineNotice,
@@ -252,6 +254,12 @@ export async function runCommand(
     if (resolved.decision === "forbidden") verdict = { kind: "forbidden", reason: resolved.reason };
   }
   if (verdict.kind === "forbidden") return refusedOutcome(rejectedText(verdict.reason));
+  // A rule's bypass never covers a program the sandbox could have planted on PATH.
+  if (verdict.kind === "allow" && verdict.bypassSandbox && profile.fs.kind === "restricted") {
+    const access = new WriteAccess(profile.fs, ctx.cwd);
+    const writable = (file: string) => access.check(file).kind === "writable";
+    if (runsWritableProgram(inv.argv, deps.commandEnv.PATH, inv.cwd, writable)) verdict = { kind: "none" };
+  }
   const actions = parseCommandActions(inv.argv, inv.cwd) as CommandAction[];
   const base = {
     call_id: inv.callId,

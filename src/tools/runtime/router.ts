@@ -50,6 +50,7 @@ import type { AskForApproval } from "../../protocol/permissions.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals, sessionApprovalKey } from "./approvals.js";
 import { amendmentLine } from "../../execpolicy/amend.js";
+import { allowedPrefixes, renderApprovedPrefixes } from "../../execpolicy/approved-prefixes.js";
 import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
 import type { HookToolCall } from "../../hooks/session-hooks.js";
 import { blockedByHookText, hookToolCall, rewriteCall } from "./hook-calls.js";
@@ -266,6 +267,11 @@ export class SandboxedToolRouter implements ToolRouter {
   /** What was approved for the session of a thread (see approvals.ts for the match rule). */
   sessionApprovals(threadId: string): SessionApproval[] {
     return this.approvals.list(threadId);
+  }
+
+  approvedPrefixes(): string | null {
+    const rules = this.options.execPolicy?.current();
+    return rules ? renderApprovedPrefixes(allowedPrefixes(rules)) : null;
   }
 
   rememberedGrants(threadId: string): RememberedGrant[] {
