@@ -216,6 +216,8 @@ export class Session {
   private readonly baseline: ContextBaseline = { environment: null, permissions: null };
   private readonly host: TurnHost;
   private configuration: SessionConfiguration;
+  /** Settings for the rest of one running turn (turn/settings/update). */
+  private turnSettings: { turnId: string; config: SessionConfiguration } | null = null;
   private historyItems: ResponseItem[] = [];
   private usage: TokenUsageInfo | null = null;
   private contextTokensStale = false;
@@ -570,8 +572,11 @@ export class Session {
   // settings
 
   /** What `update` would produce, without applying it. */
-  previewSettings(update: SessionSettingsUpdate): ApplyResult<SessionConfiguration> {
-    return applySettingsUpdate(this.configuration, update, {
+  previewSettings(
+    update: SessionSettingsUpdate,
+    base: SessionConfiguration = this.configuration,
+  ): ApplyResult<SessionConfiguration> {
+    return applySettingsUpdate(base, update, {
       processCwd: this.opts.processCwd,
       env: this.opts.permissionEnv,
       onWarning: (message) =>
@@ -588,6 +593,26 @@ export class Session {
     if (!result.ok) throw result.error;
     this.configuration = result.config;
     return this.configuration;
+  }
+
+  /**
+   * turn/settings/update: `update` for the rest of the running turn `turnId` only; later turns
+   * keep the thread's settings. False when that turn is not running. A constraint violation
+   * throws the ConstraintError and changes nothing.
+   */
+  updateTurnSettings(turnId: string, update: SessionSettingsUpdate): boolean {
+    const turn = this.active;
+    if (!turn || turn.turnId !== turnId || turn.finishing) return false;
+    const result = this.previewSettings(update, this.turnConfig());
+    if (!result.ok) throw result.error;
+    this.turnSettings = { turnId, config: result.config };
+    return true;
+  }
+
+  /** What the running turn's next step uses: its own settings if it was given some. */
+  private turnConfig(): SessionConfiguration {
+    const own = this.turnSettings;
+    return own !== null && own.turnId === this.active?.turnId ? own.config : this.configuration;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -973,6 +998,7 @@ export class Session {
       this.channel.emit({ id: turn.turnId, msg: failure });
     }
     if (this.active === turn) this.active = null;
+    if (this.turnSettings?.turnId === turn.turnId) this.turnSettings = null;
     this.channel.emit({ id: turn.turnId, msg });
   }
 
@@ -1155,7 +1181,7 @@ export class Session {
       baseInstructions: this.baseInstructions,
       baseline: this.baseline,
       skills: this.opts.skills ?? null,
-      config: () => this.configuration,
+      config: () => this.turnConfig(),
       environmentFacts: () => this.environmentFacts(),
       history: () => this.historyItems,
       record: (items) => this.record(items),

@@ -76,7 +76,8 @@ export function fuzzySearch(
         if (sorted || ceiling < last.score) break;
         continue;
       }
-      const hay = sorted ? (entry.hay ??= prepareHaystack(entry.path)) : prepareHaystack(entry.path, true);
+      if (sorted && entry.hay === undefined) entry.hay = prepareHaystack(entry.path);
+      const hay = sorted ? entry.hay! : prepareHaystack(entry.path, true);
       let score = t * TIER;
       for (const needle of atomChars) score += Math.max(scoreAtom(needle, hay), 0);
       insert(top, { entry, score }, limit);

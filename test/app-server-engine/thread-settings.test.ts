@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { fixture, runTextTurn, stdioServer } from "./support.js";
+import { functionCallTurn, stall, textTurn } from "../support/model-server.js";
+import {
+  type Fixture,
+  fixture,
+  type Peer,
+  runTextTurn,
+  stdioServer,
+  text,
+  turnCompleted,
+} from "./support.js";
 
 /**
  * thread/settings/update against the real `keel app-server`: the overrides of turn/start applied
@@ -85,5 +94,87 @@ describe("thread/settings/update", () => {
       sandbox: { type: "readOnly" },
     });
     expect(peer.trail()).not.toContain("thread/settings/updated");
+  });
+});
+
+describe("turn/settings/update", () => {
+  /** A turn whose first sampling (a command call) is held back while the test changes settings. */
+  async function heldTurn(fx: Fixture, peer: Peer, threadId: string) {
+    fx.model.enqueue(
+      stall(functionCallTurn("exec_command", { cmd: "echo hi" }, "call_step1"), 1, 1500),
+      textTurn("Done."),
+    );
+    const { turn } = await peer.request("turn/start", { threadId, input: text("go") });
+    await peer.notification("turn/started", (p) => p.turn.id === turn.id);
+    return turn.id as string;
+  }
+
+  it("with step_model_switching on, changes the rest of the running turn only (as Codex 0.169)", async () => {
+    const fx = await fixture({ extraToml: "\n[features]\nstep_model_switching = true\n" });
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    const { thread } = await peer.request("thread/start", { cwd: fx.workspace });
+    const threadId = thread.id as string;
+    const before = fx.model.modelRequests().length;
+    const turnId = await heldTurn(fx, peer, threadId);
+
+    expect(
+      await peer.request("turn/settings/update", {
+        threadId,
+        turnId,
+        model: "switched-model",
+        effort: "high",
+      }),
+    ).toEqual({ status: "applied" });
+    expect(await peer.request("turn/settings/update", { threadId, turnId: "other", model: "x" })).toEqual({
+      status: "targetUnavailable",
+    });
+    expect((await turnCompleted(peer, turnId)).params.turn.status).toBe("completed");
+    const [first, second] = fx.model.modelRequests().slice(before);
+    expect(first!.body.model).not.toBe("switched-model");
+    expect(second!.body.model).toBe("switched-model");
+    expect(second!.body.reasoning).toMatchObject({ effort: "high" });
+
+    // Later turns keep the thread's settings; the finished turn is no target any more.
+    await runTextTurn(fx, peer, threadId, "again", "Fine.");
+    expect(fx.model.modelRequests().at(-1)!.body.model).toBe(first!.body.model);
+    expect(await peer.request("turn/settings/update", { threadId, turnId, model: "x" })).toEqual({
+      status: "targetUnavailable",
+    });
+  });
+
+  it("refuses model fields without the feature, unknown fields, and an unknown thread", async () => {
+    const fx = await fixture();
+    const { peer } = stdioServer(fx);
+    await peer.initialize();
+    const { thread } = await peer.request("thread/start", { cwd: fx.workspace });
+    const threadId = thread.id as string;
+    const turnId = await heldTurn(fx, peer, threadId);
+    const gate = "turn settings updates require the step_model_switching feature";
+    for (const change of [{ model: "m" }, { effort: "high" }, { serviceTier: null }, {}]) {
+      const answer = await peer.call("turn/settings/update", { threadId, turnId, ...change });
+      expect(answer.error).toEqual({ code: -32600, message: gate });
+    }
+    // A reviewer change alone is not gated.
+    expect(
+      await peer.request("turn/settings/update", { threadId, turnId, approvalsReviewer: "user" }),
+    ).toEqual({
+      status: "applied",
+    });
+    const unknown = await peer.call("turn/settings/update", {
+      threadId,
+      turnId,
+      sandboxPolicy: { type: "readOnly" },
+    });
+    expect(unknown.error.code).toBe(-32600);
+    expect(unknown.error.message).toContain("sandboxPolicy");
+    const missing = "00000000-0000-4000-8000-000000000000";
+    expect(
+      (await peer.call("turn/settings/update", { threadId: missing, turnId, model: "m" })).error,
+    ).toEqual({
+      code: -32600,
+      message: `thread not found: ${missing}`,
+    });
+    await turnCompleted(peer, turnId);
   });
 });

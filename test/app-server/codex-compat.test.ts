@@ -142,6 +142,7 @@ describe.each(versions)("compatibility with Codex $version's generated JSON Sche
         "thread/revert",
         "thread/search",
         "thread/settings/update",
+        "turn/settings/update",
         ...keelOnly,
       ],
     };

@@ -27,6 +27,7 @@ export const ENGINE_METHODS = [
   "thread/search",
   "thread/metadata/update",
   "thread/settings/update",
+  "turn/settings/update",
   "turn/start",
   "command/exec",
   "command/exec/write",

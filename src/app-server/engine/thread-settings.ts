@@ -1,7 +1,8 @@
 import { sandboxPolicyToV2 } from "../../permissions/index.js";
-import type { ThreadSettings } from "../../protocol/v2/thread-manage.js";
+import type { ThreadSettings, TurnSettingsUpdateParams } from "../../protocol/v2/thread-manage.js";
 import { invalidRequest } from "../errors.js";
 import type { HandlerModule } from "../router.js";
+import { loadEngineConfig } from "./config-loader.js";
 import type { Engine } from "./engine.js";
 import type { LoadedThread } from "./loaded-thread.js";
 import { afterResponse } from "./outbox.js";
@@ -44,10 +45,45 @@ export function threadSettings(thread: LoadedThread): ThreadSettings {
   };
 }
 
+/** Fields Codex 0.169 only changes with `[features] step_model_switching` on. */
+const GATED = ["model", "effort", "summary", "serviceTier"] as const;
+
+/**
+ * turn/settings/update as Codex 0.169 answers it: the model fields need the feature, a reviewer
+ * or environment change alone does not; a turn that is not (or no longer) running is
+ * `targetUnavailable`; the update goes through SessionConfiguration.apply with turn/start's errors.
+ */
+function updateTurnSettings(engine: Engine, params: TurnSettingsUpdateParams) {
+  const thread = engine.require(params.threadId);
+  const gated = GATED.some((key) => params[key] !== undefined);
+  const ungated = params.approvalsReviewer != null || params.environments != null;
+  if ((gated || !ungated) && !stepModelSwitching(engine, thread))
+    throw invalidRequest("turn settings updates require the step_model_switching feature");
+  if (params.environments != null && params.environments.length > 0)
+    throw invalidRequest("turn environments are not available in keel");
+  if (params.model === "") throw invalidRequest("the destination model has only fallback metadata");
+  const { update } = settingsUpdate(engine, thread, {
+    model: params.model,
+    effort: params.effort,
+    summary: params.summary,
+    approvalsReviewer: params.approvalsReviewer,
+  });
+  const withTier = params.serviceTier === undefined ? update : { ...update, serviceTier: params.serviceTier };
+  checkSettings(thread, withTier);
+  const applied = thread.session.updateTurnSettings(params.turnId, withTier);
+  return { status: applied ? ("applied" as const) : ("targetUnavailable" as const) };
+}
+
+function stepModelSwitching(engine: Engine, thread: LoadedThread): boolean {
+  const loaded = loadEngineConfig(engine.config, { cwd: thread.session.snapshot().cwd });
+  return loaded.features.step_model_switching === true;
+}
+
 export function threadSettingsHandlers(engine: Engine): HandlerModule {
   return {
     resource: "thread (settings)",
     handlers: {
+      "turn/settings/update": (params) => wire(() => updateTurnSettings(engine, params)),
       "thread/settings/update": (params) =>
         wire(() => {
           const thread = engine.require(params.threadId);

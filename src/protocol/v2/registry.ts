@@ -314,6 +314,13 @@ export const clientRequests = {
     experimental: true,
     exclusiveFields: [["permissions", "sandboxPolicy"]],
   },
+  "turn/settings/update": {
+    params: threadManage.TurnSettingsUpdateParamsSchema,
+    result: threadManage.TurnSettingsUpdateResponseSchema,
+    description:
+      "Change the model, effort, summary, service tier or reviewer for the rest of a running turn (not later turns).",
+    experimental: true,
+  },
   "thread/backgroundTerminals/list": {
     params: thread.ThreadBackgroundTerminalsListParamsSchema,
     result: thread.ThreadBackgroundTerminalsListResponseSchema,

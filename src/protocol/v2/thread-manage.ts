@@ -151,6 +151,35 @@ export const ThreadSettingsUpdateParamsSchema = named(
 );
 export type ThreadSettingsUpdateParams = z.infer<typeof ThreadSettingsUpdateParamsSchema>;
 
+/**
+ * turn/settings/update (Codex 0.169, experimental): settings for the rest of one running turn,
+ * not later turns. Unknown fields are refused (as Codex does), not ignored.
+ */
+export const TurnSettingsUpdateParamsSchema = named(
+  "TurnSettingsUpdateParams",
+  TurnStartParamsSchema.pick({
+    threadId: true,
+    approvalsReviewer: true,
+    environments: true,
+    model: true,
+    effort: true,
+    summary: true,
+  })
+    .extend({
+      turnId: z.string(),
+      /** null clears the requested tier; omitted keeps it. */
+      serviceTier: z.string().nullish(),
+    })
+    .strict(),
+);
+export type TurnSettingsUpdateParams = z.infer<typeof TurnSettingsUpdateParamsSchema>;
+
+export const TurnSettingsUpdateResponseSchema = named(
+  "TurnSettingsUpdateResponse",
+  /** applied: later steps of the turn use the settings; targetUnavailable: that turn is not running. */
+  z.object({ status: z.enum(["applied", "targetUnavailable"]) }),
+);
+
 export const ThreadSettingsSchema = named(
   "ThreadSettings",
   z.object({
