@@ -2,11 +2,38 @@ import { errorMessage } from "../lib/errors.js";
 import { PROXY_URL_VARIABLES, proxyEnvironment } from "./env.js";
 import { type NetworkProxy, startNetworkProxy } from "./proxy.js";
 import type { NetworkProxySettings } from "./settings.js";
+import { upstreamProxiesFromEnv } from "./upstream.js";
 
 /** How a thread's sandboxed commands reach its proxy: variables to add and ports to bridge. */
 export interface ProxyRoute {
   env: Record<string, string>;
   ports: number[];
+}
+
+/** Where a session's proxy gets what lies outside its settings. */
+export interface ProxyContext {
+  keelHome: string;
+  /** keel's own environment: the upstream proxies come from it. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+async function launch(settings: NetworkProxySettings, context: ProxyContext) {
+  const proxy = await startNetworkProxy({
+    policy: settings.policy,
+    socks5: settings.socks5,
+    socks5Udp: settings.socks5Udp,
+    upstream: settings.allowUpstreamProxy ? upstreamProxiesFromEnv(context.env) : null,
+  });
+  const env = proxyEnvironment({
+    httpPort: proxy.httpPort,
+    socksPort: proxy.socksPort,
+    allowLocalBinding: settings.policy.allowLocalBinding,
+  });
+  const route: ProxyRoute = {
+    env,
+    ports: [proxy.httpPort, ...(proxy.socksPort === null ? [] : [proxy.socksPort])],
+  };
+  return { proxy, route };
 }
 
 type Entry = Promise<{ proxy: NetworkProxy; route: ProxyRoute } | { error: string }>;
@@ -15,22 +42,11 @@ type Entry = Promise<{ proxy: NetworkProxy; route: ProxyRoute } | { error: strin
 export class SessionProxies {
   private readonly entries = new Map<string, Entry>();
 
-  start(threadId: string, settings: NetworkProxySettings): void {
+  start(threadId: string, settings: NetworkProxySettings, context: ProxyContext): void {
     if (this.entries.has(threadId)) return;
-    const entry: Entry = startNetworkProxy({ policy: settings.policy, socks5: settings.socks5 }).then(
-      (proxy) => {
-        const env = proxyEnvironment({
-          httpPort: proxy.httpPort,
-          socksPort: proxy.socksPort,
-          allowLocalBinding: settings.policy.allowLocalBinding,
-        });
-        return {
-          proxy,
-          route: { env, ports: [proxy.httpPort, ...(proxy.socksPort === null ? [] : [proxy.socksPort])] },
-        };
-      },
-      (error: unknown) => ({ error: errorMessage(error) }),
-    );
+    const entry: Entry = launch(settings, context).catch((error: unknown) => ({
+      error: errorMessage(error),
+    }));
     this.entries.set(threadId, entry);
   }
 

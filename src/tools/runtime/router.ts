@@ -162,6 +162,7 @@ export class SandboxedToolRouter implements ToolRouter {
       rules
         ? { ...networkProxy, policy: foldNetworkRules(networkProxy.policy, compiledNetworkDomains(rules)) }
         : networkProxy,
+      { keelHome, env: this.options.env },
     );
   }
 
