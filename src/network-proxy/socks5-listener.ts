@@ -156,12 +156,7 @@ async function handle(rt: ProxyRuntime, client: net.Socket, udp: boolean): Promi
     return r.rest();
   };
   if (rt.policy.mode === "limited") {
-    // Only port 443 is known to carry TLS that interception can open (as in Codex); anything
-    // else in a raw TCP stream hides its methods and is refused.
-    if (port === 443 && rt.interceptor) {
-      client.pause();
-      return rt.interceptor.accept(client, takeOver(), target, reply(REPLY_OK));
-    }
+    // Limited mode cannot see methods inside a raw TCP stream: refuse, as for CONNECT.
     rt.record({
       protocol: "socks5Tcp",
       host,
