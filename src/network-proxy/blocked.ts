@@ -1,3 +1,4 @@
+import type http from "node:http";
 import type { BlockReason, BlockSource } from "./decision.js";
 
 /** How the proxy words a refusal (network-proxy.md §4, observed on Codex 0.169). */
@@ -50,4 +51,22 @@ export function blockedBody(
     port,
     message: MESSAGE[reason],
   };
+}
+
+/** The 403 an HTTP client gets (plain or intercepted HTTPS): the spec's header and JSON body. */
+export function refuseHttp(
+  res: http.ServerResponse,
+  host: string,
+  port: number,
+  reason: BlockReason,
+  source: BlockSource,
+): void {
+  const body = JSON.stringify(blockedBody(host, port, reason, source));
+  res.writeHead(403, {
+    "content-type": "application/json",
+    "x-proxy-error": proxyErrorHeader(reason, source),
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
+  res.end(body);
 }

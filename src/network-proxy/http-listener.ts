@@ -1,38 +1,11 @@
 import http from "node:http";
 import type net from "node:net";
-import { blockedBody, blockedMessage, proxyErrorHeader } from "./blocked.js";
+import { blockedMessage, proxyErrorHeader, refuseHttp } from "./blocked.js";
 import { type BlockReason, type BlockSource, methodAllowed } from "./decision.js";
+import { endToEnd, relay } from "./forward.js";
 import { type ProxyRuntime, splitHostPort } from "./runtime.js";
 
-// Hop-by-hop headers a proxy must not forward (RFC 9110 §7.6.1), plus the proxy's own.
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authorization",
-  "proxy-authenticate",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
-
-function refuseHttp(
-  res: http.ServerResponse,
-  host: string,
-  port: number,
-  reason: BlockReason,
-  source: BlockSource,
-): void {
-  const body = JSON.stringify(blockedBody(host, port, reason, source));
-  res.writeHead(403, {
-    "content-type": "application/json",
-    "x-proxy-error": proxyErrorHeader(reason, source),
-    "content-length": Buffer.byteLength(body),
-    connection: "close",
-  });
-  res.end(body);
-}
+const ESTABLISHED = Buffer.from("HTTP/1.1 200 Connection Established\r\n\r\n");
 
 function refuseConnect(socket: net.Socket, reason: BlockReason, source: BlockSource): void {
   const text = blockedMessage(reason);
@@ -44,6 +17,31 @@ function refuseConnect(socket: net.Socket, reason: BlockReason, source: BlockSou
       "connection: close\r\n\r\n" +
       text,
   );
+}
+
+/** The limited mode's method guard for one request (plain or intercepted): true if refused. */
+export function refusedByMode(
+  rt: ProxyRuntime,
+  protocol: "http" | "https",
+  target: { host: string; port: number },
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): boolean {
+  const method = req.method ?? "GET";
+  if (methodAllowed(rt.policy, method)) return false;
+  const { host, port } = target;
+  rt.record({
+    protocol,
+    host,
+    port,
+    method,
+    allowed: false,
+    reason: "method_not_allowed",
+    source: "mode_guard",
+  });
+  req.resume();
+  refuseHttp(res, host, port, "method_not_allowed", "mode_guard");
+  return true;
 }
 
 async function onRequest(
@@ -77,47 +75,24 @@ async function onRequest(
     refuseHttp(res, host, port, decision.reason, decision.source);
     return;
   }
-  if (!methodAllowed(rt.policy, method)) {
-    rt.record({
-      protocol: "http",
-      host,
-      port,
-      method,
-      allowed: false,
-      reason: "method_not_allowed",
-      source: "mode_guard",
-    });
-    refuseHttp(res, host, port, "method_not_allowed", "mode_guard");
-    return;
-  }
+  if (refusedByMode(rt, "http", { host, port }, req, res)) return;
   rt.record({ protocol: "http", host, port, method, allowed: true });
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+  const headers = endToEnd(req.headers);
   // The policy judged the URL's host, so the upstream must see that host (RFC 9112 §3.2.2): a
   // client's own Host header would reach any other site sharing the allowed host's address.
   headers.host = url.host;
+  // Through an upstream proxy the request keeps its absolute form; the proxy resolves the name.
+  const via = rt.upstream?.http ?? null;
+  if (via?.authorization) headers["proxy-authorization"] = via.authorization;
   const upstream = http.request({
-    host: decision.addresses[0],
-    port,
+    host: via ? via.host : decision.addresses[0],
+    port: via ? via.port : port,
     method,
-    path: `${url.pathname}${url.search}`,
+    path: via ? url.href : `${url.pathname}${url.search}`,
     headers,
     setHost: false,
   });
-  upstream.on("response", (up) => {
-    const out: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
-    res.writeHead(up.statusCode ?? 502, out);
-    up.pipe(res);
-  });
-  upstream.on("error", (error) => {
-    if (res.headersSent) res.destroy();
-    else {
-      res.writeHead(502, { "content-type": "text/plain", connection: "close" });
-      res.end(`proxy could not reach ${host}:${port}: ${error.message}`);
-    }
-  });
-  req.pipe(upstream);
+  relay(req, upstream, res, { host, port });
 }
 
 async function onConnect(
@@ -127,12 +102,12 @@ async function onConnect(
   head: Buffer,
 ): Promise<void> {
   client.on("error", () => {});
-  const target = splitHostPort(req.url ?? "", 443);
-  if (!target) {
+  const parsed = splitHostPort(req.url ?? "", 443);
+  if (!parsed) {
     client.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     return;
   }
-  const { host, port } = target;
+  const { host, port } = parsed;
   const decision = await rt.decide(host, "https", port);
   if (!decision.allowed) {
     rt.record({
@@ -147,9 +122,10 @@ async function onConnect(
     refuseConnect(client, decision.reason, decision.source);
     return;
   }
-  // Without HTTPS interception the methods inside a tunnel cannot be checked: limited mode
-  // refuses tunnels rather than let a POST through.
-  if (!methodAllowed(rt.policy, "CONNECT")) {
+  const target = { host, port, addresses: decision.addresses };
+  if (rt.policy.mode === "limited") {
+    // Without HTTPS interception the methods inside a tunnel cannot be checked: limited mode
+    // refuses tunnels rather than let a POST through.
     rt.record({
       protocol: "https",
       host,
@@ -163,20 +139,20 @@ async function onConnect(
     return;
   }
   rt.record({ protocol: "https", host, port, method: "CONNECT", allowed: true });
-  const upstream = rt.connect(decision.addresses, port);
-  let connected = false;
-  upstream.on("error", () => {
-    if (!connected) client.end("HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n");
-    else client.destroy();
-  });
-  upstream.once("connect", () => {
-    connected = true;
-    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-    if (head.length > 0) upstream.write(head);
-    upstream.pipe(client);
-    client.pipe(upstream);
-  });
+  let upstream: net.Socket;
+  try {
+    upstream = await rt.open(target, true);
+  } catch {
+    client.end("HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n");
+    return;
+  }
+  if (client.destroyed) return void upstream.destroy();
+  upstream.on("error", () => client.destroy());
   client.on("close", () => upstream.destroy());
+  client.write(ESTABLISHED);
+  if (head.length > 0) upstream.write(head);
+  upstream.pipe(client);
+  client.pipe(upstream);
 }
 
 /** The HTTP listener: absolute-URI requests and CONNECT tunnels. */

@@ -5,11 +5,16 @@ import { systemResolver } from "./decision.js";
 import { createHttpListener } from "./http-listener.js";
 import { type NetworkDecider, type ProxyRequestRecord, ProxyRuntime } from "./runtime.js";
 import { createSocks5Listener } from "./socks5-listener.js";
+import type { UpstreamProxies } from "./upstream.js";
 
 export interface StartProxyOptions {
   policy: NetworkPolicy;
   /** Also listen for SOCKS5 (`enable_socks5`, default true). */
   socks5?: boolean;
+  /** SOCKS5 UDP ASSOCIATE (`enable_socks5_udp`, default true). */
+  socks5Udp?: boolean;
+  /** Proxies to forward through (`allow_upstream_proxy`); absent: connect directly. */
+  upstream?: UpstreamProxies | null;
   /** Name resolution for the policy's DNS check and for connections (tests map names here). */
   resolve?: Resolver;
   dnsTimeoutMs?: number;
@@ -53,11 +58,13 @@ export async function startNetworkProxy(options: StartProxyOptions): Promise<Net
     options.resolve ?? systemResolver,
     options.onRequest,
     options.dnsTimeoutMs,
+    options.upstream ?? null,
   );
   rt.decider = options.decider ?? null;
   const httpServer = createHttpListener(rt);
   const sockets = new Set<net.Socket>();
-  const socksServer = options.socks5 === false ? null : createSocks5Listener(rt);
+  const socksServer =
+    options.socks5 === false ? null : createSocks5Listener(rt, { udp: options.socks5Udp !== false });
   socksServer?.on("connection", (s: net.Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));

@@ -1,4 +1,4 @@
-import net from "node:net";
+import type net from "node:net";
 import {
   type BlockReason,
   type BlockSource,
@@ -8,8 +8,9 @@ import {
   type Resolver,
 } from "./decision.js";
 import { normalizeHost } from "./patterns.js";
+import { openStream, type UpstreamProxies } from "./upstream.js";
 
-export type ProxyProtocol = "http" | "https" | "socks5Tcp";
+export type ProxyProtocol = "http" | "https" | "socks5Tcp" | "socks5Udp";
 
 /** A request the policy did not allow (an allowlist miss) and the session may let through. */
 export interface NetworkAskRequest {
@@ -35,7 +36,17 @@ export interface ProxyRequestRecord {
   source?: BlockSource;
 }
 
-/** What the listeners share: the policy (replaceable in place), the resolver and the log. */
+/** An allowed destination: the name the policy judged and the addresses it resolved to. */
+export interface Target {
+  host: string;
+  port: number;
+  addresses: readonly string[];
+}
+
+/**
+ * What the listeners share: the policy (replaceable in place), the resolver, the log and the
+ * upstream proxies (null: connect directly).
+ */
 export class ProxyRuntime {
   readonly log: ProxyRequestRecord[] = [];
   /** Set by the session that owns the proxy; absent: every miss is a hard deny. */
@@ -45,6 +56,7 @@ export class ProxyRuntime {
     private readonly resolve: Resolver,
     private readonly onRequest?: (record: ProxyRequestRecord) => void,
     private readonly dnsTimeoutMs?: number,
+    readonly upstream: UpstreamProxies | null = null,
   ) {}
 
   async decide(host: string, protocol: ProxyProtocol, port: number): Promise<HostDecision> {
@@ -66,9 +78,12 @@ export class ProxyRuntime {
     this.onRequest?.(entry);
   }
 
-  /** Connects to the first of the addresses the decision resolved (resolution happens again here). */
-  connect(addresses: readonly string[], port: number): net.Socket {
-    return net.connect({ host: addresses[0]!, port });
+  /**
+   * A stream to an allowed target. `tunnel`: a CONNECT or intercepted HTTPS destination, which
+   * goes through the HTTPS upstream proxy when there is one; SOCKS5 connects directly, as Codex's.
+   */
+  open(target: Target, tunnel: boolean): Promise<net.Socket> {
+    return openStream(target, tunnel ? (this.upstream?.https ?? null) : null);
   }
 }
 

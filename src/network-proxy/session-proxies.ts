@@ -4,11 +4,43 @@ import type { NetworkPolicy } from "./decision.js";
 import { type NetworkProxy, startNetworkProxy } from "./proxy.js";
 import type { NetworkDecider, ProxyRequestRecord } from "./runtime.js";
 import type { NetworkProxySettings } from "./settings.js";
+import { upstreamProxiesFromEnv } from "./upstream.js";
 
 /** How a thread's sandboxed commands reach its proxy: variables to add and ports to bridge. */
 export interface ProxyRoute {
   env: Record<string, string>;
   ports: number[];
+}
+
+/** Where a session's proxy gets what lies outside its settings. */
+export interface ProxyContext {
+  keelHome: string;
+  /** keel's own environment: the upstream proxies come from it. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Asked about allowlist misses (network approvals); absent: every miss is refused. */
+  decider?: NetworkDecider;
+  onRequest?: (record: ProxyRequestRecord) => void;
+}
+
+async function launch(settings: NetworkProxySettings, context: ProxyContext) {
+  const proxy = await startNetworkProxy({
+    policy: settings.policy,
+    socks5: settings.socks5,
+    socks5Udp: settings.socks5Udp,
+    upstream: settings.allowUpstreamProxy ? upstreamProxiesFromEnv(context.env) : null,
+    ...(context.decider ? { decider: context.decider } : {}),
+    ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+  });
+  const env = proxyEnvironment({
+    httpPort: proxy.httpPort,
+    socksPort: proxy.socksPort,
+    allowLocalBinding: settings.policy.allowLocalBinding,
+  });
+  const route: ProxyRoute = {
+    env,
+    ports: [proxy.httpPort, ...(proxy.socksPort === null ? [] : [proxy.socksPort])],
+  };
+  return { proxy, route };
 }
 
 type Entry = Promise<{ proxy: NetworkProxy; route: ProxyRoute } | { error: string }>;
@@ -17,31 +49,11 @@ type Entry = Promise<{ proxy: NetworkProxy; route: ProxyRoute } | { error: strin
 export class SessionProxies {
   private readonly entries = new Map<string, Entry>();
 
-  start(
-    threadId: string,
-    settings: NetworkProxySettings,
-    hooks: { decider?: NetworkDecider; onRequest?: (record: ProxyRequestRecord) => void } = {},
-  ): void {
+  start(threadId: string, settings: NetworkProxySettings, context: ProxyContext): void {
     if (this.entries.has(threadId)) return;
-    const entry: Entry = startNetworkProxy({
-      policy: settings.policy,
-      socks5: settings.socks5,
-      ...(hooks.decider ? { decider: hooks.decider } : {}),
-      ...(hooks.onRequest ? { onRequest: hooks.onRequest } : {}),
-    }).then(
-      (proxy) => {
-        const env = proxyEnvironment({
-          httpPort: proxy.httpPort,
-          socksPort: proxy.socksPort,
-          allowLocalBinding: settings.policy.allowLocalBinding,
-        });
-        return {
-          proxy,
-          route: { env, ports: [proxy.httpPort, ...(proxy.socksPort === null ? [] : [proxy.socksPort])] },
-        };
-      },
-      (error: unknown) => ({ error: errorMessage(error) }),
-    );
+    const entry: Entry = launch(settings, context).catch((error: unknown) => ({
+      error: errorMessage(error),
+    }));
     this.entries.set(threadId, entry);
   }
 

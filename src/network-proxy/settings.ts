@@ -8,6 +8,10 @@ type NetworkTable = NonNullable<PermissionProfileToml["network"]>;
 export interface NetworkProxySettings {
   policy: NetworkPolicy;
   socks5: boolean;
+  /** SOCKS5 UDP ASSOCIATE (`enable_socks5_udp`, default true; needs SOCKS5). */
+  socks5Udp: boolean;
+  /** Forward through keel's own `HTTP(S)_PROXY`/`ALL_PROXY` (`allow_upstream_proxy`, default true). */
+  allowUpstreamProxy: boolean;
   /**
    * Requirements `[experimental_network]` are present: allowlist misses may become approval
    * prompts (network-proxy.md §6) unless `managed_allowed_domains_only` is set.
@@ -84,6 +88,10 @@ export function resolveNetworkProxySettings(
   return {
     policy: { mode: user.mode ?? "full", allow: [...new Set(allow)], deny, allowLocalBinding },
     socks5: user.enable_socks5 ?? true,
+    socks5Udp: (user.enable_socks5 ?? true) && (user.enable_socks5_udp ?? true),
+    // A requirement of `false` cannot be loosened by the user; the user may tighten a `true`.
+    allowUpstreamProxy:
+      req?.allow_upstream_proxy !== false && (user.allow_upstream_proxy ?? req?.allow_upstream_proxy ?? true),
     managed,
     managedAllowedDomainsOnly: managedOnly,
     requirementDomains: managed ? { allow: [...reqDomains.allow], deny: [...reqDomains.deny] } : null,

@@ -3,6 +3,7 @@ import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NetworkPolicy } from "../../src/network-proxy/decision.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
+import { collect } from "./support.js";
 
 // The proxy on its own (no sandbox): a test server on 127.0.0.1, names mapped to it by the
 // resolver hook, requests sent as a proxied client would send them.
@@ -36,14 +37,7 @@ function viaProxy(proxyPort: number, method: string, url: string) {
     (resolve, reject) => {
       const req = http.request(
         { host: "127.0.0.1", port: proxyPort, method, path: url, agent: false },
-        (res) => {
-          let body = "";
-          res.setEncoding("utf8");
-          res.on("data", (c: string) => {
-            body += c;
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        },
+        (res) => resolve(collect(res)),
       );
       req.on("error", reject);
       req.end();
@@ -139,5 +133,32 @@ describe("managed proxy responses", () => {
     expect((await viaProxy(p.httpPort, "GET", `http://late.test:${up.port}/`)).status).toBe(403);
     p.setPolicy({ mode: "full", allow: ["late.test"], deny: [], allowLocalBinding: true });
     expect((await viaProxy(p.httpPort, "GET", `http://late.test:${up.port}/`)).body).toBe("upstream");
+  });
+
+  it("not_allowed_local (spec §4): a local literal or a name resolving to a private address, with the spec's 403", async () => {
+    const up = await upstream();
+    const p = await proxy({ allow: ["named.test"], allowLocalBinding: false });
+    const literal = await viaProxy(p.httpPort, "GET", `http://127.0.0.1:${up.port}/`);
+    expect(literal.status).toBe(403);
+    expect(literal.headers["x-proxy-error"]).toBe("blocked-by-allowlist");
+    expect(literal.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(literal.body)).toEqual({
+      status: "blocked",
+      host: "127.0.0.1",
+      reason: "not_allowed_local",
+      decision: "deny",
+      source: "baseline_policy",
+      protocol: "http",
+      port: up.port,
+      message: "Sandbox policy blocks local/private network addresses.",
+    });
+    // Allowlisted, but the name resolves to loopback (the resolver maps every name there).
+    const named = await viaProxy(p.httpPort, "GET", `http://named.test:${up.port}/`);
+    expect(JSON.parse(named.body)).toMatchObject({ host: "named.test", reason: "not_allowed_local" });
+    const tunnel = await connectStatus(p.httpPort, `named.test:${up.port}`);
+    expect(tunnel).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(tunnel).toContain("x-proxy-error: blocked-by-allowlist\r\n");
+    expect(tunnel).toContain("content-type: text/plain\r\n");
+    expect(up.methods).toEqual([]);
   });
 });

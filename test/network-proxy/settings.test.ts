@@ -57,6 +57,8 @@ describe("when the proxy is on (network-proxy.md §1)", () => {
         allowLocalBinding: true,
       },
       socks5: true,
+      socks5Udp: true,
+      allowUpstreamProxy: true,
       managed: false,
       managedAllowedDomainsOnly: false,
       requirementDomains: null,
@@ -98,5 +100,39 @@ describe("when the proxy is on (network-proxy.md §1)", () => {
     );
     expect(only?.policy.allow).toEqual(["corp.test"]);
     expect(only?.managedAllowedDomainsOnly).toBe(true);
+  });
+
+  it("allow_upstream_proxy and enable_socks5_udp: on by default, a requirement's false cannot be loosened", () => {
+    const withKeys = (network: Record<string, unknown>) =>
+      ({
+        permissions: { dev: { network: { enabled: true, ...network } } },
+      }) as ConfigToml;
+    const feature = { network_proxy: true };
+    const off = resolveNetworkProxySettings(
+      input({
+        toml: withKeys({ allow_upstream_proxy: false, enable_socks5_udp: false }),
+        profile: "dev",
+        features: feature,
+      }),
+    );
+    expect(off).toMatchObject({ allowUpstreamProxy: false, socks5Udp: false, socks5: true });
+    // No SOCKS5 listener: no UDP either.
+    expect(
+      resolveNetworkProxySettings(
+        input({ toml: withKeys({ enable_socks5: false }), profile: "dev", features: feature }),
+      ),
+    ).toMatchObject({ socks5: false, socks5Udp: false });
+    const pinned = (user: boolean | undefined, required: boolean) =>
+      resolveNetworkProxySettings(
+        input({
+          toml: withKeys(user === undefined ? {} : { allow_upstream_proxy: user }),
+          profile: "dev",
+          requirements: { experimental_network: { allow_upstream_proxy: required } } as RequirementsToml,
+        }),
+      )?.allowUpstreamProxy;
+    expect(pinned(true, false)).toBe(false);
+    expect(pinned(undefined, false)).toBe(false);
+    expect(pinned(false, true)).toBe(false);
+    expect(pinned(undefined, true)).toBe(true);
   });
 });

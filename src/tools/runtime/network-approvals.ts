@@ -53,14 +53,25 @@ export function processFailedText(message: string): string {
 }
 
 /** The wire spelling of the protocol (v2 `NetworkApprovalProtocol`). */
-const WIRE_PROTOCOL: Record<ProxyProtocol, string> = { http: "http", https: "https", socks5Tcp: "socks5Tcp" };
+const WIRE_PROTOCOL: Record<ProxyProtocol, string> = {
+  http: "http",
+  https: "https",
+  socks5Tcp: "socks5Tcp",
+  socks5Udp: "socks5Udp",
+};
 /** The spelling in the approval key and item id (Codex `protocol_key_label`). */
-const KEY_PROTOCOL: Record<ProxyProtocol, string> = { http: "http", https: "https", socks5Tcp: "socks5-tcp" };
+const KEY_PROTOCOL: Record<ProxyProtocol, string> = {
+  http: "http",
+  https: "https",
+  socks5Tcp: "socks5-tcp",
+  socks5Udp: "socks5-udp",
+};
 /** The spelling of a saved `network_rule` (execpolicy.md §2). */
 const RULE_PROTOCOL: Record<ProxyProtocol, string> = {
   http: "http",
   https: "https",
   socks5Tcp: "socks5_tcp",
+  socks5Udp: "socks5_udp",
 };
 
 export class ThreadNetworkApprovals {

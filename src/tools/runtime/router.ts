@@ -199,6 +199,8 @@ export class SandboxedToolRouter implements ToolRouter {
         ? { ...networkProxy, policy: foldNetworkRules(networkProxy.policy, compiledNetworkDomains(rules)) }
         : networkProxy,
       {
+        keelHome,
+        env: this.options.env,
         onRequest: (record) => approvals.observe(record),
         ...(asks ? { decider: (request) => approvals.decide(request) } : {}),
       },
