@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { storedApiKey } from "../../auth/auth-file.js";
 import { hookOptionsFromConfig, withHookWarnings } from "../../hooks/from-config.js";
 import { execPolicyFromConfig } from "../../execpolicy/from-config.js";
@@ -9,6 +8,7 @@ import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js"
 import { prepareNodeTransport } from "../../model/node-transport.js";
 import { buildTurns } from "../../rollout/turns.js";
 import { openThreadStore } from "../../store/open.js";
+import type { StoreSelection } from "../../store/select.js";
 import { RemoteThreads } from "./remote-threads.js";
 import type { ThreadStore } from "../../store/types.js";
 import {
@@ -63,6 +63,8 @@ export interface EngineOptions {
   /** Replaces the HTTP model client (tests). */
   modelClient?: ThreadOptions["modelClient"];
   now?: () => number;
+  /** The thread store (default: rollout files + SQLite index under the home). */
+  store?: StoreSelection;
 }
 
 /** Request fields that shape a new session besides the loaded configuration. */
@@ -114,6 +116,7 @@ export class Engine {
     };
     this.store = openThreadStore({
       home: server.home,
+      ...options.store,
       onWarning: (message) => {
         server.log(`warning: ${message}`);
         server.subscriptions.notifyAll("warning", { threadId: null, message });

@@ -8,6 +8,7 @@ type AppServerFlags = {
   stdio?: boolean;
   strictConfig?: boolean;
   dangerouslyBypassHookTrust?: boolean;
+  store?: string;
 } & WsAuthFlags &
   WsLimitFlags;
 
@@ -60,15 +61,27 @@ export function registerAppServerCommand(program: Command): void {
     .option("--ws-message-timeout-seconds <SECONDS>", "time to finish sending a started message (default 60)")
     .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
     .option("--dangerously-bypass-hook-trust", "run configured hooks without checking their trusted hash")
+    .option("--store <url>", 'thread store: "files" (default) or postgres://user@host:port/database')
     .action(async (options: AppServerFlags) => {
-      const [{ runAppServer }, { describeTerminal }, { requireUsableKeelHome, resolveKeelHome }] =
-        await Promise.all([
-          import("../../app-server/run.js"),
-          import("../../app-server/user-agent.js"),
-          import("../../config/home.js"),
-        ]);
+      const [
+        { runAppServer },
+        { describeTerminal },
+        { requireUsableKeelHome, resolveKeelHome },
+        { selectStore },
+      ] = await Promise.all([
+        import("../../app-server/run.js"),
+        import("../../app-server/user-agent.js"),
+        import("../../config/home.js"),
+        import("../../store/select.js"),
+      ]);
       const home = resolveKeelHome();
       requireUsableKeelHome(home, process.env);
+      let store: ReturnType<typeof selectStore>;
+      try {
+        store = selectStore({ flag: options.store, home, env: process.env });
+      } catch (error) {
+        throw new UserError(errorMessage(error), 2);
+      }
       if (options.strictConfig) {
         // Like Codex: with unrecognised keys the server does not start at all.
         const { loadConfigFromEnv } = await import("../../config/load.js");
@@ -92,6 +105,7 @@ export function registerAppServerCommand(program: Command): void {
             env: process.env,
             strictConfig: options.strictConfig === true,
             bypassHookTrust: options.dangerouslyBypassHookTrust === true,
+            store,
           },
           wsAuth: options,
           wsLimits: options,

@@ -69,7 +69,7 @@ ON CONFLICT (thread_id) DO UPDATE SET
   generation = l.generation + 1,
   server_id = EXCLUDED.server_id, host = EXCLUDED.host, pid = EXCLUDED.pid, address = EXCLUDED.address,
   acquired_at = now(), heartbeat_at = now(), expires_at = EXCLUDED.expires_at
-WHERE l.server_id IS NULL OR l.expires_at <= now()
+WHERE l.server_id IS NULL OR l.expires_at <= now() OR l.server_id = EXCLUDED.server_id
 RETURNING generation`;
 
 const RENEW_SQL = `
@@ -115,7 +115,8 @@ export class LeaseManager {
   }
 
   /**
-   * Takes the thread's lease, or keeps it when this server already holds it. Throws
+   * Takes the thread's lease, or keeps it when this server already holds it (a row still naming
+   * this server, say while its release is in flight, is taken again with a new generation). Throws
    * `LeaseHeldError` naming the holder when another server's lease is still alive.
    */
   acquire(threadId: string): Promise<Lease> {
