@@ -23,7 +23,7 @@ const ORDER = [
   ["configuration.md", "Configuration"],
   ["session.md", "Threads, turns and steering"],
   ["persistence.md", "Persistence: resume, fork, names"],
-  ["store.md", "Threads in PostgreSQL"],
+  ["store.md", "Thread stores: files or PostgreSQL"],
   ["review.md", "Code review"],
   ["tools.md", "Tools"],
   ["mcp-cli.md", "MCP: keel mcp and keel mcp-server"],

@@ -11,6 +11,7 @@ import { registerMcpServerCommand } from "./commands/mcp-server.js";
 import { registerPermissionsCommand } from "./commands/permissions.js";
 import { registerSandboxCommand } from "./commands/sandbox.js";
 import { registerExecPolicyCommand } from "./commands/execpolicy.js";
+import { registerStoreCommand } from "./commands/store.js";
 import { KEEL_VERSION } from "./version.js";
 
 /**
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerExecPolicyCommand(program);
   registerMcpCommand(program);
   registerMcpServerCommand(program);
+  registerStoreCommand(program);
   return program;
 }
 

@@ -128,7 +128,7 @@ export const CONFIG_TOML_KEYS: KeySpec = known(
   project_root_markers realtime responses_api_metadata review_model sandbox_mode service_tier
   show_raw_agent_reasoning skills sqlite_home suppress_unstable_features_warning
   thread_unload_delay_secs tool_output_token_limit tool_suggest tools tui web_search
-  stop_hook_max_blocks`.split(/\s+/), // the last one is keel's own (Stop-hook loop bound)
+  stop_hook_max_blocks store`.split(/\s+/), // the last two are keel's own (Stop-hook loop bound, thread store)
   {
     features: FEATURES,
     windows: WINDOWS,

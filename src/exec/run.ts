@@ -20,6 +20,7 @@ import type { Event, EventMsg, UserInput } from "../protocol/events.js";
 import type { ReviewTarget } from "../protocol/review.js";
 import { type SandboxMode, SandboxModeSchema } from "../protocol/permissions.js";
 import { openThreadStore } from "../store/open.js";
+import { type StoreSelection, selectStore } from "../store/select.js";
 import type { ThreadStore } from "../store/types.js";
 import {
   type Session,
@@ -68,6 +69,8 @@ export interface ExecArgs {
   outputLastMessage?: string;
   /** `--strict-config`: unrecognised config keys are an error. */
   strictConfig?: boolean;
+  /** `--store`: "files" or a postgres:// URL (default: config.toml's `store`, else files). */
+  store?: string;
 }
 
 /** Process facts, passed in by the CLI entry point. */
@@ -245,7 +248,17 @@ export async function runExec(args: ExecArgs, io: ExecIO): Promise<number> {
   };
 
   const output = new ExecOutput(args, io, loaded, config);
-  const store = openThreadStore({ home: loaded.keelHome, onWarning: (m) => io.stderr(`warning: ${m}\n`) });
+  let selection: StoreSelection;
+  try {
+    selection = selectStore({ flag: args.store, home: loaded.keelHome, env: io.env });
+  } catch (error) {
+    throw new UserError(errorMessage(error), 1);
+  }
+  const store = openThreadStore({
+    home: loaded.keelHome,
+    ...selection,
+    onWarning: (m) => io.stderr(`warning: ${m}\n`),
+  });
   let session: Session | null = null;
   const manager = new SessionManager({ store, onEvent: (_threadId, event) => output.handle(event, session) });
   try {

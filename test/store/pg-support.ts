@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 /** Superuser URL of the test server; every test file makes (and drops) its own database there. */
 export const PG_ADMIN_URL = process.env.KEEL_TEST_PG_URL ?? "postgres://keel:keel@127.0.0.1:5432/postgres";
@@ -59,5 +60,20 @@ export async function freshDatabase(): Promise<TestDatabase> {
         await c.end();
       }
     },
+  };
+}
+
+/** Inside a `describe`: a fresh database for its tests, dropped after them. */
+export function useFreshDatabase(): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return () => {
+    if (!db) throw new Error("the test database is not ready");
+    return db;
   };
 }

@@ -24,6 +24,7 @@ interface ExecFlags {
   experimentalJson?: boolean;
   outputLastMessage?: string;
   strictConfig?: boolean;
+  store?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -65,6 +66,7 @@ export function registerExecCommand(program: Command): void {
     .addOption(new Option("--experimental-json", "alias of --json").hideHelp())
     .option("-o, --output-last-message <file>", "also write the final message to this file")
     .option("--strict-config", "fail when config.toml contains keys Codex does not recognise")
+    .option("--store <url>", 'thread store: "files" (default) or postgres://user@host:port/database')
     .addOption(new Option("--color <when>", "accepted for compatibility; output is never colored").hideHelp())
     .addOption(new Option("--thread-source <source>", "accepted for compatibility").hideHelp())
     .addOption(new Option("--cyber-access-program <program>", "accepted for compatibility").hideHelp())
@@ -197,6 +199,7 @@ async function run(
       json: flags.json === true || flags.experimentalJson === true,
       ...(flags.outputLastMessage !== undefined ? { outputLastMessage: flags.outputLastMessage } : {}),
       strictConfig: flags.strictConfig === true,
+      ...(flags.store !== undefined ? { store: flags.store } : {}),
     },
     {
       env: process.env,

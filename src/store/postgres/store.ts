@@ -214,9 +214,11 @@ export class PostgresThreadStore implements ThreadStore {
           ? (v: string) => Number(v)
           : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
     };
+    // pg lets the connection string win over separate fields: the password goes into the URL.
+    const url = new URL(this.opts.url);
+    if (this.opts.password !== undefined) url.password = encodeURIComponent(this.opts.password);
     const pool = new pg.Pool({
-      connectionString: this.opts.url,
-      ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
+      connectionString: url.toString(),
       max: this.opts.poolSize ?? 10,
       types,
       connectionTimeoutMillis: 10_000,

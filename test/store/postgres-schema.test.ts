@@ -1,0 +1,55 @@
+// PostgreSQL specifics the conformance suite cannot see: concurrent migrations, a schema from a
+// newer keel, and two writers on one thread (two servers). Real database, made and dropped here.
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { PostgresThreadStore } from "../../src/store/postgres/store.js";
+import { migrate } from "../../src/store/postgres/schema.js";
+import { ev } from "../rollout/builders.js";
+import { postgresAvailable, useFreshDatabase } from "./pg-support.js";
+
+const available = await postgresAvailable();
+
+describe.skipIf(!available)("PostgreSQL schema and writers", () => {
+  const database = useFreshDatabase();
+
+  it("servers migrating at once apply each migration exactly once; a newer schema is refused", async () => {
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: database().url, max: 1 }));
+    try {
+      const applied = await Promise.all(pools.map((pool) => migrate(pool)));
+      expect(applied.filter((a) => a.length > 0)).toEqual([[1]]);
+      const { rows } = await pools[0]!.query("SELECT version, name FROM keel_schema_migrations");
+      expect(rows).toEqual([{ version: 1, name: "0001_init" }]);
+      await pools[0]!.query("INSERT INTO keel_schema_migrations (version, name) VALUES (99, 'future')");
+      await expect(migrate(pools[1]!)).rejects.toThrow(/version 99, newer than this keel knows \(1\)/);
+      await pools[0]!.query("DELETE FROM keel_schema_migrations WHERE version = 99");
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
+  it("a second writer on the same thread (another server) stores nothing and fails; the first goes on", async () => {
+    const a = new PostgresThreadStore({ url: database().url });
+    const b = new PostgresThreadStore({ url: database().url });
+    try {
+      const rec = a.createThread({ cwd: "/p", modelProvider: "openai" });
+      await rec.record([ev("user_message", { message: "one" })]);
+      const intruder = await b.resumeThread({ threadId: rec.threadId });
+      await rec.record([ev("agent_message", { message: "two", phase: null })]);
+      await expect(
+        intruder.recorder.record([ev("agent_message", { message: "stale", phase: null })]),
+      ).rejects.toThrow(/changed by another writer/);
+      expect(intruder.recorder.healthy).toBe(false);
+      await rec.record([ev("agent_message", { message: "three", phase: null })]);
+      const read = await a.readThread({ threadId: rec.threadId });
+      const messages = read.rollout.lines.flatMap((l) =>
+        l.type === "event_msg" && "message" in l.payload ? [l.payload.message] : [],
+      );
+      expect(messages).toEqual(["one", "two", "three"]);
+      await rec.close();
+      await intruder.recorder.close().catch(() => undefined);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
