@@ -145,12 +145,28 @@ export class LeaseManager {
       const current = await readLease(this.db, threadId);
       // Freed between the two statements: try once more rather than report a stale holder.
       if (!current?.holder) return this.take(threadId);
+      // A holder on this machine whose process is gone (a CLI run that exited, a crash) frees the
+      // thread at once rather than after its lease: compare-and-set on the generation.
+      if (this.deadHere(current.holder)) {
+        await this.db.query(RELEASE_SQL, [threadId, current.generation, current.holder.serverId]);
+        return this.take(threadId);
+      }
       throw new ThreadHeldElsewhereError(threadId, current.holder, current.expiresAt);
     }
     const lease = { threadId, generation: Number(row.generation) };
     this.leases.set(threadId, lease);
     this.startHeartbeat();
     return lease;
+  }
+
+  private deadHere(holder: LeaseHolder): boolean {
+    if (holder.host !== this.self.host || holder.serverId === this.self.serverId) return false;
+    try {
+      process.kill(holder.pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "ESRCH";
+    }
   }
 
   /** Gives the thread up (unload); another server may take it at once. */
