@@ -111,7 +111,7 @@ async function listFirstPage(url, pool) {
      SELECT md5(g::text)::uuid::text, 'pg:/sessions/x/rollout-' || g || '.jsonl', '/proj/' || (g % 10),
        'thread ' || g, '"vscode"', 'vscode', 1700000000000 + g * 31, 1700000000000 + (g * 7919) % 31536000000,
        '0.1.0', 'openai'
-     FROM generate_series(1, $1) AS g`,
+     FROM generate_series(1::bigint, $1::bigint) AS g`,
     [THREADS],
   );
   await pool.query("ANALYZE keel_threads");

@@ -66,9 +66,9 @@ describe("RemoteTurnFeed (a thread running on another server, seen through its i
         (turns, cuts) => {
           // Only the last turn may still be open: the writer closes a turn before the next.
           const items: RolloutItem[] = [meta(T)];
-          turns.forEach((t, i) =>
-            items.push(...turnItems(`turn-${i}`, t.answers, i === turns.length - 1 ? t.ended : "complete")),
-          );
+          for (const [i, t] of turns.entries()) {
+            items.push(...turnItems(`turn-${i}`, t.answers, i === turns.length - 1 ? t.ended : "complete"));
+          }
           const points = [...new Set(cuts.map((c) => Math.min(c, items.length)))].sort((a, b) => a - b);
           const initialEnd = points[0] ?? 0;
           const feed = new RemoteTurnFeed(T, items.slice(0, initialEnd));

@@ -1,5 +1,7 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { stall, textTurn } from "../support/model-server.js";
+import { functionCall, stall, textTurn, turn } from "../support/model-server.js";
 import { testDatabase } from "../support/postgres.js";
 import {
   fixture,
@@ -29,6 +31,20 @@ async function startWhenFree(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** A command that needs the user's approval (it asks to leave the sandbox). */
+const escalated = (callId: string) =>
+  turn([
+    functionCall(
+      "exec_command",
+      {
+        cmd: "echo hello > out.txt",
+        sandbox_permissions: "require_escalated",
+        justification: "write a file",
+      },
+      callId,
+    ),
+  ]);
 
 const agentTexts = (turn: Message) =>
   (turn.items as Message[]).filter((i) => i.type === "agentMessage").map((i) => i.text);
@@ -74,6 +90,20 @@ describe.skipIf(!db.available)("two app-servers on one PostgreSQL database", () 
     expect(refused.error?.message).toContain(`pid ${serverA.child.pid}`);
     expect(refused.error?.data?.heldBy?.pid).toBe(serverA.child.pid);
 
+    // An approval asked on A is answered by the client on B; A applies it.
+    fx.model.enqueue(escalated("call_across"), textTurn("written"));
+    const approvalTurn = await a.request("turn/start", { threadId, input: text("write it") });
+    const [askedOnA, askedOnB] = await Promise.all([
+      a.serverRequest("item/commandExecution/requestApproval"),
+      b.serverRequest("item/commandExecution/requestApproval"),
+    ]);
+    expect(askedOnB.params).toEqual(askedOnA.params);
+    b.send({ id: askedOnB.id, result: { decision: "accept" } });
+    expect((await a.notification("serverRequest/resolved")).params.requestId).toBe(askedOnA.id);
+    expect((await b.notification("serverRequest/resolved")).params.requestId).toBe(askedOnB.id);
+    await turnCompleted(a, approvalTurn.turn.id);
+    expect(fs.readFileSync(path.join(fx.workspace, "out.txt"), "utf8")).toBe("hello\n");
+
     // A dies mid-turn (its model stream stalls; the turn's start is already stored).
     fx.model.enqueue(stall(textTurn("never finished"), 1, 60_000));
     const third = await a.request("turn/start", { threadId, input: text("third question") });
@@ -96,17 +126,21 @@ describe.skipIf(!db.available)("two app-servers on one PostgreSQL database", () 
     expect(turns.map((t) => t.id)).toEqual([
       expect.any(String),
       second.turn.id,
+      approvalTurn.turn.id,
       third.turn.id,
       fourth.turn.id,
     ]);
     expect(turns.map((t) => agentTexts(t))).toEqual([
       ["first answer"],
       ["second answer"],
+      ["written"],
       [],
       ["answer after failover"],
     ]);
-    expect(turns[2]!.items.map((i: Message) => i.type)).toEqual(["userMessage"]);
-    expect(turns[3]!.status).toBe("completed");
+    // The dead turn keeps what was stored before the kill (thread/read, like a crashed single
+    // server's rollout, shows it as it was left).
+    expect(turns[3]!.items.map((i: Message) => i.type)).toEqual(["userMessage"]);
+    expect(turns[4]!.status).toBe("completed");
     expect(fx.checker.check()).toEqual([]);
   }, 90_000);
 });

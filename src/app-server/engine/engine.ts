@@ -8,8 +8,8 @@ import { configLocationsFromEnv, type LoadedConfig } from "../../config/load.js"
 import { prepareNodeTransport } from "../../model/node-transport.js";
 import { buildTurns } from "../../rollout/turns.js";
 import { openThreadStore } from "../../store/open.js";
-import { RemoteThreads } from "./remote-threads.js";
 import type { StoreSelection } from "../../store/select.js";
+import { RemoteThreads } from "./remote-threads.js";
 import type { ThreadStore } from "../../store/types.js";
 import {
   loadAgentsMd,

@@ -1,5 +1,6 @@
 import type { RolloutItem } from "../../protocol/rollout.js";
 import { parseRolloutLine } from "../../rollout/reader.js";
+import type { SharedRequests } from "../../app-server/subscriptions.js";
 import type { RemoteRequestWatcher, StoreCluster, ThreadHolder } from "../cluster.js";
 import type { Queryable } from "./lease.js";
 import { decodeItemsAppended, ITEMS_CHANNEL, NotifyListener } from "./notify.js";
@@ -56,9 +57,13 @@ export class PgCluster implements StoreCluster {
     return this.started;
   }
 
-  get shared(): RequestRelay {
-    return this.relay;
-  }
+  /** This server's requests; the first one opens the LISTEN connection that brings answers back. */
+  readonly shared: SharedRequests = {
+    publish: async (threadId, method, params, onAnswer) => {
+      await this.start();
+      return this.relay.publish(threadId, method, params, onAnswer);
+    },
+  };
 
   follow(threadId: string, fromSeq: number, onItems: (items: RolloutItem[]) => void): () => void {
     const follower: Follower = { next: fromSeq, onItems, reading: Promise.resolve() };

@@ -69,7 +69,7 @@ ON CONFLICT (thread_id) DO UPDATE SET
   generation = l.generation + 1,
   server_id = EXCLUDED.server_id, host = EXCLUDED.host, pid = EXCLUDED.pid, address = EXCLUDED.address,
   acquired_at = now(), heartbeat_at = now(), expires_at = EXCLUDED.expires_at
-WHERE l.server_id IS NULL OR l.expires_at <= now()
+WHERE l.server_id IS NULL OR l.expires_at <= now() OR l.server_id = EXCLUDED.server_id
 RETURNING generation`;
 
 const RENEW_SQL = `
@@ -115,7 +115,8 @@ export class LeaseManager {
   }
 
   /**
-   * Takes the thread's lease, or keeps it when this server already holds it. Throws
+   * Takes the thread's lease, or keeps it when this server already holds it (a row still naming
+   * this server, say while its release is in flight, is taken again with a new generation). Throws
    * `LeaseHeldError` naming the holder when another server's lease is still alive.
    */
   acquire(threadId: string): Promise<Lease> {
@@ -144,12 +145,28 @@ export class LeaseManager {
       const current = await readLease(this.db, threadId);
       // Freed between the two statements: try once more rather than report a stale holder.
       if (!current?.holder) return this.take(threadId);
+      // A holder on this machine whose process is gone (a CLI run that exited, a crash) frees the
+      // thread at once rather than after its lease: compare-and-set on the generation.
+      if (this.deadHere(current.holder)) {
+        await this.db.query(RELEASE_SQL, [threadId, current.generation, current.holder.serverId]);
+        return this.take(threadId);
+      }
       throw new ThreadHeldElsewhereError(threadId, current.holder, current.expiresAt);
     }
     const lease = { threadId, generation: Number(row.generation) };
     this.leases.set(threadId, lease);
     this.startHeartbeat();
     return lease;
+  }
+
+  private deadHere(holder: LeaseHolder): boolean {
+    if (holder.host !== this.self.host || holder.serverId === this.self.serverId) return false;
+    try {
+      process.kill(holder.pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "ESRCH";
+    }
   }
 
   /** Gives the thread up (unload); another server may take it at once. */
