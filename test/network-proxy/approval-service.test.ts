@@ -198,4 +198,27 @@ describe("network approvals behind the proxy", () => {
     expect(u.asked).toHaveLength(0);
     expect(up.hits).toEqual([]);
   });
+  it("a crafted host (wildcard, rule syntax) is refused unasked: no rule saved, allowlist unchanged", async () => {
+    const { approvals, proxy, config, keelHome } = await setup();
+    const up = await upstream();
+    const allowAll = {
+      network_policy_amendment: { network_policy_amendment: { host: "*", action: "allow" } },
+    };
+    // A user who accepts whatever is asked, saving the allow rule the prompt offers.
+    const t = context(config, [allowAll, allowAll, allowAll] as ReviewDecision[]);
+    const attempt = approvals.begin(t.ctx);
+    for (const host of ["*", "*.test", "**.test"])
+      expect((await get(proxy.httpPort, `http://${host}/x`)).status).toBe(403);
+    expect(t.asked).toHaveLength(0);
+    expect(fs.existsSync(path.join(keelHome, "rules", "default.rules"))).toBe(false);
+    expect(proxy.policy.allow).toEqual(["managed.test"]);
+    expect(attempt.end()).toMatch(/^Network access to "\*\*\.test" was blocked/);
+    // Nothing was widened: an ordinary miss is still a question.
+    const u = context(config, ["denied"]);
+    const next = approvals.begin(u.ctx);
+    expect((await get(proxy.httpPort, `http://127.0.0.1:${up.port}/y`)).status).toBe(403);
+    expect(u.asked).toHaveLength(1);
+    expect(next.end()).toBe("rejected by user");
+    expect(up.hits).toEqual([]);
+  });
 });

@@ -6,6 +6,7 @@ import { explainPath } from "../../src/config/explain.js";
 import { loadConfig } from "../../src/config/load.js";
 import { protectedSubpaths } from "../../src/permissions/protected-paths.js";
 import { runSandboxed } from "../../src/sandbox/runner.js";
+import { withGrants } from "../../src/tools/runtime/permission-grants.js";
 import { tempDir } from "../support/tmp.js";
 import { keelSandbox, parseProbes, ROOT } from "./cli-support.js";
 import { makeTree, workspacePlan } from "./support.js";
@@ -224,6 +225,55 @@ describe("KEEL_HOME inside a writable root", () => {
       decidedBy: { type: "protectedPath", path: home, writableRoot: ws },
     });
     expect(explainPath(loaded, "ws-file")).toMatchObject({ write: true });
+  });
+});
+
+describe("a request_permissions write grant inside KEEL_HOME", () => {
+  // The model names the paths; `$KEEL_HOME/rules` would let a command save an allow rule (and
+  // `config.toml` beside it a sandbox mode) for the next keel. Also when named through a symlink.
+  it("is dropped: the folder stays read-only", async () => {
+    const ws = path.join(tempDir("keel-protect-"), "ws");
+    const home = tempDir("keel-home-");
+    fs.mkdirSync(ws);
+    fs.mkdirSync(path.join(home, "rules"));
+    fs.symlinkSync(path.join(home, "rules"), path.join(ws, "link"));
+    const granted = withGrants(
+      {
+        fs: {
+          kind: "restricted",
+          entries: [
+            { path: { type: "special", value: { kind: "root" } }, access: "read" },
+            { path: { type: "path", path: ws }, access: "write" },
+          ],
+          glob_scan_max_depth: null,
+        },
+        net: "restricted",
+      },
+      [
+        {
+          network: null,
+          file_system: { read: null, write: [path.join(home, "rules"), path.join(ws, "link")] },
+        },
+      ],
+      home,
+    );
+    const script = [
+      probe("rules", `printf 'x' > ${home}/rules/default.rules`),
+      probe("link", `printf 'x' > ${ws}/link/default.rules`),
+      probe("workspace", "touch ws-file"),
+    ].join("; ");
+    const r = await runSandboxed({
+      argv: ["sh", "-c", script],
+      cwd: ws,
+      fs: granted.fs,
+      net: granted.net,
+      env: ENV,
+      keelHome: home,
+      stateDir: path.join(home, "sandbox"),
+    });
+    expect(r.setupError).toBeUndefined();
+    expect(String(r.stdout)).toBe("rules=fail\nlink=fail\nworkspace=ok\n");
+    expect(fs.existsSync(path.join(home, "rules", "default.rules"))).toBe(false);
   });
 });
 

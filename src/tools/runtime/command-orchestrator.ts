@@ -221,6 +221,7 @@ export async function runCommand(
   const profile: RuntimePermissions = withGrants(
     { fs: config.fileSystemSandboxPolicy, net: config.networkSandboxPolicy },
     deps.grants ?? [],
+    config.keelHome,
   );
   const started = performance.now();
   // Rules first: a forbidden command (or a rule prompt the policy cannot ask) never starts an item.

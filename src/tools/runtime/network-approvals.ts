@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import net from "node:net";
 import { appendNetworkRule, networkRuleSavedMessage } from "../../execpolicy/amend.js";
 import type { BlockReason } from "../../network-proxy/decision.js";
 import type { NetworkAskRequest, ProxyProtocol, ProxyRequestRecord } from "../../network-proxy/runtime.js";
@@ -74,6 +75,15 @@ const RULE_PROTOCOL: Record<ProxyProtocol, string> = {
   socks5Udp: "socks5_udp",
 };
 
+/**
+ * Whether a requested host names one host that an allow rule may hold. The host comes from the
+ * sandboxed command (a CONNECT target, a SOCKS5 domain), so `*`, `**.com` or rule syntax would
+ * otherwise reach the prompt, the proxy's allowlist (as a wildcard) and default.rules.
+ */
+export function isSpecificHost(host: string): boolean {
+  return net.isIP(host) !== 0 || /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/.test(host);
+}
+
 export class ThreadNetworkApprovals {
   private readonly approved = new Set<string>();
   private readonly denied = new Set<string>();
@@ -107,6 +117,7 @@ export class ThreadNetworkApprovals {
 
   /** The proxy's decider: may this allowlist miss go through? */
   decide(request: NetworkAskRequest): Promise<boolean> {
+    if (!isSpecificHost(request.host)) return Promise.resolve(false);
     const key = `${KEY_PROTOCOL[request.protocol]}#${request.host}#${request.port}`;
     if (this.denied.has(key)) return Promise.resolve(false);
     if (this.approved.has(key)) return Promise.resolve(true);

@@ -1,3 +1,5 @@
+import path from "node:path";
+import { canonicalIfExists } from "../../permissions/abs-path.js";
 import type { RequestedPermissions } from "../../protocol/events.js";
 import type { FileSystemSandboxEntry } from "../../protocol/permissions.js";
 import type { RuntimePermissions } from "./sandbox-choice.js";
@@ -41,15 +43,16 @@ export class PermissionGrants {
 export function withGrants(
   profile: RuntimePermissions,
   grants: readonly RequestedPermissions[],
+  keelHome?: string,
 ): RuntimePermissions {
   if (grants.length === 0) return profile;
   const entries: FileSystemSandboxEntry[] = grants.flatMap((g) => [
     ...(g.file_system?.read ?? []).map(
       (p): FileSystemSandboxEntry => ({ path: { type: "path", path: p }, access: "read" }),
     ),
-    ...(g.file_system?.write ?? []).map(
-      (p): FileSystemSandboxEntry => ({ path: { type: "path", path: p }, access: "write" }),
-    ),
+    ...(g.file_system?.write ?? [])
+      .filter((p) => keelHome === undefined || !insideKeelHome(p, keelHome))
+      .map((p): FileSystemSandboxEntry => ({ path: { type: "path", path: p }, access: "write" })),
   ]);
   const network = grants.some((g) => g.network?.enabled === true);
   const fs =
@@ -57,4 +60,15 @@ export function withGrants(
       ? { ...profile.fs, entries: [...profile.fs.entries, ...entries] }
       : profile.fs;
   return { fs, net: network ? "enabled" : profile.net };
+}
+
+/**
+ * Whether a granted write path is (or, through symlinks, lands in) `$KEEL_HOME`. The sandbox keeps
+ * KEEL_HOME read-only only when a writable root contains it; a write grant of `$KEEL_HOME/rules`
+ * would let a command save an allow rule and so leave the sandbox. Such grants are dropped.
+ */
+function insideKeelHome(granted: string, keelHome: string): boolean {
+  const homes = new Set([path.resolve(keelHome), canonicalIfExists(keelHome) ?? path.resolve(keelHome)]);
+  const target = canonicalIfExists(granted) ?? path.resolve(granted);
+  return [...homes].some((home) => target === home || target.startsWith(`${home}/`));
 }
