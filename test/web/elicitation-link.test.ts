@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixtureToml } from "../mcp/fixture.js";
+import { eventually, fixtureToml, logFile, readLog } from "../mcp/fixture.js";
 import { functionCall, textTurn, turn } from "../support/model-server.js";
 import { launchBrowser, openPage, startWeb } from "./support.js";
 
@@ -10,12 +10,23 @@ import { launchBrowser, openPage, startWeb } from "./support.js";
  */
 describe("keel web: an MCP server's elicitation URL", () => {
   async function elicitationOf(url: string) {
+    const log = logFile();
     const web = await startWeb({
-      extraToml: `\n${fixtureToml("fx", ["--elicit-url", url])}[mcp_servers.fx.tools.elicit]\napproval_mode = "approve"\n`,
-      modelScript: [turn([functionCall("elicit", {}, "call_elicit", "mcp__fx")]), textTurn("done")],
+      extraToml: `\n${fixtureToml("fx", ["--log", log, "--elicit-url", url])}[mcp_servers.fx.tools.elicit]\napproval_mode = "approve"\n`,
+      modelScript: [
+        textTurn("hello"),
+        turn([functionCall("elicit", {}, "call_elicit", "mcp__fx")]),
+        textTurn("done"),
+      ],
     });
     const page = await openPage(await launchBrowser(), web);
     await page.locator('[data-testid="conn-status"][data-status="connected"]').waitFor();
+    // The first turn starts the thread and its MCP server; the tool is called once it is listed
+    // (a turn waits only briefly for servers still starting).
+    await page.getByTestId("composer").fill("hi");
+    await page.getByTestId("composer").press("Enter");
+    await page.getByTestId("agent-message").filter({ hasText: "hello" }).waitFor();
+    await eventually(() => (readLog(log).some((e) => e.method === "tools/list") ? true : undefined), 20_000);
     await page.getByTestId("composer").fill("ask me");
     await page.getByTestId("composer").press("Enter");
     const approval = page.getByTestId("approval").filter({ hasText: "fx asks for input" });
