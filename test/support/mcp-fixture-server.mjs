@@ -143,11 +143,21 @@ async function callTool(server, name, args, extra) {
       return text(`slept ${ms}ms`);
     }
     case "elicit": {
-      const answer = await server.elicitInput({
-        mode: "form",
-        message: "What is your name?",
-        requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
-      });
+      // `--elicit-url URL`: a URL-mode elicitation instead of the form (the URL is not checked).
+      const url = option("elicit-url");
+      const answer = await server.elicitInput(
+        url !== undefined
+          ? { mode: "url", message: "Open this page", url, elicitationId: "elicit-1" }
+          : {
+              mode: "form",
+              message: "What is your name?",
+              requestedSchema: {
+                type: "object",
+                properties: { name: { type: "string" } },
+                required: ["name"],
+              },
+            },
+      );
       log({ kind: "elicitation_answer", answer });
       return text(JSON.stringify(answer));
     }

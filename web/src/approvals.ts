@@ -151,3 +151,16 @@ export function describeSandbox(policy: SandboxPolicyV2): string {
     }
   }
 }
+
+/**
+ * The href for a URL an MCP server asks the user to open, or null when it is not http(s): a
+ * javascript:, data: or file: link from a server must not become something one click runs.
+ */
+export function httpHref(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}

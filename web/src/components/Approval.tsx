@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { RequestPermissionProfile, ServerRequest, ThreadSettings } from "../protocol.js";
 import type { RequestView } from "../thread-state.js";
-import { type Decision, decisionsFor, describePath, describeSandbox } from "../approvals.js";
+import { type Decision, decisionsFor, describePath, describeSandbox, httpHref } from "../approvals.js";
 
 interface Props {
   entry: RequestView;
@@ -158,17 +158,23 @@ function Details({
     }
     case "mcpServer/elicitation/request": {
       const p = request.params;
-      if (p.mode === "url")
+      if (p.mode === "url") {
+        const href = httpHref(p.url);
         return (
           <dl>
             <Field label="Message">{p.message}</Field>
             <Field label="Open">
-              <a href={p.url} target="_blank" rel="noopener noreferrer">
-                {p.url}
-              </a>
+              {href === null ? (
+                <code data-testid="elicitation-url">{p.url}</code>
+              ) : (
+                <a href={href} target="_blank" rel="noopener noreferrer" data-testid="elicitation-url">
+                  {p.url}
+                </a>
+              )}
             </Field>
           </dl>
         );
+      }
       return (
         <div>
           <p>{p.message}</p>
