@@ -62,7 +62,8 @@ export class NotifyListener {
     client.on("error", lost);
     client.on("end", () => lost());
     await client.connect();
-    for (const channel of this.options.channels) await client.query(`LISTEN ${pgLib.escapeIdentifier(channel)}`);
+    for (const channel of this.options.channels)
+      await client.query(`LISTEN ${pgLib.escapeIdentifier(channel)}`);
     if (this.closed) {
       await client.end();
       return;
