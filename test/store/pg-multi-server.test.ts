@@ -106,8 +106,13 @@ describe.skipIf(!db.available)("two app-servers on one PostgreSQL database", () 
 
     // A dies mid-turn (its model stream stalls; the turn's start is already stored).
     fx.model.enqueue(stall(textTurn("never finished"), 1, 60_000));
+    const modelRequestsBefore = fx.model.modelRequests().length;
     const third = await a.request("turn/start", { threadId, input: text("third question") });
     await b.notification("turn/started", (p) => p.turn.id === third.turn.id);
+    // turn/started is stored before A calls the model: kill A only once its request took the
+    // stalled response, or (on a loaded machine) B's turn after failover would be served it.
+    await fx.model.waitForModelRequests(modelRequestsBefore + 1);
+    expect(fx.model.pending()).toBe(0);
     serverA.child.kill("SIGKILL");
 
     // B takes over once A's lease lapses, and runs a turn.
