@@ -1,3 +1,4 @@
+import dgram from "node:dgram";
 import fs from "node:fs";
 import http from "node:http";
 import type net from "node:net";
@@ -156,5 +157,76 @@ describe("sandboxed commands and the managed proxy (Linux)", () => {
     expect(r.stdout).toContain("unix=1");
     expect(r.stdout).toContain("loop=ok");
     expect(server.hits).toEqual([]);
+  });
+
+  // Codex 0.169 answers this UDP ASSOCIATE with success and a relay on the host's loopback, out of
+  // the namespace's reach, so the client waits for nothing. keel refuses it on its side of the bridge.
+  it("answers an in-sandbox SOCKS5 UDP ASSOCIATE with 'command not supported' and closes; CONNECT still works", async () => {
+    const server = await hostServer();
+    const echo = dgram.createSocket("udp4");
+    const datagrams: string[] = [];
+    echo.on("message", (msg, from) => {
+      datagrams.push(msg.toString());
+      echo.send(msg, from.port, from.address);
+    });
+    await new Promise<void>((done) => echo.bind(0, "127.0.0.1", done));
+    cleanups.push(async () => void echo.close());
+    const p = await proxy({ allow: ["allowed.test"], allowLocalBinding: true });
+    const py = `
+import os, socket, struct, urllib.parse
+proxy = urllib.parse.urlparse(os.environ["ALL_PROXY"])
+def exact(s, n):
+    out = b""
+    while len(out) < n:
+        part = s.recv(n - len(out))
+        if not part: break
+        out += part
+    return out
+def associate(pipelined):
+    t = socket.create_connection((proxy.hostname, proxy.port), timeout=10)
+    request = b"\\x05\\x03\\x00\\x01" + bytes(6)
+    if pipelined:
+        t.sendall(b"\\x05\\x01\\x00" + request)
+        method = exact(t, 2)
+    else:
+        t.sendall(b"\\x05\\x01\\x00")
+        method = exact(t, 2)
+        t.sendall(request)
+    reply = exact(t, 10)
+    try:
+        closed = "yes" if t.recv(1) == b"" else "data"
+    except OSError as e:
+        closed = "no:" + type(e).__name__
+    if len(reply) == 10 and reply[1] == 0:
+        # What a client does with a granted association: a datagram to the relay it was given.
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        target = b"\\x00\\x00\\x00\\x01" + socket.inet_aton("127.0.0.1") + struct.pack(">H", ${echo.address().port})
+        u.sendto(target + b"through-relay", (socket.inet_ntoa(reply[4:8]), struct.unpack(">H", reply[8:10])[0]))
+    print("udp method=%s reply=%s closed=%s" % (method.hex(), reply.hex(), closed), flush=True)
+associate(False)
+associate(True)
+t = socket.create_connection((proxy.hostname, proxy.port), timeout=10)
+name = b"allowed.test"
+t.sendall(b"\\x05\\x01\\x00" + b"\\x05\\x01\\x00\\x03" + bytes([len(name)]) + name + struct.pack(">H", ${server.port})
+          + b"GET /pipelined HTTP/1.0\\r\\nHost: allowed.test:${server.port}\\r\\n\\r\\n")
+method, reply = exact(t, 2), exact(t, 10)
+body = b""
+while True:
+    part = t.recv(4096)
+    if not part: break
+    body += part
+print("tcp method=%s reply=%s last=%s" % (method.hex(), reply[:2].hex(), body.decode().splitlines()[-1]), flush=True)
+`;
+    const r = await runProxied(p, `${PYTHON} - <<'EOF'\n${py}\nEOF`, true);
+    expect(r.setupError).toBeUndefined();
+    const refused = `method=0500 reply=${"05070001".padEnd(20, "0")} closed=yes`;
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("udp "))).toEqual([
+      `udp ${refused}`,
+      `udp ${refused}`,
+    ]);
+    expect(r.stdout).toContain(`tcp method=0500 reply=0500 last=hello from allowed.test:${server.port}`);
+    expect(server.hits).toEqual([`GET allowed.test:${server.port} /pipelined`]);
+    expect(datagrams).toEqual([]);
+    expect(p.log.filter((entry) => entry.protocol === "socks5Udp")).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import net from "node:net";
 import { BridgeFrameReader, encodeFrame, FRAME } from "./bridge-frames.js";
+import { METHOD_REPLY_BYTES, SocksUdpGuard, UDP_ASSOCIATE_REFUSED } from "./socks-udp-guard.js";
 
 /**
  * Routing a sandboxed command to the managed network proxy (network-proxy.md §5).
@@ -18,6 +19,9 @@ import { BridgeFrameReader, encodeFrame, FRAME } from "./bridge-frames.js";
  * and write anything into it. Node's IPC parser throws in keel's process on bad input, which
  * crashed keel. keel now reads only this small frame format, bounded and checked, and any
  * violation ends the sandboxed command (fail closed) rather than keel.
+ *
+ * UDP does not cross the bridge: keel answers a SOCKS5 UDP ASSOCIATE itself with "command not
+ * supported" (socks-udp-guard.ts), as the relay the proxy would offer is out of the sandbox's reach.
  */
 
 export interface BridgeSetup {
@@ -153,9 +157,12 @@ export function bridgeArgv(nodePath: string): string[] {
 export function attachBridge(child: ChildProcess, setup: BridgeSetup): () => void {
   const channel = (child.stdio as unknown as (net.Socket | null | undefined)[])[BRIDGE_FD];
   const open = new Map<number, net.Socket>();
+  /** Per open connection: its SOCKS5 UDP guard, and how far the refusal of one has got. */
+  const guards = new Map<number, { guard: SocksUdpGuard; relayed: number; refusing: boolean }>();
   const closeAll = () => {
     for (const s of open.values()) s.destroy();
     open.clear();
+    guards.clear();
   };
   child.on("error", () => {});
   if (!channel) {
@@ -176,6 +183,17 @@ export function attachBridge(child: ChildProcess, setup: BridgeSetup): () => voi
   });
   // Data for a connection whose upstream is full stops the whole pipe until it drains.
   const blocked = new Set<net.Socket>();
+  // The refusal goes out after the proxy's method-selection reply, which the client reads first.
+  const refuseWhenReady = (id: number) => {
+    const state = guards.get(id);
+    const upstream = open.get(id);
+    if (!state?.refusing || state.relayed < METHOD_REPLY_BYTES || !upstream) return;
+    guards.delete(id);
+    open.delete(id);
+    upstream.destroy();
+    send(FRAME.data, id, UDP_ASSOCIATE_REFUSED);
+    send(FRAME.close, id, Buffer.alloc(0));
+  };
   const fail = () => {
     reader.stop();
     child.kill("SIGKILL");
@@ -194,16 +212,23 @@ export function attachBridge(child: ChildProcess, setup: BridgeSetup): () => voi
       const id = frame.id;
       const upstream = net.connect({ host: "127.0.0.1", port });
       open.set(id, upstream);
+      guards.set(id, { guard: new SocksUdpGuard(), relayed: 0, refusing: false });
       upstream.on("error", () => {});
       upstream.on("data", (data: Buffer) => {
         for (let at = 0; at < data.length; at += FRAME.maxPayload)
           send(FRAME.data, id, data.subarray(at, at + FRAME.maxPayload), upstream);
+        const state = guards.get(id);
+        if (state) {
+          state.relayed += data.length;
+          refuseWhenReady(id);
+        }
       });
       upstream.on("close", () => {
         waiting.delete(upstream);
         if (blocked.delete(upstream) && blocked.size === 0) channel.resume();
         if (open.get(id) === upstream) {
           open.delete(id);
+          guards.delete(id);
           send(FRAME.close, id, Buffer.alloc(0));
         }
       });
@@ -211,8 +236,19 @@ export function attachBridge(child: ChildProcess, setup: BridgeSetup): () => voi
     }
     const upstream = open.get(frame.id);
     if (frame.type === FRAME.data) {
+      const state = upstream ? guards.get(frame.id) : undefined;
+      let payload = frame.payload;
+      if (state) {
+        const step = state.guard.push(payload);
+        payload = step.forward;
+        if (state.guard.passing) guards.delete(frame.id);
+        if (step.refuse) {
+          state.refusing = true;
+          refuseWhenReady(frame.id);
+        }
+      }
       // Late data for a connection keel already closed is harmless.
-      if (upstream && !upstream.write(frame.payload)) {
+      if (upstream && payload.length > 0 && !upstream.destroyed && !upstream.write(payload)) {
         blocked.add(upstream);
         channel.pause();
         upstream.once("drain", () => {
@@ -224,6 +260,7 @@ export function attachBridge(child: ChildProcess, setup: BridgeSetup): () => voi
     if (frame.type === FRAME.close) {
       if (upstream) {
         open.delete(frame.id);
+        guards.delete(frame.id);
         upstream.end();
       }
       return true;
