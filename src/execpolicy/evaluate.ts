@@ -1,10 +1,6 @@
 import path from "node:path";
-import {
-  extractShellScript,
-  joinShellWords,
-  looseScriptCommands,
-  parsePlainScript,
-} from "../tools/shell-words.js";
+import { extractShellScript, joinShellWords, parsePlainScript } from "../tools/shell-words.js";
+import { hiddenCommands } from "./hidden-commands.js";
 import { type Decision, type Policy, type PrefixRuleMatch, strictest } from "./policy.js";
 
 /**
@@ -34,25 +30,6 @@ export function commandSegments(argv: readonly string[]): string[][] {
   return plain && plain.commands.length > 0 ? plain.commands : [[...argv]];
 }
 
-/** Shells inside shells deeper than this are not looked into (the outer command still is). */
-const MAX_NESTED_SHELLS = 8;
-
-/**
- * The literal commands a shell argv runs that its plain segments do not show: those of a script
- * with redirections, substitutions or subshells (`git push 2>&1`, `echo $(git push)`), and those
- * of nested `sh -c` scripts, at any depth. Codex checks such scripts only as a whole, so a word
- * rule never sees them; keel holds them to the restrictive rules (never to allow rules).
- */
-function hiddenCommands(argv: readonly string[], depth = 0): string[][] {
-  const shell = depth < MAX_NESTED_SHELLS ? extractShellScript(argv) : null;
-  if (!shell) return [];
-  const plain = parsePlainScript(shell.script);
-  const commands = plain ? plain.commands : looseScriptCommands(shell.script);
-  // A top-level plain script's commands are its segments, already checked as such.
-  const shown = plain !== null && depth === 0;
-  return commands.flatMap((command) => [...(shown ? [] : [command]), ...hiddenCommands(command, depth + 1)]);
-}
-
 export function checkCommandRules(
   policy: Policy,
   argv: readonly string[],
@@ -62,7 +39,7 @@ export function checkCommandRules(
   const segments = commandSegments(argv);
   const perSegment = segments.map((segment) => ({ segment, matches: policy.matches(segment, options) }));
   // A hidden command can make the verdict stricter, never allow it or take it out of the sandbox.
-  const hidden = hiddenCommands(argv).flatMap((command) =>
+  const hidden = hiddenCommands(segments).flatMap((command) =>
     policy.matches(command, options).filter((m) => m.decision !== "allow"),
   );
   if (perSegment.every((s) => s.matches.length === 0) && hidden.length === 0) return { kind: "none" };

@@ -6,8 +6,9 @@ import { inputItems, keel, setup } from "./support.js";
 
 /**
  * A forbidden rule is not evaded by wrapping its command in shell syntax that makes the script
- * non-plain (a redirection, `$(…)`, backticks, a subshell) or by nesting it in `bash -c`: Codex
- * checks such scripts only as one whole argv, keel also checks the literal commands inside them.
+ * non-plain (a redirection, `$(…)`, backticks, a subshell), by nesting it in `bash -c` or `eval`,
+ * or by running it through a wrapper (`env`, `timeout`): Codex checks such scripts only as one
+ * whole argv (or by their first word), keel also checks the literal commands inside them.
  * Each script below would create `made` in the workspace if it ran.
  */
 
@@ -18,6 +19,9 @@ const SCRIPTS = [
   "(touch made)",
   "ls && bash -c 'touch made'",
   "bash -c \"sh -c 'echo hi > /dev/null; touch made'\"",
+  "env X=1 touch made",
+  "timeout 5 touch made",
+  "eval 'touch made'",
 ];
 
 describe("keel exec: forbidden rules and the commands hidden in a script", () => {

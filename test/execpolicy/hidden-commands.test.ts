@@ -5,7 +5,8 @@ import { Policy, parseRulesInto } from "../../src/execpolicy/index.js";
 
 /**
  * Commands a script hides from plain segment splitting — behind a redirection, inside `$(…)`,
- * backticks or a subshell, or in a nested `sh -c` — still meet the forbidden and prompt rules.
+ * backticks or a subshell, in a nested `sh -c` or `eval`, after a wrapper such as `env` or
+ * `sudo` — still meet the forbidden and prompt rules.
  * They never count for an allow rule: such a script is not taken out of the sandbox.
  */
 
@@ -45,6 +46,26 @@ describe("rules and the commands hidden in a script", () => {
       expect(checkCommandRules(rules, bash(script), allow).kind, script).toBe("forbidden");
   });
 
+  it("a command behind a wrapper program or in eval is looked into", () => {
+    for (const argv of [
+      bash("env GIT_TRACE=1 git push"),
+      bash("sudo -n git push"),
+      bash("timeout 5 nice -n 10 git push"),
+      bash("git log | xargs -n1 git push"),
+      bash("eval 'git push'"),
+      bash("X=1 git push"),
+      bash("time git push"),
+      ["/usr/bin/env", "git", "push"],
+    ])
+      expect(checkCommandRules(rules, argv, allow).kind, argv.join(" ")).toBe("forbidden");
+  });
+
+  it("`command -v` runs nothing, and a program that is not a wrapper is not looked into", () => {
+    const strict = load('prefix_rule(pattern=["git"], decision="forbidden")');
+    expect(checkCommandRules(strict, bash("command -v git"), allow)).toEqual({ kind: "none" });
+    expect(checkCommandRules(strict, bash("echo git push"), allow)).toEqual({ kind: "none" });
+  });
+
   it("a hidden prompt rule asks, with the rule's reason and no amendment", () => {
     expect(checkCommandRules(rules, bash("curl -s example.com > out"), allow)).toEqual({
       kind: "prompt",
@@ -77,6 +98,8 @@ describe("rules and the commands hidden in a script", () => {
       (s: string) => `bash -c '${s.replaceAll("'", `'"'"'`)}'`,
       (s: string) => `true && ${s}`,
       (s: string) => `if true; then ${s}; fi`,
+      (s: string) => `sudo -n env A=1 sh -c '${s.replaceAll("'", `'"'"'`)}'`,
+      (s: string) => `eval '${s.replaceAll("'", `'"'"'`)}'`,
     );
     fc.assert(
       fc.property(fc.array(wrap, { minLength: 1, maxLength: 4 }), (wrappers) => {
