@@ -37,19 +37,48 @@ const WRAPPERS = new Set([
   "unshare",
 ]);
 
-/** The script a command runs: `sh -c <script>`, or the words of `eval`. */
+const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash"]);
+/** Shell options whose value is the next word. */
+const SHELL_OPTIONS_WITH_VALUE = new Set(["-o", "+o", "-O", "+O", "--rcfile", "--init-file"]);
+/** `find` actions that run the words after them. */
+const FIND_EXEC = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
+
+/**
+ * The script a command runs: `eval`'s words, or a shell's `-c` script whatever options surround
+ * the flag (`bash -ec …`, `sh -c … name arg`, `bash --norc -c …`), which Codex's exact
+ * three-word form (`bash -lc <script>`) does not cover.
+ */
 function scriptOf(command: readonly string[]): string | null {
   if (command[0] === "eval") return command.slice(1).join(" ");
-  return extractShellScript(command)?.script ?? null;
+  const exact = extractShellScript(command);
+  if (exact) return exact.script;
+  if (!SHELLS.has(path.basename(command[0] ?? ""))) return null;
+  let sawC = false;
+  for (let i = 1; i < command.length; i++) {
+    const word = command[i]!;
+    if (word === "--") return sawC ? (command[i + 1] ?? null) : null;
+    if (SHELL_OPTIONS_WITH_VALUE.has(word)) i++;
+    else if (/^[-+][A-Za-z]+$/.test(word)) sawC ||= word.startsWith("-") && word.includes("c");
+    else if (!word.startsWith("--")) return sawC ? word : null;
+  }
+  return null;
 }
 
-/** The commands a wrapper may run: each suffix of its arguments (`command -v x` runs nothing). */
+/**
+ * The commands a wrapper may run: each suffix of its arguments (`command -v x` runs nothing), or
+ * for `find` the words after `-exec`.
+ */
 function wrapped(command: readonly string[]): string[][] {
   const program = path.basename(command[0] ?? "");
+  const last = Math.min(command.length, MAX_WRAPPER_WORDS + 1);
+  if (program === "find")
+    return command.flatMap((word, i) =>
+      FIND_EXEC.has(word) && i + 1 < command.length ? [command.slice(i + 1)] : [],
+    );
   if (!WRAPPERS.has(program)) return [];
   if (program === "command" && command.slice(1).some((w) => w === "-v" || w === "-V")) return [];
   const out: string[][] = [];
-  for (let i = 1; i < Math.min(command.length, MAX_WRAPPER_WORDS + 1); i++) out.push(command.slice(i));
+  for (let i = 1; i < last; i++) out.push(command.slice(i));
   return out;
 }
 

@@ -56,6 +56,11 @@ describe("rules and the commands hidden in a script", () => {
       bash("X=1 git push"),
       bash("time git push"),
       ["/usr/bin/env", "git", "push"],
+      ["bash", "-ec", "git push"],
+      ["sh", "-c", "git push", "name", "arg"],
+      ["bash", "--norc", "-x", "-c", "ls; git push"],
+      ["/bin/dash", "-c", "--", "git push"],
+      bash("find . -name x -exec git push {} ;"),
     ])
       expect(checkCommandRules(rules, argv, allow).kind, argv.join(" ")).toBe("forbidden");
   });
@@ -64,6 +69,9 @@ describe("rules and the commands hidden in a script", () => {
     const strict = load('prefix_rule(pattern=["git"], decision="forbidden")');
     expect(checkCommandRules(strict, bash("command -v git"), allow)).toEqual({ kind: "none" });
     expect(checkCommandRules(strict, bash("echo git push"), allow)).toEqual({ kind: "none" });
+    expect(checkCommandRules(strict, bash("find . -name git"), allow)).toEqual({ kind: "none" });
+    // A script file is not a script text: `bash -e git` runs the file `git`, not the command.
+    expect(checkCommandRules(strict, ["bash", "-e", "git"], allow)).toEqual({ kind: "none" });
   });
 
   it("a hidden prompt rule asks, with the rule's reason and no amendment", () => {
