@@ -13,8 +13,11 @@ import { extractShellScript, looseScriptCommands, parsePlainScript } from "../to
 
 /** Scripts inside scripts deeper than this are not looked into (the outer command still is). */
 const MAX_DEPTH = 8;
-/** Words after a wrapper tried as the start of the wrapped command (options come first). */
-const MAX_WRAPPER_WORDS = 32;
+/**
+ * Words kept of each candidate command after a wrapper: every position may start the wrapped
+ * command (`env env … git push`), and no rule pattern is this long, so the tail never matters.
+ */
+const MAX_CANDIDATE_WORDS = 64;
 
 /** Programs that run the command in their arguments. */
 const WRAPPERS = new Set([
@@ -70,15 +73,13 @@ function scriptOf(command: readonly string[]): string | null {
  */
 function wrapped(command: readonly string[]): string[][] {
   const program = path.basename(command[0] ?? "");
-  const last = Math.min(command.length, MAX_WRAPPER_WORDS + 1);
+  const from = (i: number) => command.slice(i, i + MAX_CANDIDATE_WORDS);
   if (program === "find")
-    return command.flatMap((word, i) =>
-      FIND_EXEC.has(word) && i + 1 < command.length ? [command.slice(i + 1)] : [],
-    );
+    return command.flatMap((word, i) => (FIND_EXEC.has(word) && i + 1 < command.length ? [from(i + 1)] : []));
   if (!WRAPPERS.has(program)) return [];
   if (program === "command" && command.slice(1).some((w) => w === "-v" || w === "-V")) return [];
   const out: string[][] = [];
-  for (let i = 1; i < last; i++) out.push(command.slice(i));
+  for (let i = 1; i < command.length; i++) out.push(from(i));
   return out;
 }
 

@@ -61,6 +61,8 @@ describe("rules and the commands hidden in a script", () => {
       ["bash", "--norc", "-x", "-c", "ls; git push"],
       ["/bin/dash", "-c", "--", "git push"],
       bash("find . -name x -exec git push {} ;"),
+      bash(`${"env ".repeat(100)}git push`),
+      ["sudo", ...Array(100).fill("nice"), "git", "push"],
     ])
       expect(checkCommandRules(rules, argv, allow).kind, argv.join(" ")).toBe("forbidden");
   });
