@@ -1,5 +1,6 @@
 import path from "node:path";
 import { extractShellScript, joinShellWords, parsePlainScript } from "../tools/shell-words.js";
+import { hiddenCommands } from "./hidden-commands.js";
 import { type Decision, type Policy, type PrefixRuleMatch, strictest } from "./policy.js";
 
 /**
@@ -34,15 +35,17 @@ export function checkCommandRules(
   argv: readonly string[],
   heuristic: (segment: string[]) => HeuristicDecision,
 ): RuleVerdict {
+  const options = { resolveHostExecutables: true };
   const segments = commandSegments(argv);
-  const perSegment = segments.map((segment) => ({
-    segment,
-    matches: policy.matches(segment, { resolveHostExecutables: true }),
-  }));
-  if (perSegment.every((s) => s.matches.length === 0)) return { kind: "none" };
+  const perSegment = segments.map((segment) => ({ segment, matches: policy.matches(segment, options) }));
+  // A hidden command can make the verdict stricter, never allow it or take it out of the sandbox.
+  const hidden = hiddenCommands(segments).flatMap((command) =>
+    policy.matches(command, options).filter((m) => m.decision !== "allow"),
+  );
+  if (perSegment.every((s) => s.matches.length === 0) && hidden.length === 0) return { kind: "none" };
 
   const cmd = joinShellWords(argv);
-  const ruleMatches = perSegment.flatMap((s) => s.matches);
+  const ruleMatches = [...perSegment.flatMap((s) => s.matches), ...hidden];
   const heuristics = perSegment
     .filter((s) => s.matches.length === 0)
     .map((s) => ({ segment: s.segment, verdict: heuristic(s.segment) }));

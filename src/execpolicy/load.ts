@@ -2,13 +2,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { applyCalls } from "./builtins.js";
 import { type Range, RulesSyntaxError } from "./lexer.js";
-import { parseRules } from "./parser.js";
+import { type Call, parseRules } from "./parser.js";
 import { Policy, type PrefixRule } from "./policy.js";
 
 /**
  * Reading `.rules` files (spec execpolicy.md §1): each rules folder's regular `*.rules` files,
  * not recursive, sorted by path, lowest precedence folder first, into one policy. A parse or
- * validation error in any file drops the whole file-based policy and is reported once; errors
+ * validation error in any file is reported once and drops every file's allow rules, as Codex drops
+ * the whole file-based policy — but the forbidden and prompt rules (and network denials) of every
+ * call that is valid on its own stay: one typo must not switch off the refusals around it. Errors
  * listing a folder or reading a file are thrown (they abort thread start, as in Codex).
  */
 
@@ -55,29 +57,70 @@ export function rulesFilesIn(folder: string): string[] {
 
 export interface FilePolicy {
   policy: Policy;
-  /** Set when a file failed to parse: the policy is then empty. */
+  /**
+   * The first file that failed to parse. The policy then holds only the restrictive rules of the
+   * calls that are valid on their own (see `restrictiveOnly`).
+   */
   error: RulesLoadError | null;
 }
 
 export function loadRulesFolders(folders: readonly string[], homeDir: string): FilePolicy {
   const policy = new Policy();
+  let error: RulesLoadError | null = null;
   for (const folder of folders) {
     for (const file of rulesFilesIn(folder)) {
       let text: string;
       try {
         text = fs.readFileSync(file, "utf8");
-      } catch (error) {
-        throw new Error(`cannot read rules file ${file}: ${(error as Error).message}`);
+      } catch (cause) {
+        throw new Error(`cannot read rules file ${file}: ${(cause as Error).message}`);
       }
+      const own = new Policy();
       try {
-        parseRulesInto(policy, file, text, homeDir);
-      } catch (error) {
-        if (error instanceof RulesFileError) return { policy: new Policy(), error: error.detail };
-        throw error;
+        parseRulesInto(own, file, text, homeDir);
+        policy.extend(own);
+      } catch (cause) {
+        if (!(cause instanceof RulesFileError)) throw cause;
+        error ??= cause.detail;
+        policy.extend(validCalls(text, homeDir));
       }
     }
   }
-  return { policy, error: null };
+  return error === null ? { policy, error } : { policy: restrictiveOnly(policy), error };
+}
+
+/**
+ * The rules of a broken file's calls that are valid on their own, when the file's syntax is sound
+ * (a typo such as `decision="deny"` in a rule meant to refuse must not lose its neighbours).
+ */
+function validCalls(text: string, homeDir: string): Policy {
+  const policy = new Policy();
+  let calls: Call[];
+  try {
+    calls = parseRules(text);
+  } catch {
+    return policy;
+  }
+  for (const call of calls) {
+    try {
+      applyCalls([call], policy, { homeDir });
+    } catch {
+      // this call is the broken one (or another): it adds nothing
+    }
+  }
+  return policy;
+}
+
+/**
+ * What survives a broken rules file: forbidden and prompt rules and network denials. Allow rules
+ * (which take commands out of the sandbox) go, and so do `host_executable` entries, which would
+ * only narrow the surviving rules' basename matches.
+ */
+function restrictiveOnly(policy: Policy): Policy {
+  const kept = new Policy();
+  for (const rule of policy.prefixRules()) if (rule.decision !== "allow") kept.addPrefixRule(rule);
+  kept.networkRules.push(...policy.networkRules.filter((rule) => rule.decision === "deny"));
+  return kept;
 }
 
 /** A requirements `[rules] prefix_rules` entry (validated: decision prompt|forbidden). */

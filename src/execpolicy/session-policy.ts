@@ -31,7 +31,7 @@ export class SessionExecPolicy {
     private readonly keelHome: string,
     private readonly files: Policy,
     private readonly managed: Policy,
-    /** The rules file that failed to parse (its whole policy was dropped), if any. */
+    /** The first rules file that failed to parse (only restrictive file rules then apply), if any. */
     readonly loadError: RulesLoadError | null,
   ) {}
 

@@ -53,7 +53,8 @@ const block = (reason: BlockReason): HostDecision => ({ allowed: false, reason, 
 /**
  * Codex's order: deny patterns, then local/private literals, then the allowlist, then (for an
  * allowlisted name while local binding is off) a DNS check that refuses names pointing at private
- * addresses — so a public-looking name cannot smuggle a request to the host's loopback.
+ * addresses — so a public-looking name cannot smuggle a request to the host's loopback. Unlike
+ * Codex, the addresses a name resolves to also meet the deny list's IP literals.
  */
 export async function decideHost(
   policy: NetworkPolicy,
@@ -72,6 +73,8 @@ export async function decideHost(
   if (literal) return { allowed: true, addresses: [host] };
   const addresses = await withTimeout(options.resolve(host), options.dnsTimeoutMs ?? DNS_CHECK_TIMEOUT_MS);
   if (addresses === null || addresses.length === 0) return block("not_allowed_local");
+  // A denied IP literal is denied however the name reaching it is spelled (`2130706433`, `127.1`).
+  if (addresses.some((address) => matchesAny(policy.deny, address))) return block("denied");
   if (!policy.allowLocalBinding && addresses.some(isNonPublicAddress)) return block("not_allowed_local");
   return { allowed: true, addresses };
 }

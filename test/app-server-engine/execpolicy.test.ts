@@ -44,10 +44,14 @@ describe("exec policy rules over the app-server", () => {
     expect(peer.received.some((m) => m.method === "item/commandExecution/requestApproval")).toBe(false);
   });
 
-  it("a bad rules file drops every file rule and sends configWarning with path and range", async () => {
+  it("a bad rules file sends configWarning with path and range; the forbidden rules of every valid call still apply", async () => {
     const fx = await fixture();
     writeRules(fx, "a.rules", 'prefix_rule(pattern=["cat"], decision="forbidden")\n');
-    const bad = writeRules(fx, "b.rules", '# broken\nprefix_rule(pattern=["git"], decision="deny")\n');
+    const bad = writeRules(
+      fx,
+      "b.rules",
+      '# broken\nprefix_rule(pattern=["git"], decision="deny")\nprefix_rule(pattern=["head"], decision="forbidden")\n',
+    );
     const { peer } = stdioServer(fx);
     const threadId = await startThread(peer, fx, "never");
     const warning = await peer.notification("configWarning");
@@ -58,11 +62,21 @@ describe("exec policy rules over the app-server", () => {
       range: { start: { line: 2, column: 1 }, end: { line: 2, column: 46 } },
     });
     fs.writeFileSync(path.join(fx.workspace, "x"), "hello\n");
-    fx.model.enqueue(turn([exec("cat x", "call_cat")]), turn([message("ok")]));
+    fx.model.enqueue(
+      turn([exec("cat x", "call_cat"), exec("head x", "call_head"), exec("tail x", "call_tail")]),
+      turn([message("ok")]),
+    );
     const started = await peer.request("turn/start", { threadId, input: text("read x") });
     await turnCompleted(peer, started.turn.id);
-    // The forbidden rule of the good file does not apply either.
-    expect(outputOf(fx.model.modelRequests()[1]!, "call_cat")).toContain("hello");
+    // Unlike Codex, which then drops every file rule: a typo must not switch refusals off.
+    const request = fx.model.modelRequests()[1]!;
+    expect(outputOf(request, "call_cat")).toBe(
+      'exec_command failed: CreateProcess { message: "Rejected(\\"`/bin/bash -lc \'cat x\'` rejected: policy forbids commands starting with `cat`\\")" }',
+    );
+    expect(outputOf(request, "call_head")).toContain(
+      "rejected: policy forbids commands starting with `head`",
+    );
+    expect(outputOf(request, "call_tail")).toContain("hello");
   });
 
   it('a prompt rule asks with its reason and only accept/cancel; decline answers Rejected("rejected by user")', async () => {

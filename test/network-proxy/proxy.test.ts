@@ -1,9 +1,9 @@
 import http from "node:http";
-import net from "node:net";
+import type net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { NetworkPolicy } from "../../src/network-proxy/decision.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
-import { collect } from "./support.js";
+import { collect, connectStatus } from "./support.js";
 
 // The proxy on its own (no sandbox): a test server on 127.0.0.1, names mapped to it by the
 // resolver hook, requests sent as a proxied client would send them.
@@ -43,24 +43,6 @@ function viaProxy(proxyPort: number, method: string, url: string) {
       req.end();
     },
   );
-}
-
-function connectStatus(proxyPort: number, target: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(proxyPort, "127.0.0.1", () =>
-      s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`),
-    );
-    let text = "";
-    s.setEncoding("utf8");
-    s.on("data", (c: string) => {
-      text += c;
-      if (text.includes("\r\n\r\n")) {
-        s.destroy();
-        resolve(text);
-      }
-    });
-    s.on("error", reject);
-  });
 }
 
 describe("managed proxy responses", () => {

@@ -1,3 +1,4 @@
+import net from "node:net";
 import type http from "node:http";
 
 /** Status, headers and text body of a response, once it has ended. */
@@ -12,5 +13,24 @@ export function collect(
     });
     res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     res.on("error", reject);
+  });
+}
+
+/** The response head a CONNECT to `target` gets from the proxy on `proxyPort`. */
+export function connectStatus(proxyPort: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(proxyPort, "127.0.0.1", () =>
+      s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`),
+    );
+    let text = "";
+    s.setEncoding("utf8");
+    s.on("data", (c: string) => {
+      text += c;
+      if (text.includes("\r\n\r\n")) {
+        s.destroy();
+        resolve(text);
+      }
+    });
+    s.on("error", reject);
   });
 }
