@@ -124,8 +124,9 @@ async function onConnect(
   }
   const target = { host, port, addresses: decision.addresses };
   if (rt.policy.mode === "limited") {
-    // Without HTTPS interception the methods inside a tunnel cannot be checked: limited mode
-    // refuses tunnels rather than let a POST through.
+    // Limited mode must see the method of every request: the tunnel is intercepted, or refused
+    // when there is no interception CA.
+    if (rt.interceptor) return rt.interceptor.accept(client, head, target, ESTABLISHED);
     rt.record({
       protocol: "https",
       host,

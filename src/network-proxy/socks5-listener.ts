@@ -156,7 +156,12 @@ async function handle(rt: ProxyRuntime, client: net.Socket, udp: boolean): Promi
     return r.rest();
   };
   if (rt.policy.mode === "limited") {
-    // Limited mode cannot see methods inside a raw TCP stream: refuse, as for CONNECT.
+    // Only port 443 is known to carry TLS that interception can open (as in Codex); anything
+    // else in a raw TCP stream hides its methods and is refused.
+    if (port === 443 && rt.interceptor) {
+      client.pause();
+      return rt.interceptor.accept(client, takeOver(), target, reply(REPLY_OK));
+    }
     rt.record({
       protocol: "socks5Tcp",
       host,

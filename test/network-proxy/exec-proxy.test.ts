@@ -92,4 +92,36 @@ describe("keel exec with the managed network proxy", () => {
     expect(output).toContain("active=none");
     expect(hits).toEqual(["/proxied", "/direct"]);
   });
+
+  it("limited mode: commands trust the KEEL_HOME CA bundle, can read it, and cannot read the CA key", async () => {
+    const s = await setup({ topLevel: { default_permissions: "dev" } });
+    fs.appendFileSync(
+      path.join(s.home, "config.toml"),
+      [
+        "[permissions.dev]",
+        'extends = ":workspace"',
+        "[permissions.dev.network]",
+        "enabled = true",
+        'mode = "limited"',
+        "[features]",
+        "network_proxy = true",
+        "",
+      ].join("\n"),
+    );
+    const key = path.join(s.home, "proxy", "ca.key");
+    const cmd =
+      'echo "ssl=$SSL_CERT_FILE node=$NODE_EXTRA_CA_CERTS"; grep -c "BEGIN CERTIFICATE" "$SSL_CERT_FILE"; ' +
+      `if cat "${key}" 2>/dev/null | grep -q "PRIVATE KEY"; then echo key=readable; else echo key=hidden; fi`;
+    s.server.enqueue(turn([functionCall("exec_command", { cmd }, "call_1")]), textTurn("Done."));
+    const r = await keel(["exec", "fetch"], { cwd: s.repo, env: s.env });
+    expect(r.code, r.stderr).toBe(0);
+    const [output] = inputItems(s.server.modelRequests()[1]!.body, "function_call_output");
+    const text = output.output as string;
+    const bundle = /ssl=(\S+) node=(\S+)/.exec(text);
+    expect(bundle?.[1]).toMatch(new RegExp(`^${s.home}/proxy/ca-bundle-[0-9a-f]{64}\\.pem$`));
+    expect(bundle?.[2]).toBe(bundle?.[1]);
+    expect(Number(/^(\d+)$/m.exec(text)?.[1])).toBeGreaterThan(1);
+    expect(text).toContain("key=hidden");
+    expect(fs.statSync(key).mode & 0o777).toBe(0o600);
+  });
 });

@@ -1,0 +1,138 @@
+import http from "node:http";
+import net from "node:net";
+import { Duplex, PassThrough } from "node:stream";
+import tls from "node:tls";
+import type { CaSigner } from "./certs.js";
+import { badGateway, endToEnd, relay } from "./forward.js";
+import { refusedByMode } from "./http-listener.js";
+import type { ProxyRuntime, Target } from "./runtime.js";
+
+/**
+ * HTTPS interception (network-proxy.md §3): in `limited` mode an allowed tunnel is answered by
+ * keel with a certificate for the tunnel's host signed by the KEEL_HOME CA, so the method of
+ * every request inside is visible and the mode's method policy applies to it. Allowed requests
+ * go on to the real host over a new TLS connection that keel verifies as any client would.
+ */
+export interface InterceptorOptions {
+  signer: CaSigner;
+  /** Extra roots keel trusts for upstream servers (tests: a loopback server's own CA). */
+  upstreamCa?: readonly string[];
+}
+
+/** Leaf certificates kept per host for the proxy's lifetime. */
+const MAX_CACHED_HOSTS = 1024;
+
+export class Interceptor {
+  private readonly contexts = new Map<string, Promise<tls.SecureContext>>();
+  private readonly targets = new WeakMap<net.Socket, Target>();
+  private readonly open = new Set<tls.TLSSocket>();
+  private readonly server: http.Server;
+
+  constructor(
+    private readonly rt: ProxyRuntime,
+    private readonly options: InterceptorOptions,
+  ) {
+    this.server = http.createServer((req, res) => {
+      const target = this.targets.get(req.socket);
+      if (!target) return void res.destroy();
+      void this.forward(target, req, res);
+    });
+    this.server.on("clientError", (_error, socket) => socket.destroy());
+  }
+
+  /** The TLS context presenting `host`'s leaf certificate, made once per host. */
+  private context(host: string): Promise<tls.SecureContext> {
+    let ctx = this.contexts.get(host);
+    if (!ctx) {
+      if (this.contexts.size >= MAX_CACHED_HOSTS) this.contexts.clear();
+      ctx = this.options.signer
+        .issue(host)
+        .then(({ certPem, keyPem }) =>
+          tls.createSecureContext({ cert: `${certPem}${this.options.signer.certPem}`, key: keyPem }),
+        );
+      // A failed issue is not cached: the next tunnel tries again.
+      ctx.catch(() => this.contexts.delete(host));
+      this.contexts.set(host, ctx);
+    }
+    return ctx;
+  }
+
+  /**
+   * Takes over an accepted tunnel whose client has not yet started TLS: `established` is written
+   * once the certificate is ready (the CONNECT 200 or the SOCKS5 success reply).
+   */
+  async accept(client: net.Socket, head: Buffer, target: Target, established: Buffer): Promise<void> {
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = await this.context(target.host);
+    } catch {
+      client.destroy();
+      return;
+    }
+    client.write(established);
+    // TLS over a JS stream fed by the socket: bytes the client sent early (`head`) come first.
+    const inbound = new PassThrough();
+    if (head.length > 0) inbound.write(head);
+    client.pipe(inbound);
+    const duplex = Duplex.from({ readable: inbound, writable: client });
+    const secure = new tls.TLSSocket(duplex as unknown as net.Socket, {
+      isServer: true,
+      secureContext,
+      ALPNProtocols: ["http/1.1"],
+    });
+    secure.on("error", () => client.destroy());
+    secure.on("close", () => client.destroy());
+    client.on("close", () => secure.destroy());
+    this.open.add(secure);
+    secure.on("close", () => this.open.delete(secure));
+    this.targets.set(secure, target);
+    this.server.emit("connection", secure);
+  }
+
+  private async forward(target: Target, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const { host, port } = target;
+    const method = req.method ?? "GET";
+    if (refusedByMode(this.rt, "https", target, req, res)) return;
+    this.rt.record({ protocol: "https", host, port, method, allowed: true });
+    let upstream: tls.TLSSocket;
+    try {
+      const raw = await this.rt.open(target, true);
+      upstream = await this.secureUpstream(raw, host);
+    } catch (error) {
+      badGateway(res, host, port, (error as Error).message);
+      return;
+    }
+    const headers = endToEnd(req.headers);
+    // The tunnel's host was judged, so that is the host the server sees (as for plain HTTP).
+    headers.host = port === 443 ? host : `${net.isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+    const out = http.request({ method, path: req.url ?? "/", headers, createConnection: () => upstream });
+    res.on("close", () => upstream.destroy());
+    relay(req, out, res, target);
+  }
+
+  /** TLS to the real server, verified against the usual roots (and any test roots). */
+  private secureUpstream(raw: net.Socket, host: string): Promise<tls.TLSSocket> {
+    const extra = this.options.upstreamCa;
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({
+        socket: raw,
+        host,
+        ...(net.isIP(host) === 0 ? { servername: host } : {}),
+        ALPNProtocols: ["http/1.1"],
+        ...(extra && extra.length > 0 ? { ca: [...tls.rootCertificates, ...extra] } : {}),
+      });
+      socket.once("secureConnect", () => {
+        socket.off("error", reject);
+        resolve(socket);
+      });
+      socket.once("error", (error) => {
+        raw.destroy();
+        reject(error);
+      });
+    });
+  }
+
+  close(): void {
+    for (const s of this.open) s.destroy();
+  }
+}
