@@ -6,6 +6,7 @@ import { createHttpListener } from "./http-listener.js";
 import { type NetworkDecider, type ProxyRequestRecord, ProxyRuntime } from "./runtime.js";
 import type { CaSigner } from "./certs.js";
 import { Interceptor } from "./mitm.js";
+import type { MitmHooks } from "./mitm-hooks.js";
 import { createSocks5Listener } from "./socks5-listener.js";
 import type { UpstreamProxies } from "./upstream.js";
 
@@ -21,6 +22,8 @@ export interface StartProxyOptions {
   ca?: CaSigner;
   /** Extra roots for verifying upstream HTTPS servers; tests only (a loopback server's CA). */
   upstreamCa?: readonly string[];
+  /** `mitm` hooks (they need `ca`): their hosts are intercepted in every mode. */
+  hooks?: MitmHooks;
   /** Name resolution for the policy's DNS check and for connections (tests map names here). */
   resolve?: Resolver;
   dnsTimeoutMs?: number;
@@ -71,6 +74,7 @@ export async function startNetworkProxy(options: StartProxyOptions): Promise<Net
     rt.interceptor = new Interceptor(rt, {
       signer: options.ca,
       ...(options.upstreamCa ? { upstreamCa: options.upstreamCa } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
     });
   const httpServer = createHttpListener(rt);
   const sockets = new Set<net.Socket>();

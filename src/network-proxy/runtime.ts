@@ -46,6 +46,8 @@ export interface Target {
 /** Takes over an allowed tunnel to inspect the HTTPS inside (mitm.ts). */
 export interface TunnelInterceptor {
   accept(client: net.Socket, head: Buffer, target: Target, established: Buffer): Promise<void>;
+  /** `host` has `mitm` hooks: its HTTPS is intercepted in every mode, and nothing else may reach it. */
+  hooked(host: string): boolean;
   close(): void;
 }
 

@@ -2,6 +2,7 @@ import { errorMessage } from "../lib/errors.js";
 import { PROXY_URL_VARIABLES, proxyEnvironment } from "./env.js";
 import type { NetworkPolicy } from "./decision.js";
 import { loadOrCreateManagedCa, type ManagedCa } from "./managed-ca.js";
+import { compileMitmHooks } from "./mitm-hooks.js";
 import { type NetworkProxy, startNetworkProxy } from "./proxy.js";
 import type { NetworkDecider, ProxyRequestRecord } from "./runtime.js";
 import type { NetworkProxySettings } from "./settings.js";
@@ -28,9 +29,13 @@ export interface ProxyContext {
 }
 
 async function launch(settings: NetworkProxySettings, context: ProxyContext) {
-  // Limited mode needs to see methods inside HTTPS: the KEEL_HOME CA is made ready first.
+  // Secrets are read first: a hook whose secret is missing stops the proxy, and so every command.
+  const hooks = settings.mitm ? compileMitmHooks(settings.mitm, { env: context.env }) : null;
+  // Limited mode and `mitm` hooks need to see inside HTTPS: the KEEL_HOME CA is made ready first.
   const ca: ManagedCa | null =
-    settings.policy.mode === "limited" ? await loadOrCreateManagedCa(context.keelHome) : null;
+    settings.policy.mode === "limited" || settings.mitm
+      ? await loadOrCreateManagedCa(context.keelHome)
+      : null;
   const proxy = await startNetworkProxy({
     policy: settings.policy,
     socks5: settings.socks5,
@@ -39,6 +44,7 @@ async function launch(settings: NetworkProxySettings, context: ProxyContext) {
     ...(context.decider ? { decider: context.decider } : {}),
     ...(context.onRequest ? { onRequest: context.onRequest } : {}),
     ...(ca ? { ca: ca.signer } : {}),
+    ...(hooks ? { hooks } : {}),
   });
   const env = proxyEnvironment({
     httpPort: proxy.httpPort,

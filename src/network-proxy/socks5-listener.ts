@@ -155,9 +155,10 @@ async function handle(rt: ProxyRuntime, client: net.Socket, udp: boolean): Promi
     client.removeAllListeners("end");
     return r.rest();
   };
-  if (rt.policy.mode === "limited") {
+  const hooked = rt.interceptor?.hooked(host) ?? false;
+  if (rt.policy.mode === "limited" || hooked) {
     // Only port 443 is known to carry TLS that interception can open (as in Codex); anything
-    // else in a raw TCP stream hides its methods and is refused.
+    // else in a raw TCP stream hides its methods, and would get around a host's hooks: refused.
     if (port === 443 && rt.interceptor) {
       client.pause();
       return rt.interceptor.accept(client, takeOver(), target, reply(REPLY_OK));
@@ -168,7 +169,7 @@ async function handle(rt: ProxyRuntime, client: net.Socket, udp: boolean): Promi
       port,
       method: null,
       allowed: false,
-      reason: "method_not_allowed",
+      reason: hooked ? "mitm_required" : "method_not_allowed",
       source: "mode_guard",
     });
     return void client.end(reply(REPLY_NOT_ALLOWED));

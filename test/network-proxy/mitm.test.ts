@@ -6,18 +6,16 @@ import tls from "node:tls";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { caSigner, createCa } from "../../src/network-proxy/certs.js";
-import { proxyEnvironment } from "../../src/network-proxy/env.js";
 import { loadOrCreateManagedCa } from "../../src/network-proxy/managed-ca.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
-import { runSandboxed } from "../../src/sandbox/runner.js";
-import { workspacePlan } from "../sandbox/support.js";
+import type { NetworkAskRequest, NetworkDecider } from "../../src/network-proxy/runtime.js";
 import { tempDir } from "../support/tmp.js";
-import { collect } from "./support.js";
+import { collect, shellThroughProxy } from "./support.js";
 
 // HTTPS interception in limited mode (spec §3, §9 test 5): the KEEL_HOME CA on disk, a real
 // proxy, real bwrap and curl, and an HTTPS server on the host's loopback with its own CA, which
 // the proxy trusts through its test-only `upstreamCa` option (verification stays on).
-const PATH = "/usr/local/bin:/usr/bin:/bin";
+const _PATH = "/usr/local/bin:/usr/bin:/bin";
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
@@ -38,7 +36,7 @@ async function httpsServer(host: string): Promise<{ port: number; ca: string; hi
 }
 
 /** A GET over a CONNECT tunnel, trusting only `ca` (the proxy's CA), as curl would do it. */
-async function httpsThroughProxy(proxyPort: number, host: string, port: number, ca: string) {
+async function httpsThroughProxy(proxyPort: number, host: string, port: number, ca: string, target = "/") {
   const raw = net.connect(proxyPort, "127.0.0.1");
   await new Promise<void>((done, fail) => raw.once("connect", done).once("error", fail));
   raw.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`);
@@ -49,7 +47,7 @@ async function httpsThroughProxy(proxyPort: number, host: string, port: number, 
   const secure = tls.connect({ socket: raw, servername: host, ca });
   await new Promise<void>((done, fail) => secure.once("secureConnect", done).once("error", fail));
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ path: "/", headers: { host }, createConnection: () => secure }, (res) =>
+    const req = http.request({ path: target, headers: { host }, createConnection: () => secure }, (res) =>
       resolve(collect(res)),
     );
     req.on("error", reject);
@@ -57,16 +55,30 @@ async function httpsThroughProxy(proxyPort: number, host: string, port: number, 
   });
 }
 
-async function limitedProxy(home: string, upstreamCa: string[] | undefined): Promise<NetworkProxy> {
+async function limitedProxy(
+  home: string,
+  upstreamCa: string[] | undefined,
+  decider?: NetworkDecider,
+): Promise<NetworkProxy> {
   const ca = await loadOrCreateManagedCa(home);
   const p = await startNetworkProxy({
-    policy: { mode: "limited", allow: ["secure.test"], deny: [], allowLocalBinding: true },
+    policy: { mode: "limited", allow: decider ? [] : ["secure.test"], deny: [], allowLocalBinding: true },
     resolve: async () => ["127.0.0.1"],
     ca: ca.signer,
     ...(upstreamCa ? { upstreamCa } : {}),
+    ...(decider ? { decider } : {}),
   });
   cleanups.push(() => p.close());
   return p;
+}
+
+/** A limited-mode proxy with its KEEL_HOME CA, an HTTPS server behind it, and a workspace. */
+async function limitedSetup() {
+  const home = tempDir("keel-home-");
+  const server = await httpsServer("secure.test");
+  const p = await limitedProxy(home, [server.ca]);
+  const ca = await loadOrCreateManagedCa(home);
+  return { server, p, ca, ws: tempDir(), url: `https://secure.test:${server.port}/page` };
 }
 
 describe("the KEEL_HOME interception CA", () => {
@@ -108,36 +120,14 @@ describe("the KEEL_HOME interception CA", () => {
 
 describe("limited mode intercepts HTTPS (Linux, real bwrap)", () => {
   it("curl in the sandbox: GET gets the page, POST gets the method-policy 403, the CA key stays hidden", async () => {
-    const home = tempDir("keel-home-");
-    const server = await httpsServer("secure.test");
-    const p = await limitedProxy(home, [server.ca]);
-    const ca = await loadOrCreateManagedCa(home);
-    const ws = tempDir();
-    const url = `https://secure.test:${server.port}/page`;
-    const r = await runSandboxed({
-      argv: [
-        "sh",
-        "-c",
-        `curl -sS ${url}; echo " get=$?"; ` +
-          `curl -sS -i -X POST --data x=1 ${url}; echo " post=$?"; ` +
-          `cat "$KEY" 2>/dev/null | grep -c "PRIVATE KEY"; echo "ssl=$SSL_CERT_FILE"`,
-      ],
-      cwd: ws,
-      plan: workspacePlan(ws, { paths: [ca.keyPath] }),
-      env: {
-        PATH,
-        KEY: ca.keyPath,
-        ...proxyEnvironment({
-          httpPort: p.httpPort,
-          socksPort: p.socksPort,
-          allowLocalBinding: true,
-          caBundlePath: ca.bundlePath,
-        }),
-      },
-      stateDir: tempDir("keel-state-"),
-      proxyPorts: [p.httpPort, p.socksPort!],
-      timeoutMs: 60_000,
-    });
+    const { server, p, ca, ws, url } = await limitedSetup();
+    const r = await shellThroughProxy(
+      p,
+      `curl -sS ${url}; echo " get=$?"; ` +
+        `curl -sS -i -X POST --data x=1 ${url}; echo " post=$?"; ` +
+        `cat "$KEY" 2>/dev/null | grep -c "PRIVATE KEY"; echo "ssl=$SSL_CERT_FILE"`,
+      { ws, caBundle: ca.bundlePath, hidden: [ca.keyPath], env: { KEY: ca.keyPath } },
+    );
     expect(r.setupError).toBeUndefined();
     expect(r.stdout).toContain(`secret page of secure.test:${server.port} get=0`);
     expect(r.stdout).toContain("HTTP/1.1 403 Forbidden");
@@ -179,5 +169,54 @@ describe("limited mode intercepts HTTPS (Linux, real bwrap)", () => {
     expect(res.status).toBe(502);
     expect(res.body).toContain("proxy could not reach secure.test");
     expect(server.hits).toEqual([]);
+  });
+
+  it("a request inside the tunnel for another host is refused: no domain fronting past the allowlist", async () => {
+    const { server, p, ca, ws, url } = await limitedSetup();
+    const r = await shellThroughProxy(
+      p,
+      `curl -sS -i ${url} -H "Host: evil.test"; echo " other=$?"; ` +
+        `curl -sS ${url} -H "Host: SECURE.test:1"; echo " same=$?"`,
+      { ws, caBundle: ca.bundlePath },
+    );
+    expect(r.stdout).toMatch(/HTTP\/1\.1 400 Bad Request[\s\S]*host mismatch other=0/);
+    // The same name (Codex compares names only) goes to the tunnel's own host and port.
+    expect(r.stdout).toContain(`secret page of secure.test:${server.port} same=0`);
+    // An absolute-form target naming another host, sent by hand inside the tunnel.
+    const cert = fs.readFileSync(ca.certPath, "utf8");
+    const absolute = await httpsThroughProxy(
+      p.httpPort,
+      "secure.test",
+      server.port,
+      cert,
+      "https://evil.test/x",
+    );
+    expect(absolute).toMatchObject({ status: 400, body: "host mismatch" });
+    expect(server.hits).toEqual([`GET secure.test:${server.port} /page`]);
+  });
+
+  it("an allowlist miss on a limited-mode CONNECT is asked about first, then intercepted", async () => {
+    const home = tempDir("keel-home-");
+    const server = await httpsServer("secure.test");
+    const asked: NetworkAskRequest[] = [];
+    let answer = true;
+    const p = await limitedProxy(home, [server.ca], async (request) => {
+      asked.push(request);
+      return answer;
+    });
+    const cert = fs.readFileSync((await loadOrCreateManagedCa(home)).certPath, "utf8");
+    const ok = await httpsThroughProxy(p.httpPort, "secure.test", server.port, cert, "/approved");
+    expect(ok).toMatchObject({ status: 200, body: `secret page of secure.test:${server.port}` });
+    expect(asked).toEqual([{ protocol: "https", host: "secure.test", port: server.port }]);
+    answer = false;
+    const raw = net.connect(p.httpPort, "127.0.0.1");
+    await new Promise<void>((done) => raw.once("connect", done));
+    raw.write(`CONNECT secure.test:${server.port} HTTP/1.1\r\nHost: secure.test\r\n\r\n`);
+    const refused = await new Promise<string>((done) => raw.once("data", (c: Buffer) => done(c.toString())));
+    raw.destroy();
+    expect(refused).toMatch(/^HTTP\/1\.1 403 /);
+    expect(refused).toMatch(/x-proxy-error: blocked-by-policy/);
+    expect(asked).toHaveLength(2);
+    expect(server.hits).toEqual([`GET secure.test:${server.port} /approved`]);
   });
 });
