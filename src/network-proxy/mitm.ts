@@ -174,16 +174,25 @@ export class Interceptor {
     relay(req, out, res, target);
   }
 
+  /** Made once: parsing every root for each connection would cost tens of milliseconds. */
+  private upstreamContext: tls.SecureContext | undefined;
+
+  private upstreamTrust(): { secureContext?: tls.SecureContext } {
+    const extra = this.options.upstreamCa;
+    if (!extra || extra.length === 0) return trustedAsKeel();
+    this.upstreamContext ??= tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] });
+    return { secureContext: this.upstreamContext };
+  }
+
   /** TLS to the real server, verified against the roots keel trusts (and any test roots). */
   private secureUpstream(raw: net.Socket, host: string): Promise<tls.TLSSocket> {
-    const extra = this.options.upstreamCa;
     return new Promise((resolve, reject) => {
       const socket = tls.connect({
         socket: raw,
         host,
         ...(net.isIP(host) === 0 ? { servername: host } : {}),
         ALPNProtocols: ["http/1.1"],
-        ...(extra && extra.length > 0 ? { ca: [...tls.rootCertificates, ...extra] } : trustedAsKeel()),
+        ...this.upstreamTrust(),
       });
       socket.once("secureConnect", () => {
         socket.off("error", reject);
