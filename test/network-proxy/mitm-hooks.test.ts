@@ -3,11 +3,12 @@ import http from "node:http";
 import https from "node:https";
 import type net from "node:net";
 import path from "node:path";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors.js";
 import { caSigner, createCa } from "../../src/network-proxy/certs.js";
 import { loadOrCreateManagedCa } from "../../src/network-proxy/managed-ca.js";
-import { compileMitmHooks } from "../../src/network-proxy/mitm-hooks.js";
+import { compileMitmHooks, evaluateHooks } from "../../src/network-proxy/mitm-hooks.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
 import { SessionProxies } from "../../src/network-proxy/session-proxies.js";
 import { world } from "../config/helpers.js";
@@ -253,5 +254,38 @@ describe("mitm hooks: secrets and configuration errors", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(`${w.userConfig}`);
     expect((error as Error).message).toContain(`invalid value for \`permissions.dev.network.mitm.${message}`);
+  });
+});
+
+describe("hook matching (property)", () => {
+  const hooks = compileMitmHooks(
+    {
+      hooks: { h: { host: "Api.Test.", methods: ["get"], path_prefixes: ["/v1/"], action: ["a"] } },
+      actions: { a: { strip_request_headers: ["x-a"] } },
+    },
+    { env: {} },
+  );
+  const request = (method: string, headers: string[] = []) =>
+    ({ method, rawHeaders: headers }) as unknown as http.IncomingMessage;
+  const segment = fc.oneof(fc.constant("v1"), fc.constant(".."), fc.stringMatching(/^[a-z0-9_-]{0,12}$/));
+
+  it("a literal prefix matches exactly the normalized paths that start with it; other hosts are untouched", () => {
+    fc.assert(
+      fc.property(
+        fc.array(segment, { maxLength: 4 }),
+        fc.constantFrom("GET", "get", "POST"),
+        (parts, method) => {
+          const pathname = `/${parts.join("/")}`;
+          const url = new URL(`https://x${pathname}`);
+          const verdict = evaluateHooks(hooks, "API.test", request(method), url);
+          const expected =
+            method.toUpperCase() === "GET" && url.pathname.startsWith("/v1/") ? "matched" : "no-match";
+          expect(verdict.kind).toBe(expected);
+          expect(evaluateHooks(hooks, `other-${parts.join("")}.test`, request(method), url).kind).toBe(
+            "no-hooks",
+          );
+        },
+      ),
+    );
   });
 });
