@@ -4,14 +4,18 @@
 // a fresh connection, after a warm-up; prints one JSON object on stdout (bench/run.mjs section
 // "proxy"). The proxied path includes the proxy's policy decision. Last, the same proxied GET
 // timed by a Node client inside the sandbox (bwrap, own network namespace, the bridge and keel's
-// relay in between) next to the same client on the host. Needs `npm run build` (dist/).
+// relay in between) next to the same client on the host. HTTPS: a GET through a plain CONNECT
+// tunnel vs through a limited-mode proxy that intercepts it (keel's leaf certificate, a second TLS
+// connection to the server); the difference is what interception adds. Needs `npm run build`.
 //
 //   node bench/network-proxy.mjs [--runs 300]
 import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import os from "node:os";
 import net from "node:net";
 import path from "node:path";
+import tls from "node:tls";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -64,10 +68,55 @@ function viaConnect() {
   });
 }
 
+// HTTPS: a loopback server with its own CA; the intercepting proxy trusts that CA for upstream.
+const dist = (file) => import(pathToFileURL(path.join(ROOT, "dist/network-proxy", file)).href);
+const { caSigner, createCa } = await dist("certs.js");
+const { loadOrCreateManagedCa } = await dist("managed-ca.js");
+const upstreamCa = await createCa("bench upstream CA");
+const leaf = await (await caSigner(upstreamCa)).issue("bench.test");
+const secureServer = https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (_req, res) =>
+  res.end("ok"),
+);
+await new Promise((done) => secureServer.listen(0, "127.0.0.1", done));
+const securePort = secureServer.address().port;
+const benchHome = fs.mkdtempSync(path.join(os.tmpdir(), "keel-bench-proxy-home-"));
+const managedCa = await loadOrCreateManagedCa(benchHome);
+const intercepting = await startNetworkProxy({
+  policy: { mode: "limited", allow: ["bench.test"], deny: [], allowLocalBinding: true },
+  resolve: async () => ["127.0.0.1"],
+  ca: managedCa.signer,
+  upstreamCa: [upstreamCa.certPem],
+});
+const interceptCa = fs.readFileSync(managedCa.certPath, "utf8");
+
+/** CONNECT, then TLS trusting `ca`, then one GET; a fresh connection each time. */
+function httpsViaConnect(proxyPort, ca) {
+  return new Promise((resolve, reject) => {
+    const raw = net.connect(proxyPort, "127.0.0.1", () =>
+      raw.write(`CONNECT bench.test:${securePort} HTTP/1.1\r\nHost: bench.test:${securePort}\r\n\r\n`),
+    );
+    raw.on("error", reject);
+    raw.once("data", () => {
+      const s = tls.connect({ socket: raw, servername: "bench.test", ca }, () =>
+        s.write("GET / HTTP/1.1\r\nHost: bench.test\r\nConnection: close\r\n\r\n"),
+      );
+      let text = "";
+      s.setEncoding("latin1");
+      s.on("data", (chunk) => {
+        text += chunk;
+      });
+      s.on("end", () => (text.endsWith("ok") ? resolve() : reject(new Error("no answer over HTTPS"))));
+      s.on("error", reject);
+    });
+  });
+}
+
 const cases = {
   direct: () => get({ host: "127.0.0.1", port, path: "/" }),
   proxiedHttp: () => get({ host: "127.0.0.1", port: proxy.httpPort, path: `http://bench.test:${port}/` }),
   proxiedConnect: viaConnect,
+  httpsTunnel: () => httpsViaConnect(proxy.httpPort, upstreamCa.certPem),
+  httpsIntercepted: () => httpsViaConnect(intercepting.httpPort, interceptCa),
 };
 const result = { runs: RUNS, medianMs: {}, p90Ms: {} };
 for (const [name, run] of Object.entries(cases)) {
@@ -85,6 +134,7 @@ for (const [name, run] of Object.entries(cases)) {
 result.addedMs = {
   http: +(result.medianMs.proxiedHttp - result.medianMs.direct).toFixed(3),
   connect: +(result.medianMs.proxiedConnect - result.medianMs.direct).toFixed(3),
+  interception: +(result.medianMs.httpsIntercepted - result.medianMs.httpsTunnel).toFixed(3),
 };
 // The client that runs on the host and in the sandbox: medians of sequential proxied GETs.
 const CLIENT = `const http = require("node:http");
@@ -148,5 +198,8 @@ try {
   fs.rmSync(stateDir, { recursive: true, force: true });
 }
 await proxy.close();
+await intercepting.close();
 server.close();
+secureServer.close();
+fs.rmSync(benchHome, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -182,6 +182,8 @@ function networkProxyTable(p) {
     `| direct | ${ms(p.medianMs.direct)} | ${ms(p.p90Ms.direct)} | – |`,
     `| through the proxy (absolute URI) | ${ms(p.medianMs.proxiedHttp)} | ${ms(p.p90Ms.proxiedHttp)} | ${ms(p.addedMs.http)} |`,
     `| through a CONNECT tunnel | ${ms(p.medianMs.proxiedConnect)} | ${ms(p.p90Ms.proxiedConnect)} | ${ms(p.addedMs.connect)} |`,
+    `| HTTPS GET through a CONNECT tunnel | ${ms(p.medianMs.httpsTunnel)} | ${ms(p.p90Ms.httpsTunnel)} | – |`,
+    `| … intercepted (limited mode) | ${ms(p.medianMs.httpsIntercepted)} | ${ms(p.p90Ms.httpsIntercepted)} | ${ms(p.addedMs.interception)} |`,
     `| through the proxy, client on the host (own process) | ${ms(p.medianMs.hostClientViaProxy)} | – | – |`,
     `| … client in the sandbox (bridge + relay) | ${ms(p.medianMs.sandboxClientViaBridge)} | – | ${ms(p.addedMs.bridge)} |`,
   ].join("\n");

@@ -23,7 +23,7 @@ const blob = path.join(dist, "keel.blob");
 const meta = path.join(dist, "keel.blob.meta");
 
 /** Packages resolved at run time from the package root (the snapshot's `require` only knows built-ins). */
-const RUNTIME_PACKAGES = ["better-sqlite3", "json-schema-to-typescript", "pg", "@peculiar/x509"];
+const RUNTIME_PACKAGES = ["better-sqlite3", "json-schema-to-typescript", "pg", "@peculiar/x509", "reflect-metadata"];
 /** Built-ins that cannot be loaded while the snapshot is built (node:http fails in Node 20; tls with it). */
 const LAZY_BUILTINS = ["node:http", "node:https", "node:tls"];
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApprovalsReviewerSchema, AskForApprovalSchema, SandboxModeSchema } from "../protocol/permissions.js";
 import { ReasoningEffortSchema, ReasoningSummarySchema } from "../protocol/model.js";
+import { NetworkMitmTomlSchema } from "./mitm-toml.js";
 import { WebSearchModeSchema } from "./requirements-toml.js";
 
 /**
@@ -44,6 +45,7 @@ export const PermissionProfileTomlSchema = z.looseObject({
       proxy_url: z.string().optional(),
       socks_url: z.string().optional(),
       domains: z.record(z.string(), z.enum(["allow", "deny"])).optional(),
+      mitm: NetworkMitmTomlSchema.optional(),
     })
     .optional(),
 });

@@ -7,6 +7,8 @@ const HEADER: Record<BlockReason, string> = {
   not_allowed_local: "blocked-by-allowlist",
   denied: "blocked-by-denylist",
   method_not_allowed: "blocked-by-method-policy",
+  mitm_required: "blocked-by-mitm-required",
+  mitm_hook_denied: "blocked-by-mitm-hook",
 };
 
 const MESSAGE: Record<BlockReason, string> = {
@@ -14,6 +16,9 @@ const MESSAGE: Record<BlockReason, string> = {
   not_allowed_local: "Sandbox policy blocks local/private network addresses.",
   denied: "Domain denied by the sandbox policy.",
   method_not_allowed: "Method not allowed in limited mode.",
+  // Codex 0.169's wording, although it also answers this in `full` mode.
+  mitm_required: "MITM required for limited HTTPS.",
+  mitm_hook_denied: "HTTPS request denied by MITM hook policy.",
 };
 
 export function proxyErrorHeader(reason: BlockReason, source: BlockSource): string {
@@ -69,4 +74,23 @@ export function refuseHttp(
     connection: "close",
   });
   res.end(body);
+}
+
+/**
+ * A plain-text refusal, as Codex answers inside an intercepted tunnel: hook denials (403 with
+ * `x-proxy-error`) and requests whose host is not the tunnel's (400).
+ */
+export function refuseText(
+  res: http.ServerResponse,
+  status: number,
+  text: string,
+  proxyError?: string,
+): void {
+  res.writeHead(status, {
+    "content-type": "text/plain",
+    ...(proxyError ? { "x-proxy-error": proxyError } : {}),
+    "content-length": Buffer.byteLength(text),
+    connection: "close",
+  });
+  res.end(text);
 }

@@ -12,7 +12,15 @@ export interface NetworkPolicy {
   allowLocalBinding: boolean;
 }
 
-export type BlockReason = "not_allowed" | "denied" | "not_allowed_local" | "method_not_allowed";
+export type BlockReason =
+  | "not_allowed"
+  | "denied"
+  | "not_allowed_local"
+  | "method_not_allowed"
+  // A host with `mitm` hooks reached without interception (plain HTTP, SOCKS5 other than 443).
+  | "mitm_required"
+  // An intercepted request to a hooked host that no hook matches.
+  | "mitm_hook_denied";
 export type BlockSource = "baseline_policy" | "decider" | "mode_guard";
 
 export type HostDecision =

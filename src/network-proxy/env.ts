@@ -38,12 +38,28 @@ export const NO_PROXY_VARIABLES = [
   "BUNDLE_NO_PROXY",
 ] as const;
 
+/** Pointed at the CA bundle while HTTPS is intercepted (network-proxy.md §3). */
+export const CA_BUNDLE_VARIABLES = [
+  "CODEX_CA_CERTIFICATE",
+  "SSL_CERT_FILE",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  "NODE_EXTRA_CA_CERTS",
+  "GIT_SSL_CAINFO",
+  "PIP_CERT",
+  "BUNDLE_SSL_CA_CERT",
+  "npm_config_cafile",
+  "NPM_CONFIG_CAFILE",
+] as const;
+
 export const LOCAL_NO_PROXY = "localhost,127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16";
 
 export interface ProxyEndpoints {
   httpPort: number;
   socksPort: number | null;
   allowLocalBinding: boolean;
+  /** `$KEEL_HOME/proxy/ca-bundle-<sha256>.pem` when HTTPS is intercepted. */
+  caBundlePath?: string | null;
 }
 
 export function proxyEnvironment(p: ProxyEndpoints): Record<string, string> {
@@ -58,6 +74,7 @@ export function proxyEnvironment(p: ProxyEndpoints): Record<string, string> {
   for (const name of HTTP_PROXY_VARIABLES) env[name] = httpUrl;
   for (const name of SOCKS_PROXY_VARIABLES) env[name] = socksUrl;
   for (const name of NO_PROXY_VARIABLES) env[name] = p.allowLocalBinding ? LOCAL_NO_PROXY : "";
+  if (p.caBundlePath) for (const name of CA_BUNDLE_VARIABLES) env[name] = p.caBundlePath;
   return env;
 }
 

@@ -75,6 +75,13 @@ async function onRequest(
     refuseHttp(res, host, port, decision.reason, decision.source);
     return;
   }
+  if (rt.interceptor?.hooked(host)) {
+    // Hooks act on intercepted HTTPS only: plain HTTP would get around them (as in Codex 0.169).
+    const [reason, source] = ["mitm_required", "mode_guard"] as const;
+    rt.record({ protocol: "http", host, port, method, allowed: false, reason, source });
+    req.resume();
+    return refuseHttp(res, host, port, reason, source);
+  }
   if (refusedByMode(rt, "http", { host, port }, req, res)) return;
   rt.record({ protocol: "http", host, port, method, allowed: true });
   const headers = endToEnd(req.headers);
@@ -123,9 +130,11 @@ async function onConnect(
     return;
   }
   const target = { host, port, addresses: decision.addresses };
+  if (rt.interceptor?.hooked(host)) return rt.interceptor.accept(client, head, target, ESTABLISHED);
   if (rt.policy.mode === "limited") {
-    // Without HTTPS interception the methods inside a tunnel cannot be checked: limited mode
-    // refuses tunnels rather than let a POST through.
+    // Limited mode must see the method of every request: the tunnel is intercepted, or refused
+    // when there is no interception CA.
+    if (rt.interceptor) return rt.interceptor.accept(client, head, target, ESTABLISHED);
     rt.record({
       protocol: "https",
       host,

@@ -4,6 +4,9 @@ import type { NetworkPolicy, Resolver } from "./decision.js";
 import { systemResolver } from "./decision.js";
 import { createHttpListener } from "./http-listener.js";
 import { type NetworkDecider, type ProxyRequestRecord, ProxyRuntime } from "./runtime.js";
+import type { CaSigner } from "./certs.js";
+import { Interceptor } from "./mitm.js";
+import type { MitmHooks } from "./mitm-hooks.js";
 import { createSocks5Listener } from "./socks5-listener.js";
 import type { UpstreamProxies } from "./upstream.js";
 
@@ -15,6 +18,12 @@ export interface StartProxyOptions {
   socks5Udp?: boolean;
   /** Proxies to forward through (`allow_upstream_proxy`); absent: connect directly. */
   upstream?: UpstreamProxies | null;
+  /** The interception CA: limited mode then inspects HTTPS instead of refusing tunnels. */
+  ca?: CaSigner;
+  /** Extra roots for verifying upstream HTTPS servers; tests only (a loopback server's CA). */
+  upstreamCa?: readonly string[];
+  /** `mitm` hooks (they need `ca`): their hosts are intercepted in every mode. */
+  hooks?: MitmHooks;
   /** Name resolution for the policy's DNS check and for connections (tests map names here). */
   resolve?: Resolver;
   dnsTimeoutMs?: number;
@@ -61,6 +70,12 @@ export async function startNetworkProxy(options: StartProxyOptions): Promise<Net
     options.upstream ?? null,
   );
   rt.decider = options.decider ?? null;
+  if (options.ca)
+    rt.interceptor = new Interceptor(rt, {
+      signer: options.ca,
+      ...(options.upstreamCa ? { upstreamCa: options.upstreamCa } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+    });
   const httpServer = createHttpListener(rt);
   const sockets = new Set<net.Socket>();
   const socksServer =
@@ -86,6 +101,7 @@ export async function startNetworkProxy(options: StartProxyOptions): Promise<Net
       rt.policy = policy;
     },
     async close() {
+      rt.interceptor?.close();
       for (const s of sockets) s.destroy();
       await Promise.all([close(httpServer), ...(socksServer ? [close(socksServer)] : [])]);
     },

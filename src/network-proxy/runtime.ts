@@ -43,6 +43,14 @@ export interface Target {
   addresses: readonly string[];
 }
 
+/** Takes over an allowed tunnel to inspect the HTTPS inside (mitm.ts). */
+export interface TunnelInterceptor {
+  accept(client: net.Socket, head: Buffer, target: Target, established: Buffer): Promise<void>;
+  /** `host` has `mitm` hooks: its HTTPS is intercepted in every mode, and nothing else may reach it. */
+  hooked(host: string): boolean;
+  close(): void;
+}
+
 /**
  * What the listeners share: the policy (replaceable in place), the resolver, the log and the
  * upstream proxies (null: connect directly).
@@ -51,6 +59,8 @@ export class ProxyRuntime {
   readonly log: ProxyRequestRecord[] = [];
   /** Set by the session that owns the proxy; absent: every miss is a hard deny. */
   decider: NetworkDecider | null = null;
+  /** HTTPS interception; null: limited mode refuses tunnels, as it cannot see their methods. */
+  interceptor: TunnelInterceptor | null = null;
   constructor(
     public policy: NetworkPolicy,
     private readonly resolve: Resolver,

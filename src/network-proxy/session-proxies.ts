@@ -1,6 +1,8 @@
 import { errorMessage } from "../lib/errors.js";
 import { PROXY_URL_VARIABLES, proxyEnvironment } from "./env.js";
 import type { NetworkPolicy } from "./decision.js";
+import { loadOrCreateManagedCa, type ManagedCa } from "./managed-ca.js";
+import { compileMitmHooks } from "./mitm-hooks.js";
 import { type NetworkProxy, startNetworkProxy } from "./proxy.js";
 import type { NetworkDecider, ProxyRequestRecord } from "./runtime.js";
 import type { NetworkProxySettings } from "./settings.js";
@@ -10,6 +12,10 @@ import { upstreamProxiesFromEnv } from "./upstream.js";
 export interface ProxyRoute {
   env: Record<string, string>;
   ports: number[];
+  /** Files the command must be able to read (the CA bundle). */
+  readable: string[];
+  /** Files the command must not read (the CA's private key). */
+  hidden: string[];
 }
 
 /** Where a session's proxy gets what lies outside its settings. */
@@ -23,6 +29,13 @@ export interface ProxyContext {
 }
 
 async function launch(settings: NetworkProxySettings, context: ProxyContext) {
+  // Secrets are read first: a hook whose secret is missing stops the proxy, and so every command.
+  const hooks = settings.mitm ? compileMitmHooks(settings.mitm, { env: context.env }) : null;
+  // Limited mode and `mitm` hooks need to see inside HTTPS: the KEEL_HOME CA is made ready first.
+  const ca: ManagedCa | null =
+    settings.policy.mode === "limited" || settings.mitm
+      ? await loadOrCreateManagedCa(context.keelHome)
+      : null;
   const proxy = await startNetworkProxy({
     policy: settings.policy,
     socks5: settings.socks5,
@@ -30,15 +43,20 @@ async function launch(settings: NetworkProxySettings, context: ProxyContext) {
     upstream: settings.allowUpstreamProxy ? upstreamProxiesFromEnv(context.env) : null,
     ...(context.decider ? { decider: context.decider } : {}),
     ...(context.onRequest ? { onRequest: context.onRequest } : {}),
+    ...(ca ? { ca: ca.signer } : {}),
+    ...(hooks ? { hooks } : {}),
   });
   const env = proxyEnvironment({
     httpPort: proxy.httpPort,
     socksPort: proxy.socksPort,
     allowLocalBinding: settings.policy.allowLocalBinding,
+    caBundlePath: ca?.bundlePath ?? null,
   });
   const route: ProxyRoute = {
     env,
     ports: [proxy.httpPort, ...(proxy.socksPort === null ? [] : [proxy.socksPort])],
+    readable: ca ? [ca.bundlePath] : [],
+    hidden: ca ? [ca.keyPath] : [],
   };
   return { proxy, route };
 }

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from "../config/load.js";
+import type { NetworkMitmToml } from "../config/mitm-toml.js";
 import type { PermissionProfileToml } from "../config/schema.js";
 import type { NetworkPolicy } from "./decision.js";
 
@@ -23,6 +24,8 @@ export interface NetworkProxySettings {
    * `<environment_context>` (network-proxy.md §8); null without requirements.
    */
   requirementDomains: { allow: string[]; deny: string[] } | null;
+  /** The profile's `[network.mitm]` table: interception on, and its hooks (validated, not compiled). */
+  mitm: NetworkMitmToml | null;
 }
 
 /** The active named profile's `[permissions.<p>.network]`, parents first (`extends`). */
@@ -95,5 +98,6 @@ export function resolveNetworkProxySettings(
     managed,
     managedAllowedDomainsOnly: managedOnly,
     requirementDomains: managed ? { allow: [...reqDomains.allow], deny: [...reqDomains.deny] } : null,
+    mitm: user.mitm ?? null,
   };
 }

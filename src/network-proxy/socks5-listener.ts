@@ -155,15 +155,21 @@ async function handle(rt: ProxyRuntime, client: net.Socket, udp: boolean): Promi
     client.removeAllListeners("end");
     return r.rest();
   };
-  if (rt.policy.mode === "limited") {
-    // Limited mode cannot see methods inside a raw TCP stream: refuse, as for CONNECT.
+  const hooked = rt.interceptor?.hooked(host) ?? false;
+  if (rt.policy.mode === "limited" || hooked) {
+    // Only port 443 is known to carry TLS that interception can open (as in Codex); anything
+    // else in a raw TCP stream hides its methods, and would get around a host's hooks: refused.
+    if (port === 443 && rt.interceptor) {
+      client.pause();
+      return rt.interceptor.accept(client, takeOver(), target, reply(REPLY_OK));
+    }
     rt.record({
       protocol: "socks5Tcp",
       host,
       port,
       method: null,
       allowed: false,
-      reason: "method_not_allowed",
+      reason: hooked ? "mitm_required" : "method_not_allowed",
       source: "mode_guard",
     });
     return void client.end(reply(REPLY_NOT_ALLOWED));

@@ -62,6 +62,7 @@ describe("when the proxy is on (network-proxy.md §1)", () => {
       managed: false,
       managedAllowedDomainsOnly: false,
       requirementDomains: null,
+      mitm: null,
     });
   });
 

@@ -1,5 +1,10 @@
 import net from "node:net";
 import type http from "node:http";
+import { proxyEnvironment } from "../../src/network-proxy/env.js";
+import type { NetworkProxy } from "../../src/network-proxy/proxy.js";
+import { runSandboxed } from "../../src/sandbox/runner.js";
+import { workspacePlan } from "../sandbox/support.js";
+import { tempDir } from "../support/tmp.js";
 
 /** Status, headers and text body of a response, once it has ended. */
 export function collect(
@@ -32,5 +37,34 @@ export function connectStatus(proxyPort: number, target: string): Promise<string
       }
     });
     s.on("error", reject);
+  });
+}
+
+/**
+ * Runs `script` with sh in real bwrap, routed to proxy `p` (bridge and variables), with the
+ * workspace `ws` writable; `caBundle` becomes the CA variables when HTTPS is intercepted.
+ */
+export function shellThroughProxy(
+  p: NetworkProxy,
+  script: string,
+  options: { ws: string; caBundle?: string; hidden?: string[]; env?: Record<string, string> },
+) {
+  return runSandboxed({
+    argv: ["sh", "-c", script],
+    cwd: options.ws,
+    plan: workspacePlan(options.ws, { paths: options.hidden ?? [] }),
+    env: {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      ...proxyEnvironment({
+        httpPort: p.httpPort,
+        socksPort: p.socksPort,
+        allowLocalBinding: p.policy.allowLocalBinding,
+        caBundlePath: options.caBundle ?? null,
+      }),
+      ...options.env,
+    },
+    stateDir: tempDir("keel-state-"),
+    proxyPorts: [p.httpPort, ...(p.socksPort === null ? [] : [p.socksPort])],
+    timeoutMs: 60_000,
   });
 }

@@ -132,9 +132,18 @@ chan.on("data", (chunk) => {
     const socket = conns.get(id);
     if (!socket) continue;
     if (type === DATA) {
+      // A socket the command already closed takes nothing more, and would never drain.
+      if (socket.destroyed || !socket.writable) continue;
       if (!socket.write(payload)) {
         chan.pause();
-        socket.once("drain", () => chan.resume());
+        // Also on close: a socket that closes while full never drains, and the pipe must go on.
+        const go = () => {
+          socket.off("drain", go);
+          socket.off("close", go);
+          chan.resume();
+        };
+        socket.on("drain", go);
+        socket.on("close", go);
       }
     } else if (type === CLOSE) {
       conns.delete(id);

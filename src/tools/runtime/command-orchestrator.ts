@@ -35,6 +35,7 @@ import { COMMAND_OUTPUT_MAX_BYTES, OutputCollector, TIMEOUT_EXIT_CODE } from "./
 import { escalatedPermissions, type RuntimePermissions } from "./sandbox-choice.js";
 import type { ProxyRoute } from "../../network-proxy/session-proxies.js";
 import { type NetworkAttempt, processFailedText } from "./network-approvals.js";
+import type { SandboxPlan } from "../../sandbox/plan.js";
 
 /**
  * The one path every command takes: approval (spec §8.3) → sandbox choice → run → on a sandbox
@@ -556,6 +557,22 @@ function notStarted(setupError: string): SandboxRunResult {
 }
 
 /**
+ * The proxy's CA bundle stays readable under restricted reads (commands trust it through the CA
+ * variables), and the CA's private key is hidden from the command.
+ */
+function withProxyFiles(plan: SandboxPlan, route: ProxyRoute): SandboxPlan {
+  if (route.readable.length === 0 && route.hidden.length === 0) return plan;
+  return {
+    ...plan,
+    read:
+      plan.read.kind === "restricted"
+        ? { ...plan.read, roots: [...plan.read.roots, ...route.readable] }
+        : plan.read,
+    denyRead: { ...plan.denyRead, paths: [...plan.denyRead.paths, ...route.hidden] },
+  };
+}
+
+/**
  * One run under `perms`, streaming output deltas for the call. Null: a live run that is still
  * running and now belongs to its session.
  */
@@ -611,6 +628,7 @@ async function runAttempt(
   } catch (error) {
     return notStarted(`cannot compile the sandbox policy: ${(error as Error).message}`);
   }
+  if (route) plan = withProxyFiles(plan, route);
   let deltas = 0;
   const maxDeltas = deps.maxDeltaEvents ?? MAX_DELTA_EVENTS;
   const stream = (name: "stdout" | "stderr") => {

@@ -42,6 +42,8 @@ const WHY: Record<BlockReason, string> = {
   denied: "domain is explicitly denied by policy and cannot be approved from this prompt",
   not_allowed_local: "local/private network addresses are blocked by the sandbox policy",
   method_not_allowed: "request method is blocked by the current network mode",
+  mitm_required: "request is blocked by network policy",
+  mitm_hook_denied: "request is blocked by network policy",
 };
 
 export function blockedNetworkText(host: string, reason: BlockReason): string {
