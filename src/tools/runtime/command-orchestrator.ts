@@ -222,6 +222,7 @@ export async function runCommand(
     { fs: config.fileSystemSandboxPolicy, net: config.networkSandboxPolicy },
     deps.grants ?? [],
     config.keelHome,
+    ctx.cwd,
   );
   const started = performance.now();
   // Rules first: a forbidden command (or a rule prompt the policy cannot ask) never starts an item.

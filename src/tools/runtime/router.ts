@@ -45,7 +45,7 @@ import {
   RequestPermissionsArgsSchema,
   requestedFromArgs,
 } from "../request-permissions.js";
-import { PermissionGrants } from "./permission-grants.js";
+import { enforceableGrant, PermissionGrants } from "./permission-grants.js";
 import type { AskForApproval } from "../../protocol/permissions.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals, sessionApprovalKey } from "./approvals.js";
@@ -366,9 +366,15 @@ export class SandboxedToolRouter implements ToolRouter {
       permissions: requested,
     });
     const scope = response.grant?.scope ?? "turn";
-    const granted = response.grant ? grantedSubset(requested, response.grant.permissions) : nothing;
-    if (!isEmptyPermissions(granted)) this.grants.add(ctx.threadId, ctx.turnId, scope, granted);
-    return grantOutput(granted, scope);
+    const answered = response.grant ? grantedSubset(requested, response.grant.permissions) : nothing;
+    // Only what commands will get is kept and reported; a dropped write path is named.
+    const { kept, refused } = enforceableGrant(answered, {
+      fs: ctx.config.fileSystemSandboxPolicy,
+      cwd: ctx.cwd,
+      keelHome: ctx.config.keelHome,
+    });
+    if (!isEmptyPermissions(kept)) this.grants.add(ctx.threadId, ctx.turnId, scope, kept);
+    return grantOutput(kept, scope, refused);
   }
 
   private async applyPatchTool(call: ToolCall, ctx: ToolContext): Promise<string> {
