@@ -5,6 +5,7 @@ import type { ShellEnvironmentPolicyToml } from "../../config/schema.js";
 import { compiledNetworkDomains } from "../../execpolicy/network.js";
 import { foldNetworkRules } from "../../network-proxy/rules-fold.js";
 import type { PermissionEnv } from "../../permissions/index.js";
+import type { RequestedPermissions } from "../../protocol/events.js";
 import type { ResponseItem } from "../../protocol/items.js";
 import {
   type BackgroundProcess,
@@ -293,6 +294,10 @@ export class SandboxedToolRouter implements ToolRouter {
       (prefix): RememberedGrant => ({ kind: "execpolicyAmendment", key: amendmentLine(prefix), prefix }),
     );
     return [...approvals, ...amendments];
+  }
+
+  permissionGrants(threadId: string, turnId: string | null): RequestedPermissions[] {
+    return this.grants.inForce(threadId, turnId);
   }
 
   forgetGrant(threadId: string, grant: RememberedGrant): boolean {
