@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { appendNetworkRule, networkRuleSavedMessage } from "../../execpolicy/amend.js";
+import type { NetworkProtocol } from "../../execpolicy/policy.js";
+import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
 import type { BlockReason } from "../../network-proxy/decision.js";
 import type { NetworkAskRequest, ProxyProtocol, ProxyRequestRecord } from "../../network-proxy/runtime.js";
 import type { ReviewDecision } from "../../protocol/events.js";
@@ -68,7 +70,7 @@ const KEY_PROTOCOL: Record<ProxyProtocol, string> = {
   socks5Udp: "socks5-udp",
 };
 /** The spelling of a saved `network_rule` (execpolicy.md §2). */
-const RULE_PROTOCOL: Record<ProxyProtocol, string> = {
+const RULE_PROTOCOL: Record<ProxyProtocol, NetworkProtocol> = {
   http: "http",
   https: "https",
   socks5Tcp: "socks5_tcp",
@@ -93,6 +95,8 @@ export class ThreadNetworkApprovals {
   constructor(
     private readonly keelHome: string,
     private readonly host: NetworkApprovalsHost,
+    /** The session's exec policy: a saved rule joins it too, as the rules file would on a reload. */
+    private readonly execPolicy?: SessionExecPolicy,
   ) {}
 
   /** A sandboxed run with the proxy starts; its refusals are recorded until `end`. */
@@ -211,12 +215,10 @@ export class ThreadNetworkApprovals {
     request: NetworkAskRequest,
     action: "allow" | "deny",
   ): Promise<void> {
+    const rule = { host: request.host, protocol: RULE_PROTOCOL[request.protocol], action };
     try {
-      appendNetworkRule(this.keelHome, {
-        host: request.host,
-        protocol: RULE_PROTOCOL[request.protocol],
-        action,
-      });
+      if (this.execPolicy) this.execPolicy.amendNetwork(rule);
+      else appendNetworkRule(this.keelHome, rule);
     } catch (error) {
       ctx.emit({
         type: "warning",

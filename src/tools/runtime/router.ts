@@ -180,17 +180,21 @@ export class SandboxedToolRouter implements ToolRouter {
     if (!networkProxy) return;
     // `network_rule`s of the loaded rules files join the proxy's domain lists (network-proxy.md §7).
     const rules = this.options.execPolicy?.current();
-    const approvals = new ThreadNetworkApprovals(keelHome, {
-      updatePolicy: (change) =>
-        this.proxies.updatePolicy(threadId, (policy) =>
-          foldNetworkRules(
-            policy,
-            change.action === "allow"
-              ? { allow: [change.host], deny: [] }
-              : { allow: [], deny: [change.host] },
+    const approvals = new ThreadNetworkApprovals(
+      keelHome,
+      {
+        updatePolicy: (change) =>
+          this.proxies.updatePolicy(threadId, (policy) =>
+            foldNetworkRules(
+              policy,
+              change.action === "allow"
+                ? { allow: [change.host], deny: [] }
+                : { allow: [], deny: [change.host] },
+            ),
           ),
-        ),
-    });
+      },
+      this.options.execPolicy,
+    );
     this.networkApprovals.set(threadId, approvals);
     // Allowlist misses become approvals only under requirements that do not pin the allowlist (§6).
     const asks = networkProxy.managed && !networkProxy.managedAllowedDomainsOnly;
