@@ -320,3 +320,66 @@ describe("a turn that turns network on (security)", () => {
     expect(a.hits).toEqual([]);
   }, 120_000);
 });
+
+describe("a background command the network refuses later (§6, deferred)", () => {
+  it("is killed, its item fails with the reason, and the next write_stdin reports it", async () => {
+    const fx = await fixture({
+      topLevel: { default_permissions: "dev" },
+      extraToml: `${PROFILE}allow_local_binding = true\n[permissions.dev.network.domains]\n"managed.test" = "allow"\n[features]\nnetwork_proxy = true\n`,
+    });
+    const a = await upstream("127.0.0.1");
+    const gate = path.join(fx.workspace, "go");
+    const curled = path.join(fx.workspace, "curled");
+    const sleepFor = `${300 + Math.floor(Math.random() * 500)}.${Math.floor(Math.random() * 1000)}`;
+    // It waits for the test's go-ahead, so the refused request comes after exec_command returned.
+    const cmd = `echo waiting; while [ ! -e go ]; do sleep 0.05; done; ${curl(`http://127.0.0.1:${a.port}/late`)}; touch curled; sleep ${sleepFor}`;
+    fx.model.enqueue(
+      turn([functionCall("exec_command", { cmd, yield_time_ms: 250 }, "call_bg")]),
+      turn([message("it runs")]),
+    );
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx.workspace);
+    const first = await peer.request("turn/start", { threadId, input: text("start it") });
+    const started = await peer.notification("item/started", (p) => p.item.id === "call_bg");
+    await turnCompleted(peer, first.turn.id, 60_000);
+    const processId = Number(started.params.item.processId);
+    expect(outputs(fx.model.modelRequests()[1]!.body).get("call_bg")).toContain(
+      `Process running with session ID ${processId}`,
+    );
+
+    const ended = completedItem(peer, "call_bg");
+    fs.writeFileSync(gate, "");
+    // Wait until the request was refused: the item ends, or (were it left running) curl returned.
+    let completed = false;
+    void ended.then(() => {
+      completed = true;
+    });
+    while (!completed && !fs.existsSync(curled)) await new Promise((r) => setTimeout(r, 20));
+
+    fx.model.enqueue(
+      turn([functionCall("write_stdin", { session_id: processId, yield_time_ms: 250 }, "call_poll")]),
+      turn([message("done")]),
+    );
+    const second = await peer.request("turn/start", { threadId, input: text("check it") });
+    await turnCompleted(peer, second.turn.id, 60_000);
+    const why =
+      'Network access to "127.0.0.1" was blocked: domain is not on the allowlist for the current sandbox mode.';
+    expect(outputs(fx.model.modelRequests().at(-1)!.body).get("call_poll")).toBe(
+      `write_stdin failed: Unified exec process failed: ${why}`,
+    );
+    const item = (await ended).params.item;
+    expect(item).toMatchObject({ status: "failed", exitCode: -1 });
+    expect(item.aggregatedOutput.startsWith("waiting\n")).toBe(true);
+    expect(item.aggregatedOutput.endsWith(`\n${why}`)).toBe(true);
+    // Killed: no sleep of it is left, and the session id is gone.
+    const alive = fs.readdirSync("/proc").some((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(sleepFor);
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toBe(false);
+    expect(a.hits).toEqual([]);
+  }, 120_000);
+});

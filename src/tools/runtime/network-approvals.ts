@@ -27,6 +27,12 @@ export interface NetworkApprovalsHost {
 /** One sandboxed run that goes through the proxy; `end` says why the network refused it, if so. */
 export interface NetworkAttempt {
   end(): string | null;
+  /**
+   * The run went on in the background after its call returned (spec §6, "deferred"): it stays
+   * charged for refusals until `end`, and the first one (also one already recorded) is handed to
+   * `onRefused` once, so its owner can stop it and tell the model on the next poll.
+   */
+  defer(onRefused: (message: string) => void): void;
 }
 
 type Outcome = { by: "user" } | { by: "policy"; message: string };
@@ -34,7 +40,11 @@ type Outcome = { by: "user" } | { by: "policy"; message: string };
 interface Attempt {
   ctx: ToolContext;
   outcome: Outcome | null;
+  onRefused?: ((message: string) => void) | undefined;
 }
+
+const outcomeText = (outcome: Outcome): string =>
+  outcome.by === "user" ? REJECTED_BY_USER_NETWORK : outcome.message;
 
 export const REJECTED_BY_USER_NETWORK = "rejected by user";
 
@@ -106,9 +116,13 @@ export class ThreadNetworkApprovals {
     return {
       end: () => {
         this.attempts.delete(attempt);
-        const outcome = attempt.outcome;
-        if (outcome === null) return null;
-        return outcome.by === "user" ? REJECTED_BY_USER_NETWORK : outcome.message;
+        attempt.onRefused = undefined;
+        return attempt.outcome === null ? null : outcomeText(attempt.outcome);
+      },
+      defer: (onRefused) => {
+        if (!this.attempts.has(attempt)) return;
+        attempt.onRefused = onRefused;
+        if (attempt.outcome !== null) this.reportDeferred(attempt);
       },
     };
   }
@@ -139,6 +153,15 @@ export class ThreadNetworkApprovals {
     // The user's own decline is what the command reports, whatever the proxy logs after it.
     if (attempt!.outcome?.by === "user") return;
     attempt!.outcome = outcome;
+    this.reportDeferred(attempt!);
+  }
+
+  /** A background run's first refusal goes to its owner, once. */
+  private reportDeferred(attempt: Attempt): void {
+    const onRefused = attempt.onRefused;
+    if (!onRefused || attempt.outcome === null) return;
+    attempt.onRefused = undefined;
+    onRefused(outcomeText(attempt.outcome));
   }
 
   /** The turn to ask in: the latest running command's, unless that turn is over. */
