@@ -66,11 +66,15 @@ export interface NetworkAmendment {
 
 /** The `network_rule` a network approval saves (network-proxy.md §6, Codex's wording). */
 export function networkRuleLine(rule: NetworkAmendment): string {
-  const verb = rule.action === "allow" ? "Allow" : "Deny";
   return (
     `network_rule(host=${JSON.stringify(rule.host)}, protocol=${JSON.stringify(rule.protocol)}, ` +
-    `decision=${JSON.stringify(rule.action)}, justification=${JSON.stringify(`${verb} ${rule.protocol} access to ${rule.host}`)})`
+    `decision=${JSON.stringify(rule.action)}, justification=${JSON.stringify(networkRuleJustification(rule))})`
   );
+}
+
+/** The saved rule's justification (Codex's wording). */
+export function networkRuleJustification(rule: NetworkAmendment): string {
+  return `${rule.action === "allow" ? "Allow" : "Deny"} ${rule.protocol} access to ${rule.host}`;
 }
 
 /** Appends the `network_rule` for an answered network approval (same write guarantees). */

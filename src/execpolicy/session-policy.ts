@@ -1,5 +1,11 @@
 import path from "node:path";
-import { appendAllowRule, removeAllowRule } from "./amend.js";
+import {
+  appendAllowRule,
+  appendNetworkRule,
+  type NetworkAmendment,
+  networkRuleJustification,
+  removeAllowRule,
+} from "./amend.js";
 import {
   loadRulesFolders,
   RULES_DIR,
@@ -7,7 +13,7 @@ import {
   type RulesLoadError,
   requirementsPolicy,
 } from "./load.js";
-import { Policy } from "./policy.js";
+import { type NetworkProtocol, type NetworkRule, Policy } from "./policy.js";
 
 /**
  * A session's exec policy: the rules files (loaded once, at thread start), the requirements'
@@ -25,6 +31,8 @@ export interface ExecPolicySources {
 
 export class SessionExecPolicy {
   private readonly amended: string[][] = [];
+  /** `network_rule`s saved by network approvals this session, oldest first (later ones win). */
+  private readonly networkAmended: NetworkRule[] = [];
   private merged: Policy | null = null;
 
   private constructor(
@@ -55,6 +63,7 @@ export class SessionExecPolicy {
     const policy = new Policy();
     policy.extend(this.files);
     for (const prefix of this.amended) policy.addPrefixRule(allowRule(prefix));
+    policy.networkRules.push(...this.networkAmended);
     policy.extend(this.managed);
     this.merged = policy;
     return policy;
@@ -64,6 +73,22 @@ export class SessionExecPolicy {
   amend(prefix: readonly string[]): void {
     appendAllowRule(this.keelHome, prefix);
     if (!this.amended.some((p) => sameTokens(p, prefix))) this.amended.push([...prefix]);
+    this.merged = null;
+  }
+
+  /**
+   * Saves the `network_rule` of an "allow/deny always" network answer and applies it to this
+   * session's policy, as the rules file would on the next load: whatever folds the policy's network
+   * rules again (a proxy started later, a listing) sees it, after the loaded files' rules.
+   */
+  amendNetwork(rule: NetworkAmendment & { protocol: NetworkProtocol }): void {
+    appendNetworkRule(this.keelHome, rule);
+    this.networkAmended.push({
+      host: rule.host,
+      protocol: rule.protocol,
+      decision: rule.action,
+      justification: networkRuleJustification(rule),
+    });
     this.merged = null;
   }
 

@@ -1,4 +1,5 @@
 import type { NetworkProxySettings } from "../network-proxy/settings.js";
+import type { RequestedPermissions } from "../protocol/events.js";
 import type { ResponseItem } from "../protocol/items.js";
 import { handleUpdatePlan, updatePlanToolSpec } from "../tools/index.js";
 import { currentModelInfo } from "./model-info.js";
@@ -107,6 +108,10 @@ export class SessionToolRouter implements ToolRouter {
 
   rememberedGrants(threadId: string): RememberedGrant[] {
     return this.inner?.rememberedGrants?.(threadId) ?? [];
+  }
+
+  permissionGrants(threadId: string, turnId: string | null): RequestedPermissions[] {
+    return this.inner?.permissionGrants?.(threadId, turnId) ?? [];
   }
 
   forgetGrant(threadId: string, grant: RememberedGrant): boolean {

@@ -16,6 +16,7 @@ import {
   type Event,
   type EventMsg,
   INITIAL_SUBMIT_ID,
+  type RequestedPermissions,
   type TokenUsageInfo,
   type TurnAbortReason,
   type UserInput,
@@ -848,6 +849,11 @@ export class Session {
   /** What this session remembers granting (why a command may run without asking). */
   rememberedApprovals(): RememberedApproval[] {
     return rememberedApprovals(this.router.rememberedGrants(this.threadId), this.approvalKeys);
+  }
+
+  /** What `request_permissions` granted that commands get now (the running turn's grants too). */
+  permissionGrants(): RequestedPermissions[] {
+    return this.router.permissionGrants(this.threadId, this.activeTurnId());
   }
 
   /** Forgets one remembered grant by id, so its next use asks again; false when unknown. */

@@ -206,6 +206,8 @@ export interface ToolRouter {
   rememberedGrants?(threadId: string): RememberedGrant[];
   /** Forgets one of them (an amendment also leaves default.rules); false when it was not there. */
   forgetGrant?(threadId: string, grant: RememberedGrant): boolean;
+  /** What `request_permissions` granted that is in force: session grants, and `turnId`'s while it runs. */
+  permissionGrants?(threadId: string, turnId: string | null): RequestedPermissions[];
   /** Runs the user's own `!` command (thread/shellCommand); its item is emitted through `ctx`. */
   runUserShell?(command: string, callId: string, ctx: ToolContext): Promise<UserShellResult>;
 }

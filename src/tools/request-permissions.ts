@@ -81,6 +81,8 @@ export const REQUEST_PERMISSIONS_TEXT = {
     "request_permissions requires at least one permission: file_system read/write paths or network.enabled",
   unknownEnvironment: (id: string) =>
     `unknown environment_id \`${id}\`; omit it to use the primary environment`,
+  refusedWrite: (path: string, reason: string) =>
+    `write access to ${path} was not granted: ${reason}. Commands still cannot write there.`,
 } as const;
 
 /** What the model asked for, paths made absolute against `cwd`, duplicates dropped. */
@@ -127,12 +129,18 @@ export function grantedSubset(
 
 /**
  * The model's output, as Codex 0.169 writes it (captured): `network` always present (null when
- * not granted), `file_system` null or holding only the granted lists.
+ * not granted), `file_system` null or holding only the granted lists. Write paths the user
+ * granted but keel refuses to open (`refused`) are left out of it and named on a line after it.
  */
-export function grantOutput(granted: RequestedPermissions, scope: "turn" | "session"): string {
+export function grantOutput(
+  granted: RequestedPermissions,
+  scope: "turn" | "session",
+  refused: readonly { path: string; reason: string }[] = [],
+): string {
   const fs = granted.file_system;
   const fileSystem = fs
     ? { ...(fs.read ? { read: fs.read } : {}), ...(fs.write ? { write: fs.write } : {}) }
     : null;
-  return JSON.stringify({ permissions: { network: granted.network, file_system: fileSystem }, scope });
+  const json = JSON.stringify({ permissions: { network: granted.network, file_system: fileSystem }, scope });
+  return [json, ...refused.map((r) => REQUEST_PERMISSIONS_TEXT.refusedWrite(r.path, r.reason))].join("\n");
 }

@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixture, inProcessServer } from "./support.js";
+import { functionCall, message, turn } from "../support/model-server.js";
+import { tempDirOutsideProjects } from "../support/tmp.js";
+import { fixture, inProcessServer, text, turnCompleted } from "./support.js";
 
 /**
  * `permissions/explain` (issue 18, keel only, experimental): `keel permissions explain` for a
@@ -47,6 +49,46 @@ describe("permissions/explain", () => {
       reason: "no filesystem sandbox (full access)",
       source: expect.toBeOneOf([null, expect.any(String)]),
     });
+  });
+
+  it("reflects request_permissions grants: the running turn's while it runs, the session's after", async () => {
+    const fx = await fixture({
+      extraToml: "\n[features]\nrequest_permissions_tool = true\nsuppress_unstable_features_warning = true\n",
+    });
+    const turnDir = tempDirOutsideProjects("keel-turn-grant-");
+    const sessionDir = tempDirOutsideProjects("keel-session-grant-");
+    const peer = inProcessServer(fx).connect();
+    await peer.initialize();
+    const { thread } = await peer.request("thread/start", {
+      cwd: fx.workspace,
+      sandbox: "workspace-write",
+      approvalPolicy: "on-request",
+    });
+    const threadId = thread.id as string;
+    const ask = (dir: string, callId: string) =>
+      functionCall("request_permissions", { permissions: { file_system: { write: [dir] } } }, callId);
+    const explain = async (dir: string) =>
+      (await peer.request("permissions/explain", { threadId, path: path.join(dir, "f") })).write;
+    fx.model.enqueue(
+      turn([ask(turnDir, "call_turn")]),
+      turn([ask(sessionDir, "call_session")]),
+      turn([message("done")]),
+    );
+    const started = await peer.request("turn/start", { threadId, input: text("one") });
+    const first = await peer.serverRequest("item/permissions/requestApproval");
+    expect(await explain(turnDir)).toBe(false);
+    peer.send({ id: first.id, result: { permissions: first.params.permissions, scope: "turn" } });
+    // The second question holds the turn open: the turn grant is in force now.
+    const second = await peer.next(
+      (m) => m.method === "item/permissions/requestApproval" && m.id !== first.id,
+    );
+    expect(await explain(turnDir)).toBe(true);
+    expect(await explain(sessionDir)).toBe(false);
+    peer.send({ id: second.id, result: { permissions: second.params.permissions, scope: "session" } });
+    await turnCompleted(peer, started.turn.id);
+    // The turn is over: its grant is gone, the session grant stays.
+    expect(await explain(turnDir)).toBe(false);
+    expect(await explain(sessionDir)).toBe(true);
   });
 
   it("needs experimentalApi, a loaded thread and a non-empty path", async () => {

@@ -81,6 +81,64 @@ describe("request_permissions over the app-server", () => {
     expect(outputOf(requests.at(-1)!, "call_b")).toContain("Process exited with code 1");
   });
 
+  it("write grants keel will not enforce (KEEL_HOME, .git, through a symlink or ..) are not reported as granted", async () => {
+    const fx = await fixture({ extraToml: FEATURE });
+    const extra = tempDirOutsideProjects("keel-grant-");
+    const ws = fx.workspace;
+    fs.mkdirSync(path.join(ws, ".git", "hooks"), { recursive: true });
+    fs.mkdirSync(path.join(fx.home, "rules"), { recursive: true });
+    fs.symlinkSync(path.join(ws, ".git", "hooks"), path.join(ws, "hooks-link"));
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx);
+    const probe = (name: string, cmd: string) =>
+      `if ${cmd} 2>/dev/null; then echo ${name}=ok; else echo ${name}=fail; fi`;
+    const script = [
+      probe("hooks", "touch .git/hooks/pre-commit"),
+      probe("link", "touch hooks-link/post-commit"),
+      probe("rules", `touch ${fx.home}/rules/x.rules`),
+      probe("extra", `touch ${extra}/ok`),
+    ].join("; ");
+    fx.model.enqueue(
+      turn([
+        ask({
+          file_system: {
+            write: [path.join(fx.home, "rules"), ".git/hooks", "hooks-link", "sub/../.git", extra],
+          },
+        }),
+      ]),
+      turn([exec(script, "call_w")]),
+      turn([message("done")]),
+    );
+    const started = await peer.request("turn/start", { threadId, input: text("one") });
+    const request = await peer.serverRequest("item/permissions/requestApproval");
+    // The user grants everything that was asked.
+    peer.send({ id: request.id, result: { permissions: request.params.permissions, scope: "turn" } });
+    expect((await turnCompleted(peer, started.turn.id)).params.turn.status).toBe("completed");
+
+    const last = fx.model.modelRequests().at(-1)!;
+    const lines = outputOf(last, "call_rp").split("\n");
+    expect(lines[0]).toBe(
+      `{"permissions":{"network":null,"file_system":{"write":[${JSON.stringify(extra)}]}},"scope":"turn"}`,
+    );
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^write access to ${fx.home}/rules was not granted: it is inside KEEL_HOME`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^write access to ${ws}/\\.git/hooks was not granted: it is inside a \\.git folder`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^write access to ${ws}/hooks-link was not granted: it is inside a \\.git folder`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^write access to ${ws}/\\.git was not granted: it is inside a \\.git folder`),
+      ),
+    ]);
+    expect(outputOf(last, "call_w")).toContain("hooks=fail\nlink=fail\nrules=fail\nextra=ok");
+    expect(fs.readdirSync(path.join(ws, ".git", "hooks"))).toEqual([]);
+    expect(fs.readdirSync(path.join(fx.home, "rules"))).toEqual([]);
+  });
+
   it("a session grant lasts into later turns", async () => {
     const fx = await fixture({ extraToml: FEATURE });
     const extra = tempDirOutsideProjects("keel-grant-");

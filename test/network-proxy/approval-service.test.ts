@@ -3,6 +3,8 @@ import http from "node:http";
 import type net from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { compiledNetworkDomains } from "../../src/execpolicy/network.js";
+import { SessionExecPolicy } from "../../src/execpolicy/session-policy.js";
 import { foldNetworkRules } from "../../src/network-proxy/rules-fold.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
 import type { ReviewDecision } from "../../src/protocol/events.js";
@@ -45,18 +47,24 @@ function get(proxyPort: number, url: string): Promise<{ status: number; body: st
   });
 }
 
-async function setup(options: { keelHome?: string; approval?: "on-request" | "never" } = {}) {
+async function setup(
+  options: { keelHome?: string; approval?: "on-request" | "never"; execPolicy?: SessionExecPolicy } = {},
+) {
   const ws = workspace();
   const keelHome = options.keelHome ?? ws.home;
   let proxy: NetworkProxy | null = null;
   const asking = { count: 0 };
-  const approvals = new ThreadNetworkApprovals(keelHome, {
-    updatePolicy: async (change) => {
-      const rule =
-        change.action === "allow" ? { allow: [change.host], deny: [] } : { allow: [], deny: [change.host] };
-      proxy!.setPolicy(foldNetworkRules(proxy!.policy, rule));
+  const approvals = new ThreadNetworkApprovals(
+    keelHome,
+    {
+      updatePolicy: async (change) => {
+        const rule =
+          change.action === "allow" ? { allow: [change.host], deny: [] } : { allow: [], deny: [change.host] };
+        proxy!.setPolicy(foldNetworkRules(proxy!.policy, rule));
+      },
     },
-  });
+    options.execPolicy,
+  );
   proxy = await startNetworkProxy({
     policy: { mode: "full", allow: ["managed.test"], deny: [], allowLocalBinding: true },
     decider: (request) => {
@@ -155,6 +163,42 @@ describe("network approvals behind the proxy", () => {
     // The user's answer is what the command reports, not the later policy refusal.
     expect(attempt.end()).toBe("rejected by user");
     expect(up.hits).toEqual([]);
+  });
+
+  it("a saved allow rule joins the session's in-memory exec policy, after the loaded files' rules", async () => {
+    const keelHome = tempDir("keel-np-home-");
+    fs.mkdirSync(path.join(keelHome, "rules"));
+    // A loaded rules file denies the host; the session's later answer must win, as on a reload.
+    fs.writeFileSync(
+      path.join(keelHome, "rules", "team.rules"),
+      'network_rule(host="127.0.0.1", protocol="https", decision="deny")\n',
+    );
+    const execPolicy = SessionExecPolicy.load({
+      keelHome,
+      folders: [path.join(keelHome, "rules")],
+      requirements: [],
+      homeDir: keelHome,
+    });
+    expect(compiledNetworkDomains(execPolicy.current())).toEqual({ allow: [], deny: ["127.0.0.1"] });
+    const { approvals, proxy, config } = await setup({ keelHome, execPolicy });
+    const up = await upstream();
+    const t = context(config, [
+      { network_policy_amendment: { network_policy_amendment: { host: "127.0.0.1", action: "allow" } } },
+    ]);
+    const attempt = approvals.begin(t.ctx);
+    expect((await get(proxy.httpPort, `http://127.0.0.1:${up.port}/x`)).status).toBe(200);
+    attempt.end();
+    expect(execPolicy.current().networkRules.at(-1)).toEqual({
+      host: "127.0.0.1",
+      protocol: "http",
+      decision: "allow",
+      justification: "Allow http access to 127.0.0.1",
+    });
+    expect(compiledNetworkDomains(execPolicy.current())).toEqual({ allow: ["127.0.0.1"], deny: [] });
+    // Written once, to default.rules, as before.
+    expect(fs.readFileSync(path.join(keelHome, "rules", "default.rules"), "utf8")).toBe(
+      'network_rule(host="127.0.0.1", protocol="http", decision="allow", justification="Allow http access to 127.0.0.1")\n',
+    );
   });
 
   it("an allow amendment that cannot be written warns, tells the model nothing, and still lets it through", async () => {

@@ -252,12 +252,20 @@ describe("network approvals with requirements (§6, §9 test 7)", () => {
   }, 120_000);
 });
 
+/** The model's reason for a hard-denied miss of the loopback upstream. */
+const NOT_ALLOWED_WHY =
+  'Network access to "127.0.0.1" was blocked: domain is not on the allowlist for the current sandbox mode.';
+
+/** The `dev` profile with network, the proxy feature on, no requirements: misses are hard-denied. */
+const noRequirementsFixture = () =>
+  fixture({
+    topLevel: { default_permissions: "dev" },
+    extraToml: `${PROFILE}allow_local_binding = true\n[permissions.dev.network.domains]\n"managed.test" = "allow"\n[features]\nnetwork_proxy = true\n`,
+  });
+
 describe("no requirements (§9 tests 6 and 10)", () => {
   it("a miss is hard-denied: no prompt, the allowlist message, item failed/-1, no <network> context", async () => {
-    const fx = await fixture({
-      topLevel: { default_permissions: "dev" },
-      extraToml: `${PROFILE}allow_local_binding = true\n[permissions.dev.network.domains]\n"managed.test" = "allow"\n[features]\nnetwork_proxy = true\n`,
-    });
+    const fx = await noRequirementsFixture();
     const a = await upstream("127.0.0.1");
     fx.model.enqueue(
       turn([
@@ -274,8 +282,7 @@ describe("no requirements (§9 tests 6 and 10)", () => {
     const started = await peer.request("turn/start", { threadId, input: text("fetch") });
     const item = await completedItem(peer, "call_miss");
     await turnCompleted(peer, started.turn.id, 60_000);
-    const why =
-      'Network access to "127.0.0.1" was blocked: domain is not on the allowlist for the current sandbox mode.';
+    const why = NOT_ALLOWED_WHY;
     expect(item.params.item).toMatchObject({ status: "failed", exitCode: -1 });
     expect(item.params.item.aggregatedOutput).toMatch(/^before\n[\s\S]*"source":"baseline_policy"[\s\S]*\n/);
     expect(item.params.item.aggregatedOutput.endsWith(`\n${why}`)).toBe(true);
@@ -317,6 +324,89 @@ describe("a turn that turns network on (security)", () => {
     const out = outputs(fx.model.modelRequests()[1]!.body).get("call_probe") ?? "";
     expect(out).toContain("active=1");
     expect(out).toContain("direct-failed");
+    expect(a.hits).toEqual([]);
+  }, 120_000);
+});
+
+describe("a background command the network refuses later (§6, deferred)", () => {
+  it("is killed, its item fails with the reason, and the next write_stdin reports it", async () => {
+    const fx = await noRequirementsFixture();
+    const a = await upstream("127.0.0.1");
+    const gate = path.join(fx.workspace, "go");
+    const curled = path.join(fx.workspace, "curled");
+    const sleepFor = `${300 + Math.floor(Math.random() * 500)}.${Math.floor(Math.random() * 1000)}`;
+    // It waits for the test's go-ahead, so the refused request comes after exec_command returned.
+    const cmd = `echo waiting; while [ ! -e go ]; do sleep 0.05; done; ${curl(`http://127.0.0.1:${a.port}/late`)}; touch curled; sleep ${sleepFor}`;
+    fx.model.enqueue(
+      turn([functionCall("exec_command", { cmd, yield_time_ms: 250 }, "call_bg")]),
+      turn([message("it runs")]),
+    );
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx.workspace);
+    const first = await peer.request("turn/start", { threadId, input: text("start it") });
+    const started = await peer.notification("item/started", (p) => p.item.id === "call_bg");
+    await turnCompleted(peer, first.turn.id, 60_000);
+    const processId = Number(started.params.item.processId);
+    expect(outputs(fx.model.modelRequests()[1]!.body).get("call_bg")).toContain(
+      `Process running with session ID ${processId}`,
+    );
+
+    const ended = completedItem(peer, "call_bg");
+    fs.writeFileSync(gate, "");
+    // Wait until the request was refused: the item ends, or (were it left running) curl returned.
+    let completed = false;
+    void ended.then(() => {
+      completed = true;
+    });
+    while (!completed && !fs.existsSync(curled)) await new Promise((r) => setTimeout(r, 20));
+
+    fx.model.enqueue(
+      turn([functionCall("write_stdin", { session_id: processId, yield_time_ms: 250 }, "call_poll")]),
+      turn([message("done")]),
+    );
+    const second = await peer.request("turn/start", { threadId, input: text("check it") });
+    await turnCompleted(peer, second.turn.id, 60_000);
+    const why = NOT_ALLOWED_WHY;
+    expect(outputs(fx.model.modelRequests().at(-1)!.body).get("call_poll")).toBe(
+      `write_stdin failed: Unified exec process failed: ${why}`,
+    );
+    const item = (await ended).params.item;
+    expect(item).toMatchObject({ status: "failed", exitCode: -1 });
+    expect(item.aggregatedOutput.startsWith("waiting\n")).toBe(true);
+    expect(item.aggregatedOutput.endsWith(`\n${why}`)).toBe(true);
+    // Killed: no sleep of it is left, and the session id is gone.
+    const alive = fs.readdirSync("/proc").some((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(sleepFor);
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toBe(false);
+    expect(a.hits).toEqual([]);
+  }, 120_000);
+
+  it("refused during the yield and still running at its end: exec_command fails and the process is killed", async () => {
+    const fx = await noRequirementsFixture();
+    const a = await upstream("127.0.0.1");
+    const sleepFor = `${300 + Math.floor(Math.random() * 500)}.${Math.floor(Math.random() * 1000)}`;
+    // A long yield: the refusal comes well within it, and the command outlives it.
+    const cmd = `echo first; ${curl(`http://127.0.0.1:${a.port}/early`)}; sleep ${sleepFor}`;
+    fx.model.enqueue(
+      turn([functionCall("exec_command", { cmd, yield_time_ms: 8000 }, "call_early")]),
+      turn([message("done")]),
+    );
+    const { peer } = stdioServer(fx);
+    const threadId = await startThread(peer, fx.workspace);
+    const first = await peer.request("turn/start", { threadId, input: text("start it") });
+    const item = await completedItem(peer, "call_early");
+    await turnCompleted(peer, first.turn.id, 60_000);
+    const why = NOT_ALLOWED_WHY;
+    expect(outputs(fx.model.modelRequests().at(-1)!.body).get("call_early")).toBe(
+      `exec_command failed: ProcessFailed { message: ${JSON.stringify(why)} }`,
+    );
+    expect(item.params.item).toMatchObject({ status: "failed", exitCode: -1 });
+    expect(item.params.item.aggregatedOutput.endsWith(`\n${why}`)).toBe(true);
     expect(a.hits).toEqual([]);
   }, 120_000);
 });

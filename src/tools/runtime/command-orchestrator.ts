@@ -78,12 +78,15 @@ export interface LiveRun {
   run(
     start: (extra: LiveLaunchOptions) => Promise<SandboxRunResult>,
     output: OutputCollector,
-    complete: (result: SandboxRunResult, killed: boolean) => void,
+    /** `networkDenial`: it was killed because the network refused it in the background. */
+    complete: (result: SandboxRunResult, killed: boolean, networkDenial?: string) => void,
     /** Whether this attempt runs outside the turn's sandbox (an approved escalation). */
     escalated: boolean,
   ): Promise<SandboxRunResult | null>;
   /** Every piece of output, as decoded text (also while the call is still waiting). */
   onOutput(text: string): void;
+  /** The run went to the background with the proxy's refusals still charged to it (spec §6). */
+  deferNetwork?(network: NetworkAttempt): void;
 }
 
 export type CommandStatus = "completed" | "failed" | "declined" | "running";
@@ -223,6 +226,7 @@ export async function runCommand(
     { fs: config.fileSystemSandboxPolicy, net: config.networkSandboxPolicy },
     deps.grants ?? [],
     config.keelHome,
+    ctx.cwd,
   );
   const started = performance.now();
   // Rules first: a forbidden command (or a rule prompt the policy cannot ask) never starts an item.
@@ -357,8 +361,24 @@ export async function runCommand(
   }
 
   /** Ends a handed-over command's item when it exits or is killed (Codex: failed, -1). */
-  function complete(result: SandboxRunResult, output: OutputCollector, killed: boolean): void {
+  function complete(
+    result: SandboxRunResult,
+    output: OutputCollector,
+    killed: boolean,
+    networkDenial?: string,
+  ): void {
     reportNotes(result, ctx, deps.reportedNotes);
+    // Killed for a network refusal: failed like the blocked command result, the reason appended.
+    if (networkDenial !== undefined) {
+      finish({
+        ...summary(result, output),
+        status: "failed",
+        exitCode: -1,
+        aggregatedOutput: `${output.text()}\n${networkDenial}`,
+        networkDenial,
+      });
+      return;
+    }
     if (killed) {
       finish({ ...summary(result, output), status: "failed", exitCode: -1 });
       return;
@@ -582,23 +602,29 @@ async function attempt(
   deps: OrchestratorDeps,
   perms: RuntimePermissions,
   output: OutputCollector,
-  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
+  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean, denial?: string) => void,
   escalated: boolean,
 ): Promise<AttemptResult | null> {
   // Escalated commands bypass the proxy, as in Codex: no variables, the host's network.
   const route = !escalated && perms.net === "enabled" ? deps.networkProxy : undefined;
   if (route && "error" in route) return notStarted(route.error);
   const network = route ? deps.networkApproval?.begin(ctx) : undefined;
+  let deferred = false;
   try {
     const result: AttemptResult | null = await runAttempt(inv, ctx, deps, perms, output, complete, {
       escalated,
       route,
     });
+    // Handed over to the background: its owner keeps it charged for refusals until it exits.
+    if (result === null && network && inv.live?.deferNetwork) {
+      inv.live.deferNetwork(network);
+      deferred = true;
+      return null;
+    }
     const denial = network?.end() ?? null;
     return result !== null && denial !== null ? { ...result, networkDenial: denial } : result;
   } finally {
-    // A command handed over to the background is not tracked further (its denials go unreported).
-    network?.end();
+    if (!deferred) network?.end();
   }
 }
 
@@ -611,7 +637,7 @@ async function runAttempt(
   deps: OrchestratorDeps,
   perms: RuntimePermissions,
   output: OutputCollector,
-  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean) => void,
+  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean, denial?: string) => void,
   { escalated, route }: { escalated: boolean; route: ProxyRoute | undefined },
 ): Promise<SandboxRunResult | null> {
   const env = route ? { ...deps.commandEnv, ...route.env } : deps.commandEnv;
@@ -679,7 +705,12 @@ async function runAttempt(
         flush();
         return r;
       });
-    const live = await inv.live.run(start, output, (r, killed) => complete(r, output, killed), escalated);
+    const live = await inv.live.run(
+      start,
+      output,
+      (r, killed, denial) => complete(r, output, killed, denial),
+      escalated,
+    );
     if (live !== null) reportNotes(live, ctx, deps.reportedNotes);
     return live;
   }

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { appendNetworkRule, networkRuleSavedMessage } from "../../execpolicy/amend.js";
+import type { NetworkProtocol } from "../../execpolicy/policy.js";
+import type { SessionExecPolicy } from "../../execpolicy/session-policy.js";
 import type { BlockReason } from "../../network-proxy/decision.js";
 import type { NetworkAskRequest, ProxyProtocol, ProxyRequestRecord } from "../../network-proxy/runtime.js";
 import type { ReviewDecision } from "../../protocol/events.js";
@@ -25,6 +27,12 @@ export interface NetworkApprovalsHost {
 /** One sandboxed run that goes through the proxy; `end` says why the network refused it, if so. */
 export interface NetworkAttempt {
   end(): string | null;
+  /**
+   * The run went on in the background after its call returned (spec §6, "deferred"): it stays
+   * charged for refusals until `end`, and the first one (also one already recorded) is handed to
+   * `onRefused` once, so its owner can stop it and tell the model on the next poll.
+   */
+  defer(onRefused: (message: string) => void): void;
 }
 
 type Outcome = { by: "user" } | { by: "policy"; message: string };
@@ -32,7 +40,11 @@ type Outcome = { by: "user" } | { by: "policy"; message: string };
 interface Attempt {
   ctx: ToolContext;
   outcome: Outcome | null;
+  onRefused?: ((message: string) => void) | undefined;
 }
+
+const outcomeText = (outcome: Outcome): string =>
+  outcome.by === "user" ? REJECTED_BY_USER_NETWORK : outcome.message;
 
 export const REJECTED_BY_USER_NETWORK = "rejected by user";
 
@@ -70,7 +82,7 @@ const KEY_PROTOCOL: Record<ProxyProtocol, string> = {
   socks5Udp: "socks5-udp",
 };
 /** The spelling of a saved `network_rule` (execpolicy.md §2). */
-const RULE_PROTOCOL: Record<ProxyProtocol, string> = {
+const RULE_PROTOCOL: Record<ProxyProtocol, NetworkProtocol> = {
   http: "http",
   https: "https",
   socks5Tcp: "socks5_tcp",
@@ -95,6 +107,8 @@ export class ThreadNetworkApprovals {
   constructor(
     private readonly keelHome: string,
     private readonly host: NetworkApprovalsHost,
+    /** The session's exec policy: a saved rule joins it too, as the rules file would on a reload. */
+    private readonly execPolicy?: SessionExecPolicy,
   ) {}
 
   /** A sandboxed run with the proxy starts; its refusals are recorded until `end`. */
@@ -104,9 +118,13 @@ export class ThreadNetworkApprovals {
     return {
       end: () => {
         this.attempts.delete(attempt);
-        const outcome = attempt.outcome;
-        if (outcome === null) return null;
-        return outcome.by === "user" ? REJECTED_BY_USER_NETWORK : outcome.message;
+        attempt.onRefused = undefined;
+        return attempt.outcome === null ? null : outcomeText(attempt.outcome);
+      },
+      defer: (onRefused) => {
+        if (!this.attempts.has(attempt)) return;
+        attempt.onRefused = onRefused;
+        if (attempt.outcome !== null) this.reportDeferred(attempt);
       },
     };
   }
@@ -137,6 +155,15 @@ export class ThreadNetworkApprovals {
     // The user's own decline is what the command reports, whatever the proxy logs after it.
     if (attempt!.outcome?.by === "user") return;
     attempt!.outcome = outcome;
+    this.reportDeferred(attempt!);
+  }
+
+  /** A background run's first refusal goes to its owner, once. */
+  private reportDeferred(attempt: Attempt): void {
+    const onRefused = attempt.onRefused;
+    if (!onRefused || attempt.outcome === null) return;
+    attempt.onRefused = undefined;
+    onRefused(outcomeText(attempt.outcome));
   }
 
   /** The turn to ask in: the latest running command's, unless that turn is over. */
@@ -213,12 +240,10 @@ export class ThreadNetworkApprovals {
     request: NetworkAskRequest,
     action: "allow" | "deny",
   ): Promise<void> {
+    const rule = { host: request.host, protocol: RULE_PROTOCOL[request.protocol], action };
     try {
-      appendNetworkRule(this.keelHome, {
-        host: request.host,
-        protocol: RULE_PROTOCOL[request.protocol],
-        action,
-      });
+      if (this.execPolicy) this.execPolicy.amendNetwork(rule);
+      else appendNetworkRule(this.keelHome, rule);
     } catch (error) {
       ctx.emit({
         type: "warning",

@@ -5,6 +5,7 @@ import type { ShellEnvironmentPolicyToml } from "../../config/schema.js";
 import { compiledNetworkDomains } from "../../execpolicy/network.js";
 import { foldNetworkRules } from "../../network-proxy/rules-fold.js";
 import type { PermissionEnv } from "../../permissions/index.js";
+import type { RequestedPermissions } from "../../protocol/events.js";
 import type { ResponseItem } from "../../protocol/items.js";
 import {
   type BackgroundProcess,
@@ -45,7 +46,7 @@ import {
   RequestPermissionsArgsSchema,
   requestedFromArgs,
 } from "../request-permissions.js";
-import { PermissionGrants } from "./permission-grants.js";
+import { enforceableGrant, PermissionGrants } from "./permission-grants.js";
 import type { AskForApproval } from "../../protocol/permissions.js";
 import { runViewImage, VIEW_IMAGE_TOOL_NAME } from "../view-image.js";
 import { type SessionApproval, SessionApprovals, sessionApprovalKey } from "./approvals.js";
@@ -179,17 +180,21 @@ export class SandboxedToolRouter implements ToolRouter {
     if (!networkProxy) return;
     // `network_rule`s of the loaded rules files join the proxy's domain lists (network-proxy.md §7).
     const rules = this.options.execPolicy?.current();
-    const approvals = new ThreadNetworkApprovals(keelHome, {
-      updatePolicy: (change) =>
-        this.proxies.updatePolicy(threadId, (policy) =>
-          foldNetworkRules(
-            policy,
-            change.action === "allow"
-              ? { allow: [change.host], deny: [] }
-              : { allow: [], deny: [change.host] },
+    const approvals = new ThreadNetworkApprovals(
+      keelHome,
+      {
+        updatePolicy: (change) =>
+          this.proxies.updatePolicy(threadId, (policy) =>
+            foldNetworkRules(
+              policy,
+              change.action === "allow"
+                ? { allow: [change.host], deny: [] }
+                : { allow: [], deny: [change.host] },
+            ),
           ),
-        ),
-    });
+      },
+      this.options.execPolicy,
+    );
     this.networkApprovals.set(threadId, approvals);
     // Allowlist misses become approvals only under requirements that do not pin the allowlist (§6).
     const asks = networkProxy.managed && !networkProxy.managedAllowedDomainsOnly;
@@ -295,6 +300,10 @@ export class SandboxedToolRouter implements ToolRouter {
     return [...approvals, ...amendments];
   }
 
+  permissionGrants(threadId: string, turnId: string | null): RequestedPermissions[] {
+    return this.grants.inForce(threadId, turnId);
+  }
+
   forgetGrant(threadId: string, grant: RememberedGrant): boolean {
     if (grant.kind === "execpolicyAmendment") return this.options.execPolicy?.revoke(grant.prefix) ?? false;
     return this.approvals.forget(threadId, grant.key);
@@ -366,9 +375,15 @@ export class SandboxedToolRouter implements ToolRouter {
       permissions: requested,
     });
     const scope = response.grant?.scope ?? "turn";
-    const granted = response.grant ? grantedSubset(requested, response.grant.permissions) : nothing;
-    if (!isEmptyPermissions(granted)) this.grants.add(ctx.threadId, ctx.turnId, scope, granted);
-    return grantOutput(granted, scope);
+    const answered = response.grant ? grantedSubset(requested, response.grant.permissions) : nothing;
+    // Only what commands will get is kept and reported; a dropped write path is named.
+    const { kept, refused } = enforceableGrant(answered, {
+      fs: ctx.config.fileSystemSandboxPolicy,
+      cwd: ctx.cwd,
+      keelHome: ctx.config.keelHome,
+    });
+    if (!isEmptyPermissions(kept)) this.grants.add(ctx.threadId, ctx.turnId, scope, kept);
+    return grantOutput(kept, scope, refused);
   }
 
   private async applyPatchTool(call: ToolCall, ctx: ToolContext): Promise<string> {

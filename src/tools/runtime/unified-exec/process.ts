@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import type { SandboxRunResult, SpawnedCommand } from "../../../sandbox/index.js";
 import type { LiveLaunchOptions } from "../command-orchestrator.js";
+import type { NetworkAttempt } from "../network-approvals.js";
 import { OutputCollector } from "../output.js";
 
 /** What a process printed since the model last read it. */
@@ -26,6 +27,9 @@ export class ExecProcess {
   killed = false;
   /** Runs outside the sandbox of the turn that started it (an approved escalation). */
   escalated = false;
+  /** Why the network proxy refused it after it went to the background; it was killed for that. */
+  networkFailure: string | null = null;
+  private network: NetworkAttempt | null = null;
   private unread = new OutputCollector();
   private unreadBytes = 0;
   private spawned: SpawnedCommand | null = null;
@@ -73,11 +77,33 @@ export class ExecProcess {
       },
     }).then((result) => {
       this.outcome = result;
+      this.releaseNetwork();
       onExit(result);
       return result;
     });
     this.done = done;
     return done;
+  }
+
+  /**
+   * In the background, a refusal by the network proxy ends the process (Codex's deferred network
+   * approval): the model learns why on its next poll. The charge lasts until the process exits.
+   */
+  deferNetwork(network: NetworkAttempt): void {
+    if (this.outcome !== null) {
+      network.end();
+      return;
+    }
+    this.network = network;
+    network.defer((message) => {
+      this.networkFailure = message;
+      void this.terminate();
+    });
+  }
+
+  private releaseNetwork(): void {
+    this.network?.end();
+    this.network = null;
   }
 
   onOutput(text: string): void {

@@ -3,6 +3,7 @@ import type { ToolContext } from "../../../session/tool-router.js";
 import { joinShellWords } from "../../shell-words.js";
 import type { WriteStdinArgs } from "../../specs.js";
 import { type LiveRun, type OrchestratorDeps, exitCodeOf, runCommand } from "../command-orchestrator.js";
+import { processFailedText } from "../network-approvals.js";
 import { ExecProcess } from "./process.js";
 import { toolOutputPolicy } from "../output-policy.js";
 import { execYieldMs, formatExecReply, WRITE_SETTLE_MS, writeYieldMs } from "./reply.js";
@@ -46,6 +47,9 @@ export const STDIN_CLOSED_TEXT =
 export const spawnFailedText = (cmd: string, error: string): string =>
   `exec_command failed for \`${cmd}\`: ${error}`;
 export const STDIN_REJECTED_TEXT = "write_stdin rejected: rejected by user";
+/** A poll of a process the network proxy refused in the background (Codex's `ProcessFailed`). */
+export const processFailedPollText = (message: string): string =>
+  `write_stdin failed: Unified exec process failed: ${message}`;
 const STDIN_REVIEW_REASON =
   "Send input to an existing terminal. This terminal was launched outside the sandbox, bypassing any managed network proxy. The cwd is its launch directory; the terminal's current directory and state may have changed.";
 const CTRL_C = "\u0003";
@@ -76,14 +80,15 @@ export class UnifiedExec {
     let waitStarted = started;
     const live: LiveRun = {
       onOutput: (text) => proc.onOutput(text),
+      deferNetwork: (network) => proc.deferNetwork(network),
       run: async (start, _output, complete, escalated) => {
         proc.handedOver = false;
         proc.escalated = escalated;
         proc.launch(start, (result) => {
           if (!proc.handedOver) return;
-          complete(result, proc.killed);
-          // Killed processes are gone; an exit is kept until a poll has told the model.
-          if (proc.killed) this.store.remove(proc);
+          complete(result, proc.killed, proc.networkFailure ?? undefined);
+          // Killed processes are gone; an exit (or a network refusal) is kept until a poll told the model.
+          if (proc.killed && proc.networkFailure === null) this.store.remove(proc);
         });
         // Stored before the wait: an interrupt ends the wait, never the process.
         const pruned = this.store.add(proc);
@@ -120,6 +125,11 @@ export class UnifiedExec {
     }
     // The turn was interrupted: the runtime answers the call; the output stays for the next poll.
     if (ctx.signal.aborted) return "aborted by user";
+    // Refused by the network while the call waited, and killed for it: Codex fails the call.
+    if (outcome.status === "running" && proc.networkFailure !== null) {
+      this.store.remove(proc);
+      return processFailedText(proc.networkFailure);
+    }
     if (outcome.status !== "running" && outcome.startError !== undefined)
       return spawnFailedText(req.cmd, outcome.startError);
     if (outcome.status !== "running" && (outcome.exitCode === -1 || outcome.status === "declined"))
@@ -142,6 +152,7 @@ export class UnifiedExec {
   async writeStdin(args: WriteStdinArgs, callId: string, ctx: ToolContext): Promise<string> {
     const proc = this.store.get(args.session_id);
     if (proc === undefined || proc.threadId !== ctx.threadId) return unknownProcessText(args.session_id);
+    if (proc.networkFailure !== null) return this.networkFailed(proc);
     const processId = String(proc.id);
     // A pipe session's stdin is /dev/null: only Ctrl-C (a signal) can reach it.
     if (args.chars !== "" && proc.terminal === null && args.chars !== CTRL_C) return STDIN_CLOSED_TEXT;
@@ -168,6 +179,7 @@ export class UnifiedExec {
     const waitStarted = performance.now();
     await proc.waitExit(waitMs, ctx.signal);
     if (ctx.signal.aborted) return "aborted by user";
+    if (proc.networkFailure !== null) return this.networkFailed(proc);
     const result = proc.result;
     // Exited: this reply tells the model, so the id is free again.
     if (result !== null) this.store.remove(proc);
@@ -183,6 +195,12 @@ export class UnifiedExec {
       policy: toolOutputPolicy(ctx.config),
       maxOutputTokens: args.max_output_tokens,
     });
+  }
+
+  /** The process was killed for a network refusal: this reply tells the model, and frees the id. */
+  private networkFailed(proc: ExecProcess): string {
+    this.store.remove(proc);
+    return processFailedPollText(proc.networkFailure ?? "");
   }
 
   /**
