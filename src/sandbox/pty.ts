@@ -42,7 +42,7 @@ function loadNative(): NativePty | null {
 }
 
 export interface PtyPair {
-  /** The terminal end the command gets as stdin/stdout/stderr; close it once the command started. */
+  /** The terminal end the command gets as stdin/stdout/stderr; close it once the command exited. */
   readonly slaveFd: number;
   /** Output of the command (the master end); also accepts writes (the command's input). */
   readonly master: tty.ReadStream;

@@ -432,7 +432,10 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
   const { options } = params;
   const stdinOption = options.stdin ?? "ignore";
   const stdinMode = stdinOption === "ignore" || stdinOption === "inherit" ? stdinOption : "pipe";
-  // Opened right before the spawn: the slave end is closed here again as soon as the child has it.
+  // Opened right before the spawn. keel keeps its copy of the slave end until the command exited:
+  // a command holding the terminal as its controlling tty (bash takes it at start-up) otherwise
+  // sometimes makes the master read fail with EIO while it still runs; the stream then closes the
+  // master, and that hang-up kills the command with SIGHUP (exit 129).
   const pty: PtyPair | { error: string } | null = options.tty ? openPty(options.ptySize) : null;
   const terminal = pty !== null && "master" in pty ? pty : null;
   let stdio: ("pipe" | "ignore" | "inherit" | "ipc" | number)[] = terminal
@@ -471,8 +474,6 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
       terminal?.close();
       resolve(finish(null, null, error as NodeJS.ErrnoException));
       return;
-    } finally {
-      terminal?.closeSlave();
     }
     const detachBridge =
       params.bwrap?.bridge && child.pid !== undefined ? attachBridge(child, params.bwrap.bridge) : () => {};
@@ -542,6 +543,8 @@ function execute(params: ExecuteParams): Promise<SandboxRunResult> {
     let exitTimer: NodeJS.Timeout | null = null;
     let drainTimedOut = false;
     child.on("exit", () => {
+      // Now the master may report the end of the output (EIO once no one else holds the slave).
+      terminal?.closeSlave();
       // Unsandboxed background children may keep stdout open forever; stop waiting after a grace.
       exitTimer = setTimeout(() => {
         drainTimedOut = true;
