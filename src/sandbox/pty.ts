@@ -23,7 +23,8 @@ export const PTY_ROWS = 24;
 
 let native: NativePty | null | undefined;
 let nativeError = "";
-const liveFds = new Set<number>();
+/** Live terminal descriptors and the pair that owns each (a closed number may be reused at once). */
+const liveFds = new Map<number, object>();
 let devNull: number | null = null;
 
 function loadNative(): NativePty | null {
@@ -44,6 +45,8 @@ function loadNative(): NativePty | null {
 export interface PtyPair {
   /** The terminal end the command gets as stdin/stdout/stderr; close it once the command exited. */
   readonly slaveFd: number;
+  /** The master's descriptor number (owned by `master`). */
+  readonly masterFd: number;
   /** Output of the command (the master end); also accepts writes (the command's input). */
   readonly master: tty.ReadStream;
   closeSlave(): void;
@@ -70,8 +73,14 @@ export function openPty(
   } catch (error) {
     return { error: `cannot open a pseudo-terminal: ${(error as Error).message}` };
   }
-  liveFds.add(pair.master);
-  liveFds.add(pair.slave);
+  const owner = {};
+  liveFds.set(pair.master, owner);
+  liveFds.set(pair.slave, owner);
+  // Unlists a number only while this pair still owns it: the stream's "close" event comes after
+  // the descriptor was closed, and a newer pair may have been given the same number meanwhile.
+  const unlist = (fd: number) => {
+    if (liveFds.get(fd) === owner) liveFds.delete(fd);
+  };
   const master = new tty.ReadStream(pair.master);
   // EIO (the command side closed) ends the data, also for a late write: never an uncaught error.
   master.on("error", () => {});
@@ -80,7 +89,7 @@ export function openPty(
   const closeSlave = () => {
     if (!slaveOpen) return;
     slaveOpen = false;
-    liveFds.delete(pair.slave);
+    unlist(pair.slave);
     try {
       fs.closeSync(pair.slave);
     } catch {
@@ -88,13 +97,14 @@ export function openPty(
     }
   };
   // The stream closes the descriptor itself; only then may the number be reused and unlisted.
-  master.once("close", () => liveFds.delete(pair.master));
+  master.once("close", () => unlist(pair.master));
   return {
     slaveFd: pair.slave,
+    masterFd: pair.master,
     master,
     closeSlave,
     resize: (next) => {
-      if (masterOpen && liveFds.has(pair.master)) lib.resize(pair.master, next.cols, next.rows);
+      if (masterOpen && liveFds.get(pair.master) === owner) lib.resize(pair.master, next.cols, next.rows);
     },
     close: () => {
       closeSlave();
@@ -113,7 +123,7 @@ export function maskPtyFds<T>(stdio: (T | "ignore" | number)[]): (T | "ignore" |
   if (liveFds.size === 0) return stdio;
   devNull ??= fs.openSync("/dev/null", "r");
   const out = [...stdio];
-  for (const fd of liveFds) {
+  for (const fd of liveFds.keys()) {
     if (fd <= 2) continue;
     while (out.length <= fd) out.push("ignore");
     if (fd >= stdio.length) out[fd] = devNull;
