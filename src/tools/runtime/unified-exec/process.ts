@@ -130,7 +130,15 @@ export class ExecProcess {
     await Promise.race([
       this.done,
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, ms);
+        // libuv's timers run on a cached millisecond clock and can fire up to a millisecond early;
+        // the yield is a promised minimum, so wait out whatever is left.
+        const deadline = performance.now() + ms;
+        const wake = () => {
+          const left = deadline - performance.now();
+          if (left > 0) timer = setTimeout(wake, Math.ceil(left));
+          else resolve();
+        };
+        timer = setTimeout(wake, ms);
         onAbort = () => resolve();
         signal?.addEventListener("abort", onAbort, { once: true });
       }),
