@@ -1,5 +1,5 @@
 import { errorMessage } from "../lib/errors.js";
-import { PROXY_URL_VARIABLES, proxyEnvironment } from "./env.js";
+import { proxyEnvironment } from "./env.js";
 import type { NetworkPolicy } from "./decision.js";
 import { loadOrCreateManagedCa, type ManagedCa } from "./managed-ca.js";
 import { compileMitmHooks } from "./mitm-hooks.js";
@@ -100,6 +100,3 @@ export class SessionProxies {
     if (started && "proxy" in started) await started.proxy.close();
   }
 }
-
-/** The variables a shell snapshot must not override while a proxy is on (unified-exec.md §7). */
-export const PROXY_RESTORED_VARIABLES: readonly string[] = [...PROXY_URL_VARIABLES];
