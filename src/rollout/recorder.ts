@@ -54,6 +54,11 @@ export interface ThreadRecorder {
   recordVerbatim(items: readonly RolloutItem[]): Promise<void>;
   flush(opts?: { durable?: boolean }): Promise<void>;
   /**
+   * Settles (never rejects) once every line recorded so far is stored or its write failed; null
+   * when nothing is in flight. Events wait for it, so nobody hears of an item a crash could lose.
+   */
+  whenStored(): Promise<void> | null;
+  /**
    * Appends a turn's closing items and syncs everything. The point where a turn's fate is
    * decided: throws `RolloutWriteError` (with `withdrawn`) when the turn is not safely on disk.
    */
@@ -106,6 +111,9 @@ export function buildSessionMeta(init: SessionMetaInit): SessionMetaLine {
 interface Pending {
   bytes: Buffer;
   settle: { resolve: () => void; reject: (error: unknown) => void } | null;
+  /** Made on demand (`whenStored`): settles once the lines are written, failed or withdrawn. */
+  stored: Promise<void> | null;
+  markStored: () => void;
 }
 
 export interface FileRecorderOptions {
@@ -275,6 +283,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
 
   private forget(pending: Pending): true {
     pending.settle = null;
+    pending.markStored();
     // Lines never start with a newline: this one repaired a torn last line, the next must again.
     if (pending.bytes[0] === 0x0a) this.leadingNewline = true;
     return true;
@@ -292,7 +301,12 @@ export class FileRolloutRecorder implements ThreadRecorder {
       text = `\n${text}`;
       this.leadingNewline = false;
     }
-    const pending: Pending = { bytes: Buffer.from(text, "utf8"), settle: null };
+    const pending: Pending = {
+      bytes: Buffer.from(text, "utf8"),
+      settle: null,
+      stored: null,
+      markStored: () => {},
+    };
     this.unwritten.push(pending);
     this.lastEnqueued = pending;
     return pending;
@@ -343,7 +357,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
       this.failure = error;
       throw error;
     }
-    this.unwritten.shift();
+    this.unwritten.shift()!.markStored();
     this.written = 0;
     this.failure = null;
   }
@@ -381,6 +395,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
         for (const p of this.unwritten) {
           p.settle?.reject(new RolloutWriteError(this.path, error));
           p.settle = null;
+          p.markStored();
         }
         this.scheduleRetry();
         return;
@@ -422,8 +437,19 @@ export class FileRolloutRecorder implements ThreadRecorder {
       const p = this.unwritten.shift()!;
       left -= p.bytes.length;
       p.settle?.resolve();
+      p.markStored();
     }
     this.written = this.unwritten.length > 0 ? left : 0;
+  }
+
+  whenStored(): Promise<void> | null {
+    const last = this.unwritten.at(-1);
+    // During an outage (a retry is scheduled) nothing is in flight: events must not wait for it.
+    if (!last || (this.failure !== null && this.draining === null)) return null;
+    last.stored ??= new Promise<void>((resolve) => {
+      last.markStored = resolve;
+    });
+    return last.stored;
   }
 
   /** Waits for queued writes, retries what failed, and (durable) syncs; throws when lines remain. */
@@ -535,6 +561,10 @@ export class InMemoryRecorder implements ThreadRecorder {
   }
 
   async flush(): Promise<void> {}
+
+  whenStored(): null {
+    return null;
+  }
 
   async commitTurn(items: readonly RolloutItem[]): Promise<void> {
     await this.record(items);

@@ -57,3 +57,12 @@ async function dropDatabase(adminUrl: string, name: string): Promise<void> {
     await admin.end();
   }
 }
+
+/** Resolves once `check` holds (polled); fails after `ms`. For states only the database shows. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

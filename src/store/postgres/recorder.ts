@@ -17,6 +17,9 @@ export interface LineWriter {
 interface Batch {
   lines: string[];
   settle: { resolve: () => void; reject: (error: unknown) => void } | null;
+  /** Made on demand (`whenStored`): settles once the batch is committed, failed or withdrawn. */
+  stored: Promise<void> | null;
+  markStored: () => void;
 }
 
 export interface PostgresRecorderOptions {
@@ -122,6 +125,7 @@ export class PostgresRecorder implements ThreadRecorder {
     if (at < 0) return false;
     this.queue.splice(at, 1);
     batch.settle = null;
+    batch.markStored();
     return true;
   }
 
@@ -132,7 +136,7 @@ export class PostgresRecorder implements ThreadRecorder {
       lines.push(formatRolloutLine(item, at));
       applyItemToMetadata(this.metadata, item, at.getTime());
     }
-    const batch: Batch = { lines, settle: null };
+    const batch: Batch = { lines, settle: null, stored: null, markStored: () => {} };
     this.queue.push(batch);
     return batch;
   }
@@ -176,6 +180,7 @@ export class PostgresRecorder implements ThreadRecorder {
         for (const batch of this.queue) {
           batch.settle?.reject(new RolloutWriteError(this.path, error));
           batch.settle = null;
+          batch.markStored();
         }
         this.scheduleRetry();
         return;
@@ -186,7 +191,10 @@ export class PostgresRecorder implements ThreadRecorder {
       this.stored += lines.length;
       // Batches withdrawn meanwhile are no longer in the queue; remove exactly the ones written.
       this.queue = this.queue.filter((b) => !taken.includes(b));
-      for (const batch of taken) batch.settle?.resolve();
+      for (const batch of taken) {
+        batch.settle?.resolve();
+        batch.markStored();
+      }
     }
   }
 
@@ -199,6 +207,16 @@ export class PostgresRecorder implements ThreadRecorder {
       if (!this.closed && this.queue.length > 0) void this.startDrain();
     }, delay);
     this.retryTimer.unref();
+  }
+
+  whenStored(): Promise<void> | null {
+    const last = this.queue.at(-1);
+    // During an outage (a retry is scheduled) nothing is in flight: events must not wait for it.
+    if (!last || (this.failure !== null && this.draining === null)) return null;
+    last.stored ??= new Promise<void>((resolve) => {
+      last.markStored = resolve;
+    });
+    return last.stored;
   }
 
   /** Waits for queued lines and retries what failed; throws while any line is not committed. */
