@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
+import { migrate } from "../../src/store/postgres/schema.js";
 
 /**
  * A fresh PostgreSQL database for one test file: a random name, created on first use and dropped
@@ -65,4 +66,15 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 10_000
     if (Date.now() > deadline) throw new Error("condition not reached");
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Inside a `describe`: a pool on the test database, keel's schema migrated before the tests and
+ * the pool ended after them (after the describe's own `afterAll` hooks, which run first).
+ */
+export function schemaPool(db: TestDatabase, max = 6): pg.Pool {
+  const pool = new pg.Pool({ connectionString: db.url, max });
+  beforeAll(() => migrate(pool));
+  afterAll(() => pool.end());
+  return pool;
 }
