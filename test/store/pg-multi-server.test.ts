@@ -84,11 +84,14 @@ describe.skipIf(!db.available)("two app-servers on one PostgreSQL database", () 
     const completedOnB = await b.notification("turn/completed", (p) => p.turn.id === second.turn.id);
     expect(completedOnB.params.turn.status).toBe("completed");
 
-    // B may not run a turn while A holds the thread: the error names A.
+    // B may not run a turn while A holds the thread: the error names A…
     const refused = await b.call("turn/start", { threadId, input: text("from B too early") });
     expect(refused.error?.message).toContain("is running on another keel server");
     expect(refused.error?.message).toContain(`pid ${serverA.child.pid}`);
     expect(refused.error?.data?.heldBy?.pid).toBe(serverA.child.pid);
+    // …and where its clients reach it, so a client can go there.
+    expect(refused.error?.message).toContain(`at ${serverA.url}`);
+    expect(refused.error?.data?.heldBy?.address).toBe(serverA.url);
 
     // An approval asked on A is answered by the client on B; A applies it.
     fx.model.enqueue(escalated("call_across"), textTurn("written"));
