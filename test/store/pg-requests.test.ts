@@ -76,7 +76,7 @@ describe.skipIf(!db.available)("server requests shared across servers", () => {
     await published.close();
   });
 
-  it("hides requests of a holder whose lease lapsed (it died with them)", async () => {
+  it("hides requests of a holder whose lease lapsed (it died with them); the next holder deletes them", async () => {
     const leases = new LeaseManager({
       db: pool,
       self: { serverId: "srv-c", host: "c", pid: 1, address: null },
@@ -109,5 +109,8 @@ describe.skipIf(!db.available)("server requests shared across servers", () => {
     );
     await until(() => opened.length >= 1);
     expect(opened.map((r) => r.key)).toEqual([live.key]);
+    // The take-over deleted the dead holder's request rows: nobody can answer them any more.
+    const { rows } = await pool.query("SELECT server_id FROM thread_requests WHERE thread_id = 't2'");
+    expect(rows).toEqual([{ server_id: "srv-e" }]);
   });
 });
