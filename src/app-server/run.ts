@@ -1,7 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import { isLoopback, type ListenSpec, parseListenUrl } from "./listen.js";
 import type { ClientRequestMethod } from "../protocol/v2/registry.js";
-import type { EngineOptions } from "./engine/engine.js";
+import type { Engine, EngineOptions } from "./engine/engine.js";
 import { ENGINE_METHODS } from "./engine/methods.js";
 import type { HandlerTable, RequestContext, RequestHandler } from "./router.js";
 import { type AppServer, type AppServerOptions, createAppServer } from "./server.js";
@@ -36,7 +36,11 @@ export interface RunAppServerOptions extends AppServerOptions {
  * SQLite) loads in the background while `initialize` is answered; an engine request that arrives
  * earlier waits for it.
  */
-function deferEngine(server: AppServer, options: EngineOptions, log: (line: string) => void): void {
+function deferEngine(
+  server: AppServer,
+  options: EngineOptions,
+  log: (line: string) => void,
+): Promise<Engine> {
   const loading = import("./engine/index.js").then(({ attachEngine }) => attachEngine(server, options));
   loading.catch((error: unknown) => log(`the session engine failed to load: ${String(error)}`));
   const handlers = Object.fromEntries(
@@ -49,6 +53,7 @@ function deferEngine(server: AppServer, options: EngineOptions, log: (line: stri
     ]),
   ) as HandlerTable;
   server.router.registerModule({ resource: "engine (loading)", handlers });
+  return loading;
 }
 
 /** Runs the app-server on the chosen transport until it is told to stop. */
@@ -68,7 +73,7 @@ export async function runAppServer(options: RunAppServerOptions): Promise<void> 
     );
   }
   const server = createAppServer({ ...options, log });
-  if (options.engine !== false) deferEngine(server, options.engine ?? {}, log);
+  const engine = options.engine === false ? null : deferEngine(server, options.engine ?? {}, log);
   await options.onReady?.(server, listen);
 
   if (listen.kind === "stdio") {
@@ -93,6 +98,12 @@ export async function runAppServer(options: RunAppServerOptions): Promise<void> 
     limits,
     ...(web === undefined ? {} : { web: { root: web.root, access: web.access } }),
   });
+  // Other servers sharing the store name this address when they refuse one of our threads.
+  if (listen.kind === "tcp")
+    void engine?.then(
+      (e) => e.store.cluster?.announce(listener.url),
+      () => {},
+    );
   const lines = ["keel app-server (WebSockets)", `  listening on: ${listener.url}`];
   if (listen.kind === "tcp") lines.push(`  readyz: ${listener.url.replace(/^ws:/, "http:")}/readyz`);
   const pageUrl = web === undefined ? undefined : webBannerLine(listener.url, web.token);

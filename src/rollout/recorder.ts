@@ -1,32 +1,18 @@
 import fs from "node:fs";
 import path from "node:path";
-import { errorMessage } from "../lib/errors.js";
 import type { GitInfo, RolloutItem, SessionMetaLine, SessionSource } from "../protocol/rollout.js";
 import { acquireThreadLock, type ThreadLock } from "./lock.js";
 import { applyItemToMetadata, metadataFromSessionMeta, type ThreadMetadata } from "./metadata.js";
 import { type PersistenceMode, shouldPersistRolloutItem } from "./policy.js";
+import { QueuedRecorder, type QueuedLines, queuedLines } from "./queued-recorder.js";
 import { formatRolloutLine } from "./reader.js";
+import { RolloutWriteError } from "./write-error.js";
+
+export { RolloutWriteError };
 
 /** Receives metadata updates for the thread index. Must not throw; must not wait unboundedly. */
 export interface IndexSink {
   upsertThread(meta: ThreadMetadata): void;
-}
-
-/**
- * Lines could not be written (disk full, I/O error). They stay queued, in order, and are written
- * before anything newer once writing works again; `withdrawn` says whether the closing items of
- * `commitTurn` were taken back (none of their bytes stay queued or in the file).
- */
-export class RolloutWriteError extends Error {
-  readonly code = "ROLLOUT_WRITE_FAILED";
-  constructor(
-    readonly path: string,
-    cause: unknown,
-    readonly withdrawn = false,
-  ) {
-    super(`could not write ${path}: ${errorMessage(cause)}`, { cause });
-    this.name = "RolloutWriteError";
-  }
 }
 
 /**
@@ -53,6 +39,11 @@ export interface ThreadRecorder {
   /** Appends items as they are, without the persistence policy. */
   recordVerbatim(items: readonly RolloutItem[]): Promise<void>;
   flush(opts?: { durable?: boolean }): Promise<void>;
+  /**
+   * Settles (never rejects) once every line recorded so far is stored or its write failed; null
+   * when nothing is in flight. Events wait for it, so nobody hears of an item a crash could lose.
+   */
+  whenStored(): Promise<void> | null;
   /**
    * Appends a turn's closing items and syncs everything. The point where a turn's fate is
    * decided: throws `RolloutWriteError` (with `withdrawn`) when the turn is not safely on disk.
@@ -103,9 +94,8 @@ export function buildSessionMeta(init: SessionMetaInit): SessionMetaLine {
 }
 
 /** Lines of one `record` call that have not (all) reached the file yet. */
-interface Pending {
+interface Pending extends QueuedLines {
   bytes: Buffer;
-  settle: { resolve: () => void; reject: (error: unknown) => void } | null;
 }
 
 export interface FileRecorderOptions {
@@ -126,63 +116,23 @@ export interface FileRecorderOptions {
   now?: () => Date;
 }
 
-export class FileRolloutRecorder implements ThreadRecorder {
-  readonly threadId: string;
-  readonly path: string;
-  readonly mode: PersistenceMode;
-  readonly ephemeral = false;
+export class FileRolloutRecorder extends QueuedRecorder<Pending> {
   private readonly opts: FileRecorderOptions;
-  private readonly metadata: ThreadMetadata;
   private lock: ThreadLock | null;
   private fd: number | null = null;
-  private pendingMeta: SessionMetaLine | null;
   private leadingNewline: boolean;
-  /** In file order; `written` bytes of the first one are already in the file. */
-  private unwritten: Pending[] = [];
+  /** `written` bytes of the head of the queue are already in the file. */
   private written = 0;
   /** The newest queued lines; once written, the file ends with them. */
   private lastEnqueued: Pending | null = null;
-  /** Why the last write or sync failed; cleared by the next success. */
-  private failure: unknown = null;
-  private draining: Promise<void> | null = null;
-  /** After a failed write: the next retry, and the wait before the one after (doubles). */
-  private retryTimer: NodeJS.Timeout | null = null;
-  private retryDelay = RETRY_MIN_MS;
-  private closed = false;
   private indexScheduled = false;
 
   constructor(opts: FileRecorderOptions) {
+    super(opts);
     this.opts = opts;
-    this.threadId = opts.threadId;
-    this.path = opts.path;
-    this.mode = opts.mode;
-    this.metadata = { ...opts.metadata };
     this.lock = opts.lock ?? null;
-    this.pendingMeta = opts.sessionMeta ?? null;
     this.leadingNewline = opts.needsLeadingNewline ?? false;
     if (!this.pendingMeta) this.openExisting();
-  }
-
-  get materialized(): boolean {
-    return this.pendingMeta === null;
-  }
-
-  get healthy(): boolean {
-    return this.failure === null && this.unwritten.length === 0;
-  }
-
-  /** A copy of the index metadata as of the last recorded item. */
-  currentMetadata(): ThreadMetadata {
-    return { ...this.metadata };
-  }
-
-  /** Metadata set from outside (thread/metadata/update), kept by this recorder's later index writes. */
-  patchMetadata(patch: Partial<ThreadMetadata>): void {
-    Object.assign(this.metadata, patch);
-  }
-
-  private now(): Date {
-    return this.opts.now?.() ?? new Date();
   }
 
   private openExisting(): void {
@@ -192,7 +142,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
   /** Writes the session meta now (new threads otherwise do this at their first persisted item). */
   materialize(): void {
     if (this.pendingMeta === null) return;
-    if (this.closed) throw new Error(`rollout recorder for thread ${this.threadId} is closed`);
+    this.refuseIfClosed();
     const tookLock = this.lock === null;
     this.lock ??= acquireThreadLock(this.opts.home, this.threadId);
     let created = false;
@@ -223,28 +173,11 @@ export class FileRolloutRecorder implements ThreadRecorder {
     this.scheduleIndexUpdate();
   }
 
-  async record(items: readonly RolloutItem[]): Promise<void> {
-    if (this.closed) throw new Error(`rollout recorder for thread ${this.threadId} is closed`);
-    const kept = items.filter((item) => shouldPersistRolloutItem(item, this.mode));
-    if (kept.length > 0) await this.write(this.enqueue(kept));
-  }
-
   /** Appends items as they are, without the persistence policy (a fork's copied history). */
   async recordVerbatim(items: readonly RolloutItem[]): Promise<void> {
-    if (this.closed) throw new Error(`rollout recorder for thread ${this.threadId} is closed`);
+    this.refuseIfClosed();
     if (items.length > 0) await this.write(this.enqueue(items));
     else this.materialize();
-  }
-
-  async commitTurn(items: readonly RolloutItem[]): Promise<void> {
-    const kept = items.filter((item) => shouldPersistRolloutItem(item, this.mode));
-    const closing = kept.length > 0 ? this.enqueue(kept) : null;
-    try {
-      await this.flush({ durable: true });
-    } catch (error) {
-      const cause = error instanceof RolloutWriteError ? error.cause : error;
-      throw new RolloutWriteError(this.path, cause, closing !== null && this.withdraw(closing));
-    }
   }
 
   /**
@@ -252,10 +185,10 @@ export class FileRolloutRecorder implements ThreadRecorder {
    * them: from the queue, and from the end of the file when some or all of their bytes reached it
    * (a short write, or a sync that failed afterwards). False when that is not possible.
    */
-  private withdraw(pending: Pending): boolean {
-    const at = this.unwritten.indexOf(pending);
+  protected withdraw(pending: Pending): boolean {
+    const at = this.queue.indexOf(pending);
     if (at > 0 || (at === 0 && this.written === 0)) {
-      this.unwritten.splice(at, 1);
+      this.queue.splice(at, 1);
       return this.forget(pending);
     }
     // In the file: the head of the queue written in part, or the last lines written in whole.
@@ -267,7 +200,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
       return false;
     }
     if (at === 0) {
-      this.unwritten.shift();
+      this.queue.shift();
       this.written = 0;
     }
     return this.forget(pending);
@@ -275,13 +208,13 @@ export class FileRolloutRecorder implements ThreadRecorder {
 
   private forget(pending: Pending): true {
     pending.settle = null;
+    pending.markStored();
     // Lines never start with a newline: this one repaired a torn last line, the next must again.
     if (pending.bytes[0] === 0x0a) this.leadingNewline = true;
     return true;
   }
 
-  /** Formats items as lines at the end of the queue (nothing is written yet). */
-  private enqueue(items: readonly RolloutItem[]): Pending {
+  protected enqueue(items: readonly RolloutItem[]): Pending {
     const at = this.now();
     let text = "";
     for (const item of items) {
@@ -292,17 +225,17 @@ export class FileRolloutRecorder implements ThreadRecorder {
       text = `\n${text}`;
       this.leadingNewline = false;
     }
-    const pending: Pending = { bytes: Buffer.from(text, "utf8"), settle: null };
-    this.unwritten.push(pending);
+    const pending: Pending = { bytes: Buffer.from(text, "utf8"), ...queuedLines() };
+    this.queue.push(pending);
     this.lastEnqueued = pending;
     return pending;
   }
 
   /** Resolves when `pending` is in the file; rejects when writing failed (it stays queued). */
-  private write(pending: Pending): Promise<void> {
+  protected override write(pending: Pending): Promise<void> {
     // An outage with a backlog: the retry timer (or the next flush) writes it. Retrying here
     // would cost one failing write per record for as long as the disk stays full.
-    if (this.failure !== null && this.draining === null && this.unwritten.length > 1) {
+    if (this.failure !== null && this.draining === null && this.queue.length > 1) {
       this.scheduleRetry();
       return Promise.reject(new RolloutWriteError(this.path, this.failure));
     }
@@ -310,7 +243,7 @@ export class FileRolloutRecorder implements ThreadRecorder {
     // a round trip through the thread pool, and ordering is trivially kept.
     if (
       this.draining === null &&
-      this.unwritten.length === 1 &&
+      this.queue.length === 1 &&
       this.materialized &&
       pending.bytes.length <= SYNC_WRITE_LIMIT
     ) {
@@ -321,15 +254,11 @@ export class FileRolloutRecorder implements ThreadRecorder {
         return Promise.reject(new RolloutWriteError(this.path, error));
       }
     }
-    const done = new Promise<void>((resolve, reject) => {
-      pending.settle = { resolve, reject };
-    });
-    void this.startDrain();
-    return done;
+    return super.write(pending);
   }
 
   private writeQueuedSync(): void {
-    const pending = this.unwritten[0]!;
+    const pending = this.queue[0]!;
     try {
       while (this.written < pending.bytes.length) {
         this.written += fs.writeSync(
@@ -343,20 +272,9 @@ export class FileRolloutRecorder implements ThreadRecorder {
       this.failure = error;
       throw error;
     }
-    this.unwritten.shift();
+    this.queue.shift()!.markStored();
     this.written = 0;
     this.failure = null;
-  }
-
-  /** The running writer loop, or a new one. */
-  private startDrain(): Promise<void> {
-    if (this.draining) return this.draining;
-    // Cleared in a later microtask: a loop that ends synchronously must not be left as running.
-    const run: Promise<void> = this.drain().finally(() => {
-      if (this.draining === run) this.draining = null;
-    });
-    this.draining = run;
-    return run;
   }
 
   /**
@@ -364,8 +282,8 @@ export class FileRolloutRecorder implements ThreadRecorder {
    * in order. A failed write keeps what did not reach the file, rejects its waiters and stops;
    * the retry timer or the next flush tries again.
    */
-  private async drain(): Promise<void> {
-    while (this.unwritten.length > 0) {
+  protected async drain(): Promise<void> {
+    while (this.queue.length > 0) {
       let error: unknown = null;
       let done = 0;
       try {
@@ -377,16 +295,10 @@ export class FileRolloutRecorder implements ThreadRecorder {
       }
       this.advance(done);
       if (error !== null) {
-        this.failure = error;
-        for (const p of this.unwritten) {
-          p.settle?.reject(new RolloutWriteError(this.path, error));
-          p.settle = null;
-        }
-        this.scheduleRetry();
+        this.failed(error);
         return;
       }
-      this.failure = null;
-      this.retryDelay = RETRY_MIN_MS;
+      this.succeeded();
     }
   }
 
@@ -394,8 +306,8 @@ export class FileRolloutRecorder implements ThreadRecorder {
   private nextChunk(): Buffer {
     const parts: Buffer[] = [];
     let size = 0;
-    for (let i = 0; i < this.unwritten.length && size < WRITE_CHUNK; i++) {
-      const bytes = this.unwritten[i]!.bytes;
+    for (let i = 0; i < this.queue.length && size < WRITE_CHUNK; i++) {
+      const bytes = this.queue[i]!.bytes;
       const part = (i === 0 ? bytes.subarray(this.written) : bytes).subarray(0, WRITE_CHUNK - size);
       parts.push(part);
       size += part.length;
@@ -403,36 +315,20 @@ export class FileRolloutRecorder implements ThreadRecorder {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
   }
 
-  /** One retry of the backlog after a growing pause; it does not keep the process alive. */
-  private scheduleRetry(): void {
-    if (this.retryTimer !== null || this.closed) return;
-    const delay = this.retryDelay;
-    this.retryDelay = Math.min(delay * 2, RETRY_MAX_MS);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (!this.closed && this.unwritten.length > 0) void this.startDrain();
-    }, delay);
-    this.retryTimer.unref();
-  }
-
   /** Marks `count` more bytes of the queue as written, resolving the batches now complete. */
   private advance(count: number): void {
     let left = this.written + count;
-    while (this.unwritten.length > 0 && left >= this.unwritten[0]!.bytes.length) {
-      const p = this.unwritten.shift()!;
+    while (this.queue.length > 0 && left >= this.queue[0]!.bytes.length) {
+      const p = this.queue.shift()!;
       left -= p.bytes.length;
-      p.settle?.resolve();
+      this.settled(p);
     }
-    this.written = this.unwritten.length > 0 ? left : 0;
+    this.written = this.queue.length > 0 ? left : 0;
   }
 
   /** Waits for queued writes, retries what failed, and (durable) syncs; throws when lines remain. */
   async flush(opts: { durable?: boolean } = {}): Promise<void> {
-    while (this.draining) await this.draining;
-    if (this.unwritten.length > 0) {
-      await this.startDrain();
-      if (this.unwritten.length > 0) throw new RolloutWriteError(this.path, this.failure);
-    }
+    await this.drainAll();
     if (opts.durable && this.fd !== null) {
       try {
         await new Promise<void>((res, rej) => fs.fdatasync(this.fd!, (e) => (e ? rej(e) : res())));
@@ -445,21 +341,12 @@ export class FileRolloutRecorder implements ThreadRecorder {
     if (this.materialized) this.updateIndex();
   }
 
-  /** Lines still unwritten when closing are lost: the error says so, the lock is released anyway. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      await this.flush({ durable: true });
-    } finally {
-      this.closed = true;
-      if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-      this.retryTimer = null;
-      if (this.fd !== null) fs.closeSync(this.fd);
-      this.fd = null;
-      this.lock?.release();
-      this.lock = null;
-      this.opts.onClose?.();
-    }
+  /** Closes the file and releases the writer lock. */
+  protected override release(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+    this.lock?.release();
+    this.lock = null;
   }
 
   private scheduleIndexUpdate(): void {
@@ -484,9 +371,6 @@ export class FileRolloutRecorder implements ThreadRecorder {
 const SYNC_WRITE_LIMIT = 64 * 1024;
 /** Upper bound of one write call: a large backlog is never copied into one buffer. */
 export const WRITE_CHUNK = 1024 * 1024;
-/** Backlog retries during an outage: first after RETRY_MIN_MS, doubling up to RETRY_MAX_MS. */
-const RETRY_MIN_MS = 250;
-const RETRY_MAX_MS = 8000;
 
 function writeAllSync(fd: number, buf: Buffer): void {
   let offset = 0;
@@ -535,6 +419,10 @@ export class InMemoryRecorder implements ThreadRecorder {
   }
 
   async flush(): Promise<void> {}
+
+  whenStored(): null {
+    return null;
+  }
 
   async commitTurn(items: readonly RolloutItem[]): Promise<void> {
     await this.record(items);

@@ -205,7 +205,8 @@ export class Session {
   readonly forkedFromId: string | null;
   readonly ephemeral: boolean;
   readonly source: SessionSource;
-  private readonly channel = new EventChannel();
+  /** Events go out once the items recorded before them are stored (see EventChannel). */
+  private readonly channel = new EventChannel(() => this.recorder.whenStored());
   private readonly lock = new SimpleLock();
   private readonly client: ModelClient;
   private readonly router: SessionToolRouter;

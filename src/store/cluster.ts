@@ -20,6 +20,11 @@ export interface StoreCluster {
   watchRequests(threadId: string, watcher: RemoteRequestWatcher): () => void;
   /** Answers another server's request; false when it was already answered or settled. */
   answer(key: string, threadId: string, result: unknown): Promise<boolean>;
+  /**
+   * Where clients reach this server, known once it listens: leases taken from then on carry it,
+   * so another server's refusal can name it.
+   */
+  announce(address: string): void;
 }
 
 export interface RemoteRequestWatcher {

@@ -190,4 +190,23 @@ describe("FileThreadStore recorders", () => {
     expect((await store.listThreads()).data.map((t) => t.id)).toEqual([rec.threadId]);
     await store.close();
   });
+  it("reports lines in flight until they are in the file, so events can wait for them", async () => {
+    const home = tempDir();
+    const store = new FileThreadStore({ home, cliVersion: "9.9.9" });
+    const rec = store.createThread({ cwd: "/p", modelProvider: "openai" });
+    await rec.record(turnItems("t1", "hello"));
+    // Small lines reach the file before `record` returns: nothing to wait for.
+    await rec.record([ev("agent_message", { message: "short", phase: null })]);
+    expect(rec.whenStored()).toBeNull();
+    // A large item is written asynchronously: events emitted meanwhile wait until it is in the file.
+    const big = "x".repeat(200_000);
+    const writing = rec.record([ev("agent_message", { message: big, phase: null })]);
+    const stored = rec.whenStored();
+    expect(stored).not.toBeNull();
+    await stored;
+    expect(fs.readFileSync(rec.path!, "utf8")).toContain(big);
+    await writing;
+    expect(rec.whenStored()).toBeNull();
+    await rec.close();
+  });
 });

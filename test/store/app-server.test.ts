@@ -6,15 +6,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixture, runTextTurn, stdioServer } from "../app-server-engine/support.js";
-import { postgresAvailable, useFreshDatabase } from "./pg-support.js";
+import { testDatabase } from "../support/postgres.js";
 
-const available = await postgresAvailable();
+const db = await testDatabase();
 
-describe.skipIf(!available)("keel app-server on PostgreSQL", () => {
-  const database = useFreshDatabase();
-
+describe.skipIf(!db.available)("keel app-server on PostgreSQL", () => {
   it("threads outlive the server process: list, read, resume, archive; no rollout files", async () => {
-    const u = new URL(database().url);
+    const u = new URL(db.url);
     const password = decodeURIComponent(u.password);
     u.password = "";
     const fx = await fixture({ topLevel: { store: u.toString() } });

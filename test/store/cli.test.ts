@@ -10,9 +10,9 @@ import { textTurn } from "../support/model-server.js";
 import { tempDir } from "../support/tmp.js";
 import { closedPort, jsonLines, keel, setup } from "../exec/support.js";
 import { ev, turn } from "../rollout/builders.js";
-import { postgresAvailable, useFreshDatabase } from "./pg-support.js";
+import { testDatabase } from "../support/postgres.js";
 
-const available = await postgresAvailable();
+const db = await testDatabase();
 
 function rolloutFiles(home: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
@@ -34,12 +34,10 @@ function withoutPassword(url: string): { url: string; password: string } {
   return { url: u.toString(), password };
 }
 
-describe.skipIf(!available)("PostgreSQL store from the command line", () => {
-  const database = useFreshDatabase();
-
+describe.skipIf(!db.available)("PostgreSQL store from the command line", () => {
   it("keel exec --store runs, stores and resumes a thread in PostgreSQL, none in files; config.toml selects it too", async () => {
     const s = await setup();
-    const { url, password } = withoutPassword(database().url);
+    const { url, password } = withoutPassword(db.url);
     const env = { ...s.env, KEEL_STORE_PASSWORD: password };
     s.server.enqueue(textTurn("Stored in postgres."));
     const first = await keel(["exec", "--json", "--store", url, "hello postgres"], { cwd: s.repo, env });
@@ -55,7 +53,7 @@ describe.skipIf(!available)("PostgreSQL store from the command line", () => {
     expect(jsonLines(again.stdout)[0]).toEqual({ type: "thread.started", thread_id: threadId });
     expect(rolloutFiles(s.home).size).toBe(0);
 
-    const store = new PostgresThreadStore({ url: database().url });
+    const store = new PostgresThreadStore({ url: db.url });
     try {
       const read = await store.readThread({ threadId }, { includeTurns: true });
       expect(read.turns).toHaveLength(2);
@@ -70,7 +68,7 @@ describe.skipIf(!available)("PostgreSQL store from the command line", () => {
   });
 
   it("migrates files → PostgreSQL → files losslessly (byte-identical rollouts), and check finds differences", async () => {
-    const { url, password } = withoutPassword(database().url);
+    const { url, password } = withoutPassword(db.url);
     const home = tempDir();
     const env = {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -96,7 +94,7 @@ describe.skipIf(!available)("PostgreSQL store from the command line", () => {
     expect(before.size).toBe(4);
 
     // A fresh schema for this test: the other test's thread lives in the database already.
-    const admin = new pg.Client(database().url);
+    const admin = new pg.Client(db.url);
     admin.on("error", () => undefined); // dropped with the database after a failure
     await admin.connect();
     await admin.query("TRUNCATE keel_threads CASCADE").catch(() => undefined);

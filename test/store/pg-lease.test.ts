@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   assertFence,
   LeaseHeldError,
@@ -9,8 +9,7 @@ import {
   LeaseManager,
   readLease,
 } from "../../src/store/postgres/lease.js";
-import { migrate } from "../../src/store/postgres/schema.js";
-import { testDatabase } from "../support/postgres.js";
+import { schemaPool, testDatabase } from "../support/postgres.js";
 
 const db = await testDatabase();
 
@@ -24,7 +23,7 @@ async function expireAll(pool: pg.Pool): Promise<void> {
 }
 
 describe.skipIf(!db.available)("thread leases on PostgreSQL", () => {
-  let pool: pg.Pool;
+  const pool = schemaPool(db);
   const managers: LeaseManager[] = [];
   // Heartbeats are driven by hand in these tests (a huge interval never fires).
   const manager = (h: LeaseHolder, onLost?: (id: string) => void) => {
@@ -33,13 +32,8 @@ describe.skipIf(!db.available)("thread leases on PostgreSQL", () => {
     return m;
   };
 
-  beforeAll(async () => {
-    pool = new pg.Pool({ connectionString: db.url, max: 6 });
-    await migrate(pool);
-  });
   afterAll(async () => {
     await Promise.allSettled(managers.map((m) => m.close()));
-    await pool.end();
   });
 
   it("refuses a second server with an error naming the holder, and frees the thread on release", async () => {

@@ -1,31 +1,16 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   decodeItemsAppended,
   encodeItemsAppended,
   ITEMS_CHANNEL,
   NotifyListener,
 } from "../../src/store/postgres/notify.js";
-import { migrate } from "../../src/store/postgres/schema.js";
-import { testDatabase } from "../support/postgres.js";
+import { schemaPool, testDatabase, until } from "../support/postgres.js";
 
 const db = await testDatabase();
 
-/** Resolves when `check` holds, polling; fails the test after `ms`. */
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe.skipIf(!db.available)("LISTEN/NOTIFY listener", () => {
-  let pool: pg.Pool;
-  beforeAll(() => {
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  });
-  afterAll(() => pool.end());
+  const pool = schemaPool(db, 2);
 
   it("delivers committed notifications and reconnects after its session is killed", async () => {
     const seen: string[] = [];
@@ -73,7 +58,6 @@ describe.skipIf(!db.available)("LISTEN/NOTIFY listener", () => {
   });
 
   it("announces each committed append once per thread with its last seq, and nothing on rollback", async () => {
-    await migrate(pool);
     const seen: string[] = [];
     const listener = new NotifyListener({
       connectionString: db.url,

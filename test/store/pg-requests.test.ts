@@ -1,5 +1,4 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { LeaseManager } from "../../src/store/postgres/lease.js";
 import { NotifyListener } from "../../src/store/postgres/notify.js";
 import {
@@ -7,21 +6,12 @@ import {
   REQUESTS_CHANNEL,
   RequestRelay,
 } from "../../src/store/postgres/requests.js";
-import { migrate } from "../../src/store/postgres/schema.js";
-import { testDatabase } from "../support/postgres.js";
+import { schemaPool, testDatabase, until } from "../support/postgres.js";
 
 const db = await testDatabase();
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe.skipIf(!db.available)("server requests shared across servers", () => {
-  let pool: pg.Pool;
+  const pool = schemaPool(db);
   const closers: (() => Promise<unknown>)[] = [];
 
   /** One "server": its relay, fed by its own LISTEN connection. */
@@ -38,13 +28,8 @@ describe.skipIf(!db.available)("server requests shared across servers", () => {
     return relay;
   }
 
-  beforeAll(async () => {
-    pool = new pg.Pool({ connectionString: db.url, max: 6 });
-    await migrate(pool);
-  });
   afterAll(async () => {
     for (const close of closers) await close();
-    await pool.end();
   });
 
   it("shows a request of server A to B's watchers, and brings B's first answer back to A", async () => {
@@ -91,7 +76,7 @@ describe.skipIf(!db.available)("server requests shared across servers", () => {
     await published.close();
   });
 
-  it("hides requests of a holder whose lease lapsed (it died with them)", async () => {
+  it("hides requests of a holder whose lease lapsed (it died with them); the next holder deletes them", async () => {
     const leases = new LeaseManager({
       db: pool,
       self: { serverId: "srv-c", host: "c", pid: 1, address: null },
@@ -124,5 +109,8 @@ describe.skipIf(!db.available)("server requests shared across servers", () => {
     );
     await until(() => opened.length >= 1);
     expect(opened.map((r) => r.key)).toEqual([live.key]);
+    // The take-over deleted the dead holder's request rows: nobody can answer them any more.
+    const { rows } = await pool.query("SELECT server_id FROM thread_requests WHERE thread_id = 't2'");
+    expect(rows).toEqual([{ server_id: "srv-e" }]);
   });
 });

@@ -5,15 +5,13 @@ import { describe, expect, it } from "vitest";
 import { PostgresThreadStore } from "../../src/store/postgres/store.js";
 import { migrate } from "../../src/store/postgres/schema.js";
 import { ev } from "../rollout/builders.js";
-import { postgresAvailable, useFreshDatabase } from "./pg-support.js";
+import { testDatabase } from "../support/postgres.js";
 
-const available = await postgresAvailable();
+const db = await testDatabase();
 
-describe.skipIf(!available)("PostgreSQL schema and writers", () => {
-  const database = useFreshDatabase();
-
+describe.skipIf(!db.available)("PostgreSQL schema and writers", () => {
   it("servers migrating at once apply each migration exactly once; a newer schema is refused", async () => {
-    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: database().url, max: 1 }));
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: db.url, max: 1 }));
     try {
       const applied = await Promise.all(pools.map((pool) => migrate(pool)));
       expect(applied.filter((a) => a.length > 0)).toEqual([[1, 2]]);
@@ -31,8 +29,8 @@ describe.skipIf(!available)("PostgreSQL schema and writers", () => {
   });
 
   it("a second writer on the same thread (another server) stores nothing and fails; the first goes on", async () => {
-    const a = new PostgresThreadStore({ url: database().url });
-    const b = new PostgresThreadStore({ url: database().url });
+    const a = new PostgresThreadStore({ url: db.url });
+    const b = new PostgresThreadStore({ url: db.url });
     try {
       const rec = a.createThread({ cwd: "/p", modelProvider: "openai" });
       await rec.record([ev("user_message", { message: "one" })]);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
+import { migrate } from "../../src/store/postgres/schema.js";
 
 /**
  * A fresh PostgreSQL database for one test file: a random name, created on first use and dropped
@@ -56,4 +57,24 @@ async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/** Resolves once `check` holds (polled); fails after `ms`. For states only the database shows. */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Inside a `describe`: a pool on the test database, keel's schema migrated before the tests and
+ * the pool ended after them (after the describe's own `afterAll` hooks, which run first).
+ */
+export function schemaPool(db: TestDatabase, max = 6): pg.Pool {
+  const pool = new pg.Pool({ connectionString: db.url, max });
+  beforeAll(() => migrate(pool));
+  afterAll(() => pool.end());
+  return pool;
 }

@@ -37,6 +37,7 @@ export class PgCluster implements StoreCluster {
   private readonly onError: (error: unknown) => void;
 
   constructor(options: PgClusterOptions) {
+    // Shared with the lease manager: an address announced later goes into its next leases.
     this.self = options.self;
     this.db = options.db;
     this.onError = options.onError ?? (() => {});
@@ -86,6 +87,10 @@ export class PgCluster implements StoreCluster {
   watchRequests(threadId: string, watcher: RemoteRequestWatcher): () => void {
     void this.start().catch(this.onError);
     return this.relay.watch(threadId, watcher);
+  }
+
+  announce(address: string): void {
+    this.self.address = address;
   }
 
   answer(key: string, threadId: string, result: unknown): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { ThreadHeldElsewhereError, type ThreadHolder } from "../cluster.js";
+import { dropStaleRequests } from "./requests.js";
 
 /**
  * Thread leases: at most one server writes a thread at a time (issue 19). A lease is a row in
@@ -156,6 +157,8 @@ export class LeaseManager {
     const lease = { threadId, generation: Number(row.generation) };
     this.leases.set(threadId, lease);
     this.startHeartbeat();
+    // Best effort: a dead holder's requests are hidden from watchers anyway (its lease lapsed).
+    await dropStaleRequests(this.db, threadId, serverId).catch((error: unknown) => this.onError(error));
     return lease;
   }
 

@@ -185,6 +185,19 @@ export class RequestRelay {
   }
 }
 
+/**
+ * A server took the thread's lease: requests another server left pending in it (a holder that
+ * died with them open) can never be answered there. They are deleted and their watchers told.
+ */
+export async function dropStaleRequests(db: Queryable, threadId: string, serverId: string): Promise<void> {
+  await db.query(
+    `WITH gone AS (
+       DELETE FROM thread_requests WHERE thread_id = $1 AND server_id <> $2 RETURNING request_key)
+     SELECT pg_notify($3, json_build_object('k', request_key, 't', $1::text, 'e', 'close')::text) FROM gone`,
+    [threadId, serverId, REQUESTS_CHANNEL],
+  );
+}
+
 function encode(key: string, threadId: string, event: RequestEvent): string {
   return JSON.stringify({ k: key, t: threadId, e: event });
 }
