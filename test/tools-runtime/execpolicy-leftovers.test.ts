@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { SessionExecPolicy } from "../../src/execpolicy/session-policy.js";
 import { tempDirOutsideProjects } from "../support/tmp.js";
+import type { ToolContext } from "../../src/session/tool-router.js";
 import { configFor, context, functionCall, router, workspace } from "./support.js";
 
 /**
@@ -46,6 +47,18 @@ describe("prefix_rule on every command tool", () => {
   }
 });
 
+/** Asks to run `touch` outside the sandbox, proposing `touch` as the prefix to remember. */
+function touchEscalated(tools: ReturnType<typeof router>, ctx: ToolContext, outside: string) {
+  return tools.dispatch(
+    functionCall("exec_command", {
+      cmd: `touch ${outside}/b`,
+      sandbox_permissions: "require_escalated",
+      prefix_rule: ["touch"],
+    }),
+    ctx,
+  );
+}
+
 describe("the 'prefix saved' message", () => {
   it("is sent once the rule is written", async () => {
     const ws = workspace();
@@ -54,14 +67,7 @@ describe("the 'prefix saved' message", () => {
     const t = context(configFor(ws, "on-request", "workspace-write"), [amendment(["touch"])]);
     const saved: string[][] = [];
     t.ctx.prefixSaved = (prefix) => saved.push([...prefix]);
-    await tools.dispatch(
-      functionCall("exec_command", {
-        cmd: `touch ${outside}/b`,
-        sandbox_permissions: "require_escalated",
-        prefix_rule: ["touch"],
-      }),
-      t.ctx,
-    );
+    await touchEscalated(tools, t.ctx, outside);
     expect(saved).toEqual([["touch"]]);
     expect(fs.readFileSync(path.join(ws.home, "rules", "default.rules"), "utf8")).toContain(
       'prefix_rule(pattern=["touch"], decision="allow")',
@@ -78,14 +84,7 @@ describe("the 'prefix saved' message", () => {
     const t = context(configFor(ws, "on-request", "workspace-write"), [amendment(["touch"])]);
     const saved: string[][] = [];
     t.ctx.prefixSaved = (prefix) => saved.push([...prefix]);
-    await tools.dispatch(
-      functionCall("exec_command", {
-        cmd: `touch ${outside}/b`,
-        sandbox_permissions: "require_escalated",
-        prefix_rule: ["touch"],
-      }),
-      t.ctx,
-    );
+    await touchEscalated(tools, t.ctx, outside);
     expect(saved).toEqual([]);
     expect(fs.existsSync(path.join(outside, "b"))).toBe(true);
     expect(t.of("warning").map((w) => w.message)).toEqual([

@@ -592,6 +592,14 @@ function withProxyFiles(plan: SandboxPlan, route: ProxyRoute): SandboxPlan {
   };
 }
 
+/** Ends a run that went to the background: its result, output, and why it ended, if killed. */
+type CompleteRun = (
+  result: SandboxRunResult,
+  output: OutputCollector,
+  killed: boolean,
+  denial?: string,
+) => void;
+
 /**
  * One run under `perms`, streaming output deltas for the call. Null: a live run that is still
  * running and now belongs to its session.
@@ -602,7 +610,7 @@ async function attempt(
   deps: OrchestratorDeps,
   perms: RuntimePermissions,
   output: OutputCollector,
-  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean, denial?: string) => void,
+  complete: CompleteRun,
   escalated: boolean,
 ): Promise<AttemptResult | null> {
   // Escalated commands bypass the proxy, as in Codex: no variables, the host's network.
@@ -637,7 +645,7 @@ async function runAttempt(
   deps: OrchestratorDeps,
   perms: RuntimePermissions,
   output: OutputCollector,
-  complete: (result: SandboxRunResult, output: OutputCollector, killed: boolean, denial?: string) => void,
+  complete: CompleteRun,
   { escalated, route }: { escalated: boolean; route: ProxyRoute | undefined },
 ): Promise<SandboxRunResult | null> {
   const env = route ? { ...deps.commandEnv, ...route.env } : deps.commandEnv;
