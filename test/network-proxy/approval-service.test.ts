@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import http from "node:http";
-import type net from "node:net";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compiledNetworkDomains } from "../../src/execpolicy/network.js";
 import { SessionExecPolicy } from "../../src/execpolicy/session-policy.js";
 import { foldNetworkRules } from "../../src/network-proxy/rules-fold.js";
@@ -12,24 +11,19 @@ import type { ApprovalRequest } from "../../src/session/tool-router.js";
 import { ThreadNetworkApprovals } from "../../src/tools/runtime/network-approvals.js";
 import { tempDir } from "../support/tmp.js";
 import { configFor, context, workspace } from "../tools-runtime/support.js";
+import { cleanupsAfterEach, loopbackHttpServer } from "./support.js";
 
 // The session side of network approvals (network-proxy.md §6) behind the real proxy: real
 // listeners, a real upstream on 127.0.0.1, requests sent as a proxied client sends them. The user
 // is scripted (the ToolContext's requestApproval), as a front end would answer.
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
-async function upstream(): Promise<{ port: number; hits: string[] }> {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    hits.push(req.url ?? "");
-    res.end("upstream");
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  cleanups.push(() => new Promise((done) => server.close(() => done())));
-  return { port: (server.address() as net.AddressInfo).port, hits };
+function upstream(): Promise<{ port: number; hits: string[] }> {
+  return loopbackHttpServer(
+    cleanups,
+    (req) => req.url ?? "",
+    () => "upstream",
+  );
 }
 
 function get(proxyPort: number, url: string): Promise<{ status: number; body: string }> {

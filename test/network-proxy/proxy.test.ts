@@ -1,26 +1,20 @@
 import http from "node:http";
-import type net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NetworkPolicy } from "../../src/network-proxy/decision.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
-import { collect, connectStatus } from "./support.js";
+import { cleanupsAfterEach, collect, connectStatus, loopbackHttpServer } from "./support.js";
 
 // The proxy on its own (no sandbox): a test server on 127.0.0.1, names mapped to it by the
 // resolver hook, requests sent as a proxied client would send them.
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function upstream(): Promise<{ port: number; methods: string[] }> {
-  const methods: string[] = [];
-  const server = http.createServer((req, res) => {
-    methods.push(req.method ?? "");
-    res.end("upstream");
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  cleanups.push(() => new Promise((done) => server.close(() => done())));
-  return { port: (server.address() as net.AddressInfo).port, methods };
+  const { port, hits } = await loopbackHttpServer(
+    cleanups,
+    (req) => req.method ?? "",
+    () => "upstream",
+  );
+  return { port, methods: hits };
 }
 
 async function proxy(p: Partial<NetworkPolicy>): Promise<NetworkProxy> {
@@ -79,14 +73,11 @@ describe("managed proxy responses", () => {
   });
 
   it("forwards the URL's host as Host, whatever Host header the client sent", async () => {
-    const hosts: string[] = [];
-    const server = http.createServer((req, res) => {
-      hosts.push(req.headers.host ?? "");
-      res.end("upstream");
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    cleanups.push(() => new Promise((done) => server.close(() => done())));
-    const port = (server.address() as net.AddressInfo).port;
+    const { port, hits: hosts } = await loopbackHttpServer(
+      cleanups,
+      (req) => req.headers.host ?? "",
+      () => "upstream",
+    );
     const p = await proxy({ allow: ["allowed.test"] });
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(

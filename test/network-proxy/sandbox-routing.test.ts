@@ -1,34 +1,23 @@
 import dgram from "node:dgram";
 import fs from "node:fs";
-import http from "node:http";
-import type net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NetworkPolicy } from "../../src/network-proxy/decision.js";
 import { proxyEnvironment } from "../../src/network-proxy/env.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
 import { runSandboxed } from "../../src/sandbox/runner.js";
 import { tempDir } from "../support/tmp.js";
 import { workspacePlan } from "../sandbox/support.js";
+import { cleanupsAfterEach, loopbackHttpServer, requestLine } from "./support.js";
 
 // Sandbox case D5 and spec §9 tests 1, 3, 4: a real proxy, real bwrap, real curl, and test servers
 // on the host's loopback only; test names resolve to 127.0.0.1 through the proxy's resolver hook.
 const PATH = "/usr/local/bin:/usr/bin:/bin";
 const PYTHON = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
-async function hostServer(): Promise<{ port: number; hits: string[] }> {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    hits.push(`${req.method} ${req.headers.host} ${req.url}`);
-    res.end(`hello from ${req.headers.host}`);
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  cleanups.push(() => new Promise((done) => server.close(() => done())));
-  return { port: (server.address() as net.AddressInfo).port, hits };
+function hostServer(): Promise<{ port: number; hits: string[] }> {
+  return loopbackHttpServer(cleanups, requestLine, (req) => `hello from ${req.headers.host}`);
 }
 
 async function proxy(policy: Partial<NetworkPolicy>, socks5 = true): Promise<NetworkProxy> {

@@ -1,10 +1,45 @@
+import http from "node:http";
 import net from "node:net";
-import type http from "node:http";
+import { afterEach } from "vitest";
 import { proxyEnvironment } from "../../src/network-proxy/env.js";
 import type { NetworkProxy } from "../../src/network-proxy/proxy.js";
 import { runSandboxed } from "../../src/sandbox/runner.js";
 import { workspacePlan } from "../sandbox/support.js";
 import { tempDir } from "../support/tmp.js";
+
+export type Cleanup = () => Promise<void> | void;
+
+/** A list of clean-ups the calling test file fills; after each test they run, newest first. */
+export function cleanupsAfterEach(): Cleanup[] {
+  const cleanups: Cleanup[] = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  return cleanups;
+}
+
+/**
+ * An HTTP server on 127.0.0.1 (closed by `cleanups`) that answers every request with
+ * `reply(req)` and logs `record(req)` in `hits`.
+ */
+export async function loopbackHttpServer(
+  cleanups: Cleanup[],
+  record: (req: http.IncomingMessage) => string,
+  reply: (req: http.IncomingMessage) => string,
+): Promise<{ port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const server = http.createServer((req, res) => {
+    hits.push(record(req));
+    res.end(reply(req));
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  cleanups.push(() => new Promise<void>((done) => server.close(() => done())));
+  return { port: (server.address() as net.AddressInfo).port, hits };
+}
+
+/** `METHOD host url` of a request, as the loopback servers log it. */
+export const requestLine = (req: http.IncomingMessage): string =>
+  `${req.method} ${req.headers.host} ${req.url}`;
 
 /** Status, headers and text body of a response, once it has ended. */
 export function collect(

@@ -1,28 +1,18 @@
 import http from "node:http";
 import net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NetworkPolicy } from "../../src/network-proxy/decision.js";
 import { type NetworkProxy, startNetworkProxy } from "../../src/network-proxy/proxy.js";
 import { type UpstreamProxies, upstreamProxiesFromEnv } from "../../src/network-proxy/upstream.js";
-import { collect } from "./support.js";
+import { cleanupsAfterEach, collect, loopbackHttpServer, requestLine } from "./support.js";
 
 // `allow_upstream_proxy` (spec §2): the session's proxy forwards what it allowed through the
 // proxy keel was given. The upstream here is a second keel proxy on loopback, whose own log
 // shows what reached it; the target is a test server on loopback.
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
-async function target(): Promise<{ port: number; hits: string[] }> {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    hits.push(`${req.method} ${req.headers.host} ${req.url}`);
-    res.end("from the target");
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  cleanups.push(() => new Promise((done) => server.close(() => done())));
-  return { port: (server.address() as net.AddressInfo).port, hits };
+function target(): Promise<{ port: number; hits: string[] }> {
+  return loopbackHttpServer(cleanups, requestLine, () => "from the target");
 }
 
 async function proxy(
